@@ -1,0 +1,76 @@
+/**
+ * The echo bridge: the reference adapter and the fixture that proves the core end to end.
+ * Every chat message to `anything@echo-domain` comes back with the same body from that JID;
+ * a XEP-0184 receipt acknowledges it when the sender asked for one.
+ */
+import { z } from 'zod';
+import type { Bridge, BridgeContext, BridgeDefinition, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
+import type { Outbound } from '../../src/core/model.js';
+
+export const echoConfigSchema = z.strictObject({
+  /** Prepended to every echoed body (tests use it to tell echoes apart). */
+  prefix: z.string().default(''),
+  /** Answer after this many milliseconds (to hold items in flight in tests). */
+  delay_ms: z.number().int().min(0).default(0),
+});
+export type EchoConfig = z.infer<typeof echoConfigSchema>;
+
+export class EchoBridge implements Bridge {
+  constructor(
+    private readonly ctx: BridgeContext,
+    private readonly config: EchoConfig,
+  ) {}
+
+  async start(): Promise<void> {
+    this.ctx.log.info({ event: 'started' }, 'echo bridge ready');
+  }
+
+  async stop(): Promise<void> {}
+
+  resolve(localpart: string): ResolvedAddress {
+    if (localpart === '') return { kind: 'service', localpart: '', name: 'Echo' };
+    if (localpart.length > 256) throw new StanzaError('jid-malformed', 'An echo address is at most 256 characters long.');
+    return { kind: 'contact', localpart, name: localpart };
+  }
+
+  toLocalpart(address: string): string {
+    return address;
+  }
+
+  async send(event: Outbound): Promise<SendResult> {
+    if (event.kind !== 'message') {
+      throw new StanzaError('feature-not-implemented', `The echo bridge does not handle ${event.kind}.`);
+    }
+    if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The echo bridge has no rooms.');
+    if (this.config.delay_ms) await new Promise((r) => setTimeout(r, this.config.delay_ms));
+    const key = event.id ?? event.originId;
+    await this.ctx.deliver(
+      {
+        kind: 'message',
+        user: event.user,
+        from: event.to,
+        type: 'chat',
+        body: this.config.prefix + event.body,
+        ...(event.thread ? { thread: event.thread } : {}),
+        ...(event.oob ? { oob: event.oob } : {}),
+      },
+      key ? { dedupeKey: `echo:${event.user}:${key}` } : {},
+    );
+    if (event.receiptRequested && event.id) {
+      await this.ctx.deliver(
+        { kind: 'receipt', user: event.user, from: event.to, id: event.id, state: 'delivered', ...(event.resource ? { toResource: event.resource } : {}) },
+        { dedupeKey: `receipt:${event.user}:${event.id}` },
+      );
+    }
+    return key ? { networkId: `echo-${key}` } : {};
+  }
+}
+
+export const echoBridge: BridgeDefinition<EchoConfig> = {
+  id: 'echo',
+  identity: { type: 'echo', name: 'Switchboard echo' },
+  configSchema: echoConfigSchema,
+  hasPresence: false,
+  create: (ctx, config) => new EchoBridge(ctx, config),
+};

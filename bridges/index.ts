@@ -1,0 +1,8 @@
+/**
+ * The explicit registry of built-in bridges: one line each. Deleting a bridge's folder and its
+ * line here removes the bridge. External bridges are named by `module:` in the config instead.
+ */
+import type { BridgeDefinition } from '../src/core/bridge.js';
+import { echoBridge } from './echo/index.js';
+
+export const builtinBridges: readonly BridgeDefinition[] = [echoBridge];

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * `switchboard [run] --config FILE` runs the gateway; `switchboard check-config FILE` validates a
+ * config and exits 0 or 1. Exit codes: 0 clean stop, 1 bad config, 2 fatal XMPP start-up error.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { Gateway } from './runtime.js';
+import { FatalComponentError } from './xmpp/component.js';
+import { SOFTWARE } from './xmpp/disco.js';
+
+const USAGE = `Usage:
+  switchboard [run] --config FILE     run the gateway
+  switchboard check-config FILE       validate FILE and exit (0 = valid, 1 = problems)
+  switchboard --version | --help`;
+
+function argValue(args: string[], ...names: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    for (const n of names) {
+      if (a === n) return args[i + 1];
+      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+    }
+  }
+  return undefined;
+}
+
+async function checkConfig(file: string | undefined): Promise<number> {
+  if (!file) {
+    console.error(USAGE);
+    return 1;
+  }
+  try {
+    const config = await loadConfig(file);
+    console.log(`${file}: valid (${config.bridges.map((b) => `${b.id} on ${b.entry.domain}`).join(', ') || 'no bridges enabled'})`);
+    return 0;
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `${file}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function run(file: string | undefined): Promise<void> {
+  if (!file) {
+    console.error(`switchboard: --config FILE is required\n${USAGE}`);
+    process.exit(1);
+  }
+  let config;
+  try {
+    config = await loadConfig(file);
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : (err as Error).message);
+    process.exit(1);
+  }
+  const log = createLogger(config.core.log.level);
+  const gateway = new Gateway(config, log);
+  const fatal = (err: Error) => {
+    const message = err instanceof FatalComponentError ? `switchboard: fatal: ${err.message}` : `switchboard: start-up failed: ${err.message}`;
+    log.fatal({ event: 'fatal', err: err.message }, message);
+    console.error(message);
+    void gateway.stop().finally(() => process.exit(2));
+  };
+  const shutdown = (signal: string) => {
+    log.info({ event: 'signal', signal }, `${signal}: graceful stop`);
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void gateway.reload());
+  try {
+    await gateway.start(fatal);
+  } catch (err) {
+    fatal(err as Error);
+  }
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
+else if (args.includes('--version')) console.log(`${SOFTWARE.name} ${SOFTWARE.version}`);
+else if (args[0] === 'check-config') process.exitCode = await checkConfig(args[1] ?? argValue(args, '--config', '-c'));
+else await run(argValue(args, '--config', '-c') ?? (args[0] === 'run' ? args[1] : undefined));

@@ -1,0 +1,92 @@
+/**
+ * The core configuration schema. Bridges add theirs under `bridges.<id>.options`, validated by
+ * the bridge definition's own `configSchema`. Strict objects: an unknown key is an error.
+ */
+import { z } from 'zod';
+
+const jid = z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'must be a bare JID like user@example.org');
+const domain = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name');
+
+export const accessSchema = z.strictObject({
+  /** Bare JIDs allowed to use the bridge. */
+  users: z.array(jid).default([]),
+  /** Domains whose users are allowed (every user of `example.org`). */
+  domains: z.array(domain).default([]),
+});
+
+export const bridgeEntrySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A module (npm package name or path relative to the config file) exporting a BridgeDefinition. */
+  module: z.string().min(1).optional(),
+  /** The component domain this bridge answers, e.g. sms.example.org. */
+  domain,
+  /** The shared secret of the XEP-0114 component (use ${ENV}). */
+  component_secret: z.string().min(1),
+  /** Who may use this bridge; when both lists are empty, the top-level `access` applies. */
+  access: accessSchema.optional(),
+  /** The bridge's own options (see its section of config.example.yaml). */
+  options: z.unknown().optional(),
+});
+
+export const coreConfigSchema = z.strictObject({
+  xmpp: z
+    .strictObject({
+      /** Where the XMPP server listens for components. */
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535).default(5347),
+      /** Largest stanza accepted from the server, in bytes; larger closes the stream (policy-violation). */
+      max_stanza_size: z.number().int().min(1024).default(262_144),
+      reconnect: z
+        .strictObject({
+          initial_delay_ms: z.number().int().min(10).default(1000),
+          max_delay_ms: z.number().int().min(100).default(60_000),
+        })
+        .prefault({}),
+      /** Give up start-up if the first connection does not succeed within this time. */
+      connect_timeout_ms: z.number().int().min(100).default(30_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      path: z.string().default('./switchboard.sqlite'),
+      /** `full`: every commit fsynced (survives power loss); `normal`: survives process crashes. */
+      synchronous: z.enum(['full', 'normal']).default('full'),
+      /** Finished outbox items are kept this long (dedupe window), then deleted. */
+      keep_done_hours: z.number().min(0).default(168),
+    })
+    .prefault({}),
+  outbox: z
+    .strictObject({
+      /** Conversations delivered in parallel per bridge and direction. */
+      concurrency: z.number().int().min(1).max(1024).default(32),
+      max_attempts: z.number().int().min(1).default(12),
+      base_delay_ms: z.number().int().min(1).default(1000),
+      max_delay_ms: z.number().int().min(1).default(600_000),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** The URL the world reaches this server at (webhooks are signed for it), e.g. https://gw.example.org */
+      public_url: z.url().optional(),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      /** Log every stanza as XML at debug level (the handshake is redacted). */
+      trace_xml: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Bare JIDs that get the admin ad-hoc commands on every bridge. */
+  admins: z.array(jid).default([]),
+  /** Who may use the bridges (a bridge's own `access` replaces it). */
+  access: accessSchema.prefault({}),
+  bridges: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'bridge ids are lower-case words'), bridgeEntrySchema),
+});
+
+export type CoreConfig = z.infer<typeof coreConfigSchema>;
+export type BridgeEntry = z.infer<typeof bridgeEntrySchema>;
+export type AccessConfig = z.infer<typeof accessSchema>;

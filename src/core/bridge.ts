@@ -1,0 +1,226 @@
+/**
+ * The bridge contract: what `bridges/<id>/index.ts` exports and what the core gives it.
+ * This file is what bridge authors read; every member is documented.
+ *
+ * Life of a message:
+ *  - XMPP → network: the XMPP layer turns a stanza into an `Outbound` event, the outbox stores
+ *    it durably, and a worker calls `Bridge.send(event)` (one at a time per conversation).
+ *    `send` resolves when the network accepted it, throws `RetryableError` for a transient failure
+ *    (retried with backoff) or `StanzaError` for a permanent one (the user gets an error stanza
+ *    carrying the original stanza id). Anything else is a bug: logged, reported as
+ *    internal-server-error, not retried.
+ *  - network → XMPP: the adapter calls `ctx.deliver(event, { dedupeKey })`; it resolves once the
+ *    event is committed to the store, so the adapter may then acknowledge its network
+ *    (SMTP 250, Twilio 200). The outbox sends it to the user as soon as the component is online.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import type { Inbound, Outbound, UserJid } from './model.js';
+import type { AdhocCommand } from './adhoc-model.js';
+
+export { RetryableError, StanzaError } from './errors.js';
+
+/** XEP-0030 identity of a bridge's component domain (category is always `gateway`). */
+export interface BridgeIdentity {
+  /** XEP-0030 registry type: `irc`, `sms`, `smtp`, … */
+  type: string;
+  /** Human-readable name shown by clients' service discovery. */
+  name: string;
+}
+
+/**
+ * What a bridge module exports. Built-in bridges are listed in `bridges/index.ts`; a config
+ * entry may also name a module (`module: ./my-bridge.js` or an npm package) that exports
+ * `bridge` (or `default`) of this type.
+ */
+export interface BridgeDefinition<C = unknown> {
+  /** Stable identifier: config key under `bridges:`, HTTP mount prefix `/<id>/`, store namespace. */
+  id: string;
+  identity: BridgeIdentity;
+  /**
+   * zod schema of the bridge's own options (the part under `bridges.<id>.options`). Use
+   * `z.strictObject` with defaults in the schema: a typo must be an error.
+   */
+  configSchema: ZodType<C>;
+  /**
+   * Whether the network has presence of its own. When false (SMS, email), the core answers
+   * presence for every contact from the bridge's health: available while it can deliver,
+   * unavailable with the reason when it cannot.
+   */
+  hasPresence: boolean;
+  /** Build the adapter. Must not do I/O: that belongs in `start()`. */
+  create(ctx: BridgeContext, config: C): Bridge;
+}
+
+/** What a local part on the component domain denotes, as the XMPP layer needs to know it. */
+export type AddressKind = 'service' | 'contact' | 'room';
+
+export interface ResolvedAddress {
+  kind: AddressKind;
+  /** The canonical local part (e.g. normalised phone number); the XMPP layer replies from it. */
+  localpart: string;
+  /** A display name for disco and rosters. */
+  name?: string;
+}
+
+/** Whether the bridge can deliver right now (shown as presence of the domain and contacts). */
+export interface BridgeHealth {
+  canDeliver: boolean;
+  /** Why not, in words for the user ("Twilio API unreachable: ECONNREFUSED"). */
+  reason?: string;
+}
+
+/** What `send` reports on success. */
+export interface SendResult {
+  /** The network's id of what was sent (Twilio SID, Message-ID, IRC msgid); kept in message_map. */
+  networkId?: string;
+}
+
+/** XEP-0059 result set management request, for hooks that list things. */
+export interface PageRequest {
+  max?: number;
+  after?: string;
+  before?: string;
+  index?: number;
+}
+
+export interface ItemsPage {
+  items: Array<{ localpart: string; name?: string }>;
+  /** Total number of items, when known. */
+  count?: number;
+  /** Index of the first item in the full list. */
+  firstIndex?: number;
+}
+
+/** The adapter. */
+export interface Bridge {
+  /** Connect to the network or start listeners. Throwing here aborts start-up with the message. */
+  start(): Promise<void>;
+  /** Graceful stop: QUIT IRC, close SMTP. In-flight `send`s may still finish. */
+  stop(): Promise<void>;
+  /** Deliver one outbound event to the network. Called by the outbox worker only. */
+  send(event: Outbound): Promise<SendResult>;
+  /**
+   * Map a local part of the component domain to what it denotes. Pure. `''` is the domain itself.
+   * Throws `StanzaError('jid-malformed')` for an invalid address, `'item-not-found'` for an
+   * unknown network.
+   */
+  resolve(localpart: string): ResolvedAddress;
+  /** Map a network address to its local part. Pure; the inverse of `resolve` for contacts. */
+  toLocalpart(address: string): string;
+  /** Current health; when absent the bridge is assumed able to deliver. */
+  health?(): BridgeHealth;
+  /** Ad-hoc commands (XEP-0050) the bridge adds on its domain or on some of its JIDs. */
+  commands?: AdhocCommand[];
+  /** XEP-0100 `jabber:iq:gateway`: the prompt, and the mapping of what the user typed. */
+  gateway?: {
+    desc: string;
+    prompt: string;
+    /** Turn the typed address into a local part; throw StanzaError for an invalid one. */
+    toLocalpart(typed: string): string;
+  };
+  /** disco#items on a JID of the domain (IRC: channel list on the network JID). */
+  listItems?(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage>;
+  /** A user's resource went offline (unavailable presence to the domain or a contact). */
+  userOffline?(user: UserJid, resource: string): void;
+  /** Extra disco#info features for a JID of the domain. */
+  features?(localpart: string): string[];
+  /**
+   * An admin asked to retry a dead letter that this bridge created with `ctx.deadLetter`
+   * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.
+   */
+  retryDeadLetter?(payload: unknown): Promise<void>;
+}
+
+/** A namespaced key/value store for a bridge (JSON values). */
+export interface KeyValueStore {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  /** Entries whose key starts with `prefix`, in key order. */
+  list<T>(prefix: string): Array<{ key: string; value: T }>;
+}
+
+/** XMPP stanza id ⇄ network id, per user, kept across restarts (receipts, corrections, threads). */
+export interface MessageMap {
+  put(entry: { user: UserJid; xmppId: string; networkId: string; peer?: string; thread?: string }): void;
+  byNetworkId(networkId: string): MessageMapEntry | undefined;
+  byXmppId(user: UserJid, xmppId: string): MessageMapEntry | undefined;
+}
+
+export interface MessageMapEntry {
+  user: UserJid;
+  xmppId: string;
+  networkId: string;
+  peer?: string;
+  thread?: string;
+  createdAt: number;
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** The gateway's HTTP server, as a bridge sees it. */
+export interface BridgeHttp {
+  /** Mount a handler under `/<bridge id><path>`; `path` starts with `/`. */
+  mount(path: string, handler: HttpHandler): void;
+  /** The public base URL of the bridge's mount (`<public_url>/<bridge id>`), when configured. */
+  publicUrl?: string;
+  /** The underlying server once listening (tests read its port). */
+  server(): HttpServer | undefined;
+}
+
+/** Clock, replaceable in tests. */
+export interface Clock {
+  now(): number;
+}
+
+/** Options of `ctx.deliver`. */
+export interface DeliverOptions {
+  /** Network id of the event (Twilio MessageSid, Message-ID): a second deliver with it is a no-op. */
+  dedupeKey?: string;
+  /** Events with the same key are sent in order; defaults to user + sender. */
+  orderingKey?: string;
+}
+
+/** What `ctx.deliver` reports. */
+export interface DeliverResult {
+  /** True when the dedupe key was already known: nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** Metrics a bridge may touch; the core already counts stanzas, deliveries and retries. */
+export interface BridgeMetrics {
+  /** Increment a labelled counter `switchboard_bridge_events_total{bridge,event}`. */
+  count(event: string, n?: number): void;
+}
+
+/** What the core gives an adapter. */
+export interface BridgeContext {
+  /** The bridge id (config key). */
+  id: string;
+  /** The component domain, e.g. `sms.example.org`. */
+  domain: string;
+  /** A child logger with `bridge` set. Log bodies at debug only; never log secrets. */
+  log: Logger;
+  /** Commit an inbound event durably; resolves after the commit (see DeliverOptions). */
+  deliver(event: Inbound, options?: DeliverOptions): Promise<DeliverResult>;
+  /**
+   * Keep something that cannot be delivered (e.g. SMS to a number no user owns) as a dead letter
+   * that admins see and can retry or discard; never drop it.
+   */
+  deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): DeliverResult;
+  /** Whether a user may use this bridge (the access policy of the config). */
+  isAllowed(user: UserJid): boolean;
+  /** Whether a user is an admin of the gateway. */
+  isAdmin(user: UserJid): boolean;
+  /** Report a change of health; the core updates presences of the domain and contacts. */
+  setHealth(health: BridgeHealth): void;
+  kv: KeyValueStore;
+  messages: MessageMap;
+  http: BridgeHttp;
+  metrics: BridgeMetrics;
+  /** Aborted when the gateway stops. */
+  signal: AbortSignal;
+  clock: Clock;
+}

@@ -1,0 +1,78 @@
+/** Builds the BridgeContext the core gives an adapter (see bridge.ts for each member). */
+import type { Logger } from 'pino';
+import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, DeliverOptions, DeliverResult } from './bridge.js';
+import type { Inbound } from './model.js';
+import type { Direction, Store } from './store.js';
+
+export interface ContextDeps {
+  id: string;
+  domain: string;
+  store: Store;
+  log: Logger;
+  http: BridgeHttp;
+  metrics: BridgeMetrics;
+  signal: AbortSignal;
+  clock: Clock;
+  isAllowed(user: string): boolean;
+  isAdmin(user: string): boolean;
+  /** Called after each commit so the outbox lane looks at the new item at once. */
+  onEnqueued(direction: Direction): void;
+  onHealth(health: BridgeHealth): void;
+}
+
+/** The ordering key of an inbound event: one conversation = one user and one sender. */
+export function inboundOrderingKey(event: Inbound): string {
+  return `${event.user}|${event.from}`;
+}
+
+export function createBridgeContext(deps: ContextDeps): BridgeContext {
+  const { id, store, clock } = deps;
+  return {
+    id,
+    domain: deps.domain,
+    log: deps.log,
+    async deliver(event: Inbound, options: DeliverOptions = {}): Promise<DeliverResult> {
+      if (!event.user || !event.user.includes('@') || event.user.includes('/')) {
+        throw new Error(`deliver: user must be a bare JID, got ${JSON.stringify(event.user)}`);
+      }
+      const { duplicate } = store.outbox.enqueue(
+        {
+          direction: 'in',
+          bridge: id,
+          user: event.user,
+          okey: options.orderingKey ?? inboundOrderingKey(event),
+          payload: JSON.stringify(event),
+          ...(options.dedupeKey !== undefined ? { dedupe: options.dedupeKey } : {}),
+        },
+        clock.now(),
+      );
+      if (!duplicate) deps.onEnqueued('in');
+      return { duplicate };
+    },
+    deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): DeliverResult {
+      const { duplicate } = store.outbox.enqueue(
+        {
+          direction: 'in',
+          bridge: id,
+          user: '',
+          okey: 'dead-letter',
+          payload: JSON.stringify({ undeliverable: payload }),
+          dead: reason,
+          ...(options.dedupeKey !== undefined ? { dedupe: options.dedupeKey } : {}),
+        },
+        clock.now(),
+      );
+      if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
+      return { duplicate };
+    },
+    isAllowed: deps.isAllowed,
+    isAdmin: deps.isAdmin,
+    setHealth: deps.onHealth,
+    kv: store.kv(id),
+    messages: store.messages(id),
+    http: deps.http,
+    metrics: deps.metrics,
+    signal: deps.signal,
+    clock,
+  };
+}

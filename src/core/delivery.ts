@@ -1,0 +1,116 @@
+/**
+ * What the outbox lanes do with an item: out = hand the Outbound event to the adapter,
+ * in = send the Inbound event as a stanza. Failures become error stanzas for the user, carrying
+ * the original stanza id (design.md §1.3: nothing is dropped silently).
+ */
+import { Element } from 'ltx';
+import type { Logger } from 'pino';
+import { encodeInbound } from '../xmpp/stanza.js';
+import { errorElement } from '../xmpp/errors.js';
+import type { Bridge, BridgeContext } from './bridge.js';
+import { StanzaError, toStanzaError } from './errors.js';
+import type { Inbound, Outbound } from './model.js';
+import type { LaneHooks } from './outbox.js';
+import type { OutboxRow, Store } from './store.js';
+
+/** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
+export interface OutPayload {
+  event: Outbound;
+  iq?: { id: string; from: string; to: string };
+}
+
+export interface DeliveryDeps {
+  bridgeId: string;
+  domain: string;
+  bridge: Bridge;
+  ctx: BridgeContext;
+  store: Store;
+  log: Logger;
+  send(el: Element): Promise<void>;
+  now(): number;
+}
+
+const PRESENCE_KINDS = new Set<Outbound['kind']>(['join', 'leave', 'nick']);
+
+export class Delivery {
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  /**
+   * Store an outbound event durably; the outbox worker hands it to the bridge. Dedupe on the
+   * client's origin-id or stanza id, so a resent stanza is sent once.
+   */
+  enqueueOut(event: Outbound, iq?: OutPayload['iq']): { duplicate: boolean } {
+    const stableId = event.originId ?? event.id;
+    const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
+    const payload: OutPayload = iq ? { event, iq } : { event };
+    const res = this.deps.store.outbox.enqueue(
+      {
+        direction: 'out',
+        bridge: this.deps.bridgeId,
+        user: event.user,
+        okey: `${event.user}|${event.to}`,
+        payload: JSON.stringify(payload),
+        ...(dedupe ? { dedupe } : {}),
+      },
+      this.deps.now(),
+    );
+    return { duplicate: res.duplicate };
+  }
+
+  outHooks(): LaneHooks {
+    return {
+      handle: async (row) => {
+        const { event, iq } = JSON.parse(row.payload) as OutPayload;
+        const result = await this.deps.bridge.send(event);
+        if (result.networkId && event.id) {
+          this.deps.ctx.messages.put({ user: event.user, xmppId: event.id, networkId: result.networkId, peer: event.to });
+        }
+        if (iq) await this.deps.send(new Element('iq', { type: 'result', id: iq.id, from: iq.to, to: iq.from })).catch(() => undefined);
+      },
+      onFailed: (row, error) => this.reportOut(row, toStanzaError(error)),
+      onDead: (row, error) =>
+        this.reportOut(
+          row,
+          new StanzaError('remote-server-timeout', `Not delivered after ${row.attempts + 1} attempts: ${error.message}`, { type: 'wait' }),
+        ),
+    };
+  }
+
+  inHooks(): LaneHooks {
+    return {
+      handle: async (row) => {
+        const event = JSON.parse(row.payload) as Inbound;
+        // XEP-0184 has no "sent" state: only delivered and failed reach the user.
+        if (event.kind === 'receipt' && event.state === 'sent') return;
+        await this.deps.send(encodeInbound(event, this.deps.domain));
+      },
+      onFailed: (row, error) => this.deps.log.error({ event: 'in_failed', id: row.id, user: row.user, err: error }, 'an inbound item could not be encoded'),
+      onDead: (row, error) => this.deps.log.error({ event: 'in_dead', id: row.id, user: row.user, err: error.message }, 'an inbound item ran out of attempts'),
+    };
+  }
+
+  /** Tell the user that an outbound item failed: an error stanza with the original id. */
+  private reportOut(row: OutboxRow, err: StanzaError): void {
+    const { event, iq } = JSON.parse(row.payload) as OutPayload;
+    if (iq) {
+      const reply = new Element('iq', { type: 'error', id: iq.id, from: iq.to, to: iq.from });
+      reply.cnode(errorElement(err.condition, err.type, err.message));
+      this.deps.send(reply).catch(() => undefined);
+      return;
+    }
+    const inbound: Inbound = {
+      kind: 'error',
+      user: event.user,
+      from: event.to,
+      stanza: PRESENCE_KINDS.has(event.kind) ? 'presence' : 'message',
+      condition: err.condition,
+      errorType: err.type,
+      text: err.code ? `${err.message} (code ${err.code})` : err.message,
+      ...(event.toResource ? { fromResource: event.toResource } : {}),
+      ...(event.kind === 'join' ? { fromResource: event.nick, mucJoin: true } : {}),
+      ...(event.resource ? { toResource: event.resource } : {}),
+      ...(event.id ? { id: event.id } : {}),
+    };
+    this.deps.ctx.deliver(inbound).catch((e: unknown) => this.deps.log.error({ event: 'report_failed', err: e }, 'could not store an error report'));
+  }
+}

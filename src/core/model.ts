@@ -1,0 +1,197 @@
+/**
+ * The core model: the only vocabulary shared by the XMPP layer and the bridge adapters.
+ *
+ * Adapters never see XML and the XMPP layer never sees IRC/Twilio/SMTP types (design.md §1.2).
+ * Addresses on the component domain are given as *local parts* (`#chan%net`, `+1555…`,
+ * `alice\40example.com`); the XMPP layer adds the component domain. An occupant address
+ * is a local part plus a `resource` (the nick).
+ *
+ * Every event carries `user`: the bare JID of the local XMPP user it belongs to.
+ */
+
+/** A bare JID of a local XMPP user, e.g. `alice@example.org`. */
+export type UserJid = string;
+
+/** XEP-0066 out-of-band data: a link (file, picture) with an optional description. */
+export interface Oob {
+  url: string;
+  desc?: string;
+}
+
+/** XEP-0045 affiliation and role, used by MUC-capable bridges. */
+export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
+export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+
+/** XEP-0045 join history request (`<history/>` in the join presence). */
+export interface HistoryRequest {
+  maxchars?: number;
+  maxstanzas?: number;
+  seconds?: number;
+  /** ISO 8601 timestamp (events are stored as JSON). */
+  since?: string;
+}
+
+interface OutboundBase {
+  user: UserJid;
+  /** The sending resource, when the stanza came from a full JID. */
+  resource?: string;
+  /** The XMPP stanza id (used for receipts, corrections and error reports). */
+  id?: string;
+  /** XEP-0359 origin-id, when the client sent one. */
+  originId?: string;
+  /** Local part of the destination on the component domain. */
+  to: string;
+  /** Resource of the destination (an occupant nick), if any. */
+  toResource?: string;
+}
+
+/** Outbound = XMPP → network. Produced by the XMPP layer, handed to `Bridge.send` by the outbox. */
+export type Outbound =
+  | (OutboundBase & {
+      kind: 'message';
+      type: 'chat' | 'groupchat' | 'normal';
+      body: string;
+      subject?: string;
+      /** XEP-0201 thread id. */
+      thread?: string;
+      oob?: Oob[];
+      /** XEP-0184: the sender asked for a delivery receipt. */
+      receiptRequested: boolean;
+    })
+  | (OutboundBase & {
+      /** XEP-0308 last message correction: `replaces` is the id of the corrected message. */
+      kind: 'correction';
+      type: 'chat' | 'groupchat' | 'normal';
+      replaces: string;
+      body: string;
+    })
+  | (OutboundBase & {
+      /** XEP-0045 join (presence with `<x xmlns='…muc'/>` to `room/nick`). */
+      kind: 'join';
+      nick: string;
+      password?: string;
+      history?: HistoryRequest;
+    })
+  | (OutboundBase & { kind: 'leave'; status?: string })
+  | (OutboundBase & { kind: 'nick'; nick: string })
+  | (OutboundBase & { kind: 'subject'; subject: string })
+  | (OutboundBase & {
+      /** muc#admin item change: kick (role none), voice, op… */
+      kind: 'moderate';
+      nick: string;
+      role?: Role;
+      affiliation?: Affiliation;
+      reason?: string;
+    })
+  | (OutboundBase & { kind: 'invite'; invitee: string; reason?: string });
+
+export type OutboundKind = Outbound['kind'];
+
+/** Delivery state reported back by a network (Twilio status callbacks, SMTP DSN, IRC echo). */
+export type ReceiptState = 'sent' | 'delivered' | 'failed';
+
+/** RFC 6120 §8.3.3 stanza error conditions that the gateway uses. */
+export type ErrorCondition =
+  | 'bad-request'
+  | 'conflict'
+  | 'feature-not-implemented'
+  | 'forbidden'
+  | 'gone'
+  | 'internal-server-error'
+  | 'item-not-found'
+  | 'jid-malformed'
+  | 'not-acceptable'
+  | 'not-allowed'
+  | 'not-authorized'
+  | 'policy-violation'
+  | 'recipient-unavailable'
+  | 'redirect'
+  | 'registration-required'
+  | 'remote-server-not-found'
+  | 'remote-server-timeout'
+  | 'resource-constraint'
+  | 'service-unavailable'
+  | 'subscription-required'
+  | 'undefined-condition'
+  | 'unexpected-request';
+
+export type ErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
+
+/** XEP-0045 muc#user payload of an occupant presence. */
+export interface MucUser {
+  affiliation: Affiliation;
+  role: Role;
+  /** Real JID shown to occupants (non-anonymous rooms). */
+  jid?: string;
+  /** New nick on a nick change (with status 303). */
+  nick?: string;
+  /** Status codes: 110 self, 100 non-anonymous, 210 nick changed by service, 303, 307, 332… */
+  codes: number[];
+  actor?: string;
+  reason?: string;
+}
+
+interface InboundBase {
+  user: UserJid;
+  /** Local part of the sender on the component domain ('' = the component domain itself). */
+  from: string;
+  /** Resource of the sender (an occupant nick), if any. */
+  fromResource?: string;
+  /** Resource of the user to address; absent = the user's bare JID. */
+  toResource?: string;
+}
+
+/** Inbound = network → XMPP. Given by an adapter to `ctx.deliver`, sent by the outbox. */
+export type Inbound =
+  | (InboundBase & {
+      kind: 'message';
+      type: 'chat' | 'groupchat' | 'normal' | 'headline';
+      body: string;
+      subject?: string;
+      thread?: string;
+      oob?: Oob[];
+      /** Stanza id to use (e.g. the reflected id of the sender's own groupchat message). */
+      id?: string;
+      /** XEP-0359 stanza-id assigned by `from` (rooms). */
+      stanzaId?: string;
+      originId?: string;
+      /** XEP-0203 delayed delivery timestamp, ISO 8601 (history, offline SMS). */
+      delay?: string;
+      /** XEP-0308: this message corrects the message with this id. */
+      replaces?: string;
+      /** Ask the client for a XEP-0184 receipt. */
+      requestReceipt?: boolean;
+    })
+  | (InboundBase & {
+      kind: 'subject';
+      subject: string;
+    })
+  | (InboundBase & {
+      kind: 'presence';
+      type: 'available' | 'unavailable';
+      show?: 'away' | 'chat' | 'dnd' | 'xa';
+      status?: string;
+      muc?: MucUser;
+    })
+  | (InboundBase & {
+      /** XEP-0184 receipt (delivered) or a delivery failure for the XMPP message `id`. */
+      kind: 'receipt';
+      id: string;
+      state: ReceiptState;
+      /** For `failed`: what went wrong, shown to the user. */
+      condition?: ErrorCondition;
+      text?: string;
+    })
+  | (InboundBase & {
+      /** An error stanza about an earlier XMPP stanza (`id`) of the user. */
+      kind: 'error';
+      stanza: 'message' | 'presence' | 'iq';
+      id?: string;
+      condition: ErrorCondition;
+      errorType?: ErrorType;
+      text?: string;
+      /** Include `<x xmlns='…muc'/>` (a failed MUC join). */
+      mucJoin?: boolean;
+    });
+
+export type InboundKind = Inbound['kind'];

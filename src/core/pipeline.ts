@@ -1,0 +1,188 @@
+/**
+ * One bridge's pipeline: XEP-0114 component ⇄ core ⇄ adapter (design.md §1.1). It owns the
+ * component connection, the two outbox lanes (out = to the network, in = to XMPP), the iq
+ * services of the domain, and the access policy check on every stanza.
+ */
+import type { Logger } from 'pino';
+import type { LoadedBridge } from '../config.js';
+import type { CoreConfig } from '../config-schema.js';
+import type { GatewayHttp } from '../http.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { AdhocService } from '../xmpp/adhoc.js';
+import { ComponentConnection } from '../xmpp/component.js';
+import { registerDisco } from '../xmpp/disco.js';
+import { registerGateway } from '../xmpp/gateway.js';
+import { IqRouter } from '../xmpp/iq.js';
+import { PresenceService } from '../xmpp/presence.js';
+import { StanzaReceiver } from '../xmpp/receiver.js';
+import type { AccessPolicy } from './access.js';
+import { adminCommands } from './admin-commands.js';
+import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
+import { createBridgeContext } from './context.js';
+import { Delivery } from './delivery.js';
+import { OutboxLane } from './outbox.js';
+import type { Store } from './store.js';
+
+export interface PipelineDeps {
+  loaded: LoadedBridge;
+  core: CoreConfig;
+  store: Store;
+  log: Logger;
+  http: GatewayHttp;
+  metrics: GatewayMetrics;
+  access: AccessPolicy;
+  signal: AbortSignal;
+  reload(): Promise<string>;
+}
+
+export class BridgePipeline {
+  readonly id: string;
+  readonly domain: string;
+  readonly component: ComponentConnection;
+  readonly bridge: Bridge;
+  readonly ctx: BridgeContext;
+  private readonly lanes: { in: OutboxLane; out: OutboxLane };
+  private readonly presence: PresenceService;
+  private healthState: BridgeHealth = { canDeliver: true };
+
+  constructor(deps: PipelineDeps) {
+    const { loaded, core, store, metrics } = deps;
+    this.id = loaded.id;
+    this.domain = loaded.entry.domain;
+    const log = deps.log.child({ bridge: this.id });
+    this.component = new ComponentConnection({
+      host: core.xmpp.host,
+      port: core.xmpp.port,
+      domain: this.domain,
+      secret: loaded.entry.component_secret,
+      maxStanzaSize: core.xmpp.max_stanza_size,
+      reconnect: { initialDelayMs: core.xmpp.reconnect.initial_delay_ms, maxDelayMs: core.xmpp.reconnect.max_delay_ms },
+      log: log.child({ part: 'component' }),
+      traceXml: core.log.trace_xml,
+    });
+    const clock = { now: () => Date.now() };
+    this.ctx = createBridgeContext({
+      id: this.id,
+      domain: this.domain,
+      store,
+      log,
+      http: deps.http.forBridge(this.id),
+      metrics: { count: (event, n = 1) => metrics.bridgeEvents.inc({ bridge: this.id, event }, n) },
+      signal: deps.signal,
+      clock,
+      isAllowed: (u) => deps.access.isAllowed(u),
+      isAdmin: (u) => deps.access.isAdmin(u),
+      onEnqueued: (direction) => this.lanes[direction].kick(),
+      onHealth: (h) => this.setHealth(h),
+    });
+    this.bridge = loaded.definition.create(this.ctx, loaded.options);
+    const send = (el: import('ltx').Element) => {
+      metrics.stanzasOut.inc({ bridge: this.id, kind: el.name });
+      return this.component.send(el);
+    };
+    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now });
+    const laneOptions = {
+      bridge: this.id,
+      concurrency: core.outbox.concurrency,
+      retry: { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms },
+      now: clock.now,
+      log,
+    };
+    const outcome = (direction: 'in' | 'out') => (_row: unknown, o: string) => metrics.deliveries.inc({ bridge: this.id, direction, outcome: o });
+    this.lanes = {
+      out: new OutboxLane(store.outbox, { ...laneOptions, direction: 'out' }, { ...delivery.outHooks(), onOutcome: outcome('out') }),
+      in: new OutboxLane(store.outbox, { ...laneOptions, direction: 'in' }, { ...delivery.inHooks(), onOutcome: outcome('in') }),
+    };
+    this.lanes.in.pause();
+
+    const router = new IqRouter(log);
+    const adhoc = new AdhocService({
+      domain: this.domain,
+      isAdmin: (u) => deps.access.isAdmin(u),
+      commands: () => [
+        ...adminCommands({
+          bridgeId: this.id,
+          store,
+          now: clock.now,
+          reload: deps.reload,
+          status: () => ({
+            online: this.component.status === 'online',
+            ...(this.component.onlineSince !== undefined ? { onlineSince: this.component.onlineSince } : {}),
+            reconnects: this.component.reconnects,
+            ...this.health(),
+          }),
+          ...(this.bridge.retryDeadLetter ? { retryBridgeDeadLetter: (p: unknown) => this.bridge.retryDeadLetter!(p) } : {}),
+        }),
+        ...(this.bridge.commands ?? []),
+      ],
+    });
+    adhoc.register(router);
+    registerDisco(router, { identity: loaded.definition.identity, bridge: this.bridge, adhoc });
+    registerGateway(router, this.bridge, this.domain);
+    this.presence = new PresenceService({
+      bridgeId: this.id,
+      domain: this.domain,
+      bridge: this.bridge,
+      hasPresence: loaded.definition.hasPresence,
+      store,
+      send,
+      health: () => this.health(),
+    });
+    const receiver = new StanzaReceiver({
+      domain: this.domain,
+      bridge: this.bridge,
+      access: deps.access,
+      router,
+      presence: this.presence,
+      store,
+      bridgeId: this.id,
+      log,
+      send,
+      enqueue: (event, iq) => {
+        const res = delivery.enqueueOut(event, iq);
+        if (!res.duplicate) this.lanes.out.kick();
+        return res;
+      },
+    });
+    this.component.on('stanza', (el) => {
+      metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });
+      receiver.receive(el).catch((err: unknown) => log.error({ event: 'bug', err }, 'stanza handling failed'));
+    });
+    this.component.on('status', (status) => {
+      metrics.componentOnline.set({ bridge: this.id }, status === 'online' ? 1 : 0);
+      if (status === 'online') {
+        this.lanes.in.resume();
+        void this.presence.broadcast();
+      } else this.lanes.in.pause();
+      if (status === 'offline') metrics.reconnects.inc({ bridge: this.id });
+    });
+  }
+
+  health(): BridgeHealth {
+    return this.bridge.health?.() ?? this.healthState;
+  }
+
+  private setHealth(h: BridgeHealth): void {
+    const before = this.health();
+    this.healthState = h;
+    if (before.canDeliver !== h.canDeliver || before.reason !== h.reason) {
+      this.ctx.log.info({ event: 'health', canDeliver: h.canDeliver, reason: h.reason }, h.canDeliver ? 'network reachable' : `network unreachable: ${h.reason ?? ''}`);
+      if (this.component.status === 'online') void this.presence.broadcast();
+    }
+  }
+
+  /** Start the adapter, then the component; resolves when online (rejects on a fatal error). */
+  async start(): Promise<void> {
+    await this.bridge.start();
+    this.lanes.out.resume();
+    await this.component.start();
+  }
+
+  /** Graceful stop: no new items; in-flight ones finish; presences say so; the stream closes. */
+  async stop(): Promise<void> {
+    await Promise.all([this.lanes.out.stop(), this.lanes.in.stop()]);
+    await this.bridge.stop().catch((err: unknown) => this.ctx.log.error({ err }, 'bridge stop failed'));
+    if (this.component.status === 'online') await this.presence.broadcast(true);
+    await this.component.stop();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Numbered schema migrations. Migration N brings the schema from user_version N-1 to N
+ * (`PRAGMA user_version`). Never edit a released migration: add a new one.
+ */
+export const migrations: readonly string[] = [
+  // 1: the outbox, message map, key/value, users and subscriptions.
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    bridge TEXT NOT NULL,
+    user TEXT NOT NULL,
+    okey TEXT NOT NULL,
+    dedupe TEXT,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE UNIQUE INDEX outbox_dedupe ON outbox (bridge, direction, dedupe) WHERE dedupe IS NOT NULL;
+  CREATE INDEX outbox_heads ON outbox (bridge, direction, state, okey, id);
+  CREATE INDEX outbox_done ON outbox (state, updated_at);
+
+  CREATE TABLE message_map (
+    bridge TEXT NOT NULL,
+    user TEXT NOT NULL,
+    xmpp_id TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    peer TEXT,
+    thread TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (bridge, user, xmpp_id)
+  );
+  CREATE INDEX message_map_network ON message_map (bridge, network_id);
+
+  CREATE TABLE bridge_kv (
+    bridge TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (bridge, key)
+  );
+
+  CREATE TABLE registrations (
+    bridge TEXT NOT NULL,
+    user TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (bridge, user)
+  );
+
+  CREATE TABLE subscriptions (
+    bridge TEXT NOT NULL,
+    user TEXT NOT NULL,
+    localpart TEXT NOT NULL,
+    PRIMARY KEY (bridge, user, localpart)
+  );
+  `,
+];

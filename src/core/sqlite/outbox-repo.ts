@@ -1,0 +1,137 @@
+import type Database from 'better-sqlite3';
+import type { Direction, EnqueueItem, OutboxRepo, OutboxRow, OutboxStats } from '../store.js';
+
+interface RawRow {
+  id: number;
+  direction: Direction;
+  bridge: string;
+  user: string;
+  okey: string;
+  dedupe: string | null;
+  payload: string;
+  state: OutboxRow['state'];
+  attempts: number;
+  next_at: number;
+  created_at: number;
+  last_error: string | null;
+}
+
+function toRow(r: RawRow): OutboxRow {
+  return {
+    id: r.id,
+    direction: r.direction,
+    bridge: r.bridge,
+    user: r.user,
+    okey: r.okey,
+    dedupe: r.dedupe,
+    payload: r.payload,
+    state: r.state,
+    attempts: r.attempts,
+    nextAt: r.next_at,
+    createdAt: r.created_at,
+    lastError: r.last_error,
+  };
+}
+
+/** The outbox on SQLite. Every write is its own transaction, durable when the call returns. */
+export function sqliteOutbox(db: Database.Database): OutboxRepo {
+  const insert = db.prepare(
+    `INSERT INTO outbox (direction, bridge, user, okey, dedupe, payload, state, attempts, next_at, created_at, updated_at, last_error)
+     VALUES (@direction, @bridge, @user, @okey, @dedupe, @payload, @state, 0, @now, @now, @now, @error)
+     ON CONFLICT DO NOTHING`,
+  );
+  const byDedupe = db.prepare(`SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND dedupe = ?`);
+  // The head of each ordering key is the pending row with the smallest id; the index
+  // outbox_heads (bridge, direction, state, okey, id) answers the subquery.
+  const due = db.prepare(
+    `SELECT o.* FROM outbox o
+      WHERE o.bridge = @bridge AND o.direction = @direction AND o.state = 'pending' AND o.next_at <= @now
+        AND o.id = (SELECT MIN(p.id) FROM outbox p
+                     WHERE p.bridge = o.bridge AND p.direction = o.direction AND p.state = 'pending' AND p.okey = o.okey)
+      ORDER BY o.next_at, o.id LIMIT @limit`,
+  );
+  const nextDue = db.prepare(
+    `SELECT MIN(next_at) AS at FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND next_at > ?`,
+  );
+  const done = db.prepare(`UPDATE outbox SET state = 'done', attempts = attempts + 1, updated_at = ?, last_error = ? WHERE id = ?`);
+  const retry = db.prepare(
+    `UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+  );
+  const dead = db.prepare(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`);
+  const get = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+  const pendingStats = db.prepare(
+    `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE bridge = ? AND state = 'pending'`,
+  );
+  const deadCount = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE bridge = ? AND state = 'dead'`);
+  const deadList = db.prepare(`SELECT * FROM outbox WHERE bridge = ? AND state = 'dead' ORDER BY id LIMIT ?`);
+  const list = db.prepare(
+    `SELECT * FROM outbox WHERE bridge = @bridge AND (@direction IS NULL OR direction = @direction)
+       AND (@state IS NULL OR state = @state) ORDER BY id LIMIT @limit`,
+  );
+  const revive = db.prepare(
+    `UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'`,
+  );
+  const discard = db.prepare(`DELETE FROM outbox WHERE id = ? AND state = 'dead'`);
+  const prune = db.prepare(`DELETE FROM outbox WHERE state = 'done' AND updated_at < ?`);
+
+  return {
+    enqueue(item: EnqueueItem, now: number) {
+      const info = insert.run({
+        direction: item.direction,
+        bridge: item.bridge,
+        user: item.user,
+        okey: item.okey,
+        dedupe: item.dedupe ?? null,
+        payload: item.payload,
+        state: item.dead === undefined ? 'pending' : 'dead',
+        error: item.dead ?? null,
+        now,
+      });
+      if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
+      const existing = byDedupe.get(item.bridge, item.direction, item.dedupe ?? null) as { id: number } | undefined;
+      return { id: existing?.id ?? -1, duplicate: true };
+    },
+    due(bridge, direction, now, busy, limit) {
+      const rows = due.all({ bridge, direction, now, limit: limit + busy.size }) as RawRow[];
+      return rows.filter((r) => !busy.has(r.okey)).slice(0, limit).map(toRow);
+    },
+    nextDueAt(bridge, direction, after) {
+      const r = nextDue.get(bridge, direction, after) as { at: number | null };
+      return r.at ?? undefined;
+    },
+    markDone(id, now, error) {
+      done.run(now, error ?? null, id);
+    },
+    retryLater(id, nextAt, error, now) {
+      retry.run(nextAt, error, now, id);
+    },
+    markDead(id, error, now) {
+      dead.run(error, now, id);
+    },
+    get(id) {
+      const r = get.get(id) as RawRow | undefined;
+      return r ? toRow(r) : undefined;
+    },
+    stats(bridge): OutboxStats {
+      const p = pendingStats.get(bridge) as { n: number; oldest: number | null };
+      const d = deadCount.get(bridge) as { n: number };
+      return { pending: p.n, dead: d.n, ...(p.oldest !== null ? { oldestPendingAt: p.oldest } : {}) };
+    },
+    deadLetters(bridge, limit) {
+      return (deadList.all(bridge, limit) as RawRow[]).map(toRow);
+    },
+    list(bridge, filter, limit) {
+      const rows = list.all({ bridge, direction: filter.direction ?? null, state: filter.state ?? null, limit }) as RawRow[];
+      return rows.map(toRow);
+    },
+    revive(id, now) {
+      return revive.run(now, now, id).changes === 1;
+    },
+    discard(id) {
+      return discard.run(id).changes === 1;
+    },
+    prune(before) {
+      return prune.run(before).changes;
+    },
+  };
+}

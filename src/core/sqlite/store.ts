@@ -1,0 +1,140 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { KeyValueStore, MessageMap, MessageMapEntry } from '../bridge.js';
+import type { Store, SubscriptionRepo, UserRepo } from '../store.js';
+import { migrations } from './migrations.js';
+import { sqliteOutbox } from './outbox-repo.js';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /**
+   * `full` fsyncs every commit (survives power loss); `normal` in WAL mode survives a process
+   * crash (kill -9) but may lose the last commits on power loss.
+   */
+  synchronous: 'full' | 'normal';
+}
+
+/** Apply the migrations above the database's user_version, each in its own transaction. */
+export function migrate(db: Database.Database): number {
+  let version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new Error(`the database schema (version ${version}) is newer than this Switchboard (${migrations.length}); upgrade Switchboard`);
+  }
+  while (version < migrations.length) {
+    const sql = migrations[version]!;
+    const next = version + 1;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${next}`);
+    })();
+    version = next;
+  }
+  return version;
+}
+
+export function openSqliteStore(options: SqliteOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const kvGet = db.prepare(`SELECT value FROM bridge_kv WHERE bridge = ? AND key = ?`);
+  const kvSet = db.prepare(
+    `INSERT INTO bridge_kv (bridge, key, value) VALUES (?, ?, ?) ON CONFLICT (bridge, key) DO UPDATE SET value = excluded.value`,
+  );
+  const kvDel = db.prepare(`DELETE FROM bridge_kv WHERE bridge = ? AND key = ?`);
+  // Prefix match by range, so that LIKE wildcards in keys mean nothing.
+  const kvList = db.prepare(`SELECT key, value FROM bridge_kv WHERE bridge = ? AND key >= ? AND key < ? ORDER BY key`);
+  const mapPut = db.prepare(
+    `INSERT INTO message_map (bridge, user, xmpp_id, network_id, peer, thread, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (bridge, user, xmpp_id) DO UPDATE SET network_id = excluded.network_id, peer = excluded.peer, thread = excluded.thread`,
+  );
+  const mapByNet = db.prepare(`SELECT * FROM message_map WHERE bridge = ? AND network_id = ? ORDER BY created_at DESC LIMIT 1`);
+  const mapByXmpp = db.prepare(`SELECT * FROM message_map WHERE bridge = ? AND user = ? AND xmpp_id = ?`);
+  const touch = db.prepare(
+    `INSERT INTO registrations (bridge, user, first_seen, last_seen) VALUES (?, ?, ?, ?)
+     ON CONFLICT (bridge, user) DO UPDATE SET last_seen = excluded.last_seen`,
+  );
+  const users = db.prepare(`SELECT * FROM registrations WHERE bridge = ? ORDER BY user`);
+  const subAdd = db.prepare(`INSERT INTO subscriptions (bridge, user, localpart) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
+  const subDel = db.prepare(`DELETE FROM subscriptions WHERE bridge = ? AND user = ? AND localpart = ?`);
+  const subList = db.prepare(`SELECT user, localpart FROM subscriptions WHERE bridge = ? ORDER BY user, localpart`);
+
+  interface MapRaw { user: string; xmpp_id: string; network_id: string; peer: string | null; thread: string | null; created_at: number }
+  const toEntry = (r: MapRaw | undefined): MessageMapEntry | undefined =>
+    r && {
+      user: r.user,
+      xmppId: r.xmpp_id,
+      networkId: r.network_id,
+      createdAt: r.created_at,
+      ...(r.peer !== null ? { peer: r.peer } : {}),
+      ...(r.thread !== null ? { thread: r.thread } : {}),
+    };
+
+  const userRepo: UserRepo = {
+    touch: (bridge, user, now) => void touch.run(bridge, user, now, now),
+    list: (bridge) =>
+      (users.all(bridge) as Array<{ bridge: string; user: string; first_seen: number; last_seen: number }>).map((r) => ({
+        bridge: r.bridge,
+        user: r.user,
+        firstSeen: r.first_seen,
+        lastSeen: r.last_seen,
+      })),
+  };
+  const subscriptions: SubscriptionRepo = {
+    add: (bridge, user, localpart) => void subAdd.run(bridge, user, localpart),
+    remove: (bridge, user, localpart) => void subDel.run(bridge, user, localpart),
+    list: (bridge) => subList.all(bridge) as Array<{ user: string; localpart: string }>,
+  };
+
+  return {
+    outbox: sqliteOutbox(db),
+    users: userRepo,
+    subscriptions,
+    kv(bridge): KeyValueStore {
+      return {
+        get<T>(key: string) {
+          const r = kvGet.get(bridge, key) as { value: string } | undefined;
+          return r ? (JSON.parse(r.value) as T) : undefined;
+        },
+        set(key, value) {
+          kvSet.run(bridge, key, JSON.stringify(value));
+        },
+        delete(key) {
+          kvDel.run(bridge, key);
+        },
+        list<T>(prefix: string) {
+          const rows = kvList.all(bridge, prefix, prefix + '\uffff') as Array<{ key: string; value: string }>;
+          return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
+        },
+      };
+    },
+    messages(bridge): MessageMap {
+      return {
+        put: (e) => void mapPut.run(bridge, e.user, e.xmppId, e.networkId, e.peer ?? null, e.thread ?? null, Date.now()),
+        byNetworkId: (networkId) => toEntry(mapByNet.get(bridge, networkId) as MapRaw | undefined),
+        byXmppId: (user, xmppId) => toEntry(mapByXmpp.get(bridge, user, xmppId) as MapRaw | undefined),
+      };
+    },
+    writableProblem() {
+      if (options.path === ':memory:') return undefined;
+      try {
+        accessSync(options.path, constants.W_OK);
+        accessSync(dirname(options.path), constants.W_OK);
+        db.prepare('BEGIN IMMEDIATE').run();
+        db.prepare('ROLLBACK').run();
+        return undefined;
+      } catch (err) {
+        return `store ${options.path} is not writable: ${(err as Error).message}`;
+      }
+    },
+    close() {
+      db.close();
+    },
+  };
+}

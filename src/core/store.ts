@@ -1,0 +1,100 @@
+/**
+ * The store interface: small on purpose, so that a PostgreSQL store can follow without touching
+ * bridges (design.md §5). `store-sqlite.ts` is the implementation in use.
+ */
+import type { KeyValueStore, MessageMap } from './bridge.js';
+
+export type Direction = 'in' | 'out';
+export type OutboxState = 'pending' | 'done' | 'dead';
+
+export interface OutboxRow {
+  id: number;
+  direction: Direction;
+  bridge: string;
+  user: string;
+  /** Ordering key: one in-flight item per key. */
+  okey: string;
+  dedupe: string | null;
+  /** JSON of the event. */
+  payload: string;
+  state: OutboxState;
+  attempts: number;
+  nextAt: number;
+  createdAt: number;
+  lastError: string | null;
+}
+
+export interface EnqueueItem {
+  direction: Direction;
+  bridge: string;
+  user: string;
+  okey: string;
+  dedupe?: string;
+  payload: string;
+  /** Insert directly as a dead letter with this reason. */
+  dead?: string;
+}
+
+export interface OutboxStats {
+  pending: number;
+  /** Creation time of the oldest pending item (ms since epoch). */
+  oldestPendingAt?: number;
+  dead: number;
+}
+
+export interface OutboxRepo {
+  /** Insert, or report a duplicate when the dedupe key is known. Durable when it returns. */
+  enqueue(item: EnqueueItem, now: number): { id: number; duplicate: boolean };
+  /**
+   * The oldest pending item of each ordering key that is due, skipping keys in `busy`:
+   * a later item never overtakes an earlier one of the same conversation.
+   */
+  due(bridge: string, direction: Direction, now: number, busy: ReadonlySet<string>, limit: number): OutboxRow[];
+  /** The earliest `next_at` after `after` among pending items (ms since epoch), if any. */
+  nextDueAt(bridge: string, direction: Direction, after: number): number | undefined;
+  /** Finished: sent, or failed permanently and reported to the user (`error` set). */
+  markDone(id: number, now: number, error?: string): void;
+  retryLater(id: number, nextAt: number, error: string, now: number): void;
+  markDead(id: number, error: string, now: number): void;
+  get(id: number): OutboxRow | undefined;
+  stats(bridge: string): OutboxStats;
+  deadLetters(bridge: string, limit: number): OutboxRow[];
+  /** Rows of a bridge in id order, optionally of one direction and state (admin views, tests). */
+  list(bridge: string, filter: { direction?: Direction; state?: OutboxRow['state'] }, limit: number): OutboxRow[];
+  /** Put a dead letter back in the queue (attempts reset). */
+  revive(id: number, now: number): boolean;
+  discard(id: number): boolean;
+  /** Delete done rows older than `before` (their dedupe keys go with them). */
+  prune(before: number): number;
+}
+
+export interface UserRecord {
+  bridge: string;
+  user: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Who uses which bridge (for the admin "users" command). */
+export interface UserRepo {
+  touch(bridge: string, user: string, now: number): void;
+  list(bridge: string): UserRecord[];
+}
+
+/** Presence subscriptions users made to the domain or to contacts (RFC 6121 §3). */
+export interface SubscriptionRepo {
+  add(bridge: string, user: string, localpart: string): void;
+  remove(bridge: string, user: string, localpart: string): void;
+  list(bridge: string): Array<{ user: string; localpart: string }>;
+}
+
+export interface Store {
+  outbox: OutboxRepo;
+  users: UserRepo;
+  subscriptions: SubscriptionRepo;
+  kv(bridge: string): KeyValueStore;
+  messages(bridge: string): MessageMap;
+  /** Undefined when the store can be written, else why not (for /healthz). */
+  writableProblem(): string | undefined;
+  close(): void;
+}

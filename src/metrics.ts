@@ -1,0 +1,63 @@
+/** The gateway's Prometheus metrics (prom-client), on a registry of its own. */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Store } from './core/store.js';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly stanzasIn: Counter<'bridge' | 'kind'>;
+  readonly stanzasOut: Counter<'bridge' | 'kind'>;
+  readonly deliveries: Counter<'bridge' | 'direction' | 'outcome'>;
+  readonly reconnects: Counter<'bridge'>;
+  readonly componentOnline: Gauge<'bridge'>;
+  readonly bridgeEvents: Counter<'bridge' | 'event'>;
+
+  constructor(store: Store, bridges: () => string[]) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+    this.stanzasIn = new Counter({ name: 'switchboard_stanzas_in_total', help: 'Stanzas received from the XMPP server', labelNames: ['bridge', 'kind'], registers });
+    this.stanzasOut = new Counter({ name: 'switchboard_stanzas_out_total', help: 'Stanzas sent to the XMPP server', labelNames: ['bridge', 'kind'], registers });
+    this.deliveries = new Counter({
+      name: 'switchboard_deliveries_total',
+      help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead)',
+      labelNames: ['bridge', 'direction', 'outcome'],
+      registers,
+    });
+    this.reconnects = new Counter({ name: 'switchboard_component_reconnects_total', help: 'Component connection drops followed by a reconnect', labelNames: ['bridge'], registers });
+    this.componentOnline = new Gauge({ name: 'switchboard_component_online', help: '1 while the component is online', labelNames: ['bridge'], registers });
+    this.bridgeEvents = new Counter({ name: 'switchboard_bridge_events_total', help: 'Events counted by bridges', labelNames: ['bridge', 'event'], registers });
+    new Gauge({
+      name: 'switchboard_outbox_depth',
+      help: 'Pending outbox items',
+      labelNames: ['bridge'],
+      registers,
+      collect() {
+        for (const b of bridges()) this.set({ bridge: b }, store.outbox.stats(b).pending);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_outbox_oldest_age_seconds',
+      help: 'Age of the oldest pending outbox item',
+      labelNames: ['bridge'],
+      registers,
+      collect() {
+        for (const b of bridges()) {
+          const oldest = store.outbox.stats(b).oldestPendingAt;
+          this.set({ bridge: b }, oldest === undefined ? 0 : (Date.now() - oldest) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'switchboard_dead_letters',
+      help: 'Outbox items that ran out of attempts or could not be routed',
+      labelNames: ['bridge'],
+      registers,
+      collect() {
+        for (const b of bridges()) this.set({ bridge: b }, store.outbox.stats(b).dead);
+      },
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * One XEP-0114 component connection: stream header to our own domain, handshake, status events,
+ * and reconnection with exponential backoff and jitter, forever (XEP-0114 §3).
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { Element } from 'ltx';
+import type { Logger } from 'pino';
+import { RetryableError } from '../core/errors.js';
+import { backoffDelay } from '../core/outbox.js';
+import { StreamParser, type StreamParseError } from './stream-parser.js';
+
+export type ComponentStatus = 'connecting' | 'handshaking' | 'online' | 'offline' | 'stopped';
+
+export interface ComponentOptions {
+  host: string;
+  port: number;
+  domain: string;
+  secret: string;
+  maxStanzaSize: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  log: Logger;
+  traceXml: boolean;
+}
+
+/** Stream errors that mean the configuration is wrong: fatal at start-up. */
+const FATAL_CONDITIONS = new Set(['not-authorized', 'host-unknown', 'conflict', 'improper-addressing', 'invalid-namespace']);
+
+export class FatalComponentError extends Error {
+  constructor(
+    readonly condition: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FatalComponentError';
+  }
+}
+
+/** XEP-0114 §3: lowercase hex SHA-1 of the stream id followed by the secret (UTF-8). */
+export function handshakeDigest(streamId: string, secret: string): string {
+  return createHash('sha1').update(streamId + secret, 'utf8').digest('hex');
+}
+
+function likelyFix(condition: string, domain: string, host: string, port: number): string {
+  switch (condition) {
+    case 'not-authorized':
+      return `wrong component_secret for ${domain}? The server at ${host}:${port} refused the handshake`;
+    case 'host-unknown':
+      return `the server at ${host}:${port} has no component ${domain}: add it to its config (Prosody: Component "${domain}"; ejabberd: ejabberd_service hosts)`;
+    case 'conflict':
+      return `${domain} is already connected to ${host}:${port} (another Switchboard running?) or is a local virtual host there`;
+    default:
+      return `the server at ${host}:${port} rejected the component stream for ${domain}`;
+  }
+}
+
+export interface ComponentEvents {
+  status: [status: ComponentStatus];
+  stanza: [el: Element];
+}
+
+export class ComponentConnection extends EventEmitter<ComponentEvents> {
+  status: ComponentStatus = 'offline';
+  onlineSince: number | undefined;
+  reconnects = 0;
+  private socket: Socket | undefined;
+  private attempt = 0;
+  private everOnline = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private firstOutcome: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly options: ComponentOptions) {
+    super();
+  }
+
+  /** Connect; resolves when first online, rejects on a fatal stream error before that. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstOutcome = { resolve, reject };
+      this.connect();
+    });
+  }
+
+  /** Send a stanza; resolves when handed to the kernel. Throws RetryableError when offline. */
+  send(el: Element): Promise<void> {
+    const socket = this.socket;
+    if (this.status !== 'online' || !socket) {
+      return Promise.reject(new RetryableError(`component ${this.options.domain} is ${this.status}`));
+    }
+    const text = el.toString();
+    if (this.options.traceXml) this.options.log.debug({ event: 'xml_out', xml: text }, 'sent');
+    return new Promise((resolve, reject) => {
+      socket.write(text, (err) => (err ? reject(new RetryableError(`write failed: ${err.message}`, { cause: err })) : resolve()));
+    });
+  }
+
+  /** Close the stream with `</stream:stream>` and stop reconnecting. */
+  async stop(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.setStatus('stopped');
+    if (!socket || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => socket.destroy(), 2000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.end('</stream:stream>');
+    });
+  }
+
+  private setStatus(status: ComponentStatus): void {
+    if (this.status === status || this.status === 'stopped') return;
+    this.status = status;
+    if (status === 'online') this.onlineSince = Date.now();
+    if (status !== 'online') this.onlineSince = undefined;
+    this.emit('status', status);
+  }
+
+  private connect(): void {
+    const { host, port, domain, log } = this.options;
+    this.setStatus('connecting');
+    log.info({ event: 'connecting', host, port, attempt: this.attempt }, `connecting component ${domain} to ${host}:${port}`);
+    const socket = connect({ host, port });
+    this.socket = socket;
+    const parser = new StreamParser(this.options.maxStanzaSize);
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      this.setStatus('handshaking');
+      // XEP-0114 §3: the stream header is addressed to the component's own domain.
+      socket.write(
+        `<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='${domain}'>`,
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.options.traceXml) log.debug({ event: 'xml_in', xml: chunk.toString('utf8') }, 'received');
+      parser.write(chunk);
+    });
+    socket.on('error', (err) => log.warn({ event: 'socket_error', err: err.message }, `component ${domain}: ${err.message}`));
+    socket.on('close', () => this.onClose(socket));
+    parser.on('start', (attrs) => {
+      const id = attrs.id;
+      if (!id) return this.streamError(socket, 'invalid-xml', 'the server stream header has no id');
+      const handshake = new Element('handshake').t(handshakeDigest(id, this.options.secret));
+      socket.write(handshake.toString());
+    });
+    parser.on('stanza', (el) => this.onElement(socket, el));
+    parser.on('end', () => socket.end('</stream:stream>'));
+    parser.on('error', (err: StreamParseError) => {
+      log.warn({ event: 'stream_error_sent', condition: err.condition, err: err.message }, `closing the stream of ${domain}: ${err.message}`);
+      this.streamError(socket, err.condition, err.message);
+    });
+  }
+
+  private onElement(socket: Socket, el: Element): void {
+    if (el.name === 'handshake' && this.status === 'handshaking') {
+      this.attempt = 0;
+      this.everOnline = true;
+      this.setStatus('online');
+      this.options.log.info({ event: 'online' }, `component ${this.options.domain} is online`);
+      this.firstOutcome?.resolve();
+      this.firstOutcome = undefined;
+      return;
+    }
+    if (el.name === 'stream:error') {
+      const condition = el.getChildElements().find((c) => c.name !== 'text')?.name ?? 'undefined-condition';
+      const text = el.getChildText('text') ?? '';
+      const fix = likelyFix(condition, this.options.domain, this.options.host, this.options.port);
+      this.options.log.error({ event: 'stream_error', condition, text }, `${fix} (stream error ${condition}${text ? `: ${text}` : ''})`);
+      if (!this.everOnline && FATAL_CONDITIONS.has(condition)) {
+        this.firstOutcome?.reject(new FatalComponentError(condition, `${fix} (stream error ${condition}${text ? `: ${text}` : ''})`));
+        this.firstOutcome = undefined;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.setStatus('stopped');
+      }
+      socket.destroy();
+      return;
+    }
+    if (this.status !== 'online') return;
+    this.emit('stanza', el);
+  }
+
+  private streamError(socket: Socket, condition: string, text: string): void {
+    const error = new Element('stream:error')
+      .c(condition, { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })
+      .up()
+      .c('text', { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })
+      .t(text)
+      .root();
+    socket.end(error.toString() + '</stream:stream>');
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  private onClose(socket: Socket): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    if (this.status === 'stopped') return;
+    this.setStatus('offline');
+    this.attempt++;
+    this.reconnects++;
+    const delay = backoffDelay(this.attempt, {
+      baseDelayMs: this.options.reconnect.initialDelayMs,
+      maxDelayMs: this.options.reconnect.maxDelayMs,
+    });
+    this.options.log.warn(
+      { event: 'reconnect', attempt: this.attempt, delayMs: delay },
+      `component ${this.options.domain} disconnected; reconnecting in ${delay} ms (attempt ${this.attempt})`,
+    );
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}

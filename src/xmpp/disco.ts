@@ -1,0 +1,98 @@
+/**
+ * XEP-0030 service discovery on every JID of a bridge domain, plus the small XEPs that need no
+ * state: software version (XEP-0092) and ping (XEP-0199).
+ */
+import { Element } from 'ltx';
+import type { Bridge, BridgeIdentity } from '../core/bridge.js';
+import { StanzaError } from '../core/errors.js';
+import type { AdhocService } from './adhoc.js';
+import type { IqContext, IqRouter } from './iq.js';
+import { NS } from './ns.js';
+
+export const SOFTWARE = { name: 'Switchboard', version: '0.1.0' };
+
+export interface DiscoDeps {
+  identity: BridgeIdentity;
+  bridge: Bridge;
+  adhoc: AdhocService;
+}
+
+function resolveOrThrow(bridge: Bridge, localpart: string) {
+  return bridge.resolve(localpart);
+}
+
+function infoElement(deps: DiscoDeps, iq: IqContext): Element {
+  const node = iq.child.attrs.node;
+  const query = new Element('query', { xmlns: NS.discoInfo, ...(node ? { node } : {}) });
+  if (node === NS.commands || (node && deps.adhoc.visible(iq.user, iq.localpart).some((c) => c.node === node))) {
+    // XEP-0050 §2.3: info about the commands node or one command.
+    query.c('identity', { category: 'automation', type: node === NS.commands ? 'command-list' : 'command-node' });
+    query.c('feature', { var: NS.commands });
+    query.c('feature', { var: NS.data });
+    return query;
+  }
+  if (node) throw new StanzaError('item-not-found', `No such node: ${node}.`);
+  const address = resolveOrThrow(deps.bridge, iq.localpart);
+  const features = new Set<string>([NS.discoInfo, NS.discoItems, NS.ping, NS.version, NS.commands]);
+  if (address.kind === 'service') {
+    // XEP-0100 §4.2: a gateway identity; category 'gateway' with the network as type.
+    query.c('identity', { category: 'gateway', type: deps.identity.type, name: deps.identity.name });
+    if (deps.bridge.gateway) features.add(NS.gateway);
+  } else if (address.kind === 'contact') {
+    query.c('identity', { category: 'client', type: 'pc', name: address.name ?? address.localpart });
+    features.add(NS.receipts);
+  } else {
+    query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });
+    features.add(NS.muc);
+  }
+  for (const f of deps.bridge.features?.(iq.localpart) ?? []) features.add(f);
+  for (const f of [...features].sort()) query.c('feature', { var: f });
+  return query;
+}
+
+async function itemsElement(deps: DiscoDeps, iq: IqContext): Promise<Element> {
+  const node = iq.child.attrs.node;
+  if (node === NS.commands) return deps.adhoc.itemsElement(iq);
+  if (node) throw new StanzaError('item-not-found', `No such node: ${node}.`);
+  resolveOrThrow(deps.bridge, iq.localpart);
+  const query = new Element('query', { xmlns: NS.discoItems });
+  if (!deps.bridge.listItems) return query;
+  const set = iq.child.getChild('set', NS.rsm);
+  const num = (s: string | null | undefined) => (s && /^\d+$/.test(s) ? Number(s) : undefined);
+  const max = num(set?.getChildText('max'));
+  const index = num(set?.getChildText('index'));
+  const after = set?.getChildText('after') ?? undefined;
+  const before = set?.getChildText('before') ?? undefined;
+  const page = await deps.bridge.listItems(iq.user, iq.localpart, {
+    ...(max !== undefined ? { max } : {}),
+    ...(index !== undefined ? { index } : {}),
+    ...(after !== undefined ? { after } : {}),
+    ...(before !== undefined ? { before } : {}),
+  });
+  const domain = iq.stanza.attrs.to?.split('@').pop()?.split('/')[0] ?? '';
+  for (const item of page.items) {
+    query.c('item', { jid: `${item.localpart}@${domain}`, ...(item.name ? { name: item.name } : {}) });
+  }
+  if (set || page.count !== undefined) {
+    // XEP-0059 §2.6: first (with index), last and, when known, count.
+    const rsm = query.c('set', { xmlns: NS.rsm });
+    const first = page.items[0];
+    const last = page.items[page.items.length - 1];
+    if (first) rsm.c('first', page.firstIndex !== undefined ? { index: String(page.firstIndex) } : {}).t(`${first.localpart}@${domain}`);
+    if (last) rsm.c('last').t(`${last.localpart}@${domain}`);
+    if (page.count !== undefined) rsm.c('count').t(String(page.count));
+  }
+  return query;
+}
+
+export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
+  router.register('get', NS.discoInfo, 'query', (iq) => infoElement(deps, iq));
+  router.register('get', NS.discoItems, 'query', (iq) => itemsElement(deps, iq));
+  router.register('get', NS.version, 'query', () => {
+    const q = new Element('query', { xmlns: NS.version });
+    q.c('name').t(SOFTWARE.name);
+    q.c('version').t(SOFTWARE.version);
+    return q;
+  });
+  router.register('get', NS.ping, 'ping', () => undefined);
+}

@@ -1,0 +1,180 @@
+/**
+ * ltx elements ⇄ core model. Decoding produces `Outbound` events from a user's stanzas to the
+ * component; encoding turns `Inbound` events into stanzas from the component.
+ */
+import { randomUUID } from 'node:crypto';
+import { Element } from 'ltx';
+import type { HistoryRequest, Inbound, MucUser, Oob, Outbound } from '../core/model.js';
+import { errorElement } from './errors.js';
+import { NS } from './ns.js';
+
+/** Where a stanza came from and went to, once parsed and checked by the pipeline. */
+export interface Route {
+  user: string;
+  resource?: string;
+  /** Local part of the `to` JID. */
+  to: string;
+  toResource?: string;
+}
+
+function base(route: Route, el: Element) {
+  const originId = el.getChild('origin-id', NS.sid)?.attrs.id;
+  return {
+    user: route.user,
+    to: route.to,
+    ...(route.resource ? { resource: route.resource } : {}),
+    ...(route.toResource ? { toResource: route.toResource } : {}),
+    ...(el.attrs.id ? { id: el.attrs.id } : {}),
+    ...(originId ? { originId } : {}),
+  };
+}
+
+function readOob(el: Element): Oob[] {
+  return el
+    .getChildren('x', NS.oob)
+    .map((x) => ({ url: x.getChildText('url')?.trim() ?? '', desc: x.getChildText('desc') ?? undefined }))
+    .filter((o) => /^https?:\/\//i.test(o.url))
+    .map((o) => (o.desc ? { url: o.url, desc: o.desc } : { url: o.url }));
+}
+
+/**
+ * A `<message/>` from a user as an outbound event, or undefined when there is nothing to send
+ * (chat states, markers and receipts alone carry no body).
+ */
+export function decodeMessage(el: Element, route: Route): Outbound | undefined {
+  const b = base(route, el);
+  const rawType = el.attrs.type;
+  const type = rawType === 'groupchat' ? 'groupchat' : rawType === 'normal' ? 'normal' : 'chat';
+  const invite = el.getChild('x', NS.mucUser)?.getChild('invite');
+  if (invite?.attrs.to) {
+    const reason = invite.getChildText('reason');
+    return { ...b, kind: 'invite', invitee: invite.attrs.to, ...(reason ? { reason } : {}) };
+  }
+  const body = el.getChildText('body');
+  const subject = el.getChildText('subject');
+  if (type === 'groupchat' && subject !== null && body === null) {
+    return { ...b, kind: 'subject', subject };
+  }
+  const oob = readOob(el);
+  if (body === null && oob.length === 0) return undefined;
+  const replace = el.getChild('replace', NS.correct)?.attrs.id;
+  if (replace && body !== null) return { ...b, kind: 'correction', type, replaces: replace, body };
+  const thread = el.getChildText('thread');
+  return {
+    ...b,
+    kind: 'message',
+    type,
+    body: body ?? oob.map((o) => o.url).join('\n'),
+    ...(subject !== null ? { subject } : {}),
+    ...(thread ? { thread } : {}),
+    ...(oob.length ? { oob } : {}),
+    receiptRequested: el.getChild('request', NS.receipts) !== undefined,
+  };
+}
+
+function readHistory(x: Element): HistoryRequest | undefined {
+  const h = x.getChild('history');
+  if (!h) return undefined;
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const since = h.attrs.since ? new Date(h.attrs.since) : undefined;
+  const out: HistoryRequest = {};
+  const maxchars = num(h.attrs.maxchars);
+  const maxstanzas = num(h.attrs.maxstanzas);
+  const seconds = num(h.attrs.seconds);
+  if (maxchars !== undefined) out.maxchars = maxchars;
+  if (maxstanzas !== undefined) out.maxstanzas = maxstanzas;
+  if (seconds !== undefined) out.seconds = seconds;
+  if (since && !Number.isNaN(since.getTime())) out.since = since.toISOString();
+  return out;
+}
+
+/**
+ * A presence to a room occupant JID (XEP-0045): with `<x xmlns='…muc'/>` a join (§7.2), an
+ * unavailable one a leave (§7.14), otherwise a nick change (§7.6) — a bridge that sees a nick
+ * change from a resource that has not joined treats it as a join (old clients omit `<x/>`).
+ */
+export function decodeRoomPresence(el: Element, route: Route): Outbound | undefined {
+  const b = base(route, el);
+  const status = el.getChildText('status') ?? undefined;
+  if (el.attrs.type === 'unavailable') return { ...b, kind: 'leave', ...(status ? { status } : {}) };
+  if (el.attrs.type !== undefined) return undefined;
+  const nick = route.toResource;
+  if (!nick) return undefined;
+  const x = el.getChild('x', NS.muc);
+  if (x) {
+    const password = x.getChildText('password');
+    const history = readHistory(x);
+    return { ...b, kind: 'join', nick, ...(password !== null ? { password } : {}), ...(history ? { history } : {}) };
+  }
+  return { ...b, kind: 'nick', nick };
+}
+
+function mucUserElement(muc: MucUser): Element {
+  const x = new Element('x', { xmlns: NS.mucUser });
+  const item = x.c('item', {
+    affiliation: muc.affiliation,
+    role: muc.role,
+    ...(muc.jid ? { jid: muc.jid } : {}),
+    ...(muc.nick ? { nick: muc.nick } : {}),
+  });
+  if (muc.actor) item.c('actor', { nick: muc.actor });
+  if (muc.reason) item.c('reason').t(muc.reason);
+  for (const code of muc.codes) x.c('status', { code: String(code) });
+  return x;
+}
+
+/** An inbound event as a stanza from the component domain. */
+export function encodeInbound(event: Inbound, domain: string): Element {
+  const fromBare = event.from ? `${event.from}@${domain}` : domain;
+  const from = event.fromResource ? `${fromBare}/${event.fromResource}` : fromBare;
+  const to = event.toResource ? `${event.user}/${event.toResource}` : event.user;
+  switch (event.kind) {
+    case 'message': {
+      const msg = new Element('message', { from, to, type: event.type, id: event.id ?? randomUUID() });
+      if (event.subject !== undefined) msg.c('subject').t(event.subject);
+      msg.c('body').t(event.body);
+      if (event.thread) msg.c('thread').t(event.thread);
+      for (const o of event.oob ?? []) {
+        const x = msg.c('x', { xmlns: NS.oob });
+        x.c('url').t(o.url);
+        if (o.desc) x.c('desc').t(o.desc);
+      }
+      if (event.replaces) msg.c('replace', { xmlns: NS.correct, id: event.replaces });
+      if (event.requestReceipt) msg.c('request', { xmlns: NS.receipts });
+      if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
+      if (event.originId) msg.c('origin-id', { xmlns: NS.sid, id: event.originId });
+      if (event.delay) msg.c('delay', { xmlns: NS.delay, from: fromBare, stamp: event.delay });
+      return msg;
+    }
+    case 'subject': {
+      const msg = new Element('message', { from, to, type: 'groupchat', id: randomUUID() });
+      msg.c('subject').t(event.subject);
+      return msg;
+    }
+    case 'presence': {
+      const pres = new Element('presence', { from, to, ...(event.type === 'unavailable' ? { type: 'unavailable' } : {}) });
+      if (event.show) pres.c('show').t(event.show);
+      if (event.status) pres.c('status').t(event.status);
+      if (event.muc) pres.cnode(mucUserElement(event.muc));
+      return pres;
+    }
+    case 'receipt': {
+      if (event.state === 'failed') {
+        // The original message bounces with its own id so clients mark it failed (RFC 6120 §8.2).
+        const msg = new Element('message', { from, to, type: 'error', id: event.id });
+        msg.cnode(errorElement(event.condition ?? 'recipient-unavailable', 'cancel', event.text));
+        return msg;
+      }
+      // XEP-0184 §5: <received id='…'/> acknowledges the message with that id.
+      const msg = new Element('message', { from, to, id: randomUUID() });
+      msg.c(event.state === 'delivered' ? 'received' : 'sent', { xmlns: NS.receipts, id: event.id });
+      return msg;
+    }
+    case 'error': {
+      const stanza = new Element(event.stanza, { from, to, type: 'error', ...(event.id ? { id: event.id } : {}) });
+      if (event.mucJoin) stanza.c('x', { xmlns: NS.muc });
+      stanza.cnode(errorElement(event.condition, event.errorType ?? 'cancel', event.text));
+      return stanza;
+    }
+  }
+}

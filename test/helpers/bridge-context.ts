@@ -1,0 +1,85 @@
+/**
+ * A real BridgeContext for adapter tests: the real SQLite store in a temp dir and the real HTTP
+ * server on a free port, without an XMPP server. `inbound()` reads what the adapter delivered
+ * (committed 'in' outbox rows), in order.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { BridgeContext, BridgeHealth } from '../../src/core/bridge.js';
+import { AccessPolicy } from '../../src/core/access.js';
+import { createBridgeContext } from '../../src/core/context.js';
+import type { Inbound } from '../../src/core/model.js';
+import { openSqliteStore } from '../../src/core/sqlite/store.js';
+import type { OutboxRow, Store } from '../../src/core/store.js';
+import { GatewayHttp } from '../../src/http.js';
+
+export interface TestBridgeContext {
+  ctx: BridgeContext;
+  store: Store;
+  http: GatewayHttp;
+  /** http://127.0.0.1:<port> of the gateway HTTP server (when `http` was asked for). */
+  baseUrl: string;
+  /** Inbound events committed by the adapter, oldest first. */
+  inbound(): Inbound[];
+  /** Dead letters (ctx.deadLetter and exhausted retries). */
+  deadLetters(): OutboxRow[];
+  health: BridgeHealth[];
+  close(): Promise<void>;
+}
+
+export async function createTestContext(opts: {
+  id: string;
+  domain: string;
+  users?: string[];
+  domains?: string[];
+  admins?: string[];
+  http?: boolean;
+  publicUrl?: string;
+}): Promise<TestBridgeContext> {
+  const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
+  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: 'normal' });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const access = new AccessPolicy({ users: opts.users ?? [], domains: opts.domains ?? [] }, opts.admins ?? []);
+  const http = new GatewayHttp({
+    host: '127.0.0.1',
+    port: 0,
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    log,
+    health: () => ({ ok: true, problems: [] }),
+    metrics: async () => ({ contentType: 'text/plain', body: '' }),
+  });
+  const health: BridgeHealth[] = [];
+  const abort = new AbortController();
+  const ctx = createBridgeContext({
+    id: opts.id,
+    domain: opts.domain,
+    store,
+    log: log.child({ bridge: opts.id }),
+    http: http.forBridge(opts.id),
+    metrics: { count: () => undefined },
+    signal: abort.signal,
+    clock: { now: () => Date.now() },
+    isAllowed: (u) => access.isAllowed(u),
+    isAdmin: (u) => access.isAdmin(u),
+    onEnqueued: () => undefined,
+    onHealth: (h) => health.push(h),
+  });
+  if (opts.http) await http.listen();
+  return {
+    ctx,
+    store,
+    http,
+    baseUrl: opts.http ? `http://127.0.0.1:${http.port}` : '',
+    inbound: () => store.outbox.list(opts.id, { direction: 'in', state: 'pending' }, 100_000).map((r) => JSON.parse(r.payload) as Inbound),
+    deadLetters: () => store.outbox.list(opts.id, { state: 'dead' }, 100_000),
+    health,
+    async close() {
+      abort.abort();
+      await http.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
