@@ -121,7 +121,11 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   if (problems.length) throw new ConfigError(file, problems);
   interpolate(doc, env, lines, problems);
   const parsed = coreConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) problems.push(...zodProblems(parsed.error, [], doc, lines));
+  if (!parsed.success) {
+    // An unset ${VAR} already explains the empty value at its path.
+    const known = new Set(problems.map((p) => p.path));
+    problems.push(...zodProblems(parsed.error, [], doc, lines).filter((p) => !known.has(p.path)));
+  }
   if (!parsed.success || problems.length) throw new ConfigError(file, problems);
 
   const core = parsed.data;

@@ -1,0 +1,144 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RetryableError, StanzaError } from '../../src/core/errors.js';
+import { backoffDelay, OutboxLane, type LaneHooks } from '../../src/core/outbox.js';
+import { openSqliteStore } from '../../src/core/sqlite/store.js';
+import type { OutboxRow, Store } from '../../src/core/store.js';
+import { waitFor } from '../helpers/wait.js';
+
+const log = pino({ level: 'silent' });
+let stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores) s.close();
+  stores = [];
+});
+
+function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempts = 3, concurrency = 4) {
+  const store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
+  stores.push(store);
+  const failed: Array<[OutboxRow, Error]> = [];
+  const dead: Array<[OutboxRow, Error]> = [];
+  const lane = new OutboxLane(
+    store.outbox,
+    { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now: () => Date.now(), log },
+    { onFailed: (r, e) => failed.push([r, e]), onDead: (r, e) => dead.push([r, e]), ...hooks },
+  );
+  const add = (okey: string, payload: string, dedupe?: string) =>
+    store.outbox.enqueue({ direction: 'out', bridge: 'b', user: 'u@x', okey, payload, ...(dedupe ? { dedupe } : {}) }, Date.now());
+  return { store, lane, add, failed, dead };
+}
+
+describe('outbox', () => {
+  it('keeps order within a conversation and runs conversations in parallel', async () => {
+    const seen: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const { lane, add } = setup({
+      handle: async (row) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(row.payload);
+        running--;
+      },
+    });
+    for (let i = 0; i < 5; i++) {
+      add('a', `a${i}`);
+      add('b', `b${i}`);
+    }
+    lane.kick();
+    await waitFor(() => seen.length === 10, 'all delivered');
+    expect(seen.filter((s) => s.startsWith('a'))).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(seen.filter((s) => s.startsWith('b'))).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+    expect(maxRunning).toBe(2);
+  });
+
+  it('retries a RetryableError with backoff, without letting later items overtake', async () => {
+    const seen: string[] = [];
+    let failures = 2;
+    const { lane, add, store } = setup({
+      handle: async (row) => {
+        if (row.payload === 'first' && failures-- > 0) throw new RetryableError('network down');
+        seen.push(row.payload);
+      },
+    });
+    add('a', 'first');
+    add('a', 'second');
+    lane.kick();
+    await waitFor(() => seen.length === 2, 'both delivered');
+    expect(seen).toEqual(['first', 'second']);
+    expect(store.outbox.stats('b')).toMatchObject({ pending: 0, dead: 0 });
+  });
+
+  it('makes a dead letter after the last attempt and tells the user once', async () => {
+    const { lane, add, dead, store } = setup({ handle: async () => Promise.reject(new RetryableError('still down')) }, 3);
+    const { id } = add('a', 'doomed');
+    lane.kick();
+    await waitFor(() => dead.length === 1, 'dead letter');
+    expect(store.outbox.get(id)).toMatchObject({ state: 'dead', attempts: 3, lastError: 'still down' });
+    expect(store.outbox.revive(id, Date.now())).toBe(true);
+    expect(store.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('reports a StanzaError or a bug at once, without retrying', async () => {
+    let calls = 0;
+    const { lane, add, failed } = setup({
+      handle: async (row) => {
+        calls++;
+        if (row.payload === 'bad') throw new StanzaError('item-not-found', 'no such number');
+        throw new TypeError('bug');
+      },
+    });
+    add('a', 'bad');
+    add('b', 'bug');
+    lane.kick();
+    await waitFor(() => failed.length === 2, 'both reported');
+    expect(calls).toBe(2);
+    expect(failed.map(([, e]) => e.name).sort()).toEqual(['StanzaError', 'TypeError']);
+  });
+
+  it('deduplicates on the dedupe key', () => {
+    const { add, store } = setup({ handle: async () => undefined });
+    expect(add('a', 'x', 'sid-1').duplicate).toBe(false);
+    expect(add('a', 'x', 'sid-1').duplicate).toBe(true);
+    expect(add('a', 'y', 'sid-2').duplicate).toBe(false);
+    expect(store.outbox.stats('b').pending).toBe(2);
+  });
+
+  it('takes nothing while paused, and does not count an attempt that failed because the path went down', async () => {
+    const seen: string[] = [];
+    let fail = true;
+    const { lane, add, store } = setup({
+      handle: async (row) => {
+        if (fail) {
+          lane.pause();
+          throw new RetryableError('component offline');
+        }
+        seen.push(row.payload);
+      },
+    });
+    const { id } = add('a', 'm');
+    lane.kick();
+    await waitFor(() => lane.isPaused && lane.inflightCount === 0, 'paused');
+    expect(store.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 0 });
+    fail = false;
+    lane.resume();
+    await waitFor(() => seen.length === 1, 'delivered after resume');
+  });
+
+  it('prunes finished rows older than the window', async () => {
+    const { lane, add, store } = setup({ handle: async () => undefined });
+    add('a', 'x');
+    lane.kick();
+    await waitFor(() => store.outbox.stats('b').pending === 0, 'done');
+    expect(store.outbox.prune(Date.now() + 1000)).toBe(1);
+  });
+
+  it('computes exponential backoff with jitter and a cap', () => {
+    const p = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+    expect(backoffDelay(1, p, () => 1)).toBe(1000);
+    expect(backoffDelay(3, p, () => 1)).toBe(4000);
+    expect(backoffDelay(3, p, () => 0)).toBe(2000);
+    expect(backoffDelay(20, p, () => 1)).toBe(60_000);
+  });
+});
