@@ -13,11 +13,14 @@ export interface XmppServer {
   domain: string;
   c2sPort: number;
   componentPort: number;
-  /** The temp dir holding config, data and logs (left on disk for post-mortems). */
+  /** The temp dir holding config, data and logs; stop() deletes it unless SWITCHBOARD_KEEP_TEST_DIRS is set. */
   dir: string;
   stop(): Promise<void>;
-  /** Stop, then start again on the same ports with the same data (users, rosters). */
-  restart(): Promise<void>;
+  /**
+   * Stop, then start again on the same ports with the same data (users, rosters). `whileDown`
+   * runs between the two (e.g. wait until the gateway has queued what it cannot send).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Register one more account while the server runs (unique users per test). */
   addUser(username: string, password: string): Promise<void>;
   /** Everything the server logged so far: attach it to assertion failures. */
@@ -58,9 +61,8 @@ function installExitHooks(): void {
   hooksInstalled = true;
   // 'exit' handlers must be synchronous: kill() is, waiting is not possible (and not needed).
   process.on('exit', killAllNow);
-  // A vitest fork whose parent died (killed runner) lingers; its IPC channel closing is the
-  // only sign, so take the servers down then.
-  // It keeps running the remaining tests, so also refuse to start new servers from then on.
+  // A vitest fork whose parent died (killed runner) lingers and keeps running the remaining
+  // tests; its IPC channel closing is the only sign. Take the servers down and refuse new ones.
   if (process.connected) {
     process.once('disconnect', () => {
       orphaned = true;
@@ -220,9 +222,10 @@ export async function startManagedServer(params: ManagedServerParams): Promise<X
       finalLogs = logs();
       if (process.env['SWITCHBOARD_KEEP_TEST_DIRS'] === undefined) rmSync(params.dir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async (whileDown?: () => Promise<void>) => {
       if (finalLogs !== undefined) throw new Error(`${params.kind} was stopped; start a new one instead`);
       await stopOnly();
+      await whileDown?.();
       await start();
     },
     addUser: params.addUser,
