@@ -13,13 +13,15 @@ import { ComponentConnection } from '../xmpp/component.js';
 import { registerDisco } from '../xmpp/disco.js';
 import { registerGateway } from '../xmpp/gateway.js';
 import { IqRouter } from '../xmpp/iq.js';
+import { registerMucAdmin } from '../xmpp/muc-admin.js';
 import { PresenceService } from '../xmpp/presence.js';
 import { StanzaReceiver } from '../xmpp/receiver.js';
 import type { AccessPolicy } from './access.js';
 import { adminCommands } from './admin-commands.js';
 import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
 import { createBridgeContext } from './context.js';
-import { Delivery } from './delivery.js';
+import { Delivery, type OutPayload } from './delivery.js';
+import type { Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
 import type { Store } from './store.js';
 
@@ -128,6 +130,12 @@ export class BridgePipeline {
       send,
       health: () => this.health(),
     });
+    const enqueue = (event: Outbound, iq?: OutPayload['iq']) => {
+      const res = delivery.enqueueOut(event, iq);
+      if (!res.duplicate) this.lanes.out.kick();
+      return res;
+    };
+    registerMucAdmin(router, this.bridge, enqueue);
     const receiver = new StanzaReceiver({
       domain: this.domain,
       bridge: this.bridge,
@@ -138,11 +146,7 @@ export class BridgePipeline {
       bridgeId: this.id,
       log,
       send,
-      enqueue: (event, iq) => {
-        const res = delivery.enqueueOut(event, iq);
-        if (!res.duplicate) this.lanes.out.kick();
-        return res;
-      },
+      enqueue,
     });
     this.component.on('stanza', (el) => {
       metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });

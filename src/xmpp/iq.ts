@@ -21,8 +21,11 @@ export interface IqContext {
   toResource: string;
 }
 
-/** A handler returns the payload of the result (or nothing for an empty result). */
-export type IqHandler = (iq: IqContext) => Promise<Element | undefined> | Element | undefined;
+/** A handler's way of saying "no reply now: it is sent later" (e.g. after the outbox ran it). */
+export const DEFERRED: unique symbol = Symbol('deferred');
+
+/** A handler returns the payload of the result (or nothing for an empty result), or DEFERRED. */
+export type IqHandler = (iq: IqContext) => Promise<Element | undefined | typeof DEFERRED> | Element | undefined | typeof DEFERRED;
 
 export class IqRouter {
   private readonly handlers = new Map<string, IqHandler>();
@@ -50,6 +53,7 @@ export class IqRouter {
     }
     try {
       const payload = await handler({ ...iq, child });
+      if (payload === DEFERRED) return undefined;
       const result = new Element('iq', { type: 'result', from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id });
       if (payload) result.cnode(payload);
       return result;
