@@ -76,9 +76,12 @@ function lineOf(node: YamlNode | null | undefined, lines: LineCounter): { line?:
   return start === undefined ? {} : { line: lines.linePos(start).line };
 }
 
-/** The line of the deepest node of `path` that exists in the document. */
+/** The line of the deepest node of `path` that exists in the document (its key's line in a map). */
 function lineOfPath(doc: Document, path: PathKey[], lines: LineCounter): { line?: number } {
   for (let n = path.length; n >= 0; n--) {
+    const parent = n > 0 ? doc.getIn(path.slice(0, n - 1), true) : undefined;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1])) : undefined;
+    if (pair && isScalar(pair.key)) return lineOf(pair.key, lines);
     const node = doc.getIn(path.slice(0, n), true) as YamlNode | undefined;
     if (node && typeof node === 'object' && 'range' in node) return lineOf(node, lines);
   }
@@ -86,9 +89,13 @@ function lineOfPath(doc: Document, path: PathKey[], lines: LineCounter): { line?
 }
 
 function zodProblems(err: ZodError, prefix: PathKey[], doc: Document, lines: LineCounter): ConfigProblem[] {
-  return err.issues.map((issue) => {
+  return err.issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    return { path: path.join('.'), message: issue.message, ...lineOfPath(doc, path, lines) };
+    // A typo'd key: one problem per key, on the key's own line.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: path.join('.'), message: `Unrecognized key: "${key}"`, ...lineOfPath(doc, [...path, key], lines) }));
+    }
+    return [{ path: path.join('.'), message: issue.message, ...lineOfPath(doc, path, lines) }];
   });
 }
 
@@ -109,6 +116,25 @@ async function loadModule(spec: string, configFile: string): Promise<BridgeDefin
   return candidate;
 }
 
+/** The bridge entries of a config whose core did not validate, as far as they can be read. */
+function rawBridgeEntries(raw: unknown): Record<string, BridgeEntry> {
+  const bridges = (raw as { bridges?: unknown } | null)?.bridges;
+  if (!bridges || typeof bridges !== 'object') return {};
+  const entries: Record<string, BridgeEntry> = {};
+  for (const [id, value] of Object.entries(bridges as Record<string, unknown>)) {
+    if (!value || typeof value !== 'object') continue;
+    const v = value as Record<string, unknown>;
+    entries[id] = {
+      enabled: v.enabled !== false,
+      domain: typeof v.domain === 'string' ? v.domain : '',
+      component_secret: '',
+      ...(typeof v.module === 'string' ? { module: v.module } : {}),
+      options: v.options,
+    };
+  }
+  return entries;
+}
+
 /** Parse and validate a config text. `file` is used in messages and to resolve module paths. */
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const lines = new LineCounter();
@@ -126,15 +152,14 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     const known = new Set(problems.map((p) => p.path));
     problems.push(...zodProblems(parsed.error, [], doc, lines).filter((p) => !known.has(p.path)));
   }
-  if (!parsed.success || problems.length) throw new ConfigError(file, problems);
-
-  const core = parsed.data;
+  // The bridges are checked even when the core has problems, so one run reports every problem.
+  const entries = parsed.success ? parsed.data.bridges : rawBridgeEntries(doc.toJS());
   const bridges: LoadedBridge[] = [];
   const domains = new Map<string, string>();
-  for (const [id, entry] of Object.entries(core.bridges)) {
+  for (const [id, entry] of Object.entries(entries)) {
     if (!entry.enabled) continue;
     const other = domains.get(entry.domain);
-    if (other) problems.push({ path: `bridges.${id}.domain`, message: `domain ${entry.domain} is already used by bridge ${other}`, ...lineOfPath(doc, ['bridges', id, 'domain'], lines) });
+    if (other && entry.domain) problems.push({ path: `bridges.${id}.domain`, message: `domain ${entry.domain} is already used by bridge ${other}`, ...lineOfPath(doc, ['bridges', id, 'domain'], lines) });
     domains.set(entry.domain, id);
     let definition: BridgeDefinition | undefined;
     if (entry.module) {
@@ -159,8 +184,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     bridges.push({ id, entry, definition, options: options.data });
   }
-  if (problems.length) throw new ConfigError(file, problems);
-  return { file, core, bridges };
+  if (!parsed.success || problems.length) throw new ConfigError(file, problems);
+  return { file, core: parsed.data, bridges };
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {

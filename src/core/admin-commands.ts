@@ -13,6 +13,8 @@ export interface AdminDeps {
   reload(): Promise<string>;
   /** Retry a dead letter created by the bridge itself (ctx.deadLetter). */
   retryBridgeDeadLetter?(payload: unknown): Promise<void>;
+  /** Items were made pending again: the outbox lanes must look for them now. */
+  onRevived?(): void;
   now(): number;
 }
 
@@ -137,6 +139,7 @@ export function adminCommands(deps: AdminDeps): AdhocCommand[] {
             }
           } else if (store.outbox.revive(id, deps.now())) done++;
         }
+        if (action === 'retry' && done) deps.onRevived?.();
         const verb = action === 'retry' ? 'queued again' : 'discarded';
         const text = `${done} item(s) ${verb}.${failures.length ? `\nNot retried:\n${failures.join('\n')}` : ''}`;
         return { status: 'completed', note: { type: failures.length ? 'warn' : 'info', text } };

@@ -17,7 +17,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Inbound, Outbound, UserJid } from './model.js';
-import type { AdhocCommand } from './adhoc-model.js';
+import type { AdhocCommand, Form } from './adhoc-model.js';
 
 export { RetryableError, StanzaError } from './errors.js';
 
@@ -127,10 +127,69 @@ export interface Bridge {
   /** Extra disco#info features for a JID of the domain. */
   features?(localpart: string): string[];
   /**
+   * The user's own presence reached the domain or a contact (broadcast to a subscribed JID, or
+   * directed): IRC maps it to AWAY. Room presences are `join`/`nick`/`leave` events instead.
+   */
+  userPresence?(user: UserJid, resource: string, presence: UserPresence): void;
+  /**
+   * XEP-0410 MUC self-ping to the user's own occupant JID: resolve when `resource` is joined to
+   * the room as `nick`; throw StanzaError('not-acceptable') when it is not.
+   */
+  selfPing?(user: UserJid, resource: string, room: string, nick: string): Promise<void>;
+  /** disco#info of a room: shown as the XEP-0045 `muc#roominfo` form. */
+  roomInfo?(user: UserJid, room: string): RoomInfo | undefined;
+  /** XEP-0045 §10 muc#owner configuration form of a room, and its submission. */
+  ownerForm?(user: UserJid, room: string): Promise<Form>;
+  submitOwnerForm?(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+  /** XEP-0313 archive of a conversation (a room), queried with `urn:xmpp:mam:2`. */
+  archive?(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage>;
+  /**
    * An admin asked to retry a dead letter that this bridge created with `ctx.deadLetter`
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.
    */
   retryDeadLetter?(payload: unknown): Promise<void>;
+}
+
+/** The user's presence as the bridge sees it. */
+export interface UserPresence {
+  available: boolean;
+  show?: 'away' | 'chat' | 'dnd' | 'xa';
+  status?: string;
+}
+
+export interface RoomInfo {
+  name?: string;
+  occupants?: number;
+  subject?: string;
+}
+
+/** XEP-0313 query: time bounds, peer filter and XEP-0059 paging (ids are the archive's ids). */
+export interface ArchiveQuery {
+  start?: string;
+  end?: string;
+  with?: string;
+  page: PageRequest;
+}
+
+export interface ArchivedMessage {
+  /** Archive id (also the stanza-id the message was delivered with). */
+  id: string;
+  /** ISO 8601 timestamp. */
+  stamp: string;
+  /** Occupant nick (rooms) of the sender. */
+  fromResource?: string;
+  /** Local part of the sender when it is not the queried JID. */
+  from?: string;
+  type: 'chat' | 'groupchat';
+  body: string;
+}
+
+export interface ArchivePage {
+  messages: ArchivedMessage[];
+  /** True when the page reaches the end of the result set (XEP-0313 `complete`). */
+  complete: boolean;
+  count?: number;
+  firstIndex?: number;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */
@@ -207,9 +266,9 @@ export interface BridgeContext {
   deliver(event: Inbound, options?: DeliverOptions): Promise<DeliverResult>;
   /**
    * Keep something that cannot be delivered (e.g. SMS to a number no user owns) as a dead letter
-   * that admins see and can retry or discard; never drop it.
+   * that admins see and can retry or discard; never drop it. Resolves once committed.
    */
-  deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): DeliverResult;
+  deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): Promise<DeliverResult>;
   /** Whether a user may use this bridge (the access policy of the config). */
   isAllowed(user: UserJid): boolean;
   /** Whether a user is an admin of the gateway. */

@@ -46,10 +46,12 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
         },
         clock.now(),
       );
+      // Committed before we return: the adapter may acknowledge its network after this.
+      await store.flush();
       if (!duplicate) deps.onEnqueued('in');
       return { duplicate };
     },
-    deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): DeliverResult {
+    async deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): Promise<DeliverResult> {
       const { duplicate } = store.outbox.enqueue(
         {
           direction: 'in',
@@ -62,6 +64,7 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
         },
         clock.now(),
       );
+      await store.flush();
       if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
       return { duplicate };
     },

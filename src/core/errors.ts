@@ -64,11 +64,24 @@ export function defaultErrorType(condition: ErrorCondition): ErrorType {
 }
 
 /**
+ * Recognised by name too: a bridge loaded with `module:` may bring its own copy of these classes,
+ * and its retries must still be retries.
+ */
+export function isRetryable(err: unknown): err is RetryableError {
+  return err instanceof RetryableError || (err instanceof Error && err.name === 'RetryableError');
+}
+
+export function isStanzaError(err: unknown): err is StanzaError {
+  return err instanceof StanzaError || (err instanceof Error && err.name === 'StanzaError' && typeof (err as { condition?: unknown }).condition === 'string');
+}
+
+/**
  * The one choke point that maps an exception to what the user sees (design.md §1.4):
  * StanzaError as is; anything else is a bug, reported as internal-server-error.
  */
 export function toStanzaError(err: unknown): StanzaError {
   if (err instanceof StanzaError) return err;
+  if (isStanzaError(err)) return new StanzaError(err.condition, err.message, { type: err.type, ...(err.code ? { code: err.code } : {}), cause: err });
   return new StanzaError('internal-server-error', 'The gateway failed to handle this; the operator has the details in the log.', {
     cause: err,
   });

@@ -183,6 +183,14 @@ export type Inbound =
       text?: string;
     })
   | (InboundBase & {
+      /** XEP-0045 §7.8.2 mediated invitation from a room (`from`) to the user. */
+      kind: 'invite';
+      /** Who invites: an occupant nick or a JID-like name. */
+      inviter?: string;
+      reason?: string;
+      password?: string;
+    })
+  | (InboundBase & {
       /** An error stanza about an earlier XMPP stanza (`id`) of the user. */
       kind: 'error';
       stanza: 'message' | 'presence' | 'iq';

@@ -5,7 +5,7 @@
  * `maxAttempts` the item is a dead letter and `onDead` tells the user.
  */
 import type { Logger } from 'pino';
-import { RetryableError, StanzaError } from './errors.js';
+import { isRetryable, isStanzaError, type StanzaError } from './errors.js';
 import type { Direction, OutboxRepo, OutboxRow } from './store.js';
 
 export interface RetryPolicy {
@@ -75,14 +75,16 @@ export class OutboxLane {
   /** Look for due items now (call after an enqueue). */
   kick(): void {
     if (this.stopped || this.paused) return;
+    // One `now` for both queries: an item that becomes due between them would be in neither.
+    const now = this.options.now();
     const free = this.options.concurrency - this.inflight.size;
     if (free > 0) {
       const busy = new Set(this.inflight.keys());
-      for (const row of this.repo.due(this.options.bridge, this.options.direction, this.options.now(), busy, free)) {
+      for (const row of this.repo.due(this.options.bridge, this.options.direction, now, busy, free)) {
         this.run(row);
       }
     }
-    this.armTimer();
+    this.armTimer(now);
   }
 
   /** Stop taking items and wait for those in flight. Pending items stay in the store. */
@@ -92,13 +94,13 @@ export class OutboxLane {
     await Promise.allSettled([...this.inflight.values()]);
   }
 
-  private armTimer(): void {
+  private armTimer(now: number): void {
     // Items due now are taken when an in-flight item finishes; the timer is for future retries.
-    const at = this.repo.nextDueAt(this.options.bridge, this.options.direction, this.options.now());
+    const at = this.repo.nextDueAt(this.options.bridge, this.options.direction, now);
     if (at === undefined || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    const delay = Math.min(Math.max(0, at - this.options.now()) + 5, 60_000);
+    const delay = Math.min(Math.max(0, at - now) + 5, 60_000);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
@@ -123,12 +125,12 @@ export class OutboxLane {
       hooks.onOutcome?.(row, 'done');
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (error instanceof RetryableError && this.paused) {
+      if (isRetryable(error) && this.paused) {
         // Failed because the path went down while sending: not the item's fault, no attempt counted.
         hooks.onOutcome?.(row, 'paused', error);
         return;
       }
-      if (error instanceof RetryableError) {
+      if (isRetryable(error)) {
         const attempts = row.attempts + 1;
         if (attempts >= options.retry.maxAttempts) {
           repo.markDead(row.id, error.message, options.now());
@@ -143,7 +145,7 @@ export class OutboxLane {
         hooks.onOutcome?.(row, 'retry', error);
         return;
       }
-      if (!(error instanceof StanzaError)) {
+      if (!isStanzaError(error)) {
         options.log.error({ event: 'bug', id: row.id, user: row.user, err: error }, 'unexpected error while delivering');
       }
       repo.markDone(row.id, options.now(), error.message);

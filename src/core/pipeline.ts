@@ -13,7 +13,9 @@ import { ComponentConnection } from '../xmpp/component.js';
 import { registerDisco } from '../xmpp/disco.js';
 import { registerGateway } from '../xmpp/gateway.js';
 import { IqRouter } from '../xmpp/iq.js';
+import { registerMam } from '../xmpp/mam.js';
 import { registerMucAdmin } from '../xmpp/muc-admin.js';
+import { registerMucOwner } from '../xmpp/muc-owner.js';
 import { PresenceService } from '../xmpp/presence.js';
 import { StanzaReceiver } from '../xmpp/receiver.js';
 import type { AccessPolicy } from './access.js';
@@ -114,6 +116,11 @@ export class BridgePipeline {
             ...this.health(),
           }),
           ...(this.bridge.retryDeadLetter ? { retryBridgeDeadLetter: (p: unknown) => this.bridge.retryDeadLetter!(p) } : {}),
+          // A revived row is due now, but an idle lane only wakes for enqueues and retry timers.
+          onRevived: () => {
+            this.lanes.out.kick();
+            this.lanes.in.kick();
+          },
         }),
         ...(this.bridge.commands ?? []),
       ],
@@ -136,6 +143,8 @@ export class BridgePipeline {
       return res;
     };
     registerMucAdmin(router, this.bridge, enqueue);
+    registerMucOwner(router, this.bridge);
+    registerMam(router, this.bridge, this.domain, send);
     const receiver = new StanzaReceiver({
       domain: this.domain,
       bridge: this.bridge,

@@ -43,7 +43,7 @@ export interface OutboxStats {
 }
 
 export interface OutboxRepo {
-  /** Insert, or report a duplicate when the dedupe key is known. Durable when it returns. */
+  /** Insert, or report a duplicate when the dedupe key is known. Durable after `Store.flush()`. */
   enqueue(item: EnqueueItem, now: number): { id: number; duplicate: boolean };
   /**
    * The oldest pending item of each ordering key that is due, skipping keys in `busy`:
@@ -94,6 +94,11 @@ export interface Store {
   subscriptions: SubscriptionRepo;
   kv(bridge: string): KeyValueStore;
   messages(bridge: string): MessageMap;
+  /**
+   * Resolves when every write made so far is durable (writes are group-committed on the next
+   * turn of the event loop); rejects when that commit failed.
+   */
+  flush(): Promise<void>;
   /** Undefined when the store can be written, else why not (for /healthz). */
   writableProblem(): string | undefined;
   close(): void;

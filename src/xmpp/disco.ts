@@ -5,7 +5,9 @@
 import { Element } from 'ltx';
 import type { Bridge, BridgeIdentity } from '../core/bridge.js';
 import { StanzaError } from '../core/errors.js';
+import type { FormField } from '../core/adhoc-model.js';
 import type { AdhocService } from './adhoc.js';
+import { formElement } from './forms.js';
 import type { IqContext, IqRouter } from './iq.js';
 import { NS } from './ns.js';
 
@@ -45,8 +47,17 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });
     features.add(NS.muc);
   }
+  if (deps.bridge.archive && address.kind !== 'contact') features.add('urn:xmpp:mam:2');
   for (const f of deps.bridge.features?.(iq.localpart) ?? []) features.add(f);
   for (const f of [...features].sort()) query.c('feature', { var: f });
+  const room = address.kind === 'room' ? deps.bridge.roomInfo?.(iq.user, iq.localpart) : undefined;
+  if (room) {
+    // XEP-0045 §15.5.4: muc#roominfo extended disco information.
+    const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['http://jabber.org/protocol/muc#roominfo'] }];
+    if (room.occupants !== undefined) fields.push({ var: 'muc#roominfo_occupants', type: 'text-single', label: 'Number of occupants', values: [String(room.occupants)] });
+    if (room.subject !== undefined) fields.push({ var: 'muc#roominfo_subject', type: 'text-single', label: 'Subject', values: [room.subject] });
+    query.cnode(formElement({ fields }, 'result'));
+  }
   return query;
 }
 
@@ -94,5 +105,11 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
     q.c('version').t(SOFTWARE.version);
     return q;
   });
-  router.register('get', NS.ping, 'ping', () => undefined);
+  router.register('get', NS.ping, 'ping', async (iq) => {
+    // XEP-0410: a ping to one's own occupant JID asks "am I still joined?".
+    if (iq.toResource && deps.bridge.selfPing && deps.bridge.resolve(iq.localpart).kind === 'room') {
+      await deps.bridge.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
+    }
+    return undefined;
+  });
 }

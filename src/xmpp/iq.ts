@@ -5,7 +5,7 @@
  */
 import { Element } from 'ltx';
 import type { Logger } from 'pino';
-import { StanzaError, toStanzaError } from '../core/errors.js';
+import { isStanzaError, StanzaError, toStanzaError } from '../core/errors.js';
 import { errorReply } from './errors.js';
 
 export interface IqContext {
@@ -59,7 +59,7 @@ export class IqRouter {
       return result;
     } catch (err) {
       const error = toStanzaError(err);
-      if (!(err instanceof StanzaError)) this.log.error({ event: 'bug', err, xmlns: child.attrs.xmlns }, 'iq handler failed');
+      if (!isStanzaError(err)) this.log.error({ event: 'bug', err, xmlns: child.attrs.xmlns }, 'iq handler failed');
       // XEP-0050 §4.6: command errors keep the <command/> element so clients know which one failed.
       const keep = child.name === 'command' ? [new Element('command', { xmlns: child.attrs.xmlns, node: child.attrs.node ?? '' })] : [];
       return errorReply(stanza, error, keep);

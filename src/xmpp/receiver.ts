@@ -6,7 +6,7 @@ import { Element } from 'ltx';
 import type { Logger } from 'pino';
 import type { AccessPolicy } from '../core/access.js';
 import type { Bridge, ResolvedAddress } from '../core/bridge.js';
-import { StanzaError, toStanzaError } from '../core/errors.js';
+import { isStanzaError, StanzaError, toStanzaError } from '../core/errors.js';
 import type { Outbound } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { errorReply } from './errors.js';
@@ -62,7 +62,7 @@ export class StanzaReceiver {
       return await this.onPresence(el, route, address);
     } catch (err) {
       const error = toStanzaError(err);
-      if (!(err instanceof StanzaError)) this.deps.log.error({ event: 'bug', err }, 'stanza handling failed');
+      if (!isStanzaError(err)) this.deps.log.error({ event: 'bug', err }, 'stanza handling failed');
       if (el.name === 'presence' && el.attrs.type === 'unavailable') return;
       const keep = el.name === 'presence' && el.getChild('x', NS.muc) ? [new Element('x', { xmlns: NS.muc })] : [];
       await this.deps.send(errorReply(el, error, keep)).catch(() => undefined);
@@ -112,7 +112,16 @@ export class StanzaReceiver {
       if (event) this.enqueue(event);
       return;
     }
-    if (type === 'unavailable' && route.resource) this.deps.bridge.userOffline?.(route.user, route.resource);
+    if ((type === undefined || type === 'unavailable') && route.resource) {
+      if (type === 'unavailable') this.deps.bridge.userOffline?.(route.user, route.resource);
+      const show = el.getChildText('show');
+      const status = el.getChildText('status');
+      this.deps.bridge.userPresence?.(route.user, route.resource, {
+        available: type === undefined,
+        ...(show === 'away' || show === 'chat' || show === 'dnd' || show === 'xa' ? { show } : {}),
+        ...(status ? { status } : {}),
+      });
+    }
     await this.deps.presence.handle(el, route.user, address.localpart, address.kind);
   }
 

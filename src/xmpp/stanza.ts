@@ -170,6 +170,14 @@ export function encodeInbound(event: Inbound, domain: string): Element {
       msg.c(event.state === 'delivered' ? 'received' : 'sent', { xmlns: NS.receipts, id: event.id });
       return msg;
     }
+    case 'invite': {
+      const msg = new Element('message', { from: fromBare, to, id: randomUUID() });
+      const x = msg.c('x', { xmlns: NS.mucUser });
+      const inv = x.c('invite', event.inviter ? { from: `${fromBare}/${event.inviter}` } : {});
+      if (event.reason) inv.c('reason').t(event.reason);
+      if (event.password) x.c('password').t(event.password);
+      return msg;
+    }
     case 'error': {
       const stanza = new Element(event.stanza, { from, to, type: 'error', ...(event.id ? { id: event.id } : {}) });
       if (event.mucJoin) stanza.c('x', { xmlns: NS.muc });

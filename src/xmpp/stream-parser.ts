@@ -31,6 +31,8 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
   private current: Element | undefined;
   private depth = 0;
   private stanzaBytes = 0;
+  /** What the SAX parser emitted of the current stanza (names, attributes, text), in UTF-16 units. */
+  private parsedSize = 0;
   private failed = false;
 
   constructor(private readonly maxStanzaSize: number) {
@@ -38,7 +40,9 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     this.sax.on('startElement', (name: string, attrs: Record<string, string>) => this.onStart(name, attrs));
     this.sax.on('endElement', (name: string) => this.onEnd(name));
     this.sax.on('text', (text: string) => {
-      if (this.current) this.current.t(text);
+      if (!this.current || this.failed) return;
+      this.current.t(text);
+      this.charge(text.length);
     });
     this.sax.on('error', (err: Error) => this.fail(new StreamParseError('not-well-formed', err.message)));
   }
@@ -68,9 +72,19 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     }
     const el = new Element(name, attrs);
     if (this.current) this.current.cnode(el);
-    else this.stanzaBytes = 0;
+    else this.stanzaBytes = this.parsedSize = 0;
     this.current = el;
     this.depth++;
+    this.charge(name.length + Object.entries(attrs).reduce((n, [k, v]) => n + k.length + v.length, 0));
+  }
+
+  /**
+   * The per-chunk count above misses a stanza that starts and ends within one read; this one
+   * counts what was parsed, so a complete oversized stanza is refused before it is emitted.
+   */
+  private charge(size: number): void {
+    this.parsedSize += size;
+    if (this.parsedSize > this.maxStanzaSize) this.fail(new StreamParseError('policy-violation', `stanza larger than ${this.maxStanzaSize} bytes`));
   }
 
   private onEnd(name: string): void {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Direction, EnqueueItem, OutboxRepo, OutboxRow, OutboxStats } from '../store.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface RawRow {
   id: number;
@@ -33,8 +34,8 @@ function toRow(r: RawRow): OutboxRow {
   };
 }
 
-/** The outbox on SQLite. Every write is its own transaction, durable when the call returns. */
-export function sqliteOutbox(db: Database.Database): OutboxRepo {
+/** The outbox on SQLite. Writes join the group commit; `Store.flush()` makes them durable. */
+export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxRepo {
   const insert = db.prepare(
     `INSERT INTO outbox (direction, bridge, user, okey, dedupe, payload, state, attempts, next_at, created_at, updated_at, last_error)
      VALUES (@direction, @bridge, @user, @okey, @dedupe, @payload, @state, 0, @now, @now, @now, @error)
@@ -76,7 +77,7 @@ export function sqliteOutbox(db: Database.Database): OutboxRepo {
 
   return {
     enqueue(item: EnqueueItem, now: number) {
-      const info = insert.run({
+      const info = batch.run(() => insert.run({
         direction: item.direction,
         bridge: item.bridge,
         user: item.user,
@@ -86,7 +87,7 @@ export function sqliteOutbox(db: Database.Database): OutboxRepo {
         state: item.dead === undefined ? 'pending' : 'dead',
         error: item.dead ?? null,
         now,
-      });
+      }));
       if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
       const existing = byDedupe.get(item.bridge, item.direction, item.dedupe ?? null) as { id: number } | undefined;
       return { id: existing?.id ?? -1, duplicate: true };
@@ -100,13 +101,13 @@ export function sqliteOutbox(db: Database.Database): OutboxRepo {
       return r.at ?? undefined;
     },
     markDone(id, now, error) {
-      done.run(now, error ?? null, id);
+      batch.run(() => done.run(now, error ?? null, id));
     },
     retryLater(id, nextAt, error, now) {
-      retry.run(nextAt, error, now, id);
+      batch.run(() => retry.run(nextAt, error, now, id));
     },
     markDead(id, error, now) {
-      dead.run(error, now, id);
+      batch.run(() => dead.run(error, now, id));
     },
     get(id) {
       const r = get.get(id) as RawRow | undefined;
@@ -125,13 +126,13 @@ export function sqliteOutbox(db: Database.Database): OutboxRepo {
       return rows.map(toRow);
     },
     revive(id, now) {
-      return revive.run(now, now, id).changes === 1;
+      return batch.run(() => revive.run(now, now, id)).changes === 1;
     },
     discard(id) {
-      return discard.run(id).changes === 1;
+      return batch.run(() => discard.run(id)).changes === 1;
     },
     prune(before) {
-      return prune.run(before).changes;
+      return batch.run(() => prune.run(before)).changes;
     },
   };
 }

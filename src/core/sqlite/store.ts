@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KeyValueStore, MessageMap, MessageMapEntry } from '../bridge.js';
 import type { Store, SubscriptionRepo, UserRepo } from '../store.js';
+import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { sqliteOutbox } from './outbox-repo.js';
 
@@ -34,7 +35,7 @@ export function migrate(db: Database.Database): number {
   return version;
 }
 
-export function openSqliteStore(options: SqliteOptions): Store {
+export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Error) => void = () => undefined): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
@@ -42,6 +43,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  const batch = new GroupCommit(db, onCommitError);
 
   const kvGet = db.prepare(`SELECT value FROM bridge_kv WHERE bridge = ? AND key = ?`);
   const kvSet = db.prepare(
@@ -77,7 +79,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
     };
 
   const userRepo: UserRepo = {
-    touch: (bridge, user, now) => void touch.run(bridge, user, now, now),
+    touch: (bridge, user, now) => void batch.run(() => touch.run(bridge, user, now, now)),
     list: (bridge) =>
       (users.all(bridge) as Array<{ bridge: string; user: string; first_seen: number; last_seen: number }>).map((r) => ({
         bridge: r.bridge,
@@ -87,13 +89,14 @@ export function openSqliteStore(options: SqliteOptions): Store {
       })),
   };
   const subscriptions: SubscriptionRepo = {
-    add: (bridge, user, localpart) => void subAdd.run(bridge, user, localpart),
-    remove: (bridge, user, localpart) => void subDel.run(bridge, user, localpart),
+    add: (bridge, user, localpart) => void batch.run(() => subAdd.run(bridge, user, localpart)),
+    remove: (bridge, user, localpart) => void batch.run(() => subDel.run(bridge, user, localpart)),
     list: (bridge) => subList.all(bridge) as Array<{ user: string; localpart: string }>,
   };
 
   return {
-    outbox: sqliteOutbox(db),
+    outbox: sqliteOutbox(db, batch),
+    flush: () => batch.flush(),
     users: userRepo,
     subscriptions,
     kv(bridge): KeyValueStore {
@@ -103,10 +106,10 @@ export function openSqliteStore(options: SqliteOptions): Store {
           return r ? (JSON.parse(r.value) as T) : undefined;
         },
         set(key, value) {
-          kvSet.run(bridge, key, JSON.stringify(value));
+          batch.run(() => kvSet.run(bridge, key, JSON.stringify(value)));
         },
         delete(key) {
-          kvDel.run(bridge, key);
+          batch.run(() => kvDel.run(bridge, key));
         },
         list<T>(prefix: string) {
           const rows = kvList.all(bridge, prefix, prefix + '\uffff') as Array<{ key: string; value: string }>;
@@ -116,24 +119,29 @@ export function openSqliteStore(options: SqliteOptions): Store {
     },
     messages(bridge): MessageMap {
       return {
-        put: (e) => void mapPut.run(bridge, e.user, e.xmppId, e.networkId, e.peer ?? null, e.thread ?? null, Date.now()),
+        put: (e) => void batch.run(() => mapPut.run(bridge, e.user, e.xmppId, e.networkId, e.peer ?? null, e.thread ?? null, Date.now())),
         byNetworkId: (networkId) => toEntry(mapByNet.get(bridge, networkId) as MapRaw | undefined),
         byXmppId: (user, xmppId) => toEntry(mapByXmpp.get(bridge, user, xmppId) as MapRaw | undefined),
       };
     },
     writableProblem() {
       if (options.path === ':memory:') return undefined;
+      if (batch.lastError) return `store ${options.path}: the last commit failed: ${batch.lastError.message}`;
       try {
         accessSync(options.path, constants.W_OK);
         accessSync(dirname(options.path), constants.W_OK);
-        db.prepare('BEGIN IMMEDIATE').run();
-        db.prepare('ROLLBACK').run();
+        // A write lock proves the database is writable; inside an open batch we already hold one.
+        if (!batch.inTransaction) {
+          db.prepare('BEGIN IMMEDIATE').run();
+          db.prepare('ROLLBACK').run();
+        }
         return undefined;
       } catch (err) {
         return `store ${options.path} is not writable: ${(err as Error).message}`;
       }
     },
     close() {
+      batch.commit();
       db.close();
     },
   };
