@@ -4,5 +4,6 @@
  */
 import type { BridgeDefinition } from '../src/core/bridge.js';
 import { echoBridge } from './echo/index.js';
+import { ircBridge } from './irc/index.js';
 
-export const builtinBridges: readonly BridgeDefinition[] = [echoBridge];
+export const builtinBridges: readonly BridgeDefinition[] = [echoBridge, ircBridge];

@@ -1,0 +1,145 @@
+/**
+ * XMPP → IRC: what each Outbound event does on a user's IRC session (XEP-0045 ⇄ RFC 2812).
+ * Called by the adapter's `send`, one event at a time per (user, room or contact).
+ */
+import { randomUUID } from 'node:crypto';
+import { RetryableError, StanzaError } from '../../src/core/errors.js';
+import type { Outbound } from '../../src/core/model.js';
+import { IrcConnectError } from './connection.js';
+import { mucToModeChanges, formatModeChanges } from './modes.js';
+import type { Room } from './room.js';
+import { recordMessage } from './room-history.js';
+import type { IrcSession } from './session.js';
+import { bodyToIrc, ircWireText, textBudget, topicToIrc } from './text.js';
+
+type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
+
+const REPLY_TIMEOUT_MS = 10_000;
+
+export function requireConnected(s: IrcSession): void {
+  if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
+}
+
+function requireParticipant(s: IrcSession, channel: string, resource: string | undefined): Room {
+  const room = s.room(channel);
+  if (!room?.resources.has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
+  if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
+  return room;
+}
+
+/** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
+async function sendText(s: IrcSession, target: string, body: string, key: string): Promise<ReturnType<typeof bodyToIrc>> {
+  const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
+  const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
+  const done = s.progress.get(key) ?? 0;
+  if (!s.queue.hasRoom(texts.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
+  try {
+    for (let i = done; i < texts.length; i++) {
+      await s.sendLine('PRIVMSG', [target, ircWireText(texts[i]!)]);
+      s.progress.set(key, i + 1);
+    }
+  } catch (err) {
+    throw new RetryableError('The IRC connection was lost while sending.', { cause: err });
+  }
+  s.progress.delete(key);
+  return texts;
+}
+
+export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = ''): Promise<void> {
+  const room = requireParticipant(s, channel, ev.resource);
+  requireConnected(s);
+  const mode = /^\/mode\s+(.+)$/i.exec(ev.body.trim());
+  if (mode && !prefix) {
+    await s.sendLine('MODE', [channel, ...mode[1]!.split(/\s+/)]);
+    return;
+  }
+  const texts = await sendText(s, channel, prefix + ev.body, `${ev.user}|${ev.to}|${ev.id ?? ev.originId ?? randomUUID()}`);
+  // Reflection (XEP-0045 §7.4): every joined resource, the sender's id on the first line.
+  for (const [i, t] of texts.entries()) {
+    const stanzaId = randomUUID();
+    recordMessage(s, room, { id: stanzaId, nick: s.nick, body: (t.action ? '/me ' : '') + t.text });
+    for (const r of room.resources) {
+      await s.deliver({
+        kind: 'message',
+        user: s.user,
+        from: room.localpart,
+        fromResource: s.nick,
+        toResource: r,
+        type: 'groupchat',
+        body: (t.action ? '/me ' : '') + t.text,
+        stanzaId,
+        ...(i === 0 && ev.id ? { id: ev.id } : {}),
+        ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
+        ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
+      });
+    }
+  }
+}
+
+export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = ''): Promise<void> {
+  await connectForMessage(s, ev);
+  await sendText(s, nick, prefix + ev.body, `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`);
+}
+
+/** Messages to the network JID are raw IRC commands on the user's own connection (as biboumi). */
+export async function sendRaw(s: IrcSession, ev: Ev<'message'>): Promise<void> {
+  await connectForMessage(s, ev);
+  for (const line of ev.body.split(/\r\n|\r|\n/).map((l) => l.replace(/\0/g, '').trim()).filter(Boolean)) {
+    if (!/^[A-Za-z]+(\s|$)|^\d{3}(\s|$)/.test(line)) throw new StanzaError('bad-request', `"${line}" is not an IRC command.`);
+    const quit = /^QUIT(?:\s+:?(.*))?$/i.exec(line);
+    if (quit) return s.userQuit(quit[1] ?? 'Quit');
+    await s.queue.push(line);
+  }
+}
+
+/** Open the session's connection if needed, for something that is not a join. */
+export async function connectForMessage(s: IrcSession, ev: Outbound): Promise<void> {
+  try {
+    await s.ensureConnected(s.desiredNick || defaultNick(ev.user));
+  } catch (err) {
+    if (err instanceof IrcConnectError) {
+      if (err.condition === 'remote-server-timeout') throw new RetryableError(err.message, { cause: err });
+      throw new StanzaError(err.condition, err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+export function defaultNick(user: string): string {
+  const local = user.split('@')[0] ?? 'xmpp';
+  return local.replace(/[^A-Za-z0-9_\-[\]\\^{}|`]/g, '_').replace(/^[\d-]/, '_').slice(0, 30) || 'xmpp';
+}
+
+export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
+  requireParticipant(s, channel, ev.resource);
+  requireConnected(s);
+  await s.sendLine('TOPIC', [channel, topicToIrc(ev.subject)]);
+}
+
+/** muc#admin (XEP-0045 §8–9): role none → KICK; other roles/affiliations → membership modes. */
+export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
+  const room = requireParticipant(s, channel, ev.resource);
+  requireConnected(s);
+  const member = room.members.get(s.fold(ev.nick));
+  if (!member) throw new StanzaError('item-not-found', `${ev.nick} is not in ${channel}.`);
+  const refused = (l: { command: string; params: string[] }) =>
+    ['482', '441', '401', '403', '442', '481'].includes(l.command) ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.') : undefined;
+  if (ev.role === 'none') {
+    const done = s.waitLine((l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(ev.nick) ? true : refused(l)), REPLY_TIMEOUT_MS, () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'));
+    await s.sendLine('KICK', ev.reason ? [channel, member.nick, ev.reason] : [channel, member.nick]);
+    return done;
+  }
+  if (ev.affiliation === 'outcast') throw new StanzaError('feature-not-implemented', 'Bans are not mapped to IRC yet; use /mode +b.');
+  const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, { ...(ev.affiliation ? { affiliation: ev.affiliation } : {}), ...(ev.role ? { role: ev.role } : {}) });
+  if (changes.length === 0) return;
+  const [letters, ...params] = formatModeChanges(changes).split(' ');
+  const done = s.waitLine((l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : refused(l)), REPLY_TIMEOUT_MS, () => new StanzaError('remote-server-timeout', 'No answer to the MODE change.'));
+  await s.sendLine('MODE', [channel, letters!, ...params]);
+  return done;
+}
+
+export async function invite(s: IrcSession, ev: Ev<'invite'>, channel: string, nick: string): Promise<void> {
+  requireParticipant(s, channel, ev.resource);
+  requireConnected(s);
+  await s.sendLine('INVITE', [nick, channel]);
+}

@@ -1,0 +1,293 @@
+/** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
+import type { AdhocCommand } from '../../src/core/adhoc-model.js';
+import type { Form } from '../../src/core/adhoc-model.js';
+import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendResult, UserPresence } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
+import type { Outbound, UserJid } from '../../src/core/model.js';
+import { parseLocalpart as parseAddress, type IrcAddress } from './address.js';
+import { channelItems, listChannels, pageOf } from './channel-list.js';
+import { connectForMessage, defaultNick, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
+import { RoomArchive } from './archive.js';
+import { ChannelSettingsStore } from './channel-settings.js';
+import { awayLine } from './presence.js';
+import { changeNick, joinRoom, leaveRoom, partEmptyRoom, rejoinPersistent } from './room-actions.js';
+import type { Room } from './room.js';
+import { ConnectLimiter } from './backoff.js';
+import { findNetwork, type IrcConfig } from './config.js';
+import { IrcSession } from './session.js';
+import { configureCommand, readSettings } from './settings.js';
+
+const QUIT_WAIT_MS = 5000;
+
+export class IrcBridge implements Bridge {
+  private readonly sessions = new Map<string, IrcSession>();
+  private readonly limiters = new Map<string, ConnectLimiter>();
+  private readonly chanTypes = new Map<string, string>();
+
+  readonly commands: AdhocCommand[];
+  private readonly archiveStore: RoomArchive;
+  private readonly channels: ChannelSettingsStore;
+
+  constructor(
+    private readonly ctx: BridgeContext,
+    private readonly config: IrcConfig,
+  ) {
+    this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages);
+    this.channels = new ChannelSettingsStore(ctx.kv, config);
+    this.commands = [configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart))];
+  }
+
+  private networkOfService(localpart: string): string | undefined {
+    try {
+      const addr = this.parse(localpart);
+      return addr.kind === 'service' ? findNetwork(this.config, addr.network)?.name : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** disco#items: the networks on the gateway JID, the channel list (IRC LIST) on a network JID. */
+  async listItems(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage> {
+    const addr = this.parse(localpart);
+    if (addr.kind === 'gateway') {
+      const names = Object.keys(this.config.networks).sort();
+      return pageOf(names, names, page, this.ctx.domain);
+    }
+    if (addr.kind !== 'service') return { items: [] };
+    const s = this.session(user, addr.network, true);
+    await connectForMessage(s, { kind: 'leave', user, to: localpart });
+    return channelItems(s, await listChannels(s), page);
+  }
+
+  async start(): Promise<void> {
+    this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
+    // Persistent channels are rejoined in the background (connections are rate-limited per network).
+    for (const p of this.channels.persistentChannels()) {
+      let s: IrcSession;
+      try {
+        s = this.session(p.user, p.network, true);
+      } catch (err) {
+        this.ctx.log.warn({ event: 'persistent-rejoin-skipped', err }, 'persistent channel not rejoined');
+        continue;
+      }
+      const nick = s.deps.settings().nick ?? p.nick ?? defaultNick(p.user);
+      rejoinPersistent(s, p.channel, p.localpart, nick, this.config.join_timeout_ms).catch((err: unknown) =>
+        this.ctx.log.warn({ event: 'persistent-rejoin-failed', channel: p.channel, err: (err as Error).message }, 'persistent channel rejoin failed'),
+      );
+    }
+  }
+
+  /** The session and room of a room local part, when the user's connection is in it. */
+  private joinedRoom(user: UserJid, localpart: string): { s: IrcSession; room: Room } | undefined {
+    const addr = this.parse(localpart);
+    if (addr.kind !== 'room') return undefined;
+    const found = findNetwork(this.config, addr.network);
+    const s = found && this.sessions.get(`${user}\n${found.name}`);
+    const room = s?.room(addr.channel);
+    return s && room ? { s, room } : undefined;
+  }
+
+  private roomAddress(localpart: string): { network: string; channel: string } {
+    const addr = this.parse(localpart);
+    const found = addr.kind === 'room' ? findNetwork(this.config, addr.network) : undefined;
+    if (addr.kind !== 'room' || !found) throw new StanzaError('item-not-found', 'Not an IRC channel.');
+    return { network: found.name, channel: addr.channel };
+  }
+
+  /** XEP-0410: joined when this resource is in the room under this nick. */
+  async selfPing(user: UserJid, resource: string, localpart: string, nick: string): Promise<void> {
+    const j = this.joinedRoom(user, localpart);
+    if (!j || !j.room.joined || !j.room.resources.has(resource) || !j.s.isSelf(nick)) throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
+  }
+
+  /** muc#roominfo: the occupants and topic the user's connection knows. */
+  roomInfo(user: UserJid, localpart: string): RoomInfo | undefined {
+    const j = this.joinedRoom(user, localpart);
+    if (!j?.room.joined) return undefined;
+    return { name: j.room.channel, occupants: j.room.members.size, subject: j.room.topic ?? '' };
+  }
+
+  /** The user's presence → IRC AWAY on each of the user's connections (RFC 2812 §4.1). */
+  userPresence(user: UserJid, _resource: string, presence: UserPresence): void {
+    if (!presence.available) return;
+    const text = awayLine(presence);
+    for (const s of this.sessionsOf(user)) {
+      if (s.away === text) continue;
+      s.away = text;
+      if (s.connected) void s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => this.ctx.log.debug({ err }, 'AWAY not sent'));
+    }
+  }
+
+  async ownerForm(user: UserJid, localpart: string): Promise<Form> {
+    const { network, channel } = this.roomAddress(localpart);
+    return this.channels.form(user, network, channel);
+  }
+
+  async submitOwnerForm(user: UserJid, localpart: string, values: Record<string, string[]>): Promise<void> {
+    const { network, channel } = this.roomAddress(localpart);
+    const now = this.channels.submit(user, network, channel, values);
+    const j = this.joinedRoom(user, localpart);
+    if (j && !now.persistent) await partEmptyRoom(j.s, channel);
+    if (j?.room.joined && now.persistent) this.channels.update(user, network, channel, { localpart: j.room.localpart, nick: j.s.nick });
+  }
+
+  /** XEP-0313 on a room: the user's own archive of the channel. */
+  async archive(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage> {
+    const { network, channel } = this.roomAddress(localpart);
+    return this.archiveStore.query(user, network, channel, query);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of [...this.sessions.values()]) s.quit('Switchboard is shutting down');
+  }
+
+  /** Sessions of a user (tests and admin views). */
+  sessionsOf(user: UserJid): IrcSession[] {
+    return [...this.sessions.values()].filter((s) => s.user === user);
+  }
+
+  private parse(localpart: string): IrcAddress {
+    return parseAddress(localpart, {
+      ...(this.config.fixed_network !== undefined ? { fixedNetwork: this.config.fixed_network } : {}),
+      chanTypes: (network) => this.chanTypes.get(findNetwork(this.config, network)?.name ?? network) ?? '#&',
+    });
+  }
+
+  resolve(localpart: string): ResolvedAddress {
+    const addr = this.parse(localpart);
+    if (addr.kind === 'gateway') return { kind: 'service', localpart: '', name: 'IRC gateway' };
+    if (!findNetwork(this.config, addr.network)) throw new StanzaError('item-not-found', `No IRC network called ${addr.network} is configured here.`);
+    if (addr.kind === 'service') return { kind: 'service', localpart, name: addr.network };
+    if (addr.kind === 'room') return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}` };
+    return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}` };
+  }
+
+  /** `nick%network` or `#chan%network` (unescaped) → local part. */
+  toLocalpart(address: string): string {
+    const addr = this.parse(address);
+    if (addr.kind === 'gateway' || addr.kind === 'service') return address;
+    const fixed = this.config.fixed_network !== undefined;
+    return addr.kind === 'room' ? `${escapeIfNeeded(addr.channel)}${fixed ? '' : `%${addr.network}`}` : `${escapeIfNeeded(addr.nick.toLowerCase())}${fixed ? '' : `%${addr.network}`}`;
+  }
+
+  /** Rooms are non-anonymous (XEP-0045 §15.6) and stamp XEP-0359 stanza-ids. */
+  features(localpart: string): string[] {
+    try {
+      return this.parse(localpart).kind === 'room' ? ['muc_nonanonymous', 'urn:xmpp:sid:0'] : [];
+    } catch {
+      return [];
+    }
+  }
+
+  userOffline(user: UserJid, resource: string): void {
+    for (const s of this.sessionsOf(user)) {
+      for (const room of [...s.rooms.values()]) {
+        if (!room.resources.has(resource)) continue;
+        void leaveRoom(s, { kind: 'leave', user, resource, to: room.localpart }, room.channel).catch((err: unknown) => this.ctx.log.warn({ err }, 'leave on offline failed'));
+      }
+    }
+  }
+
+  async send(event: Outbound): Promise<SendResult> {
+    const addr = this.parse(event.to);
+    if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
+    await this.closingSession(event.user, addr.network);
+    const s = this.session(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
+    const joinTimeout = this.config.join_timeout_ms;
+    if (addr.kind === 'room') {
+      const ch = addr.channel;
+      switch (event.kind) {
+        case 'join':
+          if (!s.room(ch) && s.rooms.size >= this.config.limits.channels_per_user) throw new StanzaError('resource-constraint', 'You are in too many IRC channels already.');
+          return this.done(await joinRoom(s, event, ch, joinTimeout));
+        case 'nick':
+          return this.done(await changeNick(s, event, ch, joinTimeout));
+        case 'leave':
+          return this.done(await leaveRoom(s, event, ch));
+        case 'message':
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource));
+          if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
+          return this.done(await sendGroupchat(s, event, ch));
+        case 'correction':
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix));
+          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix));
+        case 'subject':
+          return this.done(await setSubject(s, event, ch));
+        case 'moderate':
+          return this.done(await moderate(s, event, ch));
+        case 'invite': {
+          const nick = this.inviteeNick(event.invitee);
+          return this.done(await invite(s, event, ch, nick));
+        }
+      }
+    }
+    if (event.kind === 'leave' || event.kind === 'join' || event.kind === 'nick') return {};
+    if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
+    if (addr.kind === 'contact') {
+      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '');
+      return {};
+    }
+    if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', 'Corrections of raw commands are not possible.');
+    await sendRaw(s, event);
+    return {};
+  }
+
+  private done(_: void): SendResult {
+    return {};
+  }
+
+  private inviteeNick(invitee: string): string {
+    if (!invitee.includes('@')) return invitee;
+    const [local, rest] = [invitee.slice(0, invitee.lastIndexOf('@')), invitee.slice(invitee.lastIndexOf('@') + 1)];
+    if (rest.split('/')[0]!.toLowerCase() === this.ctx.domain.toLowerCase()) {
+      const addr = this.parse(local);
+      if (addr.kind === 'contact') return addr.nick;
+    }
+    throw new StanzaError('feature-not-implemented', 'Only IRC users can be invited to an IRC channel.');
+  }
+
+  /** A session that is QUITting still holds its nick: wait (bounded) until it is gone. */
+  private async closingSession(user: UserJid, network: string): Promise<void> {
+    const key = `${user}\n${findNetwork(this.config, network)?.name ?? network}`;
+    const s = this.sessions.get(key);
+    if (!s?.closing) return;
+    await Promise.race([s.ended, new Promise((r) => setTimeout(r, QUIT_WAIT_MS))]);
+    if (this.sessions.get(key) === s) this.sessions.delete(key);
+  }
+
+  private session(user: UserJid, network: string, create: boolean): IrcSession {
+    const found = findNetwork(this.config, network);
+    if (!found) throw new StanzaError('item-not-found', `No IRC network called ${network} is configured here.`);
+    const key = `${user}\n${found.name}`;
+    const existing = this.sessions.get(key);
+    if (existing) return existing;
+    if (!create) throw new StanzaError('not-acceptable', 'You are not connected to this IRC network.');
+    const { limits } = this.config;
+    if (this.sessions.size >= limits.connections_total) throw new StanzaError('resource-constraint', 'The gateway holds as many IRC connections as it may.');
+    if (this.sessionsOf(user).length >= limits.connections_per_user) throw new StanzaError('resource-constraint', `You may hold at most ${limits.connections_per_user} IRC connections.`);
+    let limiter = this.limiters.get(found.name);
+    if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
+    const session = new IrcSession(user, {
+      ctx: this.ctx,
+      config: this.config,
+      networkName: found.name,
+      net: found.net,
+      limiter,
+      networkAddr: network,
+      fixed: this.config.fixed_network !== undefined,
+      onEnded: (s) => {
+        if (this.sessions.get(key) === s) this.sessions.delete(key);
+      },
+      onChanTypes: (t) => this.chanTypes.set(found.name, t),
+      settings: () => readSettings(this.ctx.kv, user, found.name),
+      archive: this.archiveStore,
+      channels: this.channels,
+    });
+    this.sessions.set(key, session);
+    return session;
+  }
+}
+
+function escapeIfNeeded(raw: string): string {
+  return raw.replace(/[ "&'/:<>@\\]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,62 @@
+/**
+ * IRCv3 capability negotiation (CAP LS 302, https://ircv3.net/specs/extensions/capability-negotiation)
+ * and SASL PLAIN/EXTERNAL (https://ircv3.net/specs/extensions/sasl-3.1) during registration.
+ */
+import type { IrcLine } from './line.js';
+
+export interface SaslParams {
+  mechanism: 'none' | 'plain' | 'external';
+  username?: string;
+  password?: string;
+  cert_file?: string;
+  key_file?: string;
+}
+
+/** Capabilities we use when the server offers them. */
+// echo-message and batch are not requested yet: reflection happens once our line is written.
+export const WANTED_CAPS = ['multi-prefix', 'sasl', 'server-time', 'message-tags', 'away-notify', 'account-notify', 'extended-join', 'chghost', 'userhost-in-names'];
+
+export class CapNegotiation {
+  readonly caps = new Set<string>();
+  private readonly offered = new Map<string, string>();
+
+  constructor(
+    private readonly sasl: SaslParams,
+    private readonly nick: string,
+    private readonly write: (command: string, params: readonly string[]) => void,
+  ) {}
+
+  onCap(line: IrcLine, registered: boolean): void {
+    const sub = line.params[1]?.toUpperCase();
+    const list = (line.params.at(-1) ?? '').split(' ').filter(Boolean);
+    if (sub === 'LS') {
+      for (const item of list) {
+        const eq = item.indexOf('=');
+        this.offered.set(eq === -1 ? item : item.slice(0, eq), eq === -1 ? '' : item.slice(eq + 1));
+      }
+      if (line.params[2] === '*') return; // CAP LS 302 continuation
+      const mech = this.sasl.mechanism;
+      const want = WANTED_CAPS.filter((c) => this.offered.has(c) && (c !== 'sasl' || mech !== 'none'));
+      if (want.length === 0) this.write('CAP', ['END']);
+      else this.write('CAP', ['REQ', want.join(' ')]);
+    } else if (sub === 'ACK') {
+      for (const c of list) this.caps.add(c.replace(/^-/, ''));
+      if (this.caps.has('sasl') && this.sasl.mechanism !== 'none' && !registered) {
+        this.write('AUTHENTICATE', [this.sasl.mechanism.toUpperCase()]);
+      } else if (!registered) this.write('CAP', ['END']);
+    } else if (sub === 'NAK' && !registered) this.write('CAP', ['END']);
+  }
+
+  /** The server's `AUTHENTICATE +`: send our credentials. */
+  sendSaslPayload(): void {
+    if (this.sasl.mechanism === 'external') {
+      this.write('AUTHENTICATE', ['+']);
+      return;
+    }
+    const user = this.sasl.username ?? this.nick;
+    const payload = Buffer.from(`${user}\0${user}\0${this.sasl.password ?? ''}`, 'utf8').toString('base64');
+    // SASL 3.1: 400-byte chunks; a final chunk of exactly 400 is followed by '+'.
+    for (let i = 0; i < payload.length; i += 400) this.write('AUTHENTICATE', [payload.slice(i, i + 400)]);
+    if (payload.length % 400 === 0) this.write('AUTHENTICATE', ['+']);
+  }
+}

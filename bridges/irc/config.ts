@@ -1,0 +1,107 @@
+/** Options of the IRC bridge (`bridges.irc.options`); see config.example.yaml for the commented version. */
+import { z } from 'zod';
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(6697),
+  tls: z.boolean().default(true),
+  /** Verify the server certificate (default); turn off only for test networks. */
+  tls_verify: z.boolean().default(true),
+  /** Pin the certificate: its SHA-256 fingerprint, hex with or without colons. */
+  tls_fingerprint: z.string().regex(/^([0-9a-fA-F]{2}:?){32}$/).optional(),
+});
+
+export const networkSchema = z.strictObject({
+  /** Tried in order, round robin on reconnects. */
+  servers: z.array(serverSchema).min(1),
+  /** Server password (PASS). */
+  password: z.string().optional(),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['none', 'plain', 'external']).default('none'),
+      /** PLAIN account name; defaults to the user's nick. */
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** Client certificate and key (PEM files) for TLS and SASL EXTERNAL. */
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+    })
+    .prefault({}),
+  /** Raw IRC lines sent after registration, before joins. `{nick}` is replaced. */
+  after_connect: z.array(z.string()).default([]),
+  /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick. */
+  username: z.string().default('{nick}'),
+  realname: z.string().default('{nick} (Switchboard)'),
+  /** Token bucket per connection: `burst` lines at once, then `lines_per_second`; 0 = no throttle. */
+  throttle: z
+    .strictObject({
+      burst: z.number().int().min(1).default(10),
+      lines_per_second: z.number().min(0).default(1),
+      /** Lines waiting per connection before new messages are refused with resource-constraint. */
+      max_queue: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+  /** Decode lines that are not UTF-8 as latin-1 (ISO-8859-1) instead of replacing bytes. */
+  encoding_fallback: z.enum(['latin1', 'none']).default('latin1'),
+  /** Connections of this network opened (connect + registration) at the same time, for all users. */
+  max_concurrent_connects: z.number().int().min(1).default(4),
+  connect_timeout_ms: z.number().int().min(100).default(20_000),
+  reconnect: z
+    .strictObject({
+      initial_delay_ms: z.number().int().min(10).default(2000),
+      max_delay_ms: z.number().int().min(10).default(300_000),
+      /** Give up after this many failed attempts in a row (0 = never). */
+      max_attempts: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+  /** Client-side keepalive: PING after this much silence; disconnect after twice as long. */
+  ping_interval_ms: z.number().int().min(1000).default(120_000),
+});
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+export const ircConfigSchema = z.strictObject({
+  /** Networks users may reach, by name: `#chan%<name>@domain`; their hostnames work too. */
+  networks: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/), networkSchema).default({}),
+  /** Allow `#chan%any.host@domain` for hosts not listed (TLS 6697 then plain 6667). Off by default. */
+  allow_any_server: z.boolean().default(false),
+  /** Fixed-network mode: rooms are `#chan@domain`, the domain itself is this network. */
+  fixed_network: z.string().optional(),
+  limits: z
+    .strictObject({
+      /** IRC connections one XMPP user may hold (one per network). */
+      connections_per_user: z.number().int().min(1).default(10),
+      connections_total: z.number().int().min(1).default(2000),
+      channels_per_user: z.number().int().min(1).default(100),
+    })
+    .prefault({}),
+  /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
+  correction_prefix: z.string().default('* '),
+  /** Forward server notices and numerics to the user as messages from the network JID. */
+  server_messages: z.boolean().default(true),
+  /** How long a JOIN may take before the join fails with remote-server-timeout. */
+  join_timeout_ms: z.number().int().min(100).default(30_000),
+  /** CTCP VERSION answer; empty = the gateway's software name and version (XEP-0092 of the component). */
+  version: z.string().default(''),
+  /** Messages of a channel's history sent on join (XEP-0045 §7.2.15) unless the user's channel setting says otherwise. */
+  max_history_length: z.number().int().min(0).default(20),
+  /** Archive channel messages (join history and XEP-0313) unless the user turns it off per channel. */
+  record_history: z.boolean().default(true),
+  /** Archived messages kept per user and channel (the oldest are dropped beyond it). */
+  archive_max_messages: z.number().int().min(1).default(1000),
+  /** Operator default of the per-channel `persistent` setting: stay joined when the user's clients left. */
+  persistent_channels: z.boolean().default(false),
+});
+export type IrcConfig = z.infer<typeof ircConfigSchema>;
+
+/** The network config for an address part: a configured name or hostname, or any host when allowed. */
+export function findNetwork(config: IrcConfig, network: string): { name: string; net: NetworkConfig } | undefined {
+  const lower = network.toLowerCase();
+  for (const [name, net] of Object.entries(config.networks)) {
+    if (name.toLowerCase() === lower || net.servers.some((s) => s.host.toLowerCase() === lower)) return { name, net };
+  }
+  if (!config.allow_any_server) return undefined;
+  return {
+    name: lower,
+    net: networkSchema.parse({ servers: [{ host: lower, port: 6697, tls: true }, { host: lower, port: 6667, tls: false }] }),
+  };
+}

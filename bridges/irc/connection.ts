@@ -1,0 +1,229 @@
+/**
+ * One IRC client connection on node:net / node:tls: registration (RFC 2812 §3.1 PASS/NICK/USER),
+ * IRCv3 capability negotiation (CAP LS 302, https://ircv3.net/specs/extensions/capability-negotiation),
+ * SASL PLAIN/EXTERNAL (https://ircv3.net/specs/extensions/sasl-3.1), PING/PONG and a client-side
+ * keepalive, and UTF-8 decoding with a latin-1 fallback. Reconnects belong to the session.
+ */
+import { EventEmitter } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { CapNegotiation, type SaslParams } from './cap-negotiation.js';
+import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
+import { Isupport } from './isupport.js';
+import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
+import { fingerprintMatches, openTls, type ServerEndpoint } from './irc-socket.js';
+
+export { IrcConnectError } from './connect-errors.js';
+
+export type { ServerEndpoint } from './irc-socket.js';
+
+export interface ConnectParams {
+  server: ServerEndpoint;
+  nick: string;
+  username: string;
+  realname: string;
+  password?: string;
+  sasl: SaslParams;
+  encodingFallback: 'latin1' | 'none';
+  connectTimeoutMs: number;
+  pingIntervalMs: number;
+}
+
+// K-lines and bans (465 ERR_YOUREBANNEDCREEP, or an ERROR naming one) must stop reconnects.
+const BAN_TEXT = /\b[kgz]-?lined?\b|banned|ERR_YOUREBANNEDCREEP/i;
+const MAX_BUFFER = 64 * 1024;
+
+export interface IrcConnectionEvents {
+  line: [IrcLine];
+  close: [{ reason: string; banned: boolean }];
+}
+
+export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
+  readonly isupport = new Isupport();
+  private readonly capNegotiation: CapNegotiation;
+  nick: string;
+  user?: string;
+  host?: string;
+  registered = false;
+  private socket: Socket | TLSSocket | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  private closed = false;
+  private lastData = Date.now();
+  private keepalive: NodeJS.Timeout | undefined;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(private readonly params: ConnectParams) {
+    super();
+    this.nick = params.nick;
+    this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args));
+  }
+
+  /** Capabilities the server acknowledged. */
+  get caps(): ReadonlySet<string> {
+    return this.capNegotiation.caps;
+  }
+
+  /** Connect and register; resolves at the end of the MOTD (376/422). */
+  connect(): Promise<void> {
+    const { server } = this.params;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: IrcConnectError) => {
+        if (settled) return;
+        settled = true;
+        this.destroy(err.message, err.banned);
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new IrcConnectError('remote-server-timeout', `Connection to ${server.host}:${server.port} timed out.`)), this.params.connectTimeoutMs);
+      const onLine = (line: IrcLine) => {
+        const err = registrationError(line, this.registered, this.nick);
+        if (err) fail(err);
+        else if (line.command === '376' || line.command === '422') {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.off('line', onLine);
+          resolve();
+        }
+      };
+      this.on('line', onLine);
+      this.once('close', ({ reason, banned }) => {
+        clearTimeout(timer);
+        fail(new IrcConnectError(banned ? 'forbidden' : 'remote-server-not-found', reason, banned));
+      });
+      const socket = server.tls ? openTls(server, this.params.sasl) : netConnect({ host: server.host, port: server.port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      socket.on(server.tls ? 'secureConnect' : 'connect', () => {
+        if (server.tls && server.tls_fingerprint && !fingerprintMatches(socket as TLSSocket, server.tls_fingerprint)) {
+          fail(new IrcConnectError('remote-server-not-found', `The TLS certificate of ${server.host} does not match the pinned fingerprint.`));
+          return;
+        }
+        this.startKeepalive();
+        this.register();
+      });
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        fail(connectErrorFor(err, server));
+        this.destroy(`Connection error: ${err.message}`);
+      });
+      socket.on('close', () => this.destroy('Connection closed.'));
+    });
+  }
+
+  /** Write a line now, bypassing flood control (registration, PONG, QUIT). */
+  writeNow(command: string, params: readonly string[] = []): void {
+    if (!this.socket || this.closed) return;
+    this.socket.write(`${serializeLine(command, params)}\r\n`);
+  }
+
+  /** Write an already-serialized line (from the throttled queue). */
+  writeRaw(line: string): void {
+    if (!this.socket || this.closed) throw new Error('IRC connection is closed');
+    this.socket.write(`${line}\r\n`);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Send QUIT and close the socket once the server closes it (or after a short grace). */
+  quit(message: string): void {
+    if (this.closed) return;
+    this.writeNow('QUIT', [message]);
+    this.socket?.end();
+    setTimeout(() => this.destroy('Quit.'), 2000).unref();
+  }
+
+  destroy(reason: string, banned = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.socket?.destroy();
+    this.emit('close', { reason, banned });
+  }
+
+  private register(): void {
+    const p = this.params;
+    this.writeNow('CAP', ['LS', '302']);
+    if (p.password !== undefined) this.writeNow('PASS', [p.password]);
+    this.writeNow('NICK', [p.nick]);
+    this.writeNow('USER', [p.username, '0', '*', p.realname]);
+  }
+
+  private startKeepalive(): void {
+    const interval = this.params.pingIntervalMs;
+    this.keepalive = setInterval(() => {
+      const idle = Date.now() - this.lastData;
+      if (idle > 2 * interval) this.destroy('Ping timeout.');
+      else if (idle > interval) this.writeNow('PING', ['keepalive']);
+    }, Math.min(interval, 30_000));
+    this.keepalive.unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastData = Date.now();
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf(0x0a)) !== -1 && !this.closed) {
+      let end = nl;
+      if (end > 0 && this.buffer[end - 1] === 0x0d) end--;
+      const raw = this.decode(this.buffer.subarray(0, end));
+      this.buffer = this.buffer.subarray(nl + 1);
+      const line = parseLine(raw);
+      if (line) this.handle(line);
+    }
+    if (this.buffer.length > MAX_BUFFER) this.destroy('The server sent a line longer than 64 KB.');
+  }
+
+  private decode(bytes: Buffer): string {
+    try {
+      return this.decoder.decode(bytes);
+    } catch {
+      return this.params.encodingFallback === 'latin1' ? bytes.toString('latin1') : bytes.toString('utf8');
+    }
+  }
+
+  private handle(line: IrcLine): void {
+    switch (line.command) {
+      case 'PING':
+        this.writeNow('PONG', line.params);
+        break;
+      case 'CAP':
+        this.capNegotiation.onCap(line, this.registered);
+        break;
+      case 'AUTHENTICATE':
+        if (line.params[0] === '+') this.capNegotiation.sendSaslPayload();
+        break;
+      case '903':
+      case '907':
+        this.writeNow('CAP', ['END']);
+        break;
+      case '001':
+        this.registered = true;
+        if (line.params[0]) this.nick = line.params[0];
+        break;
+      case '005':
+        this.isupport.apply(line.params.slice(1, -1));
+        break;
+      case 'NICK': {
+        const src = parseSource(line.prefix);
+        if (this.isupport.sameName(src.nick, this.nick) && line.params[0]) this.nick = line.params[0];
+        break;
+      }
+      case 'JOIN': {
+        const src = parseSource(line.prefix);
+        if (this.isupport.sameName(src.nick, this.nick)) {
+          if (src.user) this.user = src.user;
+          if (src.host) this.host = src.host;
+        }
+        break;
+      }
+      case 'ERROR':
+        this.emit('line', line);
+        this.destroy(`ERROR: ${line.params.at(-1) ?? ''}`, BAN_TEXT.test(line.params.at(-1) ?? ''));
+        return;
+    }
+    this.emit('line', line);
+  }
+}

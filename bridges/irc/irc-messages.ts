@@ -1,0 +1,60 @@
+/**
+ * IRC PRIVMSG and NOTICE (RFC 2812 §3.3) as XMPP messages: channel text as groupchat to every
+ * joined resource (XEP-0359 stanza-id from the IRCv3 msgid when given, XEP-0203 delay from
+ * server-time), private text as chat from `nick%network`, server notices from the network JID,
+ * `[#chan]` notices into that room, and CTCP (VERSION and PING answered, the rest ignored).
+ */
+import { randomUUID } from 'node:crypto';
+import { SOFTWARE } from '../../src/xmpp/disco.js';
+import type { IrcLine } from './line.js';
+import { recordMessage } from './room-history.js';
+import type { IrcSession } from './session.js';
+import { ircToBody } from './text.js';
+
+export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; user?: string }): Promise<void> {
+  const [target = '', text = ''] = line.params;
+  const notice = line.command === 'NOTICE';
+  if (src.user === undefined || target === '*' || !s.conn?.registered) {
+    await s.notify(`${src.nick}: ${text}`);
+    return;
+  }
+  const parsed = ircToBody(text);
+  const delay = line.tags.time;
+  const msgid = line.tags.msgid;
+  const room = s.room(target);
+  if (room) {
+    if (parsed.kind === 'ctcp' || !room.joined) return;
+    const stanzaId = msgid ?? randomUUID();
+    recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
+    for (const r of room.resources) {
+      await s.deliver(
+        { kind: 'message', user: s.user, from: room.localpart, fromResource: src.nick, toResource: r, type: 'groupchat', body: notice ? `[notice] ${parsed.body}` : parsed.body, stanzaId, ...(delay ? { delay } : {}) },
+        undefined,
+        msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}:${r}` : undefined,
+      );
+    }
+    return;
+  }
+  if (parsed.kind === 'ctcp') {
+    // CTCP (https://modern.ircdocs.horse/ctcp): answer VERSION and PING with a NOTICE; ignore the rest.
+    if (notice) await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${parsed.command} reply: ${parsed.args}` });
+    else if (parsed.command === 'VERSION') await s.sendLine('NOTICE', [src.nick, `\x01VERSION ${s.deps.config.version || `${SOFTWARE.name} ${SOFTWARE.version}`}\x01`]);
+    else if (parsed.command === 'PING') await s.sendLine('NOTICE', [src.nick, `\x01PING ${parsed.args}\x01`]);
+    return;
+  }
+  const chanNotice = notice ? /^\[([^\]\s]+)\]/.exec(parsed.body) : null;
+  const noticeRoom = chanNotice ? s.room(chanNotice[1]!) : undefined;
+  if (noticeRoom?.joined) {
+    const stanzaId = randomUUID();
+    recordMessage(s, noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
+    for (const r of noticeRoom.resources) {
+      await s.deliver({ kind: 'message', user: s.user, from: noticeRoom.localpart, fromResource: src.nick, toResource: r, type: 'groupchat', body: `[notice] ${parsed.body}`, stanzaId });
+    }
+    return;
+  }
+  await s.deliver(
+    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { delay } : {}) },
+    undefined,
+    msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * A session's use of the archive: recording the channel messages its connection sees (also while
+ * no resource is in a persistent channel), and the join history sent after the occupants and
+ * before the subject (XEP-0045 §7.2.15), with XEP-0203 delay stamps.
+ */
+import type { HistoryRequest } from '../../src/core/model.js';
+import type { Room } from './room.js';
+import type { IrcSession } from './session.js';
+
+export function recordMessage(s: IrcSession, room: Room, entry: { id: string; nick: string; body: string; stamp?: string }): void {
+  const { archive, channels, networkName } = s.deps;
+  if (!channels.effective(s.user, networkName, room.channel).recordHistory) return;
+  archive.append(s.user, networkName, room.channel, entry);
+}
+
+export async function sendHistory(s: IrcSession, room: Room, resource: string, req: HistoryRequest | undefined): Promise<void> {
+  const { archive, channels, networkName } = s.deps;
+  const settings = channels.effective(s.user, networkName, room.channel);
+  if (!settings.recordHistory) return;
+  for (const e of archive.history(s.user, networkName, room.channel, settings.maxHistoryLength, req)) {
+    await s.deliver({ kind: 'message', user: s.user, from: room.localpart, fromResource: e.nick, toResource: resource, type: 'groupchat', body: e.body, stanzaId: e.id, delay: e.stamp });
+  }
+}

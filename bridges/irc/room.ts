@@ -1,0 +1,79 @@
+/** What a session knows of one joined IRC channel, and the occupant presences built from it. */
+import type { HistoryRequest, Inbound, MucUser } from '../../src/core/model.js';
+import type { Isupport } from './isupport.js';
+import { prefixesToMuc } from './modes.js';
+
+export interface Member {
+  nick: string;
+  /** Membership mode letters (`o`, `v`, …). */
+  modes: Set<string>;
+  user?: string;
+  host?: string;
+}
+
+export interface PendingJoin {
+  /** '' for a rejoin (after a reconnect, or of a persistent channel at start). */
+  resource: string;
+  requestedNick: string;
+  /** The joining resource's `<history/>` request. */
+  history?: HistoryRequest;
+  /** Settles with the join. */
+  done?: Promise<void>;
+  names: Map<string, Member>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export interface Room {
+  channel: string;
+  /** The room's local part as the user addressed it (replies come from the same JID). */
+  localpart: string;
+  /** Resources of the user that joined the room. */
+  resources: Set<string>;
+  /** Whether the IRC side is joined. */
+  joined: boolean;
+  members: Map<string, Member>;
+  topic?: string;
+  topicBy?: string;
+  key?: string;
+  pending?: PendingJoin;
+}
+
+export function newRoom(channel: string, localpart: string): Room {
+  return { channel, localpart, resources: new Set(), joined: false, members: new Map() };
+}
+
+/** A member from a NAMES entry (prefixes already split off). */
+export function memberFromNames(isupport: Isupport, prefixes: string, nick: string): Member {
+  const modes = new Set<string>();
+  for (const p of prefixes) {
+    const m = isupport.prefixes.find((x) => x.prefix === p)?.mode;
+    if (m) modes.add(m);
+  }
+  return { nick, modes };
+}
+
+export function memberMuc(isupport: Isupport, member: Member, extra: Partial<MucUser> & { codes: number[] }): MucUser {
+  const prefixes = [...member.modes].map((m) => isupport.prefixForMode(m)).filter((p): p is string => p !== undefined);
+  return { ...prefixesToMuc(prefixes), ...extra };
+}
+
+/** An occupant presence from `room/nick` to one resource. */
+export function occupantPresence(
+  base: { user: string; room: Room; toResource: string },
+  nick: string,
+  type: 'available' | 'unavailable',
+  muc: MucUser,
+  status?: string,
+): Inbound {
+  return {
+    kind: 'presence',
+    user: base.user,
+    from: base.room.localpart,
+    fromResource: nick,
+    toResource: base.toResource,
+    type,
+    muc,
+    ...(status ? { status } : {}),
+  };
+}

@@ -1,0 +1,86 @@
+// The IRC bridge end to end: a real XMPP client on Prosody, the built gateway as a process,
+// ngircd, and a native IRC user (peer-tests.md §1.3 simple_channel_join, channel_messages).
+import { xml } from '@xmpp/client';
+import type { Element } from 'ltx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../../../test/helpers/gateway.js';
+import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import { startProsody } from '../../../test/helpers/prosody.js';
+import type { XmppServer } from '../../../test/helpers/server-process.js';
+import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
+
+const DOMAIN = 'irc.localhost';
+const SECRET = 'irc-secret';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
+const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
+
+describe('IRC bridge through Prosody', () => {
+  let server: XmppServer;
+  let gateway: RunningGateway;
+  let ircd: Ngircd;
+  let alice: TestClient;
+  let native: NativeIrcUser;
+
+  beforeAll(async () => {
+    ircd = await startNgircd();
+    server = await startProsody({ components: [{ domain: DOMAIN, secret: SECRET }], users: [{ username: 'alice', password: 'pw-alice' }] });
+    gateway = await startGateway({
+      xmppPort: server.componentPort,
+      bridges: {
+        irc: {
+          domain: DOMAIN,
+          component_secret: SECRET,
+          access: { users: [`alice@${server.domain}`] },
+          options: { networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }] } } },
+        },
+      },
+    });
+    alice = await connectClient(server, 'alice', 'pw-alice', 'resource1');
+    native = await connectNativeIrc(ircd.port, 'NativeN');
+    native.client.join('#foo');
+    await native.expect('join');
+  });
+
+  afterAll(async () => {
+    await native?.quit();
+    await alice?.stop();
+    await gateway?.stop();
+    await server?.stop();
+    await ircd?.stop();
+  });
+
+  it('joins a channel: occupants, self-presence 110+100, subject; then messages both ways', async () => {
+    const room = `#foo%test@${DOMAIN}`;
+    await alice.send(xml('presence', { to: `${room}/Alice` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    const other = await alice.waitForStanza((s) => s.is('presence') && s.attrs.from === `${room}/NativeN`, 'native occupant');
+    expect(other.getChild('x', MUC_USER)?.getChild('item')?.attrs).toMatchObject({ affiliation: 'admin', role: 'moderator' });
+    const self = await alice.waitForStanza((s) => s.is('presence') && s.attrs.from === `${room}/Alice`, 'self-presence');
+    expect(codes(self)).toEqual(expect.arrayContaining([110, 100]));
+    const subject = await alice.waitForStanza((s) => s.is('message') && s.getChild('subject') !== undefined, 'subject');
+    expect(subject.attrs.type).toBe('groupchat');
+
+    await alice.send(xml('message', { to: room, type: 'groupchat', id: 'first_id' }, xml('body', {}, 'coucou')));
+    await native.expect('message', (e) => e.message === 'coucou' && e.nick === 'Alice');
+    const refl = await alice.waitForStanza((s) => s.is('message') && s.getChildText('body') === 'coucou', 'reflection');
+    expect(refl.attrs).toMatchObject({ from: `${room}/Alice`, id: 'first_id', type: 'groupchat' });
+    expect(refl.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.by).toBe(room);
+
+    native.client.say('#foo', 'salut');
+    const msg = await alice.waitForStanza((s) => s.is('message') && s.getChildText('body') === 'salut', 'IRC message');
+    expect(msg.attrs.from).toBe(`${room}/NativeN`);
+
+    native.client.say('Alice', 'en privé');
+    const pm = await alice.waitForStanza((s) => s.is('message') && s.getChildText('body') === 'en privé', 'PM');
+    expect(pm.attrs.from).toBe(`nativen%test@${DOMAIN}`);
+  });
+
+  it('a groupchat from a resource that has not joined gets not-acceptable', async () => {
+    await alice.send(xml('message', { to: `#nothere%test@${DOMAIN}`, type: 'groupchat', id: 'nj' }, xml('body', {}, 'x')));
+    const err = await alice.waitForStanza((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'nj', 'error');
+    expect(errorCondition(err)).toBe('not-acceptable');
+  });
+});

@@ -1,0 +1,64 @@
+/** Shared set-up of the adapter-level IRC tests: a bridge on a real ngircd, and Inbound queries. */
+import { createTestContext, type TestBridgeContext } from '../../../test/helpers/bridge-context.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import type { Inbound } from '../../../src/core/model.js';
+import { IrcBridge } from '../adapter.js';
+import { ircConfigSchema } from '../config.js';
+
+export const DOMAIN = 'irc.localhost';
+
+export interface BridgeUnderTest {
+  t: TestBridgeContext;
+  bridge: IrcBridge;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+/** A unique suffix for nicks, channels and users of one test. */
+export function unique(): string {
+  counter++;
+  return `${process.pid % 1000}${counter}${Math.floor(Math.random() * 100)}`;
+}
+
+export async function startBridge(port: number, options: Record<string, unknown> = {}, network: Record<string, unknown> = {}): Promise<BridgeUnderTest> {
+  const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'] });
+  const config = ircConfigSchema.parse({
+    networks: {
+      test: {
+        servers: [{ host: '127.0.0.1', port, tls: false }],
+        throttle: { burst: 50, lines_per_second: 50 },
+        reconnect: { initial_delay_ms: 200, max_delay_ms: 1000 },
+        ...network,
+      },
+    },
+    join_timeout_ms: 10_000,
+    ...options,
+  });
+  const bridge = new IrcBridge(t.ctx, config);
+  await bridge.start();
+  return {
+    t,
+    bridge,
+    async close() {
+      await bridge.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      await t.close();
+    },
+  };
+}
+
+type Pred<K extends Inbound['kind']> = (e: Extract<Inbound, { kind: K }>) => boolean;
+
+/** Inbound events of a kind matching `pred`, in commit order. */
+export function find<K extends Inbound['kind']>(t: TestBridgeContext, kind: K, pred: Pred<K> = () => true): Array<Extract<Inbound, { kind: K }>> {
+  return t.inbound().filter((e): e is Extract<Inbound, { kind: K }> => e.kind === kind && pred(e as Extract<Inbound, { kind: K }>));
+}
+
+export function expectInbound<K extends Inbound['kind']>(t: TestBridgeContext, kind: K, pred: Pred<K>, what: string, timeoutMs = 10_000): Promise<Extract<Inbound, { kind: K }>> {
+  return waitFor(() => find(t, kind, pred)[0], what, timeoutMs);
+}
+
+/** Index of the first inbound event matching, for order assertions. */
+export function indexOf(t: TestBridgeContext, pred: (e: Inbound) => boolean): number {
+  return t.inbound().findIndex(pred);
+}

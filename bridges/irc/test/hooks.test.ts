@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StanzaError } from '../../../src/core/errors.js';
+import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import { awayLine } from '../presence.js';
+import { expectInbound, find, startBridge, unique } from './helpers.js';
+
+let ircd: Ngircd;
+beforeAll(async () => {
+  ircd = await startNgircd();
+});
+afterAll(async () => {
+  await ircd?.stop();
+});
+
+async function joined() {
+  const id = unique();
+  const b = await startBridge(ircd.port);
+  const user = `u${id}@example.org`;
+  const chan = `#h${id}`;
+  const room = `${chan}%test`;
+  const nick = `X${id}`;
+  await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick, id: 'join1' });
+  return { ...b, id, user, chan, room, nick };
+}
+
+function whoisAway(native: NativeIrcUser, nick: string): Promise<string | undefined> {
+  // irc-framework's whois() is not in the local type declarations (test/helpers/irc-framework.d.ts).
+  const client = native.client as unknown as { whois(nick: string, cb: (data: { away?: string }) => void): void };
+  return new Promise((resolve) => client.whois(nick, (data) => resolve(data.away)));
+}
+
+async function rejectsWith(p: Promise<unknown>, condition: string): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(StanzaError);
+  expect((err as StanzaError).condition).toBe(condition);
+}
+
+describe('presence → AWAY', () => {
+  it.each([
+    [{ available: true, show: 'away' as const, status: 'lunch' }, 'lunch'],
+    [{ available: true, show: 'xa' as const }, 'Extended away'],
+    [{ available: true, show: 'dnd' as const, status: 'busy\r\nQUIT' }, 'busy QUIT'],
+    [{ available: true, show: 'chat' as const, status: 'hi' }, ''],
+    [{ available: true }, ''],
+  ])('%j gives AWAY %j', (p, line) => {
+    expect(awayLine(p)).toBe(line);
+  });
+});
+
+describe('Bridge hooks on IRC rooms (ngircd)', () => {
+  it('XEP-0410 self-ping resolves for a joined resource and nick, and is not-acceptable otherwise', async () => {
+    const j = await joined();
+    await expect(j.bridge.selfPing(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
+    await rejectsWith(j.bridge.selfPing(j.user, 'r2', j.room, j.nick), 'not-acceptable');
+    await rejectsWith(j.bridge.selfPing(j.user, 'r1', j.room, 'SomeoneElse'), 'not-acceptable');
+    await rejectsWith(j.bridge.selfPing(j.user, 'r1', `#nothere${j.id}%test`, j.nick), 'not-acceptable');
+    await rejectsWith(j.bridge.selfPing(`other${j.id}@example.org`, 'r1', j.room, j.nick), 'not-acceptable');
+    await j.close();
+  });
+
+  it('roomInfo gives the occupant count and the subject', async () => {
+    const j = await joined();
+    expect(j.bridge.roomInfo(j.user, `#nothere${j.id}%test`)).toBeUndefined();
+    expect(j.bridge.roomInfo(j.user, j.room)).toEqual({ name: j.chan, occupants: 1, subject: '' });
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    native.client.join(j.chan);
+    await expectInbound(j.t, 'presence', (e) => e.fromResource === `N${j.id}`, 'native joins');
+    native.client.raw(`TOPIC ${j.chan} :the topic`);
+    await expectInbound(j.t, 'subject', (e) => e.subject === 'the topic', 'topic');
+    expect(j.bridge.roomInfo(j.user, j.room)).toEqual({ name: j.chan, occupants: 2, subject: 'the topic' });
+    await native.quit();
+    await j.close();
+  });
+
+  it('show away/xa/dnd sets IRC AWAY with the status on every connection, available clears it', async () => {
+    const j = await joined();
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    j.bridge.userPresence(j.user, 'r1', { available: true, show: 'away', status: 'gone fishing' });
+    await waitFor(async () => ((await whoisAway(native, j.nick)) === 'gone fishing' ? true : undefined), 'AWAY set');
+    j.bridge.userPresence(j.user, 'r1', { available: true, show: 'dnd' });
+    await waitFor(async () => ((await whoisAway(native, j.nick)) === 'Do not disturb' ? true : undefined), 'AWAY dnd');
+    j.bridge.userPresence(j.user, 'r1', { available: true });
+    await waitFor(async () => ((await whoisAway(native, j.nick)) === undefined ? true : undefined), 'AWAY cleared');
+    await native.quit();
+    await j.close();
+  });
+
+  it('an IRC INVITE reaches the user as a mediated invitation from the room', async () => {
+    const j = await joined();
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    native.client.join(`#inv${j.id}`);
+    await native.expect('join');
+    native.client.raw(`INVITE ${j.nick} #inv${j.id}`);
+    const inv = await expectInbound(j.t, 'invite', () => true, 'invite');
+    expect(inv).toMatchObject({ user: j.user, from: `#inv${j.id}%test`, inviter: `N${j.id}` });
+    await native.quit();
+    await j.close();
+  });
+
+  it('a client error bounce removes only that resource, with 110 and a note; the last one parts without "error"', async () => {
+    const j = await joined();
+    await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick });
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    native.client.join(j.chan);
+    await native.expect('join');
+    await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r2', to: j.room, status: 'error' });
+    const gone = await expectInbound(j.t, 'presence', (e) => e.toResource === 'r2' && e.type === 'unavailable', 'r2 removed');
+    expect(gone.muc?.codes).toEqual([110]);
+    expect(gone.status).toBe('1 resource is still in this channel.');
+    expect(find(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable')).toHaveLength(0);
+    await expect(j.bridge.selfPing(j.user, 'r2', j.room, j.nick)).rejects.toBeInstanceOf(StanzaError);
+    await expect(j.bridge.selfPing(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
+    await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r1', to: j.room, status: 'error' });
+    const part = await native.expect('part', (e) => e.nick === j.nick);
+    expect(part.message ?? '').not.toBe('error');
+    await expectInbound(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable' && e.muc?.codes.includes(110) === true, 'r1 removed');
+    await native.quit();
+    await j.close();
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Flood control for one IRC connection: a token bucket (biboumi's default: a burst of 10 lines,
+ * then 1 line/s). Lines wait in order; nothing is ever dropped — a full queue refuses new work
+ * up front so the caller can tell the user (resource-constraint).
+ */
+
+interface Pending {
+  line: string;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class ThrottledQueue {
+  private tokens: number;
+  private last: number;
+  private readonly queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writer: ((line: string) => void) | undefined;
+
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    readonly maxQueue: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Whether `n` more lines fit in the queue. */
+  hasRoom(n: number): boolean {
+    return this.queue.length + n <= this.maxQueue;
+  }
+
+  /** Start writing (after registration) with this sink. */
+  attach(writer: (line: string) => void): void {
+    this.writer = writer;
+    this.drain();
+  }
+
+  /** Stop writing; queued lines stay (they are sent after a reconnect) unless `fail` is given. */
+  detach(fail?: Error): void {
+    this.writer = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (fail) for (const p of this.queue.splice(0)) p.reject(fail);
+  }
+
+  /** Queue a line; resolves once it was written to the socket. */
+  push(line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+  }
+
+  private drain(): void {
+    if (!this.writer || this.timer) return;
+    const unlimited = this.perSecond <= 0;
+    while (this.queue.length > 0) {
+      if (!unlimited) {
+        this.refill();
+        if (this.tokens < 1) {
+          const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.drain();
+          }, waitMs);
+          return;
+        }
+        this.tokens -= 1;
+      }
+      const p = this.queue.shift()!;
+      this.writer(p.line);
+      p.resolve();
+    }
+  }
+}
