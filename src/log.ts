@@ -20,6 +20,11 @@ export const REDACT_PATHS = [
   '*.sasl_password',
   'headers.authorization',
   '*.headers.authorization',
+  '*.headers.Authorization',
+  'err.config.headers.Authorization',
+  'err.config.auth',
+  'bridges.*.options.auth_token',
+  'bridges.*.component_secret',
   'config.auth.pass',
 ];
 

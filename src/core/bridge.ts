@@ -49,6 +49,8 @@ export interface BridgeDefinition<C = unknown> {
    * unavailable with the reason when it cannot.
    */
   hasPresence: boolean;
+  /** XEP-0030 identity of the bridge's contacts (default `client`/`pc`; SMS uses `client`/`sms`). */
+  contactIdentity?: { category: string; type: string };
   /** Build the adapter. Must not do I/O: that belongs in `start()`. */
   create(ctx: BridgeContext, config: C): Bridge;
 }
@@ -203,7 +205,7 @@ export interface KeyValueStore {
 
 /** XMPP stanza id ⇄ network id, per user, kept across restarts (receipts, corrections, threads). */
 export interface MessageMap {
-  put(entry: { user: UserJid; xmppId: string; networkId: string; peer?: string; thread?: string }): void;
+  put(entry: { user: UserJid; xmppId: string; networkId: string; peer?: string; thread?: string; resource?: string }): void;
   byNetworkId(networkId: string): MessageMapEntry | undefined;
   byXmppId(user: UserJid, xmppId: string): MessageMapEntry | undefined;
 }
@@ -214,6 +216,8 @@ export interface MessageMapEntry {
   networkId: string;
   peer?: string;
   thread?: string;
+  /** The resource that sent the XMPP message: address failure reports to it. */
+  resource?: string;
   createdAt: number;
 }
 

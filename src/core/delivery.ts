@@ -63,7 +63,13 @@ export class Delivery {
         const { event, iq } = JSON.parse(row.payload) as OutPayload;
         const result = await this.deps.bridge.send(event);
         if (result.networkId && event.id) {
-          this.deps.ctx.messages.put({ user: event.user, xmppId: event.id, networkId: result.networkId, peer: event.to });
+          this.deps.ctx.messages.put({
+            user: event.user,
+            xmppId: event.id,
+            networkId: result.networkId,
+            peer: event.to,
+            ...(event.resource ? { resource: event.resource } : {}),
+          });
         }
         if (iq) await this.deps.send(new Element('iq', { type: 'result', id: iq.id, from: iq.to, to: iq.from })).catch(() => undefined);
       },

@@ -47,6 +47,9 @@ export class OutboxLane {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private pumpScheduled = false;
+  /** Look for the next retry time on the next pump (after a retry, a resume, a timer). */
+  private timerCheck = true;
 
   constructor(
     private readonly repo: OutboxRepo,
@@ -61,6 +64,7 @@ export class OutboxLane {
 
   resume(): void {
     this.paused = false;
+    this.timerCheck = true;
     this.kick();
   }
 
@@ -72,8 +76,20 @@ export class OutboxLane {
     return this.inflight.size;
   }
 
-  /** Look for due items now (call after an enqueue). */
+  /**
+   * Look for due items soon (call after an enqueue). Kicks within one turn of the event loop
+   * share one query: under load there are several per message.
+   */
   kick(): void {
+    if (this.stopped || this.paused || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
     if (this.stopped || this.paused) return;
     // One `now` for both queries: an item that becomes due between them would be in neither.
     const now = this.options.now();
@@ -84,7 +100,10 @@ export class OutboxLane {
         this.run(row);
       }
     }
-    this.armTimer(now);
+    if (this.timerCheck) {
+      this.timerCheck = false;
+      this.armTimer(now);
+    }
   }
 
   /** Stop taking items and wait for those in flight. Pending items stay in the store. */
@@ -104,6 +123,7 @@ export class OutboxLane {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
+      this.timerCheck = true;
       this.kick();
     }, delay);
     this.timer.unref();
@@ -112,7 +132,7 @@ export class OutboxLane {
   private run(row: OutboxRow): void {
     const p = this.attempt(row).finally(() => {
       this.inflight.delete(row.okey);
-      queueMicrotask(() => this.kick());
+      this.kick();
     });
     this.inflight.set(row.okey, p);
   }
@@ -141,6 +161,7 @@ export class OutboxLane {
         }
         const delay = Math.max(backoffDelay(attempts, options.retry), error.retryAfterMs ?? 0);
         repo.retryLater(row.id, options.now() + delay, error.message, options.now());
+        this.timerCheck = true;
         options.log.info({ event: 'retry', id: row.id, user: row.user, attempts, delayMs: delay, err: error.message }, 'outbox item will be retried');
         hooks.onOutcome?.(row, 'retry', error);
         return;

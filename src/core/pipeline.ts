@@ -126,7 +126,12 @@ export class BridgePipeline {
       ],
     });
     adhoc.register(router);
-    registerDisco(router, { identity: loaded.definition.identity, bridge: this.bridge, adhoc });
+    registerDisco(router, {
+      identity: loaded.definition.identity,
+      bridge: this.bridge,
+      adhoc,
+      ...(loaded.definition.contactIdentity ? { contactIdentity: loaded.definition.contactIdentity } : {}),
+    });
     registerGateway(router, this.bridge, this.domain);
     this.presence = new PresenceService({
       bridgeId: this.id,

@@ -15,6 +15,7 @@ export const SOFTWARE = { name: 'Switchboard', version: '0.1.0' };
 
 export interface DiscoDeps {
   identity: BridgeIdentity;
+  contactIdentity?: { category: string; type: string };
   bridge: Bridge;
   adhoc: AdhocService;
 }
@@ -41,7 +42,8 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.c('identity', { category: 'gateway', type: deps.identity.type, name: deps.identity.name });
     if (deps.bridge.gateway) features.add(NS.gateway);
   } else if (address.kind === 'contact') {
-    query.c('identity', { category: 'client', type: 'pc', name: address.name ?? address.localpart });
+    const identity = deps.contactIdentity ?? { category: 'client', type: 'pc' };
+    query.c('identity', { ...identity, name: address.name ?? address.localpart });
     features.add(NS.receipts);
   } else {
     query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });

@@ -159,6 +159,12 @@ export function encodeInbound(event: Inbound, domain: string): Element {
       return pres;
     }
     case 'receipt': {
+      if (event.state === 'failed' && !event.toResource) {
+        // Servers drop error messages to a bare JID (RFC 6121 §8.5.2.1.1): say it in words instead.
+        const msg = new Element('message', { from, to, type: 'chat', id: randomUUID() });
+        msg.c('body').t(`⚠ Your message was not delivered${event.text ? `: ${event.text}` : '.'}`);
+        return msg;
+      }
       if (event.state === 'failed') {
         // The original message bounces with its own id so clients mark it failed (RFC 6120 §8.2).
         const msg = new Element('message', { from, to, type: 'error', id: event.id });
@@ -179,6 +185,11 @@ export function encodeInbound(event: Inbound, domain: string): Element {
       return msg;
     }
     case 'error': {
+      if (event.stanza === 'message' && !event.toResource) {
+        const msg = new Element('message', { from, to, type: 'chat', id: randomUUID() });
+        msg.c('body').t(`⚠ Your message was not delivered${event.text ? `: ${event.text}` : ` (${event.condition})`}`);
+        return msg;
+      }
       const stanza = new Element(event.stanza, { from, to, type: 'error', ...(event.id ? { id: event.id } : {}) });
       if (event.mucJoin) stanza.c('x', { xmlns: NS.muc });
       stanza.cnode(errorElement(event.condition, event.errorType ?? 'cancel', event.text));

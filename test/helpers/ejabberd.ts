@@ -113,8 +113,19 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
       ],
       { cwd: spool, env },
     );
+  // The c2s port opens before mnesia has created every table on a loaded machine: registering
+  // then fails with {no_exists,passwd,…} ("Database failure"). Retry that case only, briefly.
   const addUser = async (username: string, password: string): Promise<void> => {
-    await ctl(['register', username, domain, password]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctl(['register', username, domain, password]);
+        return;
+      } catch (err) {
+        const transient = /no_exists|Database failure/.test((err as Error).message);
+        if (!transient || attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   };
 
   // Stopping is SIGTERM: the Erlang VM then runs init:stop(), so ejabberd and mnesia shut

@@ -27,6 +27,7 @@ declare module 'irc-framework' {
     constructor(options?: Partial<ConnectOptions>);
     user: { nick: string };
     connected: boolean;
+    whois(nick: string, cb: (data: { away?: string; nick?: string }) => void): void;
     connect(options?: ConnectOptions): void;
     on(event: string, listener: (event: IrcEvent) => void): this;
     once(event: string, listener: (event: IrcEvent) => void): this;

@@ -8,9 +8,13 @@ import { waitFor } from '../helpers/wait.js';
 
 const log = pino({ level: 'silent' });
 let stores: Store[] = [];
-afterEach(() => {
+let lanes: OutboxLane[] = [];
+afterEach(async () => {
+  // Stop the lanes first, as the gateway does: a scheduled pump must not find a closed store.
+  await Promise.all(lanes.map((l) => l.stop()));
   for (const s of stores) s.close();
   stores = [];
+  lanes = [];
 });
 
 function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempts = 3, concurrency = 4) {
@@ -23,6 +27,7 @@ function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempt
     { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now: () => Date.now(), log },
     { onFailed: (r, e) => failed.push([r, e]), onDead: (r, e) => dead.push([r, e]), ...hooks },
   );
+  lanes.push(lane);
   const add = (okey: string, payload: string, dedupe?: string) =>
     store.outbox.enqueue({ direction: 'out', bridge: 'b', user: 'u@x', okey, payload, ...(dedupe ? { dedupe } : {}) }, Date.now());
   return { store, lane, add, failed, dead };

@@ -108,11 +108,22 @@ describe('encoding events for users', () => {
   it('encodes a delivered receipt (XEP-0184) and a failed one as an error with the original id', () => {
     const ok = encodeInbound({ kind: 'receipt', user: 'a@x', from: '+1555', id: 'm9', state: 'delivered' }, D);
     expectTree(ok, `<message from='+1555@sms.example.org' to='a@x'><received xmlns='urn:xmpp:receipts' id='m9'/></message>`, true);
-    const failed = encodeInbound({ kind: 'receipt', user: 'a@x', from: '+1555', id: 'm9', state: 'failed', condition: 'recipient-unavailable', text: 'Twilio 30003: unreachable' }, D);
+    const failed = encodeInbound(
+      { kind: 'receipt', user: 'a@x', toResource: 'phone', from: '+1555', id: 'm9', state: 'failed', condition: 'recipient-unavailable', text: 'Twilio 30003: unreachable' },
+      D,
+    );
     expectTree(
       failed,
-      `<message from='+1555@sms.example.org' to='a@x' type='error' id='m9'><error type='cancel'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Twilio 30003: unreachable</text></error></message>`,
+      `<message from='+1555@sms.example.org' to='a@x/phone' type='error' id='m9'><error type='cancel'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Twilio 30003: unreachable</text></error></message>`,
     );
+  });
+
+  it('says a failure in words when no resource is known (servers drop errors to a bare JID)', () => {
+    const el = encodeInbound({ kind: 'receipt', user: 'a@x', from: '+1555', id: 'm9', state: 'failed', text: 'Twilio 30003: unreachable' }, D);
+    expectTree(el, `<message from='+1555@sms.example.org' to='a@x' type='chat'><body>⚠ Your message was not delivered: Twilio 30003: unreachable</body></message>`, true);
+    const err = encodeInbound({ kind: 'error', user: 'a@x', from: '+1555', id: 'm9', stanza: 'message', condition: 'forbidden', text: 'nope' }, D);
+    expect(err.attrs.type).toBe('chat');
+    expect(err.getChildText('body')).toContain('nope');
   });
 
   it('encodes a failed MUC join as a presence error with the muc element', () => {

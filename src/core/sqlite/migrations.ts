@@ -58,4 +58,7 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (bridge, user, localpart)
   );
   `,
+  // 2: the sending resource of a mapped message: a failure report (type='error') must go to a
+  // full JID, servers drop error messages to a bare JID (RFC 6121 §8.5.2.1.1).
+  `ALTER TABLE message_map ADD COLUMN resource TEXT;`,
 ];

@@ -49,7 +49,7 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       WHERE o.bridge = @bridge AND o.direction = @direction AND o.state = 'pending' AND o.next_at <= @now
         AND o.id = (SELECT MIN(p.id) FROM outbox p
                      WHERE p.bridge = o.bridge AND p.direction = o.direction AND p.state = 'pending' AND p.okey = o.okey)
-      ORDER BY o.next_at, o.id LIMIT @limit`,
+      ORDER BY o.id LIMIT @limit`,
   );
   const nextDue = db.prepare(
     `SELECT MIN(next_at) AS at FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND next_at > ?`,

@@ -53,8 +53,9 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
   // Prefix match by range, so that LIKE wildcards in keys mean nothing.
   const kvList = db.prepare(`SELECT key, value FROM bridge_kv WHERE bridge = ? AND key >= ? AND key < ? ORDER BY key`);
   const mapPut = db.prepare(
-    `INSERT INTO message_map (bridge, user, xmpp_id, network_id, peer, thread, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (bridge, user, xmpp_id) DO UPDATE SET network_id = excluded.network_id, peer = excluded.peer, thread = excluded.thread`,
+    `INSERT INTO message_map (bridge, user, xmpp_id, network_id, peer, thread, resource, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (bridge, user, xmpp_id) DO UPDATE SET network_id = excluded.network_id,
+       peer = coalesce(excluded.peer, peer), thread = coalesce(excluded.thread, thread), resource = coalesce(excluded.resource, resource)`,
   );
   const mapByNet = db.prepare(`SELECT * FROM message_map WHERE bridge = ? AND network_id = ? ORDER BY created_at DESC LIMIT 1`);
   const mapByXmpp = db.prepare(`SELECT * FROM message_map WHERE bridge = ? AND user = ? AND xmpp_id = ?`);
@@ -67,7 +68,7 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
   const subDel = db.prepare(`DELETE FROM subscriptions WHERE bridge = ? AND user = ? AND localpart = ?`);
   const subList = db.prepare(`SELECT user, localpart FROM subscriptions WHERE bridge = ? ORDER BY user, localpart`);
 
-  interface MapRaw { user: string; xmpp_id: string; network_id: string; peer: string | null; thread: string | null; created_at: number }
+  interface MapRaw { user: string; xmpp_id: string; network_id: string; peer: string | null; thread: string | null; resource: string | null; created_at: number }
   const toEntry = (r: MapRaw | undefined): MessageMapEntry | undefined =>
     r && {
       user: r.user,
@@ -76,6 +77,7 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
       createdAt: r.created_at,
       ...(r.peer !== null ? { peer: r.peer } : {}),
       ...(r.thread !== null ? { thread: r.thread } : {}),
+      ...(r.resource !== null ? { resource: r.resource } : {}),
     };
 
   const userRepo: UserRepo = {
@@ -119,7 +121,7 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
     },
     messages(bridge): MessageMap {
       return {
-        put: (e) => void batch.run(() => mapPut.run(bridge, e.user, e.xmppId, e.networkId, e.peer ?? null, e.thread ?? null, Date.now())),
+        put: (e) => void batch.run(() => mapPut.run(bridge, e.user, e.xmppId, e.networkId, e.peer ?? null, e.thread ?? null, e.resource ?? null, Date.now())),
         byNetworkId: (networkId) => toEntry(mapByNet.get(bridge, networkId) as MapRaw | undefined),
         byXmppId: (user, xmppId) => toEntry(mapByXmpp.get(bridge, user, xmppId) as MapRaw | undefined),
       };
