@@ -1,0 +1,96 @@
+/**
+ * SMS/MMS → XMPP: the incoming-message webhook (https://www.twilio.com/docs/messaging/guides/webhook-request).
+ * Order of work (design.md §1.3): signature check (403), commit durably deduplicated on
+ * MessageSid, then 200 with empty TwiML. A storage failure answers 503 so Twilio may retry;
+ * a replay commits nothing new. A text to a number nobody owns becomes a dead letter.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BridgeContext } from '../../src/core/bridge.js';
+import type { UserJid } from '../../src/core/model.js';
+import type { MediaRehost } from './media.js';
+import type { NumberDirectory } from './numbers.js';
+import { answerText, answerTwiml, HttpError, readForm, signatureValid, signedUrl, type WebhookParams } from './webhook-http.js';
+
+/** What a dead letter of this bridge holds (given back to retryDeadLetter). */
+export interface InboundDeadLetter {
+  type: 'sms-inbound';
+  params: WebhookParams;
+}
+
+export interface InboundDeps {
+  ctx: BridgeContext;
+  authToken: string;
+  accountSid: string;
+  publicBase: string;
+  numbers: NumberDirectory;
+  toLocalpart(address: string): string;
+  media?: MediaRehost;
+}
+
+export function isInboundDeadLetter(payload: unknown): payload is InboundDeadLetter {
+  const p = payload as Partial<InboundDeadLetter> | null;
+  return typeof p === 'object' && p !== null && p.type === 'sms-inbound' && typeof p.params === 'object' && p.params !== null;
+}
+
+/** Commit the text (and each MMS media) for `owner`. Deduplicated on MessageSid (+ media index). */
+export async function deliverInbound(deps: InboundDeps, owner: UserJid, params: WebhookParams): Promise<void> {
+  const { ctx } = deps;
+  const sid = params.MessageSid ?? params.SmsSid ?? '';
+  const from = deps.toLocalpart(params.From ?? '');
+  const body = params.Body ?? '';
+  const numMedia = Math.min(Number(params.NumMedia ?? 0) || 0, 10);
+  if (body.trim() !== '' || numMedia === 0) {
+    await ctx.deliver({ kind: 'message', user: owner, from, type: 'chat', body }, { dedupeKey: sid });
+  }
+  // XEP-0066: each media as its own message whose body is the URL, so clients render it inline.
+  for (let i = 0; i < numMedia; i += 1) {
+    const original = params[`MediaUrl${i}`];
+    if (!original) continue;
+    const contentType = params[`MediaContentType${i}`];
+    const url = deps.media ? deps.media.rehost(sid, i, original, contentType) : original;
+    await ctx.deliver(
+      { kind: 'message', user: owner, from, type: 'chat', body: url, oob: [{ url, ...(contentType ? { desc: contentType } : {}) }] },
+      { dedupeKey: `${sid}:media:${i}` },
+    );
+  }
+  ctx.metrics.count('sms_received');
+}
+
+/** POST /sms/inbound. */
+export async function handleInboundWebhook(deps: InboundDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { ctx } = deps;
+  if (req.method !== 'POST') return answerText(res, 405, 'method not allowed', { allow: 'POST' });
+  let params: WebhookParams;
+  try {
+    params = await readForm(req);
+  } catch (err) {
+    if (err instanceof HttpError) return answerText(res, err.status, err.message);
+    throw err;
+  }
+  const url = signedUrl(deps.publicBase, ctx.id, req.url ?? '/');
+  if (!signatureValid(deps.authToken, req, url, params) || params.AccountSid !== deps.accountSid) {
+    ctx.log.warn({ event: 'webhook_forbidden', url }, 'inbound webhook with a bad or missing X-Twilio-Signature');
+    ctx.metrics.count('webhook_forbidden');
+    return answerText(res, 403, 'invalid signature');
+  }
+  const sid = params.MessageSid ?? params.SmsSid;
+  if (!sid) return answerText(res, 400, 'MessageSid missing');
+  try {
+    const to = params.To ?? '';
+    const owner = deps.numbers.ownerOf(to, params.MessagingServiceSid);
+    if (owner === undefined) {
+      deps.numbers.noteUnassigned(to, ctx.clock.now());
+      await ctx.deadLetter({ type: 'sms-inbound', params } satisfies InboundDeadLetter, `SMS to ${to}, which no user owns`, {
+        dedupeKey: `dead:${sid}`,
+      });
+    } else {
+      await deliverInbound(deps, owner, params);
+      ctx.log.debug({ event: 'sms_in', user: owner, sid, body: params.Body }, 'SMS received');
+    }
+  } catch (err) {
+    // Not committed: Twilio must not consider it delivered (it retries per its connection overrides).
+    ctx.log.error({ event: 'webhook_store_failed', sid, err: (err as Error).message }, 'could not commit an inbound SMS');
+    return answerText(res, 503, 'temporarily unable to store the message', { 'retry-after': '5' });
+  }
+  answerTwiml(res);
+}

@@ -1,0 +1,64 @@
+/**
+ * HTTP plumbing shared by Twilio's webhooks: read the form body, check `X-Twilio-Signature`
+ * against the URL Twilio was told (the public one: behind a proxy the local URL differs), and
+ * the TwiML answers. Signature: https://www.twilio.com/docs/usage/webhooks/webhooks-security
+ * (HMAC-SHA1 of the full URL + sorted POST params; the SDK's validateRequest also accepts the URL
+ * with and without the default port).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import twilio from 'twilio';
+
+export type WebhookParams = Record<string, string>;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_FORM_BYTES = 256 * 1024;
+
+/** Read an application/x-www-form-urlencoded body (Twilio never repeats a webhook parameter). */
+export async function readForm(req: IncomingMessage): Promise<WebhookParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_FORM_BYTES) throw new HttpError(413, 'request body too large');
+    chunks.push(buf);
+  }
+  const params: WebhookParams = {};
+  for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
+  return params;
+}
+
+/**
+ * The URL Twilio signed: the bridge's public base (e.g. https://gw.example.org/sms) plus the
+ * request path below the bridge's mount, query string included.
+ */
+export function signedUrl(publicBase: string, bridgeId: string, reqUrl: string): string {
+  const prefix = `/${bridgeId}`;
+  const path = reqUrl.startsWith(prefix) ? reqUrl.slice(prefix.length) : reqUrl;
+  return publicBase.replace(/\/$/, '') + path;
+}
+
+export function signatureValid(authToken: string, req: IncomingMessage, url: string, params: WebhookParams): boolean {
+  const header = req.headers['x-twilio-signature'];
+  if (typeof header !== 'string' || header === '') return false;
+  return twilio.validateRequest(authToken, header, url, params);
+}
+
+/** Empty TwiML: "received, no reply" (https://www.twilio.com/docs/messaging/twiml). */
+export function answerTwiml(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+  res.end('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+}
+
+export function answerText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(`${text}\n`);
+}
