@@ -4,6 +4,8 @@
  */
 import type { BridgeDefinition } from '../src/core/bridge.js';
 import { echoBridge } from './echo/index.js';
+import { emailBridge } from './email/index.js';
 import { ircBridge } from './irc/index.js';
+import { smsBridge } from './sms/index.js';
 
-export const builtinBridges: readonly BridgeDefinition[] = [echoBridge, ircBridge];
+export const builtinBridges: readonly BridgeDefinition[] = [echoBridge, emailBridge, ircBridge, smsBridge];

@@ -1,0 +1,93 @@
+/**
+ * The email bridge: SMTP listener in, relay out, contacts `alice\40example.com@<domain>`.
+ * Email has no presence of its own: the core shows the relay's health as presence.
+ */
+import { hostname } from 'node:os';
+import type { Bridge, BridgeContext, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
+import type { Outbound } from '../../src/core/model.js';
+import { addressOfLocalpart, localpartOfAddress, Mailboxes } from './address.js';
+import { AttachmentStore } from './attachments.js';
+import type { EmailConfig } from './config.js';
+import { Ingest } from './ingest.js';
+import { MailOut } from './mail-out.js';
+import { SenderAuth, type DNSResolver } from './sender-auth.js';
+import { SmtpListener } from './smtp-listener.js';
+
+export interface EmailBridgeDeps {
+  /** DNS resolver for DKIM/SPF/DMARC checks (tests pass fixed records). */
+  resolver?: DNSResolver;
+}
+
+export class EmailBridge implements Bridge {
+  readonly mailboxes: Mailboxes;
+  readonly listener: SmtpListener;
+  private readonly out: MailOut;
+  private readonly attachments: AttachmentStore;
+
+  readonly gateway = {
+    desc: 'Enter the email address of the contact',
+    prompt: 'Email address',
+    toLocalpart: (typed: string): string => localpartOfAddress(typed.trim().replace(/^mailto:/i, '')),
+  };
+
+  constructor(
+    private readonly ctx: BridgeContext,
+    config: EmailConfig,
+    deps: EmailBridgeDeps = {},
+  ) {
+    this.mailboxes = new Mailboxes(config.addresses);
+    this.attachments = new AttachmentStore(config.attachments.dir, ctx.http, ctx.kv);
+    this.out = new MailOut(ctx, config, this.mailboxes);
+    const ingest = new Ingest(ctx, config, this.attachments);
+    const auth = config.authentication.verify
+      ? new SenderAuth({
+          timeoutMs: config.authentication.dns_timeout_ms,
+          mta: config.smtp.greeting_name ?? hostname(),
+          ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        })
+      : undefined;
+    this.listener = new SmtpListener(config.smtp, config.authentication, {
+      log: ctx.log,
+      userOf: (address) => {
+        const user = this.mailboxes.userOf(address);
+        return user && ctx.isAllowed(user) ? user : undefined;
+      },
+      ...(auth ? { verify: (raw, client) => auth.verify(raw, client) } : {}),
+      accept: (mail) => ingest.accept(mail),
+    });
+    this.enabled = config.smtp.enabled;
+  }
+
+  private readonly enabled: boolean;
+
+  async start(): Promise<void> {
+    await this.attachments.start();
+    this.out.start();
+    this.out.checkRelay();
+    if (this.enabled) await this.listener.start();
+    this.ctx.log.info({ event: 'started' }, 'email bridge ready');
+  }
+
+  async stop(): Promise<void> {
+    await this.listener.stop();
+    this.out.stop();
+  }
+
+  resolve(localpart: string): ResolvedAddress {
+    if (localpart === '') return { kind: 'service', localpart: '', name: 'Email' };
+    const address = addressOfLocalpart(localpart);
+    return { kind: 'contact', localpart: localpartOfAddress(address), name: address };
+  }
+
+  toLocalpart(address: string): string {
+    return localpartOfAddress(address);
+  }
+
+  async send(event: Outbound): Promise<SendResult> {
+    if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', `Email cannot carry ${event.kind}.`);
+    if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The email bridge has no rooms.');
+    if (!this.ctx.isAllowed(event.user)) throw new StanzaError('forbidden', 'You may not use this gateway.');
+    return this.out.send(event);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * One accepted mail → Inbound events, committed before the SMTP reply (RFC 5321 §6.1).
+ * Text: the text/plain part (HTML converted when there is none) without the quoted previous
+ * message; subject on a new or changed thread; attachments as OOB links (XEP-0066); DSNs as
+ * failed receipts of the message they are about.
+ */
+import { createHash } from 'node:crypto';
+import { convert } from 'html-to-text';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { BridgeContext } from '../../src/core/bridge.js';
+import type { ErrorCondition, Inbound } from '../../src/core/model.js';
+import { localpartOfAddress, normaliseAddress } from './address.js';
+import type { AttachmentStore } from './attachments.js';
+import type { EmailConfig } from './config.js';
+import { parseDsn, type DsnReport } from './dsn.js';
+import { stripReply } from './reply-strip.js';
+import type { Verdict } from './sender-auth.js';
+import { baseSubject, derivedThread, Threads } from './threads.js';
+
+export interface IncomingMail {
+  raw: Buffer;
+  /** Bare JIDs of the recipients' users (validated at RCPT). */
+  users: string[];
+  /** Envelope sender (MAIL FROM); '' for the null reverse-path of bounces. */
+  envelopeFrom: string;
+  verdict?: Verdict;
+}
+
+function ids(value: string | string[] | undefined): string[] {
+  const text = Array.isArray(value) ? value.join(' ') : (value ?? '');
+  return text.match(/<[^<>\s]+>/g) ?? [];
+}
+
+/** RFC 3463 status → the condition the user sees. */
+function dsnCondition(status: string | undefined): ErrorCondition {
+  if (status?.startsWith('5.1.')) return 'item-not-found';
+  if (status?.startsWith('5.7.')) return 'forbidden';
+  return 'recipient-unavailable';
+}
+
+export class Ingest {
+  private readonly threads: Threads;
+
+  constructor(
+    private readonly ctx: BridgeContext,
+    private readonly config: EmailConfig,
+    private readonly attachments: AttachmentStore,
+  ) {
+    this.threads = new Threads(ctx.kv);
+  }
+
+  async accept(mail: IncomingMail): Promise<void> {
+    const parsed = await simpleParser(mail.raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+    const messageId = parsed.messageId && /^<[^<>\s]+>$/.test(parsed.messageId) ? parsed.messageId : undefined;
+    // Without a Message-ID a retransmission is recognised by its content.
+    const key = messageId ? `msgid:${messageId}` : `sha:${createHash('sha256').update(mail.raw).digest('hex')}`;
+
+    const dsn = parseDsn(parsed);
+    if (dsn && (await this.acceptDsn(dsn, mail.users, key))) return;
+
+    for (const user of mail.users) await this.deliverTo(user, parsed, mail, messageId, key);
+  }
+
+  private async acceptDsn(dsn: DsnReport, users: string[], key: string): Promise<boolean> {
+    for (const id of dsn.originalIds) {
+      const entry = this.ctx.messages.byNetworkId(id);
+      if (!entry || !users.includes(entry.user)) continue;
+      const failure = dsn.failures[0];
+      if (!failure) return true; // delayed/delivered/relayed reports carry no failure to show
+      const resource = this.ctx.kv.get<string>(`res:${id}`);
+      await this.ctx.deliver(
+        {
+          kind: 'receipt',
+          user: entry.user,
+          from: entry.peer ?? '',
+          id: entry.xmppId,
+          state: 'failed',
+          condition: dsnCondition(failure.status),
+          text: `Mail to ${failure.recipient ?? 'the recipient'} bounced: ${failure.diagnostic ?? failure.status ?? 'delivery failed'}`,
+          ...(resource ? { toResource: resource } : {}),
+        },
+        { dedupeKey: `${key}|${entry.user}` },
+      );
+      this.ctx.metrics.count('dsn_failed');
+      return true;
+    }
+    return false;
+  }
+
+  private sender(parsed: ParsedMail, envelopeFrom: string): { localpart: string; name?: string } {
+    const from = parsed.from?.value[0];
+    for (const candidate of [from?.address, envelopeFrom]) {
+      const address = candidate ? normaliseAddress(candidate) : undefined;
+      if (address) return { localpart: localpartOfAddress(address), ...(from?.name ? { name: from.name } : {}) };
+    }
+    return { localpart: '' }; // no usable sender: the mail comes from the gateway domain itself
+  }
+
+  private text(parsed: ParsedMail): string {
+    const plain = parsed.text?.trim() ? parsed.text : (typeof parsed.html === 'string' ? convert(parsed.html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }) : '');
+    return stripReply(plain).trim();
+  }
+
+  private async deliverTo(user: string, parsed: ParsedMail, mail: IncomingMail, messageId: string | undefined, key: string): Promise<void> {
+    const sender = this.sender(parsed, mail.envelopeFrom);
+    const inReplyTo = ids(parsed.inReplyTo);
+    const references = ids(parsed.references);
+    const thread = this.threads.resolveInbound(user, messageId, inReplyTo, references);
+    const previous = this.threads.get(user, sender.localpart, thread);
+    const subject = parsed.subject?.replace(/[\r\n]+/g, ' ').trim();
+    const subjectChanged = !!subject && (!previous?.subject || baseSubject(previous.subject) !== baseSubject(subject));
+    if (messageId) {
+      // A chain's first mail needs no `mid:` entry: replies derive its thread from their root.
+      const derived = inReplyTo.length === 0 && references.length === 0 && thread === derivedThread(user, messageId, [], []);
+      this.threads.record(user, sender.localpart, thread, messageId, [...references, ...inReplyTo], subject || undefined, derived);
+    }
+
+    const marker = this.config.authentication.verify && mail.verdict && mail.verdict.result !== 'pass' ? this.config.authentication.unverified_marker : '';
+    const events: Array<Extract<Inbound, { kind: 'message' }>> = [];
+    const text = this.text(parsed);
+    const base = { kind: 'message' as const, type: 'chat' as const, user, from: sender.localpart, thread };
+    if (text !== '' || parsed.attachments.length === 0) {
+      events.push({ ...base, body: marker + text });
+    }
+    for (const [n, att] of parsed.attachments.entries()) {
+      if (att.related) continue; // inline images of an HTML body
+      const desc = att.filename ?? att.contentType;
+      if (att.size > this.config.attachments.max_bytes || !this.attachments.available) {
+        const why = this.attachments.available ? `larger than ${this.config.attachments.max_bytes} bytes` : 'the gateway has no public URL';
+        events.push({ ...base, body: `${marker}[attachment ${desc} (${att.size} bytes) not offered: ${why}]` });
+        continue;
+      }
+      const stored = await this.attachments.save(`${key}|${user}|${n}`, att.content, att.filename, att.contentType);
+      events.push({ ...base, body: stored.url, oob: [{ url: stored.url, desc: stored.name }] });
+    }
+    // RFC 5322 Subject → XMPP <subject> only when it starts or changes the thread.
+    if (events[0] && subjectChanged && subject) events[0] = { ...events[0], subject };
+
+    for (const [i, event] of events.entries()) {
+      await this.ctx.deliver(event, { dedupeKey: i === 0 ? `${key}|${user}` : `${key}|${user}|${i}` });
+    }
+    this.ctx.metrics.count('mail_in');
+    this.ctx.log.debug({ event: 'mail_in', user, thread, verdict: mail.verdict?.summary, body: text }, 'mail delivered');
+  }
+}
