@@ -47,7 +47,7 @@ export interface LoadedConfig {
 type PathKey = string | number;
 
 /** Replace `${VAR}` in every string scalar; an unset variable is a problem at that node. */
-function interpolate(doc: Document, env: NodeJS.ProcessEnv, lines: LineCounter, problems: ConfigProblem[]): void {
+function interpolate(doc: Document, env: NodeJS.ProcessEnv, lines: LineCounter, problems: ConfigProblem[], mayStayUnset: (path: string) => boolean): void {
   const walk = (node: unknown, path: PathKey[]): void => {
     if (isMap(node) || isSeq(node)) {
       node.items.forEach((item, i) => {
@@ -58,8 +58,9 @@ function interpolate(doc: Document, env: NodeJS.ProcessEnv, lines: LineCounter, 
         } else walk(item, [...path, i]);
       });
     } else if (isScalar(node) && typeof node.value === 'string') {
-      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
         const value = env[name];
+        if (value === undefined && mayStayUnset(path.join('.'))) return match;
         if (value === undefined) {
           problems.push({ path: path.join('.'), message: `environment variable ${name} is not set`, ...lineOf(node, lines) });
           return '';
@@ -135,6 +136,14 @@ function rawBridgeEntries(raw: unknown): Record<string, BridgeEntry> {
   return entries;
 }
 
+function disabledBridges(raw: unknown): string[] {
+  const bridges = (raw as { bridges?: unknown } | null)?.bridges;
+  if (!bridges || typeof bridges !== 'object') return [];
+  return Object.entries(bridges as Record<string, { enabled?: unknown } | null>)
+    .filter(([, v]) => v?.enabled === false)
+    .map(([id]) => id);
+}
+
 /** Parse and validate a config text. `file` is used in messages and to resolve module paths. */
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const lines = new LineCounter();
@@ -145,7 +154,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}),
   }));
   if (problems.length) throw new ConfigError(file, problems);
-  interpolate(doc, env, lines, problems);
+  // A disabled bridge's ${VAR}s may stay unset (its secrets are not needed): kept as written.
+  const disabled = disabledBridges(doc.toJS());
+  interpolate(doc, env, lines, problems, (path) => disabled.some((id) => path.startsWith(`bridges.${id}.`)));
   const parsed = coreConfigSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     // An unset ${VAR} already explains the empty value at its path.

@@ -184,6 +184,8 @@ export interface ArchivedMessage {
   from?: string;
   type: 'chat' | 'groupchat';
   body: string;
+  /** Sent by the user to the queried JID (a private conversation): rendered from the user's JID. */
+  outgoing?: boolean;
 }
 
 export interface ArchivePage {

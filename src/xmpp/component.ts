@@ -147,7 +147,10 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       socket.write(handshake.toString());
     });
     parser.on('stanza', (el) => this.onElement(socket, el));
-    parser.on('end', () => socket.end('</stream:stream>'));
+    // The server closed its stream: close ours, unless we started the close (stop()).
+    parser.on('end', () => {
+      if (!socket.writableEnded) socket.end('</stream:stream>');
+    });
     parser.on('error', (err: StreamParseError) => {
       log.warn({ event: 'stream_error_sent', condition: err.condition, err: err.message }, `closing the stream of ${domain}: ${err.message}`);
       this.streamError(socket, err.condition, err.message);

@@ -52,7 +52,12 @@ export function registerMam(router: IqRouter, bridge: Bridge, domain: string, se
       const forwarded = outer.c('result', { xmlns: MAM, id: m.id, ...(queryid ? { queryid } : {}) }).c('forwarded', { xmlns: FORWARD });
       forwarded.c('delay', { xmlns: NS.delay, stamp: m.stamp });
       const sender = m.from ? `${m.from}@${domain}` : roomJid;
-      const inner = forwarded.c('message', { xmlns: NS.client, from: m.fromResource ? `${sender}/${m.fromResource}` : sender, type: m.type, id: m.id });
+      // XEP-0313 §5.1.2: an archived message keeps its original from and to; the user's own
+      // message in a private conversation was from the user to the contact.
+      const addressing = m.outgoing
+        ? { from: iq.user, to: roomJid }
+        : { from: m.fromResource ? `${sender}/${m.fromResource}` : sender, to: iq.user };
+      const inner = forwarded.c('message', { xmlns: NS.client, ...addressing, type: m.type, id: m.id });
       inner.c('body').t(m.body);
       await send(outer);
     }

@@ -32,6 +32,20 @@ describe('config', () => {
     expect(config.core.xmpp.max_stanza_size).toBe(262144);
   });
 
+  it('validates every bridge section of config.example.yaml when all are enabled', async () => {
+    const env: NodeJS.ProcessEnv = {};
+    const text = readFileSync(EXAMPLE, 'utf8').replace(/enabled: false/g, 'enabled: true');
+    for (const m of text.matchAll(/\$\{([A-Z0-9_]+)\}/g)) env[m[1]!] = 'from-env';
+    const config = await parseConfig(text, EXAMPLE, env);
+    expect(config.bridges.map((b) => b.id).sort()).toEqual(['echo', 'email', 'irc', 'sms']);
+  });
+
+  it('does not need the secrets of a disabled bridge', async () => {
+    const text = MINIMAL.replace('component_secret: s', 'enabled: false\n    component_secret: ${UNSET_SECRET}') + '  other:\n    module: ./nowhere.mjs\n    enabled: false\n    domain: o.example.org\n    component_secret: ${ALSO_UNSET}\n';
+    const config = await parseConfig(text, 'x.yaml', {});
+    expect(config.bridges).toEqual([]);
+  });
+
   it('fills defaults from the schema', async () => {
     const config = await parseConfig(MINIMAL, 'x.yaml', {});
     expect(config.core.xmpp).toMatchObject({ host: '127.0.0.1', port: 5347 });
