@@ -5,6 +5,7 @@
  *
  *   npx vite-node bench/irc.ts            (or: npm run build && node dist/bench/irc.js)
  *   IRC_BENCH_N=2000 IRC_BENCH_USERS=100  (messages per run, bridged users for the memory figure)
+ *   IRC_BENCH_RECORD=0                    (channel archive off, to see what it costs)
  *
  * ngircd runs with MaxPenaltyTime = 0 and the bridge's throttle is off, so neither is the
  * bottleneck. The XMPP side is the adapter's committed Inbound events (real SQLite outbox), not
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const config = ircConfigSchema.parse({
     networks: { bench: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }], throttle: { lines_per_second: 0, max_queue: 1_000_000 } } },
     server_messages: false,
+    // IRC_BENCH_RECORD=0: no archive (join history / MAM), to measure its cost.
+    record_history: process.env.IRC_BENCH_RECORD !== '0',
     limits: { connections_per_user: 10, connections_total: 100_000 },
   });
   const bridge = new IrcBridge(t.ctx, config);

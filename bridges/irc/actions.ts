@@ -8,7 +8,7 @@ import type { Outbound } from '../../src/core/model.js';
 import { IrcConnectError } from './connection.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
-import { recordMessage } from './room-history.js';
+import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { bodyToIrc, ircWireText, textBudget, topicToIrc } from './text.js';
 
@@ -27,15 +27,19 @@ function requireParticipant(s: IrcSession, channel: string, resource: string | u
   return room;
 }
 
+/** One line about to be written: its index and wire text; returns the tags to send it with. */
+type BeforeLine = (i: number, wire: string) => Record<string, string>;
+
 /** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
-async function sendText(s: IrcSession, target: string, body: string, key: string): Promise<ReturnType<typeof bodyToIrc>> {
+async function sendText(s: IrcSession, target: string, body: string, key: string, beforeLine?: BeforeLine): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
   const done = s.progress.get(key) ?? 0;
   if (!s.queue.hasRoom(texts.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
   try {
     for (let i = done; i < texts.length; i++) {
-      await s.sendLine('PRIVMSG', [target, ircWireText(texts[i]!)]);
+      const wire = ircWireText(texts[i]!);
+      await s.sendLine('PRIVMSG', [target, wire], beforeLine?.(i, wire));
       s.progress.set(key, i + 1);
     }
   } catch (err) {
@@ -53,32 +57,49 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
     await s.sendLine('MODE', [channel, ...mode[1]!.split(/\s+/)]);
     return;
   }
-  const texts = await sendText(s, channel, prefix + ev.body, `${ev.user}|${ev.to}|${ev.id ?? ev.originId ?? randomUUID()}`);
-  // Reflection (XEP-0045 §7.4): every joined resource, the sender's id on the first line.
-  for (const [i, t] of texts.entries()) {
-    const stanzaId = randomUUID();
-    recordMessage(s, room, { id: stanzaId, nick: s.nick, body: (t.action ? '/me ' : '') + t.text });
-    for (const r of room.resources) {
-      await s.deliver({
-        kind: 'message',
-        user: s.user,
-        from: room.localpart,
-        fromResource: s.nick,
-        toResource: r,
-        type: 'groupchat',
-        body: (t.action ? '/me ' : '') + t.text,
-        stanzaId,
-        ...(i === 0 && ev.id ? { id: ev.id } : {}),
-        ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
-        ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
-      });
-    }
+  const key = `${ev.user}|${ev.to}|${ev.id ?? ev.originId ?? randomUUID()}`;
+  if (s.echoMessage) {
+    // IRCv3 echo-message: each line is reflected when the server echoes it (the delivery confirmation).
+    const echoes: Promise<void>[] = [];
+    const labels = !!s.conn?.caps.has('labeled-response');
+    await sendText(s, channel, prefix + ev.body, key, (i, wire): Record<string, string> => {
+      const t = { action: wire.startsWith('\x01ACTION '), text: wire.replace(/^\x01ACTION (.*)\x01$/s, '$1') };
+      const e = s.echoes.expect(s.fold(channel), wire, labels, (line) => reflect(s, room, ev, i, t, line.tags.msgid ?? randomUUID(), line.tags.time), s.deps.config.echo_timeout_ms, () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'));
+      echoes.push(e.done);
+      return e.label ? { label: e.label } : {};
+    });
+    await Promise.all(echoes);
+    return;
+  }
+  const texts = await sendText(s, channel, prefix + ev.body, key);
+  for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, randomUUID());
+}
+
+/** Reflection (XEP-0045 §7.4) of one line: every joined resource, the sender's ids on the first line; archived. */
+async function reflect(s: IrcSession, room: Room, ev: Ev<'message'> | Ev<'correction'>, i: number, t: { action: boolean; text: string }, stanzaId: string, delay?: string): Promise<void> {
+  const body = (t.action ? '/me ' : '') + t.text;
+  recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
+  for (const r of room.resources) {
+    await s.deliver({
+      kind: 'message',
+      user: s.user,
+      from: room.localpart,
+      fromResource: s.nick,
+      toResource: r,
+      type: 'groupchat',
+      body,
+      stanzaId,
+      ...(i === 0 && ev.id ? { id: ev.id } : {}),
+      ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
+      ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
+    });
   }
 }
 
 export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = ''): Promise<void> {
   await connectForMessage(s, ev);
-  await sendText(s, nick, prefix + ev.body, `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`);
+  const texts = await sendText(s, nick, prefix + ev.body, `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`);
+  recordPrivate(s, nick, { id: ev.id ?? ev.originId ?? randomUUID(), nick: s.nick, body: texts.map((t) => (t.action ? '/me ' : '') + t.text).join('\n'), outgoing: true });
 }
 
 /** Messages to the network JID are raw IRC commands on the user's own connection (as biboumi). */

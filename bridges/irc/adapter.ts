@@ -6,11 +6,11 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
 import { parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
-import { connectForMessage, defaultNick, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
-import { RoomArchive } from './archive.js';
+import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
+import { pmKey, RoomArchive } from './archive.js';
 import { ChannelSettingsStore } from './channel-settings.js';
-import { awayLine } from './presence.js';
-import { changeNick, joinRoom, leaveRoom, partEmptyRoom, rejoinPersistent } from './room-actions.js';
+import { applyAway, checkSelfPing, rejoinPersistentChannels, roomInfoOf } from './room-hooks.js';
+import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
 import { ConnectLimiter } from './backoff.js';
 import { findNetwork, type IrcConfig } from './config.js';
@@ -32,7 +32,7 @@ export class IrcBridge implements Bridge {
     private readonly ctx: BridgeContext,
     private readonly config: IrcConfig,
   ) {
-    this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages);
+    this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages, config.archive_max_days);
     this.channels = new ChannelSettingsStore(ctx.kv, config);
     this.commands = [configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart))];
   }
@@ -61,20 +61,10 @@ export class IrcBridge implements Bridge {
 
   async start(): Promise<void> {
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
-    // Persistent channels are rejoined in the background (connections are rate-limited per network).
-    for (const p of this.channels.persistentChannels()) {
-      let s: IrcSession;
-      try {
-        s = this.session(p.user, p.network, true);
-      } catch (err) {
-        this.ctx.log.warn({ event: 'persistent-rejoin-skipped', err }, 'persistent channel not rejoined');
-        continue;
-      }
-      const nick = s.deps.settings().nick ?? p.nick ?? defaultNick(p.user);
-      rejoinPersistent(s, p.channel, p.localpart, nick, this.config.join_timeout_ms).catch((err: unknown) =>
-        this.ctx.log.warn({ event: 'persistent-rejoin-failed', channel: p.channel, err: (err as Error).message }, 'persistent channel rejoin failed'),
-      );
-    }
+    rejoinPersistentChannels(this.channels, (user, network) => {
+      if (!this.ctx.isAllowed(user)) throw new StanzaError('forbidden', 'No longer allowed on this gateway.');
+      return this.session(user, network, true);
+    }, this.config.join_timeout_ms, this.ctx.log);
   }
 
   /** The session and room of a room local part, when the user's connection is in it. */
@@ -96,26 +86,15 @@ export class IrcBridge implements Bridge {
 
   /** XEP-0410: joined when this resource is in the room under this nick. */
   async selfPing(user: UserJid, resource: string, localpart: string, nick: string): Promise<void> {
-    const j = this.joinedRoom(user, localpart);
-    if (!j || !j.room.joined || !j.room.resources.has(resource) || !j.s.isSelf(nick)) throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
+    checkSelfPing(this.joinedRoom(user, localpart), resource, nick);
   }
 
-  /** muc#roominfo: the occupants and topic the user's connection knows. */
   roomInfo(user: UserJid, localpart: string): RoomInfo | undefined {
-    const j = this.joinedRoom(user, localpart);
-    if (!j?.room.joined) return undefined;
-    return { name: j.room.channel, occupants: j.room.members.size, subject: j.room.topic ?? '' };
+    return roomInfoOf(this.joinedRoom(user, localpart));
   }
 
-  /** The user's presence → IRC AWAY on each of the user's connections (RFC 2812 §4.1). */
   userPresence(user: UserJid, _resource: string, presence: UserPresence): void {
-    if (!presence.available) return;
-    const text = awayLine(presence);
-    for (const s of this.sessionsOf(user)) {
-      if (s.away === text) continue;
-      s.away = text;
-      if (s.connected) void s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => this.ctx.log.debug({ err }, 'AWAY not sent'));
-    }
+    applyAway(this.sessionsOf(user), presence, this.ctx.log);
   }
 
   async ownerForm(user: UserJid, localpart: string): Promise<Form> {
@@ -131,8 +110,11 @@ export class IrcBridge implements Bridge {
     if (j?.room.joined && now.persistent) this.channels.update(user, network, channel, { localpart: j.room.localpart, nick: j.s.nick });
   }
 
-  /** XEP-0313 on a room: the user's own archive of the channel. */
+  /** XEP-0313 on a room or a nick (`nick%network`): the user's own archive of that conversation. */
   async archive(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage> {
+    const addr = this.parse(localpart);
+    const found = addr.kind === 'contact' ? findNetwork(this.config, addr.network) : undefined;
+    if (addr.kind === 'contact' && found) return this.archiveStore.query(user, found.name, pmKey(addr.nick), query, 'chat');
     const { network, channel } = this.roomAddress(localpart);
     return this.archiveStore.query(user, network, channel, query);
   }
@@ -170,10 +152,12 @@ export class IrcBridge implements Bridge {
     return addr.kind === 'room' ? `${escapeIfNeeded(addr.channel)}${fixed ? '' : `%${addr.network}`}` : `${escapeIfNeeded(addr.nick.toLowerCase())}${fixed ? '' : `%${addr.network}`}`;
   }
 
-  /** Rooms are non-anonymous (XEP-0045 §15.6) and stamp XEP-0359 stanza-ids. */
+  /** Rooms are non-anonymous (XEP-0045 §15.6) and stamp XEP-0359 stanza-ids; nicks have a XEP-0313 archive when PMs are kept. */
   features(localpart: string): string[] {
     try {
-      return this.parse(localpart).kind === 'room' ? ['muc_nonanonymous', 'urn:xmpp:sid:0'] : [];
+      const kind = this.parse(localpart).kind;
+      if (kind === 'contact') return this.config.archive_private ? ['urn:xmpp:mam:2'] : [];
+      return kind === 'room' ? ['muc_nonanonymous', 'urn:xmpp:sid:0'] : [];
     } catch {
       return [];
     }

@@ -1,7 +1,8 @@
 /**
- * The per-user archive of channel messages, in the bridge's key/value store: one key per message
- * (`arch:<user>\n<network>\n<channel>\n<seq>`), bounded per channel. It serves the join history
- * (XEP-0045 §7.2.15, `<history/>` limits) and XEP-0313 queries with XEP-0059 paging.
+ * The per-user archive of conversations, in the bridge's key/value store: one key per message
+ * (`arch:<user>\n<network>\n<channel or @nick>\n<seq>`), bounded per conversation by count and by
+ * age. Channels serve the join history (XEP-0045 §7.2.15, `<history/>` limits) and XEP-0313 queries
+ * with XEP-0059 paging; private conversations (`@nick`, see `pmKey`) serve XEP-0313 queries.
  */
 import type { ArchivedMessage, ArchivePage, ArchiveQuery, Clock, KeyValueStore } from '../../src/core/bridge.js';
 import type { HistoryRequest, UserJid } from '../../src/core/model.js';
@@ -13,6 +14,13 @@ export interface ArchiveEntry {
   stamp: string;
   nick: string;
   body: string;
+  /** Private conversations: sent by the user (not by `nick`'s peer). */
+  outgoing?: boolean;
+}
+
+/** The conversation key of a private conversation with `nick` ('@' can start neither a nick nor a channel). */
+export function pmKey(nick: string): string {
+  return `@${nick.toLowerCase()}`;
 }
 
 /** XEP-0313 §5.1 does not fix a default page; 100 is the issue's default and also the cap. */
@@ -27,7 +35,14 @@ export class RoomArchive {
     private readonly kv: KeyValueStore,
     private readonly clock: Clock,
     private readonly maxPerChannel: number,
+    /** Retention by age in days; 0 keeps messages until the count cap drops them. */
+    private readonly maxDays = 0,
   ) {}
+
+  /** Messages older than this (ms since the epoch) are dropped; -Infinity when there is no age limit. */
+  private cutoff(): number {
+    return this.maxDays > 0 ? this.clock.now() - this.maxDays * 86_400_000 : -Infinity;
+  }
 
   /** Key prefix of one channel of one user; channels compare lower-cased. */
   static prefix(user: UserJid, network: string, channel: string): string {
@@ -43,16 +58,35 @@ export class RoomArchive {
       this.bounds.set(prefix, b);
     }
     const stamp = entry.stamp ?? new Date(this.clock.now()).toISOString();
-    this.kv.set(prefix + String(b.next).padStart(SEQ_DIGITS, '0'), { id: entry.id, stamp, nick: entry.nick, body: entry.body } satisfies ArchiveEntry);
+    this.kv.set(prefix + String(b.next).padStart(SEQ_DIGITS, '0'), { id: entry.id, stamp, nick: entry.nick, body: entry.body, ...(entry.outgoing ? { outgoing: true } : {}) } satisfies ArchiveEntry);
     b.next++;
     while (b.next - b.oldest > this.maxPerChannel) {
       this.kv.delete(prefix + String(b.oldest).padStart(SEQ_DIGITS, '0'));
       b.oldest++;
     }
+    // Retention by age: entries are in arrival order, so the expired ones are the oldest.
+    const cutoff = this.cutoff();
+    while (b.oldest < b.next - 1) {
+      const key = prefix + String(b.oldest).padStart(SEQ_DIGITS, '0');
+      const oldest = this.kv.get<ArchiveEntry>(key);
+      if (oldest && Date.parse(oldest.stamp) >= cutoff) break;
+      this.kv.delete(key);
+      b.oldest++;
+    }
   }
 
+  /** The conversation's messages within the retention period, oldest first. */
   entries(user: UserJid, network: string, channel: string): ArchiveEntry[] {
-    return this.kv.list<ArchiveEntry>(RoomArchive.prefix(user, network, channel)).map((e) => e.value);
+    const cutoff = this.cutoff();
+    return this.kv
+      .list<ArchiveEntry>(RoomArchive.prefix(user, network, channel))
+      .map((e) => e.value)
+      .filter((e) => cutoff === -Infinity || Date.parse(e.stamp) >= cutoff);
+  }
+
+  /** Whether a message with this archive id is kept (chathistory replays must not be archived twice). */
+  has(user: UserJid, network: string, channel: string, id: string): boolean {
+    return this.entries(user, network, channel).some((e) => e.id === id);
   }
 
   /** Forget a channel (history recording turned off). */
@@ -68,8 +102,8 @@ export class RoomArchive {
   }
 
   /** XEP-0313 query on a channel. */
-  query(user: UserJid, network: string, channel: string, q: ArchiveQuery): ArchivePage {
-    return queryEntries(this.entries(user, network, channel), q);
+  query(user: UserJid, network: string, channel: string, q: ArchiveQuery, type: 'groupchat' | 'chat' = 'groupchat'): ArchivePage {
+    return queryEntries(this.entries(user, network, channel), q, type);
   }
 }
 
@@ -92,11 +126,14 @@ export function selectHistory(all: ArchiveEntry[], limit: number, req: HistoryRe
   return out;
 }
 
-/** Filters (start, end, with = occupant JID or nick), then XEP-0059 paging by archive id or index. */
-export function queryEntries(all: ArchiveEntry[], q: ArchiveQuery): ArchivePage {
+/**
+ * Filters (start, end, with = occupant JID or nick; `with` means nothing in a private conversation,
+ * which has one peer), then XEP-0059 paging by archive id or index.
+ */
+export function queryEntries(all: ArchiveEntry[], q: ArchiveQuery, type: 'groupchat' | 'chat' = 'groupchat'): ArchivePage {
   const start = q.start ? Date.parse(q.start) : undefined;
   const end = q.end ? Date.parse(q.end) : undefined;
-  const withNick = q.with ? q.with.slice(q.with.indexOf('/') + 1) : undefined;
+  const withNick = q.with && type === 'groupchat' ? q.with.slice(q.with.indexOf('/') + 1) : undefined;
   const matched = all.filter((e) => {
     const t = Date.parse(e.stamp);
     return (start === undefined || t >= start) && (end === undefined || t <= end) && (withNick === undefined || e.nick === withNick);
@@ -118,7 +155,7 @@ export function queryEntries(all: ArchiveEntry[], q: ArchiveQuery): ArchivePage 
     } else from = Math.min(q.page.index ?? 0, matched.length);
     to = Math.min(matched.length, from + max);
   }
-  const messages: ArchivedMessage[] = matched.slice(from, to).map((e) => ({ id: e.id, stamp: e.stamp, fromResource: e.nick, type: 'groupchat', body: e.body }));
+  const messages: ArchivedMessage[] = matched.slice(from, to).map((e) => toArchived(e, type));
   return {
     messages,
     // XEP-0313 §4.3: complete when the page reaches the end of the results in the paging direction.
@@ -126,4 +163,10 @@ export function queryEntries(all: ArchiveEntry[], q: ArchiveQuery): ArchivePage 
     count: matched.length,
     ...(messages.length > 0 ? { firstIndex: from } : {}),
   };
+}
+
+/** A room message comes from `room/nick`; a private one from the peer, or from the user (`outgoing`). */
+function toArchived(e: ArchiveEntry, type: 'groupchat' | 'chat'): ArchivedMessage {
+  if (type === 'groupchat') return { id: e.id, stamp: e.stamp, fromResource: e.nick, type, body: e.body };
+  return { id: e.id, stamp: e.stamp, type, body: e.body, ...(e.outgoing ? { outgoing: true } : {}) };
 }

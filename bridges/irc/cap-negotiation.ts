@@ -12,9 +12,25 @@ export interface SaslParams {
   key_file?: string;
 }
 
-/** Capabilities we use when the server offers them. */
-// echo-message and batch are not requested yet: reflection happens once our line is written.
-export const WANTED_CAPS = ['multi-prefix', 'sasl', 'server-time', 'message-tags', 'away-notify', 'account-notify', 'extended-join', 'chghost', 'userhost-in-names'];
+/**
+ * Capabilities we use when the server offers them. With echo-message a groupchat is reflected once
+ * the server echoes it (echo.ts); labeled-response lets the echo be matched by label; batch lines
+ * are handled one by one (irc-handlers.ts).
+ */
+export const WANTED_CAPS = [
+  'multi-prefix',
+  'sasl',
+  'server-time',
+  'message-tags',
+  'echo-message',
+  'batch',
+  'labeled-response',
+  'away-notify',
+  'account-notify',
+  'extended-join',
+  'chghost',
+  'userhost-in-names',
+];
 
 export class CapNegotiation {
   readonly caps = new Set<string>();

@@ -31,6 +31,9 @@ export function channelKey(user: UserJid, network: string, channel: string): str
 }
 
 export class ChannelSettingsStore {
+  /** Read on every channel message (archiving): cached, and replaced on each update. */
+  private readonly cache = new Map<string, EffectiveChannelSettings>();
+
   constructor(
     private readonly kv: KeyValueStore,
     private readonly config: IrcConfig,
@@ -41,16 +44,23 @@ export class ChannelSettingsStore {
   }
 
   effective(user: UserJid, network: string, channel: string): EffectiveChannelSettings {
+    const key = channelKey(user, network, channel);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
     const s = this.raw(user, network, channel);
-    return {
+    const out = {
       persistent: s.persistent ?? this.config.persistent_channels,
       recordHistory: s.record_history ?? this.config.record_history,
       maxHistoryLength: s.max_history_length ?? this.config.max_history_length,
     };
+    this.cache.set(key, out);
+    return out;
   }
 
   update(user: UserJid, network: string, channel: string, patch: ChannelSettings): void {
-    this.kv.set(channelKey(user, network, channel), { ...this.raw(user, network, channel), ...patch });
+    const key = channelKey(user, network, channel);
+    this.kv.set(key, { ...this.raw(user, network, channel), ...patch });
+    this.cache.delete(key);
   }
 
   /** Channels to rejoin at start: explicitly persistent ones (and, with the operator default on, every remembered one). */

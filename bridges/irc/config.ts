@@ -88,6 +88,12 @@ export const ircConfigSchema = z.strictObject({
   record_history: z.boolean().default(true),
   /** Archived messages kept per user and channel (the oldest are dropped beyond it). */
   archive_max_messages: z.number().int().min(1).default(1000),
+  /** Archived messages older than this many days are dropped (0 = only the count cap applies). */
+  archive_max_days: z.number().min(0).default(30),
+  /** Archive private conversations (`nick%network`) too, for XEP-0313 queries on the nick's JID. */
+  archive_private: z.boolean().default(true),
+  /** IRCv3 echo-message: how long to wait for the server's echo of a sent line before telling the sender it failed. */
+  echo_timeout_ms: z.number().int().min(100).default(30_000),
   /** Operator default of the per-channel `persistent` setting: stay joined when the user's clients left. */
   persistent_channels: z.boolean().default(false),
 });

@@ -12,6 +12,7 @@ import { finishJoin, onNames } from './join-state.js';
 import { memberMuc, occupantPresence, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
+import { onOccupantAway } from './occupant-away.js';
 
 /** Join failures (RFC 2812 §5.2) and the XEP-0045 §7.2 conditions biboumi maps them to. */
 export const JOIN_ERRORS: Record<string, ErrorCondition> = {
@@ -65,15 +66,13 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
       return;
     }
     case 'AWAY':
-      for (const room of s.rooms.values()) {
-        const m = room.members.get(s.fold(src.nick));
-        if (!m) continue;
-        for (const r of room.resources) {
-          await s.deliver({ ...occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', memberMuc(s.conn!.isupport, m, { codes: [] }), p[0]), ...(p[0] ? { show: 'away' as const } : {}) });
-        }
-      }
-      return;
+      return onOccupantAway(s, src.nick, p[0] ?? '');
+    case '301':
+      // RPL_AWAY: also shown as a server message below.
+      if (p[1]) await onOccupantAway(s, p[1], p[2] || 'Away');
+      break;
     case 'CHGHOST':
+      // IRCv3 chghost: the user and host change in place; no part/join (unlike servers without it).
       for (const room of s.rooms.values()) {
         const m = room.members.get(s.fold(src.nick));
         if (m && p[0] && p[1]) Object.assign(m, { user: p[0], host: p[1] });
@@ -103,6 +102,13 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
     }
     case 'ERROR':
       return; // the session reports it with the disconnection
+    case 'BATCH':
+      // IRCv3 batch: netsplit/netjoin QUITs and JOINs inside are handled one by one as usual;
+      // chathistory replays are recognised by irc-messages.ts.
+      s.batches.onBatch(line);
+      return;
+    case 'ACCOUNT':
+      return; // IRCv3 account-notify: nothing to show (the occupant stays the same)
   }
   if (/^\d{3}$/.test(line.command)) {
     const room = s.room(p[1] ?? '');

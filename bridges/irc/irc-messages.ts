@@ -3,11 +3,13 @@
  * joined resource (XEP-0359 stanza-id from the IRCv3 msgid when given, XEP-0203 delay from
  * server-time), private text as chat from `nick%network`, server notices from the network JID,
  * `[#chan]` notices into that room, and CTCP (VERSION and PING answered, the rest ignored).
+ * Private messages are archived per user and nick; IRCv3 echoes of our own lines confirm them.
  */
 import { randomUUID } from 'node:crypto';
 import { SOFTWARE } from '../../src/xmpp/disco.js';
 import type { IrcLine } from './line.js';
-import { recordMessage } from './room-history.js';
+import { pmKey } from './archive.js';
+import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
 
@@ -22,10 +24,21 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   const delay = line.tags.time;
   const msgid = line.tags.msgid;
   const room = s.room(target);
+  if (s.isSelf(src.nick) && !s.isSelf(target)) {
+    // IRCv3 echo-message: our own line coming back. A groupchat we sent is reflected now (echo.ts);
+    // our PMs (archived when sent), notices and CTCP replies are not shown again; a PRIVMSG sent
+    // as a raw command to a joined channel is reflected like anyone's.
+    const pending = s.echoes.take(line, (n) => s.fold(n));
+    if (pending) return pending.onEcho(line);
+    if (!room || notice || parsed.kind === 'ctcp') return;
+  }
+  // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
+  const replay = s.batches.typeOf(line) === 'chathistory';
   if (room) {
     if (parsed.kind === 'ctcp' || !room.joined) return;
     const stanzaId = msgid ?? randomUUID();
-    recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
+    if (!(replay && msgid && s.deps.archive.has(s.user, s.deps.networkName, room.channel, msgid)))
+      recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
     for (const r of room.resources) {
       await s.deliver(
         { kind: 'message', user: s.user, from: room.localpart, fromResource: src.nick, toResource: r, type: 'groupchat', body: notice ? `[notice] ${parsed.body}` : parsed.body, stanzaId, ...(delay ? { delay } : {}) },
@@ -52,8 +65,10 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
     }
     return;
   }
+  const body = notice ? `[notice] ${parsed.body}` : parsed.body;
+  if (!replay || !msgid || !s.deps.archive.has(s.user, s.deps.networkName, pmKey(src.nick), msgid)) recordPrivate(s, src.nick, { id: msgid ?? randomUUID(), nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
-    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { delay } : {}) },
+    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, ...(delay ? { delay } : {}) },
     undefined,
     msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
   );

@@ -9,6 +9,8 @@ export interface Member {
   modes: Set<string>;
   user?: string;
   host?: string;
+  /** Away message (IRCv3 away-notify, RPL_AWAY); absent when present. */
+  away?: string;
 }
 
 export interface PendingJoin {

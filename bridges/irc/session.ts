@@ -12,6 +12,7 @@ import type { RoomArchive } from './archive.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import { IrcConnectError, IrcConnection, type ConnectParams, type ServerEndpoint } from './connection.js';
+import { EchoTracker, OpenBatches } from './echo.js';
 import { handleLine } from './irc-handlers.js';
 import { serializeLine, type IrcLine } from './line.js';
 import { LineWaiters, type LineMatch } from './line-waiters.js';
@@ -45,6 +46,10 @@ export class IrcSession {
   readonly rooms = new Map<string, Room>();
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
+  /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
+  readonly echoes = new EchoTracker();
+  /** IRCv3 batches the server has opened. */
+  readonly batches = new OpenBatches();
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
@@ -124,9 +129,14 @@ export class IrcSession {
     await this.deliver({ kind: 'message', user: this.user, from: this.serviceLocalpart(), type: 'chat', body: text });
   }
 
+  /** Whether the server echoes our PRIVMSGs (IRCv3 echo-message): reflection waits for the echo. */
+  get echoMessage(): boolean {
+    return !!this.conn?.caps.has('echo-message');
+  }
+
   /** Queue a command behind flood control; resolves once written. */
-  sendLine(command: string, params: readonly string[]): Promise<void> {
-    return this.queue.push(serializeLine(command, params));
+  sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}): Promise<void> {
+    return this.queue.push(serializeLine(command, params, tags));
   }
 
   /** Wait for a line that `match` accepts (true) or refuses (an Error), or time out. */
@@ -184,6 +194,8 @@ export class IrcSession {
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
     if (conn !== this.conn) return;
     this.queue.detach();
+    this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
+    this.batches.clear();
     this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err }, 'IRC close handling failed'));
   }
 

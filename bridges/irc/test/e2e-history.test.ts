@@ -8,6 +8,7 @@ import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-
 import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { startProsody } from '../../../test/helpers/prosody.js';
 import type { XmppServer } from '../../../test/helpers/server-process.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
 
 const DOMAIN = 'irc.localhost';
@@ -86,6 +87,28 @@ describe('IRC history and room hooks through Prosody', () => {
     expect(history.map((s) => s.getChildText('body'))).toEqual(['two', 'three']);
     for (const h of history) expect(h.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp).toBeTruthy();
     await bob.stop();
+  });
+
+  it('a client error bounce removes only that resource from the room (XEP-0045 §9.3)', async () => {
+    const carol = await connectClient(server, 'alice', 'pw-alice', 'resource3');
+    await carol.send(xml('presence', { to: `${ROOM}/Alice` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxchars: '0' }))));
+    await carol.waitForStanza((s) => s.is('message') && s.getChild('subject') !== undefined, 'subject');
+    await carol.send(xml('message', { to: ROOM, type: 'error' }, xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: NS_STANZAS }))));
+    const gone = await carol.waitForStanza((s) => s.is('presence') && s.attrs.type === 'unavailable' && s.attrs.from === `${ROOM}/Alice`, 'removed');
+    expect(gone.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChildren('status').map((c) => c.attrs.code)).toContain('110');
+    expect(gone.getChildText('status')).toBe('1 resource is still in this channel.');
+    const ok = await alice.iq(xml('iq', { type: 'get', to: `${ROOM}/Alice` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    expect(ok.attrs.type).toBe('result');
+    await carol.stop();
+  });
+
+  it('presence with show away to the gateway sets IRC AWAY', async () => {
+    await alice.send(xml('presence', { to: `test@${DOMAIN}` }, xml('show', {}, 'away'), xml('status', {}, 'at lunch')));
+    const client = native.client as unknown as { whois(nick: string, cb: (data: { away?: string }) => void): void };
+    const away = () => new Promise<string | undefined>((resolve) => client.whois('Alice', (d) => resolve(d.away)));
+    await waitFor(async () => ((await away()) === 'at lunch' ? true : undefined), 'AWAY at lunch');
+    await alice.send(xml('presence', { to: `test@${DOMAIN}` }));
+    await waitFor(async () => ((await away()) === undefined ? true : undefined), 'AWAY cleared');
   });
 
   it('XEP-0410 self-ping answers result when joined and not-acceptable otherwise', async () => {

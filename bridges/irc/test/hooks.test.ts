@@ -3,6 +3,7 @@ import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import { SOFTWARE } from '../../../src/xmpp/disco.js';
 import { awayLine } from '../presence.js';
 import { expectInbound, find, startBridge, unique } from './helpers.js';
 
@@ -95,6 +96,18 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     native.client.raw(`INVITE ${j.nick} #inv${j.id}`);
     const inv = await expectInbound(j.t, 'invite', () => true, 'invite');
     expect(inv).toMatchObject({ user: j.user, from: `#inv${j.id}%test`, inviter: `N${j.id}` });
+    await native.quit();
+    await j.close();
+  });
+
+  it('a CTCP VERSION from IRC is answered with the gateway software name and version', async () => {
+    const j = await joined();
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const replies: string[] = [];
+    native.client.on('ctcp response', (e) => replies.push(String(e.message ?? '')));
+    native.client.raw(`PRIVMSG ${j.nick} :\x01VERSION\x01`);
+    const reply = await waitFor(() => replies.find((m) => m.startsWith('VERSION')), 'CTCP VERSION reply');
+    expect(reply).toBe(`VERSION ${SOFTWARE.name} ${SOFTWARE.version}`);
     await native.quit();
     await j.close();
   });

@@ -1,0 +1,98 @@
+/**
+ * IRCv3 echo-message (https://ircv3.net/specs/extensions/echo-message): when the server echoes
+ * our own PRIVMSGs back, the echo is the delivery confirmation, so a groupchat is reflected to the
+ * user's resources only when its echo arrives. Each line sent waits here until its echo is matched:
+ * by its `label` tag when labeled-response (https://ircv3.net/specs/extensions/labeled-response)
+ * is on, else by target and text, first sent first matched.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IrcLine } from './line.js';
+
+export interface PendingEcho {
+  /** The target, folded by the server's CASEMAPPING. */
+  target: string;
+  /** The text as written on the wire (CTCP framing included). */
+  text: string;
+  label?: string;
+  /** Called by the line handler with the echo, in the order lines arrive; settles the wait. */
+  onEcho(line: IrcLine): Promise<void>;
+  settle(err?: Error): void;
+}
+
+export class EchoTracker {
+  private pending: PendingEcho[] = [];
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Expect the echo of one line; `onEcho` runs (reflection) when it arrives. The promise settles
+   * after `onEcho`, or rejects with the error of `rejectAll` or of the timeout.
+   */
+  expect(target: string, text: string, withLabel: boolean, onEcho: (line: IrcLine) => Promise<void>, timeoutMs: number, onTimeout: () => Error): { label?: string; done: Promise<void> } {
+    const label = withLabel ? randomUUID().slice(0, 18) : undefined;
+    let entry!: PendingEcho;
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => entry.settle(onTimeout()), timeoutMs);
+      timer.unref();
+      entry = {
+        target,
+        text,
+        ...(label ? { label } : {}),
+        onEcho: async (line) => {
+          try {
+            await onEcho(line);
+            entry.settle();
+          } catch (err) {
+            entry.settle(err as Error);
+          }
+        },
+        settle: (err) => {
+          clearTimeout(timer);
+          this.pending = this.pending.filter((p) => p !== entry);
+          if (err) reject(err);
+          else resolve();
+        },
+      };
+    });
+    this.pending.push(entry);
+    return { ...(label ? { label } : {}), done };
+  }
+
+  /** The pending line this echo confirms (removed from the waiting list), if any. */
+  take(line: IrcLine, fold: (name: string) => string): PendingEcho | undefined {
+    const label = line.tags.label;
+    const target = fold(line.params[0] ?? '');
+    const text = line.params[1] ?? '';
+    const found = label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && p.text === text);
+    if (found) this.pending = this.pending.filter((p) => p !== found);
+    return found;
+  }
+
+  rejectAll(err: Error): void {
+    for (const p of [...this.pending]) p.settle(err);
+  }
+}
+
+/** Open IRCv3 batches (https://ircv3.net/specs/extensions/batch) by reference: their type. */
+export class OpenBatches {
+  private readonly open = new Map<string, string>();
+
+  /** `BATCH +ref type …` opens one, `BATCH -ref` closes it. */
+  onBatch(line: IrcLine): void {
+    const ref = line.params[0] ?? '';
+    if (ref.startsWith('+')) this.open.set(ref.slice(1), (line.params[1] ?? '').toLowerCase());
+    else if (ref.startsWith('-')) this.open.delete(ref.slice(1));
+  }
+
+  /** The type of the batch a line belongs to (e.g. `chathistory`, `netsplit`), if any. */
+  typeOf(line: IrcLine): string | undefined {
+    const ref = line.tags.batch;
+    return ref === undefined ? undefined : this.open.get(ref);
+  }
+
+  clear(): void {
+    this.open.clear();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Other IRC users' away state as occupant presence (RFC 1459 has no presence; IRCv3 away-notify,
+ * https://ircv3.net/specs/extensions/away-notify, sends `AWAY :text` / `AWAY` for users sharing a
+ * channel with us; RPL_AWAY 301 tells it when we message an away user). Away → `show` away with the
+ * away message as status; back → available without show. Only changes are sent.
+ */
+import { memberMuc, occupantPresence } from './room.js';
+import type { IrcSession } from './session.js';
+
+/** `text` '' = back. */
+export async function onOccupantAway(s: IrcSession, nick: string, text: string): Promise<void> {
+  const isupport = s.conn!.isupport;
+  for (const room of s.rooms.values()) {
+    const m = room.members.get(s.fold(nick));
+    if (!m || (m.away ?? '') === text) continue;
+    if (text) m.away = text;
+    else delete m.away;
+    if (!room.joined) continue;
+    for (const r of room.resources) {
+      const self = s.isSelf(m.nick);
+      const muc = memberMuc(isupport, m, { codes: self ? [110] : [], jid: self ? `${s.user}/${r}` : s.memberJid(m) });
+      await s.deliver({ ...occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', muc, text || undefined), ...(text ? { show: 'away' as const } : {}) });
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The Bridge hooks about rooms and the user's presence: XEP-0410 self-ping, XEP-0045 §15.5.4
+ * muc#roominfo, XMPP presence → IRC AWAY on every connection of the user (RFC 2812 §4.1), and
+ * the rejoin of persistent channels at gateway start.
+ */
+import type { Logger } from 'pino';
+import type { RoomInfo, UserPresence } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
+import type { UserJid } from '../../src/core/model.js';
+import { defaultNick } from './actions.js';
+import type { ChannelSettingsStore } from './channel-settings.js';
+import { awayLine } from './presence.js';
+import { rejoinPersistent } from './room-actions.js';
+import type { Room } from './room.js';
+import type { IrcSession } from './session.js';
+
+type Joined = { s: IrcSession; room: Room } | undefined;
+
+export function checkSelfPing(j: Joined, resource: string, nick: string): void {
+  if (!j || !j.room.joined || !j.room.resources.has(resource) || !j.s.isSelf(nick)) throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
+}
+
+/** The occupants and topic the user's own connection knows; nothing when it is not in the channel. */
+export function roomInfoOf(j: Joined): RoomInfo | undefined {
+  if (!j?.room.joined) return undefined;
+  return { name: j.room.channel, occupants: j.room.members.size, subject: j.room.topic ?? '' };
+}
+
+/** AWAY (or back) on each connection; remembered and applied again after a reconnection. */
+export function applyAway(sessions: IrcSession[], presence: UserPresence, log: Logger): void {
+  if (!presence.available) return; // going offline is userOffline's business
+  const text = awayLine(presence);
+  for (const s of sessions) {
+    if (s.away === text) continue;
+    s.away = text;
+    if (s.connected) void s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => log.debug({ err }, 'AWAY not sent'));
+  }
+}
+
+/** In the background: connections are rate-limited per network (ConnectLimiter). */
+export function rejoinPersistentChannels(channels: ChannelSettingsStore, sessionFor: (user: UserJid, network: string) => IrcSession, joinTimeoutMs: number, log: Logger): void {
+  for (const p of channels.persistentChannels()) {
+    let s: IrcSession;
+    try {
+      s = sessionFor(p.user, p.network);
+    } catch (err) {
+      log.warn({ event: 'persistent-rejoin-skipped', err }, 'persistent channel not rejoined');
+      continue;
+    }
+    const nick = s.deps.settings().nick ?? p.nick ?? defaultNick(p.user);
+    rejoinPersistent(s, p.channel, p.localpart, nick, joinTimeoutMs).catch((err: unknown) =>
+      log.warn({ event: 'persistent-rejoin-failed', channel: p.channel, err: (err as Error).message }, 'persistent channel rejoin failed'),
+    );
+  }
+}
