@@ -30,10 +30,11 @@ VirtualHost "localhost"
 Component "echo.localhost"
   component_secret = ENV_ECHO_COMPONENT_SECRET
 
--- For the irc/sms/email bridges, as they are enabled in deploy/switchboard/config.yaml:
--- Component "irc.localhost"
---   component_secret = ENV_IRC_COMPONENT_SECRET
+Component "irc.localhost"
+  component_secret = ENV_IRC_COMPONENT_SECRET
+Component "mail.localhost"
+  component_secret = ENV_EMAIL_COMPONENT_SECRET
+
+-- For the sms bridge, once enabled in deploy/switchboard/config.yaml (see docker-compose.yml):
 -- Component "sms.localhost"
 --   component_secret = ENV_SMS_COMPONENT_SECRET
--- Component "email.localhost"
---   component_secret = ENV_EMAIL_COMPONENT_SECRET

@@ -5,7 +5,8 @@ export interface DemoState {
   componentPort: number;
   httpPort: number;
   accounts: Array<{ username: string; password: string }>;
-  bridges: Array<{ id: string; domain: string }>;
+  /** `info`: what the bridge's demo peer tells scripts (ports, numbers, paths). */
+  bridges: Array<{ id: string; domain: string; info?: Record<string, string | number> }>;
 }
 
 export interface BannerInput {
@@ -14,11 +15,12 @@ export interface BannerInput {
   gatewayLog: string;
   prosodyLog: string;
   configFile: string;
-  tryLines: string[];
+  /** Suggestions per bridge, in the order the bridges run. */
+  tries: Array<{ id: string; lines: string[] }>;
 }
 
 /** What a user needs to log in and what to try, printed once everything is up. */
-export function printBanner({ state, dir, gatewayLog, prosodyLog, configFile, tryLines }: BannerInput): void {
+export function printBanner({ state, dir, gatewayLog, prosodyLog, configFile, tries }: BannerInput): void {
   const standard = state.c2sPort === 5222;
   const accounts = state.accounts.map((a) => `    ${`${a.username}@${state.domain}`.padEnd(20)} password: ${a.password}${a.username === 'alice' ? '   (gateway admin)' : ''}`);
   const firstBridge = state.bridges[0]?.domain ?? '';
@@ -36,7 +38,8 @@ export function printBanner({ state, dir, gatewayLog, prosodyLog, configFile, tr
     ` Bridges: ${state.bridges.map((b) => `${b.id} on ${b.domain}`).join(', ') || '(none)'}`,
     '',
     ' Things to try:',
-    ...tryLines.map((l) => `  - ${l}`),
+    ...tries.flatMap((t) => [`  [${t.id}]`, ...t.lines.map((l) => (l.startsWith(' ') ? `  ${l}` : `  - ${l}`))]),
+    '  [admin]',
     `  - As alice (an admin), run ad-hoc commands on ${firstBridge} (Gajim: right-click it, "Execute Command"):`,
     '    status, users, dead-letters, reload. bob is not an admin: he does not get them.',
     '  - Log in as bob too and watch the gateway serve two users.',

@@ -39,9 +39,18 @@ async function main(): Promise<void> {
   await killStale(join(runDir, 'prosody.pid'), join(dir, 'prosody'));
 
   const passwords = loadPasswords(join(dir, 'accounts.json'));
-  const c2sPort = await preferPort(5222);
-  const componentPort = await preferPort(5347, new Set([c2sPort]));
-  const httpPort = await preferPort(8080, new Set([c2sPort, componentPort]));
+  // Debian's prosody and ngircd packages start system daemons on the standard ports: take each
+  // standard port only when it is free, and never hand one port out twice.
+  const taken = new Set<number>();
+  const pickPort = async (wanted = 0): Promise<number> => {
+    const port = await preferPort(wanted, taken);
+    taken.add(port);
+    return port;
+  };
+  const c2sPort = await pickPort(5222);
+  const componentPort = await pickPort(5347);
+  const httpPort = await pickPort(8080);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
   const registered = new Set(builtinBridges.map((b) => b.id));
   const bridges = demoBridges.filter((b) => registered.has(b.id)).map((b) => ({ def: b, domain: `${b.subdomain}.${DOMAIN}`, secret: secret() }));
 
@@ -80,8 +89,17 @@ async function main(): Promise<void> {
     for (const b of bridges) {
       const stateDir = join(dir, 'bridges', b.def.id);
       mkdirSync(stateDir, { recursive: true });
-      const peer = await b.def.startPeer({ stateDir, xmppDomain: DOMAIN, bridgeDomain: b.domain });
+      const peer = await b.def.startPeer({
+        stateDir,
+        runDir,
+        xmppDomain: DOMAIN,
+        bridgeDomain: b.domain,
+        users: USERNAMES.map((u) => `${u}@${DOMAIN}`),
+        httpUrl,
+        pickPort,
+      });
       stops.push(() => peer.stop());
+      watched.push(...(peer.daemons ?? []));
       peers.set(b.def.id, peer);
     }
 
@@ -91,7 +109,8 @@ async function main(): Promise<void> {
       config: {
         xmpp: { host: '127.0.0.1', port: componentPort },
         store: { path: join(gwDir, 'switchboard.sqlite') },
-        http: { host: '127.0.0.1', port: httpPort },
+        // public_url: Twilio webhooks are signed for it and mail attachments are linked under it.
+        http: { host: '127.0.0.1', port: httpPort, public_url: httpUrl },
         log: { level: 'info' },
         admins: [`alice@${DOMAIN}`],
         access: { domains: [DOMAIN] },
@@ -114,11 +133,14 @@ async function main(): Promise<void> {
       componentPort,
       httpPort,
       accounts: USERNAMES.map((username) => ({ username, password: passwords[username]! })),
-      bridges: bridges.map((b) => ({ id: b.def.id, domain: b.domain })),
+      bridges: bridges.map((b) => {
+        const info = peers.get(b.def.id)?.info;
+        return { id: b.def.id, domain: b.domain, ...(info ? { info } : {}) };
+      }),
     };
     // For demo-check.ts and for anyone scripting against a running demo.
     writeFileSync(join(dir, 'demo.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    printBanner({ state, dir, gatewayLog: gateway.logFile, prosodyLog: prosody.logFile, configFile: gateway.configFile, tryLines: [...peers.values()].flatMap((p) => p.tryLines) });
+    printBanner({ state, dir, gatewayLog: gateway.logFile, prosodyLog: prosody.logFile, configFile: gateway.configFile, tries: bridges.map((b) => ({ id: b.def.id, lines: peers.get(b.def.id)?.tryLines ?? [] })) });
   } catch (err) {
     console.error(`demo: start-up failed: ${(err as Error).message}`);
     await stopAll(1);

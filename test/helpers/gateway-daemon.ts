@@ -14,7 +14,7 @@ export interface GatewayDaemonOptions {
   /** Holds config.yaml and switchboard.log. */
   dir: string;
   /** The whole config file content (core options and `bridges`); http must be enabled. */
-  config: Record<string, unknown> & { http: { host: string; port: number } };
+  config: Record<string, unknown> & { http: { host: string; port: number; public_url?: string } };
   env?: NodeJS.ProcessEnv;
   pidFile?: string;
   detached?: boolean;
