@@ -9,7 +9,7 @@ import type { BridgeContext } from '../../src/core/bridge.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { MediaRehost } from './media.js';
 import type { NumberDirectory } from './numbers.js';
-import { answerText, answerTwiml, HttpError, readForm, signatureValid, signedUrl, type WebhookParams } from './webhook-http.js';
+import { answerText, answerTwiml, readSignedWebhook, type WebhookParams } from './webhook-http.js';
 
 /** What a dead letter of this bridge holds (given back to retryDeadLetter). */
 export interface InboundDeadLetter {
@@ -59,20 +59,8 @@ export async function deliverInbound(deps: InboundDeps, owner: UserJid, params: 
 /** POST /sms/inbound. */
 export async function handleInboundWebhook(deps: InboundDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { ctx } = deps;
-  if (req.method !== 'POST') return answerText(res, 405, 'method not allowed', { allow: 'POST' });
-  let params: WebhookParams;
-  try {
-    params = await readForm(req);
-  } catch (err) {
-    if (err instanceof HttpError) return answerText(res, err.status, err.message);
-    throw err;
-  }
-  const url = signedUrl(deps.publicBase, ctx.id, req.url ?? '/');
-  if (!signatureValid(deps.authToken, req, url, params) || params.AccountSid !== deps.accountSid) {
-    ctx.log.warn({ event: 'webhook_forbidden', url }, 'inbound webhook with a bad or missing X-Twilio-Signature');
-    ctx.metrics.count('webhook_forbidden');
-    return answerText(res, 403, 'invalid signature');
-  }
+  const params = await readSignedWebhook(deps, req, res, 'inbound webhook');
+  if (!params) return;
   const sid = params.MessageSid ?? params.SmsSid;
   if (!sid) return answerText(res, 400, 'MessageSid missing');
   try {

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeContext } from '../../src/core/bridge.js';
 import type { DeliveryTracker } from './delivery.js';
-import { answerText, answerTwiml, HttpError, readForm, signatureValid, signedUrl, type WebhookParams } from './webhook-http.js';
+import { answerText, answerTwiml, readSignedWebhook } from './webhook-http.js';
 
 export interface StatusDeps {
   ctx: BridgeContext;
@@ -19,20 +19,8 @@ export interface StatusDeps {
 
 export async function handleStatusCallback(deps: StatusDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { ctx } = deps;
-  if (req.method !== 'POST') return answerText(res, 405, 'method not allowed', { allow: 'POST' });
-  let params: WebhookParams;
-  try {
-    params = await readForm(req);
-  } catch (err) {
-    if (err instanceof HttpError) return answerText(res, err.status, err.message);
-    throw err;
-  }
-  const url = signedUrl(deps.publicBase, ctx.id, req.url ?? '/');
-  if (!signatureValid(deps.authToken, req, url, params) || params.AccountSid !== deps.accountSid) {
-    ctx.log.warn({ event: 'status_forbidden', url }, 'status callback with a bad or missing X-Twilio-Signature');
-    ctx.metrics.count('webhook_forbidden');
-    return answerText(res, 403, 'invalid signature');
-  }
+  const params = await readSignedWebhook(deps, req, res, 'status callback');
+  if (!params) return;
   const sid = params.MessageSid ?? params.SmsSid;
   const status = params.MessageStatus ?? params.SmsStatus;
   if (!sid || !status) return answerText(res, 400, 'MessageSid and MessageStatus required');

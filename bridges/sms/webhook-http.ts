@@ -6,6 +6,7 @@
  * with and without the default port).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BridgeContext } from '../../src/core/bridge.js';
 import twilio from 'twilio';
 
 export type WebhookParams = Record<string, string>;
@@ -61,4 +62,43 @@ export function answerTwiml(res: ServerResponse): void {
 export function answerText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${text}\n`);
+}
+
+/** What a signed webhook handler needs to check a request. */
+export interface WebhookAuth {
+  ctx: BridgeContext;
+  authToken: string;
+  accountSid: string;
+  publicBase: string;
+}
+
+/**
+ * Read a Twilio webhook POST and check its X-Twilio-Signature against the public URL and its
+ * AccountSid. Answers the request itself (405, 4xx, 403) and returns undefined when it is not
+ * acceptable; nothing is delivered then.
+ */
+export async function readSignedWebhook(auth: WebhookAuth, req: IncomingMessage, res: ServerResponse, what: string): Promise<WebhookParams | undefined> {
+  const { ctx } = auth;
+  if (req.method !== 'POST') {
+    answerText(res, 405, 'method not allowed', { allow: 'POST' });
+    return undefined;
+  }
+  let params: WebhookParams;
+  try {
+    params = await readForm(req);
+  } catch (err) {
+    if (err instanceof HttpError) {
+      answerText(res, err.status, err.message);
+      return undefined;
+    }
+    throw err;
+  }
+  const url = signedUrl(auth.publicBase, ctx.id, req.url ?? '/');
+  if (!signatureValid(auth.authToken, req, url, params) || params.AccountSid !== auth.accountSid) {
+    ctx.log.warn({ event: 'webhook_forbidden', what, url }, `${what} with a bad or missing X-Twilio-Signature`);
+    ctx.metrics.count('webhook_forbidden');
+    answerText(res, 403, 'invalid signature');
+    return undefined;
+  }
+  return params;
 }
