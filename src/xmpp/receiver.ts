@@ -92,11 +92,11 @@ export class StanzaReceiver {
   }
 
   private onMessage(el: Element, route: Route, address: ResolvedAddress): void {
-    if (address.kind === 'service' && el.attrs.type !== 'groupchat' && this.deps.bridge.resolve(route.to).kind === 'service' && !this.acceptsServiceMessages()) {
+    const event = decodeMessage(el, { ...route, to: address.localpart });
+    if (!event) return; // chat states, markers: nothing to send, nothing to answer
+    if (address.kind === 'service' && el.attrs.type !== 'groupchat' && !this.acceptsServiceMessages()) {
       throw new StanzaError('service-unavailable', `${this.deps.domain} is a gateway; write to a contact such as the address you want to reach.`);
     }
-    const event = decodeMessage(el, { ...route, to: address.localpart });
-    if (!event) return; // chat states, markers: nothing to send
     this.enqueue(event);
   }
 

@@ -82,6 +82,14 @@ describe.each(servers)('echo bridge through %s', (_name, start) => {
     expect(items.attrs.type).toBe('result');
   });
 
+  it('answers a message to the gateway domain itself with service-unavailable, and a chat state there with nothing', async () => {
+    await alice.send(xml('message', { to: DOMAIN, type: 'chat', id: 'dom1' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+    await alice.send(xml('message', { to: DOMAIN, type: 'chat', id: 'dom2' }, xml('body', {}, 'hello gateway')));
+    const err = await alice.waitForStanza((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.from === DOMAIN, 'error from the domain');
+    expect(err.attrs.id).toBe('dom2');
+    expect(errorCondition(err)).toBe('service-unavailable');
+  });
+
   it('answers an unknown iq with service-unavailable', async () => {
     const reply = await alice.iq(xml('iq', { type: 'get', to: DOMAIN }, xml('query', { xmlns: 'urn:example:unknown' })));
     expect(reply.attrs.type).toBe('error');
