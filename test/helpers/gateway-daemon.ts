@@ -19,6 +19,8 @@ export interface GatewayDaemonOptions {
   pidFile?: string;
   detached?: boolean;
   startTimeoutMs?: number;
+  /** Options for node itself, before the script (`--cpu-prof`, `--cpu-prof-dir=…`). */
+  nodeArgs?: string[];
 }
 
 export interface GatewayDaemon {
@@ -42,7 +44,7 @@ export async function startGatewayDaemon(opts: GatewayDaemonOptions): Promise<Ga
   const configFile = join(opts.dir, 'config.yaml');
   const logFile = join(opts.dir, 'switchboard.log');
   writeFileSync(configFile, stringify(opts.config), { mode: 0o600 });
-  const daemon = startDaemon('switchboard', process.execPath, [builtCli(), '--config', configFile], {
+  const daemon = startDaemon('switchboard', process.execPath, [...(opts.nodeArgs ?? []), builtCli(), '--config', configFile], {
     logFile,
     cwd: opts.dir,
     ...(opts.env ? { env: opts.env } : {}),
