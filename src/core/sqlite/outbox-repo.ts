@@ -42,15 +42,13 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
      ON CONFLICT DO NOTHING`,
   );
   const byDedupe = db.prepare(`SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND dedupe = ?`);
-  // The head of each ordering key is the pending row with the smallest id; the index
-  // outbox_heads (bridge, direction, state, okey, id) answers the subquery.
-  const due = db.prepare(
-    `SELECT o.* FROM outbox o
-      WHERE o.bridge = @bridge AND o.direction = @direction AND o.state = 'pending' AND o.next_at <= @now
-        AND o.id = (SELECT MIN(p.id) FROM outbox p
-                     WHERE p.bridge = o.bridge AND p.direction = o.direction AND p.state = 'pending' AND p.okey = o.okey)
-      ORDER BY o.id LIMIT @limit`,
+  // The head of each ordering key is its pending row with the smallest id. One pass over the
+  // index outbox_heads (bridge, direction, state, okey, id) finds them all; the rows are then
+  // read by id (cheaper than a correlated subquery per pending row).
+  const heads = db.prepare(
+    `SELECT okey, MIN(id) AS id FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' GROUP BY okey`,
   );
+  const byId = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
   const nextDue = db.prepare(
     `SELECT MIN(next_at) AS at FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND next_at > ?`,
   );
@@ -59,7 +57,6 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
     `UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
   );
   const dead = db.prepare(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`);
-  const get = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
   const pendingStats = db.prepare(
     `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE bridge = ? AND state = 'pending'`,
   );
@@ -93,8 +90,16 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       return { id: existing?.id ?? -1, duplicate: true };
     },
     due(bridge, direction, now, busy, limit) {
-      const rows = due.all({ bridge, direction, now, limit: limit + busy.size }) as RawRow[];
-      return rows.filter((r) => !busy.has(r.okey)).slice(0, limit).map(toRow);
+      const candidates = (heads.all(bridge, direction) as Array<{ okey: string; id: number }>)
+        .filter((h) => !busy.has(h.okey))
+        .sort((x, y) => x.id - y.id);
+      const out: OutboxRow[] = [];
+      for (const h of candidates) {
+        if (out.length >= limit) break;
+        const r = byId.get(h.id) as RawRow | undefined;
+        if (r && r.next_at <= now) out.push(toRow(r));
+      }
+      return out;
     },
     nextDueAt(bridge, direction, after) {
       const r = nextDue.get(bridge, direction, after) as { at: number | null };
@@ -110,7 +115,7 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       batch.run(() => dead.run(error, now, id));
     },
     get(id) {
-      const r = get.get(id) as RawRow | undefined;
+      const r = byId.get(id) as RawRow | undefined;
       return r ? toRow(r) : undefined;
     },
     stats(bridge): OutboxStats {
