@@ -2,13 +2,13 @@
 // messages the echo bridge, discovers it, pings it, subscribes to it, runs admin commands,
 // and is refused when outside the access list.
 import { xml } from '@xmpp/client';
-import type { Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEjabberd } from '../helpers/ejabberd.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startProsody } from '../helpers/prosody.js';
 import type { XmppServer, XmppServerOptions } from '../helpers/server-process.js';
 import { connectClient, type TestClient } from '../helpers/xmpp-client.js';
+import { errorCondition } from '../helpers/stanza-assert.js';
 
 const DOMAIN = 'echo.localhost';
 const SECRET = 'echo-secret-do-not-log';
@@ -19,7 +19,6 @@ const servers: Array<[string, (opts: XmppServerOptions) => Promise<XmppServer>]>
 ];
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
 
 describe.each(servers)('echo bridge through %s', (_name, start) => {
   let server: XmppServer;

@@ -4,7 +4,6 @@
 import { xml } from '@xmpp/client';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startEjabberd } from '../helpers/ejabberd.js';
@@ -14,19 +13,18 @@ import { startProsody } from '../helpers/prosody.js';
 import type { XmppServer, XmppServerOptions } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectClient, type TestClient } from '../helpers/xmpp-client.js';
+import { errorCondition } from '../helpers/stanza-assert.js';
 
 const PLUGIN_MODULE = resolve(import.meta.dirname, '../fixtures/plugin-bridge/bridge.mjs');
 const ECHO = 'echo.localhost';
 const PLUGIN = 'plugin.localhost';
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 const servers: Array<[string, (opts: XmppServerOptions) => Promise<XmppServer>]> = [
   ['prosody', startProsody],
   ['ejabberd', startEjabberd],
 ];
 
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
 const chat = (to: string, id: string, body: string) => xml('message', { to, type: 'chat', id }, xml('body', {}, body));
 
 describe.each(servers)('operating the gateway with %s', (_name, start) => {

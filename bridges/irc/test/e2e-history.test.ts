@@ -3,13 +3,12 @@
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../../test/helpers/gateway.js';
-import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
-import { startProsody } from '../../../test/helpers/prosody.js';
+import type { NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import type { XmppServer } from '../../../test/helpers/server-process.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
+import { startIrcStack, type IrcStack } from './e2e-stack.js';
+import { errorCondition } from '../../../test/helpers/stanza-assert.js';
 
 const DOMAIN = 'irc.localhost';
 const SECRET = 'irc-secret';
@@ -18,32 +17,18 @@ const RSM = 'http://jabber.org/protocol/rsm';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const ROOM = `#hist%test@${DOMAIN}`;
 
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
 const mamBody = (el: Element) => el.getChild('result', MAM)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message')?.getChildText('body');
 
 describe('IRC history and room hooks through Prosody', () => {
   let server: XmppServer;
-  let gateway: RunningGateway;
-  let ircd: Ngircd;
   let alice: TestClient;
   let native: NativeIrcUser;
 
+  let stack: IrcStack;
+
   beforeAll(async () => {
-    ircd = await startNgircd();
-    server = await startProsody({ components: [{ domain: DOMAIN, secret: SECRET }], users: [{ username: 'alice', password: 'pw-alice' }] });
-    gateway = await startGateway({
-      xmppPort: server.componentPort,
-      bridges: {
-        irc: {
-          domain: DOMAIN,
-          component_secret: SECRET,
-          access: { users: [`alice@${server.domain}`] },
-          options: { networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }], throttle: { burst: 50, lines_per_second: 50 } } } },
-        },
-      },
-    });
-    alice = await connectClient(server, 'alice', 'pw-alice', 'resource1');
-    native = await connectNativeIrc(ircd.port, 'HistN');
+    stack = await startIrcStack({ domain: DOMAIN, secret: SECRET, nativeNick: 'HistN', network: { throttle: { burst: 50, lines_per_second: 50 } } });
+    ({ server, alice, native } = stack);
     native.client.join('#hist');
     await native.expect('join');
     await alice.send(xml('presence', { to: `${ROOM}/Alice` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
@@ -53,11 +38,7 @@ describe('IRC history and room hooks through Prosody', () => {
   });
 
   afterAll(async () => {
-    await native?.quit();
-    await alice?.stop();
-    await gateway?.stop();
-    await server?.stop();
-    await ircd?.stop();
+    await stack?.stop();
   });
 
   it('MAM on the room returns the archived messages, then fin with RSM paging', async () => {

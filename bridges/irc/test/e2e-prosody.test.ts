@@ -3,54 +3,32 @@
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../../test/helpers/gateway.js';
-import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
-import { startProsody } from '../../../test/helpers/prosody.js';
-import type { XmppServer } from '../../../test/helpers/server-process.js';
-import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
+import type { NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import type { TestClient } from '../../../test/helpers/xmpp-client.js';
+import { startIrcStack, type IrcStack } from './e2e-stack.js';
+import { errorCondition } from '../../../test/helpers/stanza-assert.js';
 
 const DOMAIN = 'irc.localhost';
 const SECRET = 'irc-secret';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
 
 describe('IRC bridge through Prosody', () => {
-  let server: XmppServer;
-  let gateway: RunningGateway;
-  let ircd: Ngircd;
   let alice: TestClient;
   let native: NativeIrcUser;
 
+  let stack: IrcStack;
+
   beforeAll(async () => {
-    ircd = await startNgircd();
-    server = await startProsody({ components: [{ domain: DOMAIN, secret: SECRET }], users: [{ username: 'alice', password: 'pw-alice' }] });
-    gateway = await startGateway({
-      xmppPort: server.componentPort,
-      bridges: {
-        irc: {
-          domain: DOMAIN,
-          component_secret: SECRET,
-          access: { users: [`alice@${server.domain}`] },
-          options: { networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }] } } },
-        },
-      },
-    });
-    alice = await connectClient(server, 'alice', 'pw-alice', 'resource1');
-    native = await connectNativeIrc(ircd.port, 'NativeN');
+    stack = await startIrcStack({ domain: DOMAIN, secret: SECRET, nativeNick: 'NativeN' });
+    ({ alice, native } = stack);
     native.client.join('#foo');
     await native.expect('join');
   });
 
   afterAll(async () => {
-    await native?.quit();
-    await alice?.stop();
-    await gateway?.stop();
-    await server?.stop();
-    await ircd?.stop();
+    await stack?.stop();
   });
 
   it('joins a channel: occupants, self-presence 110+100, subject; then messages both ways', async () => {

@@ -11,6 +11,7 @@ import type { XmppServer, XmppServerOptions } from '../../../test/helpers/server
 import { inboundParams, postSignedWebhook, startFakeTwilio, statusParams, type FakeTwilio } from '../../../test/helpers/sms-fake-twilio.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
+import { errorCondition } from '../../../test/helpers/stanza-assert.js';
 
 const DOMAIN = 'sms.localhost';
 const SECRET = 'sms-component-secret';
@@ -19,7 +20,6 @@ const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const ALICE_NUMBER = '+15550001001';
 const ADMIN_NUMBER = '+15550001002';
 
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS && c.name !== 'text')?.name;
 const errorText = (el: Element) => el.getChild('error')?.getChildText('text', NS_STANZAS) ?? '';
 let seq = 0;
 const uid = (p: string) => `${p}-${Date.now().toString(36)}-${(seq += 1)}`;
