@@ -51,6 +51,21 @@ describe.each(servers)('a bridge loaded from a module, through %s', (_name, star
     expect(reply.attrs.to).toMatch(new RegExp(`^alice@${server.domain}`));
   });
 
+  it('shows a contact of a network without presence as unavailable, with the reason, while the bridge cannot deliver', async () => {
+    const contact = `carol@${DOMAIN}`;
+    const presenceOf = (available: boolean) => (s: import('ltx').Element) =>
+      s.is('presence') && s.attrs.from === contact && (available ? s.attrs.type === undefined : s.attrs.type === 'unavailable');
+    await alice.send(xml('presence', { to: contact, type: 'subscribe' }));
+    await alice.waitForStanza(presenceOf(true), 'available presence after subscribing');
+    await alice.send(xml('message', { to: contact, type: 'chat' }, xml('body', {}, '!down')));
+    const down = await alice.waitForStanza(presenceOf(false), 'unavailable presence while the network is down');
+    expect(down.getChildText('status')).toBe('plugin network unreachable (test)');
+    await alice.send(xml('presence', { to: contact, type: 'probe' }));
+    await alice.waitForStanza(presenceOf(false), 'a probe answered with the same state');
+    await alice.send(xml('message', { to: contact, type: 'chat' }, xml('body', {}, '!up')));
+    await alice.waitForStanza(presenceOf(true), 'available again once the network is back');
+  });
+
   it('gives the module domain the core services: disco identity from the module, ping', async () => {
     const info = await alice.iq(xml('iq', { type: 'get', to: DOMAIN }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     expect(info.getChild('query')?.getChild('identity')?.attrs).toMatchObject({ category: 'gateway', type: 'plugin', name: 'Test plugin bridge' });
