@@ -13,6 +13,7 @@ import { applyAway, checkSelfPing, rejoinPersistentChannels, roomInfoOf } from '
 import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
 import { ConnectLimiter } from './backoff.js';
+import { ctcpPing, ctcpQuery } from './ctcp-query.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import { IrcSession } from './session.js';
 import { configureCommand, readSettings } from './settings.js';
@@ -108,6 +109,26 @@ export class IrcBridge implements Bridge {
     const j = this.joinedRoom(user, localpart);
     if (j && !now.persistent) await partEmptyRoom(j.s, channel);
     if (j?.room.joined && now.persistent) this.channels.update(user, network, channel, { localpart: j.room.localpart, nick: j.s.nick });
+  }
+
+  /** XEP-0092 on `nick%network`: the nick's CTCP VERSION answer. */
+  async contactVersion(user: UserJid, localpart: string): Promise<{ name: string }> {
+    const { s, nick } = await this.contactSession(user, localpart);
+    return { name: (await ctcpQuery(s, nick, 'VERSION')) || 'unknown' };
+  }
+
+  /** XEP-0199 on `nick%network`: a CTCP PING round trip. */
+  async pingContact(user: UserJid, localpart: string): Promise<void> {
+    const { s, nick } = await this.contactSession(user, localpart);
+    await ctcpPing(s, nick);
+  }
+
+  private async contactSession(user: UserJid, localpart: string): Promise<{ s: IrcSession; nick: string }> {
+    const addr = this.parse(localpart);
+    if (addr.kind !== 'contact') throw new StanzaError('feature-not-implemented', 'Only IRC nicks answer this.');
+    const s = this.session(user, addr.network, true);
+    await connectForMessage(s, { kind: 'leave', user, to: localpart });
+    return { s, nick: addr.nick };
   }
 
   /** XEP-0313 on a room or a nick (`nick%network`): the user's own archive of that conversation. */

@@ -143,6 +143,10 @@ export interface Bridge {
   /** XEP-0045 §10 muc#owner configuration form of a room, and its submission. */
   ownerForm?(user: UserJid, room: string): Promise<Form>;
   submitOwnerForm?(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+  /** XEP-0092 software version of a contact, asked on its network (IRC: CTCP VERSION). */
+  contactVersion?(user: UserJid, localpart: string): Promise<{ name: string; version?: string; os?: string }>;
+  /** XEP-0199 ping of a contact on its network (IRC: CTCP PING); throw StanzaError when it fails. */
+  pingContact?(user: UserJid, localpart: string): Promise<void>;
   /** XEP-0313 archive of a conversation (a room), queried with `urn:xmpp:mam:2`. */
   archive?(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage>;
   /**

@@ -101,16 +101,22 @@ async function itemsElement(deps: DiscoDeps, iq: IqContext): Promise<Element> {
 export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
   router.register('get', NS.discoInfo, 'query', (iq) => infoElement(deps, iq));
   router.register('get', NS.discoItems, 'query', (iq) => itemsElement(deps, iq));
-  router.register('get', NS.version, 'query', () => {
+  router.register('get', NS.version, 'query', async (iq) => {
     const q = new Element('query', { xmlns: NS.version });
-    q.c('name').t(SOFTWARE.name);
-    q.c('version').t(SOFTWARE.version);
+    // A contact's own software, when its network can tell (IRC CTCP VERSION); else ours.
+    const contact = iq.localpart && deps.bridge.contactVersion && deps.bridge.resolve(iq.localpart).kind === 'contact';
+    const v = contact ? await deps.bridge.contactVersion!(iq.user, iq.localpart) : SOFTWARE;
+    q.c('name').t(v.name);
+    if (v.version) q.c('version').t(v.version);
+    if ('os' in v && v.os) q.c('os').t(v.os);
     return q;
   });
   router.register('get', NS.ping, 'ping', async (iq) => {
     // XEP-0410: a ping to one's own occupant JID asks "am I still joined?".
     if (iq.toResource && deps.bridge.selfPing && deps.bridge.resolve(iq.localpart).kind === 'room') {
       await deps.bridge.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
+    } else if (iq.localpart && !iq.toResource && deps.bridge.pingContact && deps.bridge.resolve(iq.localpart).kind === 'contact') {
+      await deps.bridge.pingContact(iq.user, iq.localpart);
     }
     return undefined;
   });

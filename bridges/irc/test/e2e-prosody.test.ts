@@ -61,4 +61,12 @@ describe('IRC bridge through Prosody', () => {
     const err = await alice.waitForStanza((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'nj', 'error');
     expect(errorCondition(err)).toBe('not-acceptable');
   });
+
+  it('answers a version iq to nick%network with the nick’s CTCP VERSION reply (XEP-0092)', async () => {
+    const reply = await alice.iq(xml('iq', { type: 'get', to: `nativen%test@${DOMAIN}` }, xml('query', { xmlns: 'jabber:iq:version' })));
+    expect(reply.attrs.type).toBe('result');
+    expect(reply.attrs.from).toBe(`nativen%test@${DOMAIN}`);
+    expect(reply.getChild('query')?.getChildText('name')).toBeTruthy();
+    expect(reply.getChild('query')?.getChildText('name')).not.toBe('Switchboard');
+  });
 });

@@ -1,0 +1,39 @@
+/**
+ * XMPP asks an IRC nick for its software version (XEP-0092) or pings it (XEP-0199): a CTCP
+ * VERSION or PING in a PRIVMSG, answered by the nick's CTCP NOTICE
+ * (https://modern.ircdocs.horse/ctcp). No answer in time → remote-server-timeout;
+ * 401 ERR_NOSUCHNICK → item-not-found.
+ */
+import { randomBytes } from 'node:crypto';
+import { StanzaError } from '../../src/core/errors.js';
+import { parseSource } from './line.js';
+import type { IrcSession } from './session.js';
+
+export const CTCP_TIMEOUT_MS = 10_000;
+
+export async function ctcpQuery(s: IrcSession, nick: string, command: 'VERSION' | 'PING', arg = '', timeoutMs = CTCP_TIMEOUT_MS): Promise<string> {
+  let reply = '';
+  const answered = s.waitLine(
+    (line) => {
+      if (line.command === '401' && s.fold(line.params[1] ?? '') === s.fold(nick)) {
+        return new StanzaError('item-not-found', `There is no nick ${nick} on this IRC network.`);
+      }
+      if (line.command !== 'NOTICE' || s.fold(parseSource(line.prefix).nick) !== s.fold(nick)) return undefined;
+      const m = /^\x01(\S+) ?([^\x01]*)\x01?$/.exec(line.params[1] ?? '');
+      if (!m || m[1]!.toUpperCase() !== command) return undefined;
+      if (command === 'PING' && m[2] !== arg) return undefined;
+      reply = m[2] ?? '';
+      return true;
+    },
+    timeoutMs,
+    () => new StanzaError('remote-server-timeout', `${nick} did not answer the CTCP ${command} within ${Math.round(timeoutMs / 1000)} s.`),
+  );
+  await s.sendLine('PRIVMSG', [nick, `\x01${command}${arg ? ` ${arg}` : ''}\x01`]);
+  await answered;
+  return reply;
+}
+
+/** CTCP PING with a fresh token: resolves when the nick answers it. */
+export async function ctcpPing(s: IrcSession, nick: string, timeoutMs = CTCP_TIMEOUT_MS): Promise<void> {
+  await ctcpQuery(s, nick, 'PING', randomBytes(6).toString('hex'), timeoutMs);
+}
