@@ -15,20 +15,14 @@ import { join } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
-import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { EmailBridge } from '../bridges/email/adapter.js';
 import { emailConfigSchema } from '../bridges/email/config.js';
 import { noDelaySocket } from '../bridges/email/relay-socket.js';
-import { createBridgeContext } from '../src/core/context.js';
-import { openSqliteStore } from '../src/core/sqlite/store.js';
-import { GatewayHttp } from '../src/http.js';
+import { createTestContext, type TestBridgeContext } from '../test/helpers/bridge-context.js';
 import { startSmtpSink } from '../test/helpers/email-smtp-sink.js';
+import { arg } from './lib/args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const CLIENTS = Number(arg('clients', '16'));
 const MESSAGES = Number(arg('messages', '4000'));
@@ -177,23 +171,21 @@ async function bareSink(): Promise<{ port: number; close(): Promise<void> }> {
   return { port: (server.server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** The real BridgeContext (store with the chosen durability, HTTP) without an XMPP server. */
+function benchContext(): Promise<TestBridgeContext> {
+  return createTestContext({ id: 'email', domain: 'mail.example.org', domains: ['example.org'], publicUrl: 'https://gw.example.org', synchronous: SYNC });
+}
+
 async function outbound(relayPort: number, dir: string, label: string): Promise<number> {
-  const store = openSqliteStore({ path: join(dir, `out-${label}.sqlite`), synchronous: SYNC });
-  const log = pino({ level: 'silent' });
-  const http = new GatewayHttp({ host: '127.0.0.1', port: 0, log, health: () => ({ ok: true, problems: [] }), metrics: async () => ({ contentType: 'text/plain', body: '' }) });
-  const ctx = createBridgeContext({
-    id: 'email', domain: 'mail.example.org', store, log, http: http.forBridge('email'), metrics: { count: () => undefined },
-    signal: new AbortController().signal, clock: { now: () => Date.now() }, isAllowed: () => true, isAdmin: () => false,
-    onEnqueued: () => undefined, onHealth: () => undefined,
-  });
+  const t = await benchContext();
   const config = emailConfigSchema.parse({
     addresses: { pattern: '{local}@mail.example.org', user_domain: 'example.org' },
     smtp: { enabled: false },
     relay: { host: '127.0.0.1', port: relayPort, max_connections: CLIENTS },
-    attachments: { dir: join(dir, 'files-out') },
+    attachments: { dir: join(dir, `files-out-${label}`) },
     rate_limit_per_minute: 10_000_000,
   });
-  const bridge = new EmailBridge(ctx, config);
+  const bridge = new EmailBridge(t.ctx, config);
   await bridge.start();
   const count = Math.min(MESSAGES, 2000);
   let next = 0;
@@ -209,27 +201,20 @@ async function outbound(relayPort: number, dir: string, label: string): Promise<
   );
   const rate = count / (Number(process.hrtime.bigint() - started) / 1e9);
   await bridge.stop();
-  store.close();
+  await t.close();
   return rate;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-email-'));
-  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: SYNC });
-  const log = pino({ level: 'silent' });
-  const http = new GatewayHttp({ host: '127.0.0.1', port: 0, publicUrl: 'https://gw.example.org', log, health: () => ({ ok: true, problems: [] }), metrics: async () => ({ contentType: 'text/plain', body: '' }) });
-  const ctx = createBridgeContext({
-    id: 'email', domain: 'mail.example.org', store, log, http: http.forBridge('email'), metrics: { count: () => undefined },
-    signal: new AbortController().signal, clock: { now: () => Date.now() }, isAllowed: () => true, isAdmin: () => false,
-    onEnqueued: () => undefined, onHealth: () => undefined,
-  });
+  const t = await benchContext();
   const config = emailConfigSchema.parse({
     addresses: { pattern: '{local}@mail.example.org', user_domain: 'example.org' },
     smtp: { host: '127.0.0.1', port: 0, max_connections_per_ip: 1000, max_messages_per_minute_per_ip: 10_000_000 },
     attachments: { dir: join(dir, 'files') },
     authentication: { verify: false },
   });
-  const bridge = new EmailBridge(ctx, config);
+  const bridge = new EmailBridge(t.ctx, config);
   await bridge.start();
   const floorSink = await bareSink();
   try {
@@ -238,7 +223,7 @@ async function main(): Promise<void> {
     const gatewayRate = await blast(bridge.listener.port!, 'gw');
     const cpu = process.cpuUsage(cpuBefore);
     await bridge.stop();
-    const committed = store.outbox.stats('email').pending;
+    const committed = t.store.outbox.stats('email').pending;
     emit('inbound_floor_msgs_per_s', floorRate, { clients: CLIENTS, client: CLIENT, messages: MESSAGES });
     emit('inbound_gateway_msgs_per_s', gatewayRate, { clients: CLIENTS, client: CLIENT, messages: MESSAGES, synchronous: SYNC, committed });
     emit('inbound_ratio_to_floor', gatewayRate / floorRate);
@@ -253,7 +238,7 @@ async function main(): Promise<void> {
     emit('outbound_to_bare_sink_msgs_per_s', await outbound(floorSink.port, dir, 'bare'), { parallel: CLIENTS, sink: 'smtp-server 250' });
   } finally {
     await floorSink.close();
-    store.close();
+    await t.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,24 +16,18 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { pino } from 'pino';
 import twilio from 'twilio';
 import { SmsBridge } from '../bridges/sms/adapter.js';
 import { smsConfigSchema } from '../bridges/sms/config.js';
-import { createBridgeContext } from '../src/core/context.js';
-import { openSqliteStore } from '../src/core/sqlite/store.js';
-import { GatewayHttp } from '../src/http.js';
 import { inboundParams, startFakeTwilio } from '../test/helpers/sms-fake-twilio.js';
 import { startGatewayDaemon } from '../test/helpers/gateway-daemon.js';
+import { createTestContext } from '../test/helpers/bridge-context.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startProsody } from '../test/helpers/prosody.js';
 import { connectClient } from '../test/helpers/xmpp-client.js';
 import { percentile } from './lib/stats.js';
+import { arg } from './lib/args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const CLIENTS = Number(arg('clients', '32'));
 const WEBHOOKS = Number(arg('webhooks', '6000'));
@@ -121,24 +115,16 @@ async function blast(job: Omit<ClientJob, 'clients' | 'first' | 'count'>): Promi
 async function main(): Promise<void> {
   // Other processes on the machine skew every figure: say how busy it was.
   emit('setup_loadavg_1m', loadavg()[0] ?? 0, { cpus: cpus().length, node: process.version, synchronous: SYNC });
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sms-'));
   const fake = await startFakeTwilio();
-  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: SYNC });
-  const log = pino({ level: 'silent' });
-  const http = new GatewayHttp({ host: '127.0.0.1', port: 0, publicUrl: PUBLIC, log, health: () => ({ ok: true, problems: [] }), metrics: async () => ({ contentType: 'text/plain', body: '' }) });
-  const ctx = createBridgeContext({
-    id: 'sms', domain: 'sms.example.org', store, log, http: http.forBridge('sms'), metrics: { count: () => undefined },
-    signal: new AbortController().signal, clock: { now: () => Date.now() }, isAllowed: () => true, isAdmin: () => false,
-    onEnqueued: () => undefined, onHealth: () => undefined,
-  });
+  // The real BridgeContext (store with the chosen durability, HTTP) without an XMPP server.
+  const t = await createTestContext({ id: 'sms', domain: 'sms.example.org', domains: ['example.org'], publicUrl: PUBLIC, synchronous: SYNC, http: true });
   const numbers = Object.fromEntries(Array.from({ length: USERS }, (_v, i) => [`user${i}@example.org`, userNumber(i)]));
   const config = smsConfigSchema.parse({
     account_sid: fake.accountSid, auth_token: fake.authToken, api_base_url: fake.url, numbers,
     limits: { per_minute: 10_000_000, daily_cap: 0 }, segment_notice: { enabled: false },
   });
-  const bridge = new SmsBridge(ctx, config);
+  const bridge = new SmsBridge(t.ctx, config);
   await bridge.start();
-  await http.listen();
   const floor = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -151,9 +137,9 @@ async function main(): Promise<void> {
     const common = { signedUrl: `${PUBLIC}/sms/inbound`, accountSid: fake.accountSid, authToken: fake.authToken };
     const floorRate = await blast({ ...common, postUrl: `http://127.0.0.1:${(floor.address() as AddressInfo).port}/sms/inbound`, label: 'F' });
     const eluBefore = performance.eventLoopUtilization();
-    const gwRate = await blast({ ...common, postUrl: `http://127.0.0.1:${http.port}/sms/inbound`, label: 'G' });
+    const gwRate = await blast({ ...common, postUrl: `${t.baseUrl}/sms/inbound`, label: 'G' });
     const elu = performance.eventLoopUtilization(eluBefore);
-    const committed = store.outbox.stats('sms').pending;
+    const committed = t.store.outbox.stats('sms').pending;
     if (committed !== WEBHOOKS) throw new Error(`expected ${WEBHOOKS} committed, found ${committed}`);
     emit('webhook_floor_per_s', floorRate, { clients: CLIENTS, webhooks: WEBHOOKS, server: 'bare node:http <Response/>' });
     emit('webhook_gateway_per_s', gwRate, { clients: CLIENTS, webhooks: WEBHOOKS, synchronous: SYNC, committed });
@@ -177,11 +163,9 @@ async function main(): Promise<void> {
     emit('outbound_msgs_per_s', count / (Number(process.hrtime.bigint() - started) / 1e9), { parallel: CLIENTS, api: 'local Twilio-compatible server' });
   } finally {
     await bridge.stop();
-    await http.close();
     floor.close();
     await fake.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t.close();
   }
   if (!process.argv.includes('--no-e2e')) {
     for (const line of await e2eLatency()) emit(line.metric, line.value, line.extra);

@@ -5,13 +5,18 @@
  * (IRC client → XMPP client, XMPP → IRC, …): the caller gives `send` and a receive hook.
  */
 import { performance } from 'node:perf_hooks';
-import type { LoadResult } from './load.js';
+
+export interface LoadResult {
+  elapsedMs: number;
+  latenciesMs: number[];
+}
 
 export interface OneWayOptions {
   n: number;
   window: number;
   tag: string;
-  send(body: string): void;
+  /** Send message number `i` with this body; a rejected promise ends the run. */
+  send(body: string, i: number): void | Promise<unknown>;
   /** Call `onBody` for every body the receiver gets; returns the unsubscribe function. */
   subscribe(onBody: (body: string) => void): () => void;
   stallMs?: number;
@@ -26,9 +31,11 @@ export function runOneWay(opts: OneWayOptions): Promise<LoadResult> {
     let lastProgress = Date.now();
     const start = performance.now();
     const sendNext = (): void => {
-      const body = `${opts.tag}-${sent++}`;
+      const i = sent++;
+      const body = `${opts.tag}-${i}`;
       sentAt.set(body, performance.now());
-      opts.send(body);
+      const pending = opts.send(body, i);
+      if (pending instanceof Promise) pending.catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
     };
     const unsubscribe = opts.subscribe((body) => {
       const t0 = sentAt.get(body);

@@ -37,9 +37,11 @@ export async function createTestContext(opts: {
   admins?: string[];
   http?: boolean;
   publicUrl?: string;
+  /** The store's durability (default normal: tests need speed; benchmarks pass full). */
+  synchronous?: 'full' | 'normal';
 }): Promise<TestBridgeContext> {
   const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
-  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: 'normal' });
+  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: opts.synchronous ?? 'normal' });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const access = new AccessPolicy({ users: opts.users ?? [], domains: opts.domains ?? [] }, opts.admins ?? []);
   const http = new GatewayHttp({
