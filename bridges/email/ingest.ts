@@ -67,7 +67,6 @@ export class Ingest {
       if (!entry || !users.includes(entry.user)) continue;
       const failure = dsn.failures[0];
       if (!failure) return true; // delayed/delivered/relayed reports carry no failure to show
-      const resource = this.ctx.kv.get<string>(`res:${id}`);
       await this.ctx.deliver(
         {
           kind: 'receipt',
@@ -77,7 +76,7 @@ export class Ingest {
           state: 'failed',
           condition: dsnCondition(failure.status),
           text: `Mail to ${failure.recipient ?? 'the recipient'} bounced: ${failure.diagnostic ?? failure.status ?? 'delivery failed'}`,
-          ...(resource ? { toResource: resource } : {}),
+          ...(entry.resource ? { toResource: entry.resource } : {}),
         },
         { dedupeKey: `${key}|${entry.user}` },
       );

@@ -156,10 +156,16 @@ export class MailOut {
     this.markUp();
     this.threads.record(event.user, contact, thread, messageId, [], explicit || previous?.subject || subject);
     if (event.id) {
-      this.ctx.messages.put({ user: event.user, xmppId: event.id, networkId: messageId, peer: event.to, thread });
-      // A bounce must reach the sending resource: servers drop type='error' messages sent to a
-      // bare JID (RFC 6121 §8.5.2.1.1), and the message map does not keep resources.
-      if (event.resource) this.ctx.kv.set(`res:${messageId}`, event.resource);
+      // The resource too: a bounce must reach it, servers drop type='error' messages sent to a
+      // bare JID (RFC 6121 §8.5.2.1.1).
+      this.ctx.messages.put({
+        user: event.user,
+        xmppId: event.id,
+        networkId: messageId,
+        peer: event.to,
+        thread,
+        ...(event.resource ? { resource: event.resource } : {}),
+      });
     }
     this.ctx.metrics.count('mail_out');
     return { networkId: messageId };
