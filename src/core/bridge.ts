@@ -272,7 +272,11 @@ export interface BridgeContext {
   domain: string;
   /** A child logger with `bridge` set. Log bodies at debug only; never log secrets. */
   log: Logger;
-  /** Commit an inbound event durably; resolves after the commit (see DeliverOptions). */
+  /**
+   * Commit an inbound event durably; resolves after the commit (see DeliverOptions). Events are
+   * stored in the order `deliver` is called, so a bridge with nothing to acknowledge to its
+   * network (IRC) need not wait for each commit before delivering the next event.
+   */
   deliver(event: Inbound, options?: DeliverOptions): Promise<DeliverResult>;
   /**
    * Keep something that cannot be delivered (e.g. SMS to a number no user owns) as a dead letter
