@@ -48,6 +48,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   private socket: Socket | TLSSocket | undefined;
   private buffer: Buffer = Buffer.alloc(0);
   private closed = false;
+  private corked = false;
   private lastData = Date.now();
   private keepalive: NodeJS.Timeout | undefined;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
@@ -114,13 +115,27 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   /** Write a line now, bypassing flood control (registration, PONG, QUIT). */
   writeNow(command: string, params: readonly string[] = []): void {
     if (!this.socket || this.closed) return;
-    this.socket.write(`${serializeLine(command, params)}\r\n`);
+    this.write(`${serializeLine(command, params)}\r\n`);
   }
 
   /** Write an already-serialized line (from the throttled queue). */
   writeRaw(line: string): void {
     if (!this.socket || this.closed) throw new Error('IRC connection is closed');
-    this.socket.write(`${line}\r\n`);
+    this.write(`${line}\r\n`);
+  }
+
+  /** Lines written in one tick leave in one system call (a burst of messages, a rejoin of every channel). */
+  private write(text: string): void {
+    const socket = this.socket!;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(text);
   }
 
   get isOpen(): boolean {

@@ -15,8 +15,8 @@ export interface ContextDeps {
   clock: Clock;
   isAllowed(user: string): boolean;
   isAdmin(user: string): boolean;
-  /** Called after each commit so the outbox lane looks at the new item at once. */
-  onEnqueued(direction: Direction): void;
+  /** Called after each enqueue (before its commit) so the outbox lane looks at the new item at once. */
+  onEnqueued(direction: Direction, okey: string): void;
   onHealth(health: BridgeHealth): void;
 }
 
@@ -35,20 +35,22 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
       if (!event.user || !event.user.includes('@') || event.user.includes('/')) {
         throw new Error(`deliver: user must be a bare JID, got ${JSON.stringify(event.user)}`);
       }
+      const okey = options.orderingKey ?? inboundOrderingKey(event);
       const { duplicate } = store.outbox.enqueue(
         {
           direction: 'in',
           bridge: id,
           user: event.user,
-          okey: options.orderingKey ?? inboundOrderingKey(event),
+          okey,
           payload: JSON.stringify(event),
           ...(options.dedupeKey !== undefined ? { dedupe: options.dedupeKey } : {}),
         },
         clock.now(),
       );
-      // Committed before we return: the adapter may acknowledge its network after this.
+      // The lane may send it in this turn already; committed before we return, so the adapter
+      // may acknowledge its network after this.
+      if (!duplicate) deps.onEnqueued('in', okey);
       await store.flush();
-      if (!duplicate) deps.onEnqueued('in');
       return { duplicate };
     },
     async deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): Promise<DeliverResult> {

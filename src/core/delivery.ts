@@ -39,22 +39,23 @@ export class Delivery {
    * Store an outbound event durably; the outbox worker hands it to the bridge. Dedupe on the
    * client's origin-id or stanza id, so a resent stanza is sent once.
    */
-  enqueueOut(event: Outbound, iq?: OutPayload['iq']): { duplicate: boolean } {
+  enqueueOut(event: Outbound, iq?: OutPayload['iq']): { duplicate: boolean; okey: string } {
     const stableId = event.originId ?? event.id;
     const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
     const payload: OutPayload = iq ? { event, iq } : { event };
+    const okey = `${event.user}|${event.to}`;
     const res = this.deps.store.outbox.enqueue(
       {
         direction: 'out',
         bridge: this.deps.bridgeId,
         user: event.user,
-        okey: `${event.user}|${event.to}`,
+        okey,
         payload: JSON.stringify(payload),
         ...(dedupe ? { dedupe } : {}),
       },
       this.deps.now(),
     );
-    return { duplicate: res.duplicate };
+    return { duplicate: res.duplicate, okey };
   }
 
   outHooks(): LaneHooks {

@@ -32,10 +32,20 @@ export interface LaneHooks {
   onOutcome?(row: OutboxRow, outcome: Outcome, error?: Error): void;
 }
 
+/**
+ * Pumps run as microtasks, before the group commit at the end of the event-loop turn, so an item
+ * enqueued in a turn is handled in that same turn and its enqueue, its `done` and whatever its
+ * handling wrote share one commit. Past this many pumps in a turn, the next waits for the next
+ * turn, so a long backlog cannot keep the event loop from its sockets.
+ */
+const MICROTASK_PUMPS_PER_TURN = 64;
+
 export interface LaneOptions {
   bridge: string;
   direction: Direction;
   concurrency: number;
+  /** Items of one ordering key taken at once and run one after the other (default 32). */
+  chain?: number;
   retry: RetryPolicy;
   now: () => number;
   log: Logger;
@@ -48,6 +58,11 @@ export class OutboxLane {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private pumpScheduled = false;
+  private turnPumps = 0;
+  /** Keys with new items (from `kick(okey)`): a pump reads only their chains. */
+  private readonly dirty = new Set<string>();
+  /** Look at every key (start, resume, retry timer, revived rows): `kick()` without a key. */
+  private scanAll = true;
   /** Look for the next retry time on the next pump (after a retry, a resume, a timer). */
   private timerCheck = true;
 
@@ -68,6 +83,10 @@ export class OutboxLane {
     this.kick();
   }
 
+  private get chainLength(): number {
+    return this.options.chain ?? 32;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -77,16 +96,27 @@ export class OutboxLane {
   }
 
   /**
-   * Look for due items soon (call after an enqueue). Kicks within one turn of the event loop
-   * share one query: under load there are several per message.
+   * Look for due items soon: `kick(okey)` after an enqueue to that key, `kick()` to look at every
+   * key (rows revived by an admin). Kicks before the pump runs share it.
+   * An item may be handled before its enqueue is committed: if the commit then fails, the item
+   * was delivered and its source hears of a failure (at least once, never lost).
    */
-  kick(): void {
+  kick(okey?: string): void {
+    if (okey === undefined) this.scanAll = true;
+    else this.dirty.add(okey);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.stopped || this.paused || this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.pumpScheduled = false;
       this.pump();
-    });
+    };
+    if (this.turnPumps === 0) setImmediate(() => (this.turnPumps = 0));
+    if (this.turnPumps++ < MICROTASK_PUMPS_PER_TURN) queueMicrotask(run);
+    else setImmediate(run);
   }
 
   private pump(): void {
@@ -95,15 +125,34 @@ export class OutboxLane {
     const now = this.options.now();
     const free = this.options.concurrency - this.inflight.size;
     if (free > 0) {
-      const busy = new Set(this.inflight.keys());
-      for (const row of this.repo.due(this.options.bridge, this.options.direction, now, busy, free)) {
-        this.run(row);
-      }
+      for (const chain of this.dueChains(now, free)) this.run(chain);
     }
     if (this.timerCheck) {
       this.timerCheck = false;
       this.armTimer(now);
     }
+  }
+
+  /** Chains to start: every key's after `kick()`, else only those of the keys kicked since. */
+  private dueChains(now: number, free: number): OutboxRow[][] {
+    const { bridge, direction } = this.options;
+    if (this.scanAll) {
+      this.scanAll = false;
+      this.dirty.clear();
+      const chains = this.repo.due(bridge, direction, now, new Set(this.inflight.keys()), free, this.chainLength);
+      // More keys may be waiting than there was room for: look again when one finishes.
+      if (chains.length === free) this.scanAll = true;
+      return chains;
+    }
+    const chains: OutboxRow[][] = [];
+    for (const okey of this.dirty) {
+      if (chains.length >= free) break;
+      if (this.inflight.has(okey)) continue; // looked at when its running chain ends
+      this.dirty.delete(okey);
+      const chain = this.repo.dueFor(bridge, direction, okey, now, this.chainLength);
+      if (chain.length > 0) chains.push(chain);
+    }
+    return chains;
   }
 
   /** Stop taking items and wait for those in flight. Pending items stay in the store. */
@@ -129,26 +178,46 @@ export class OutboxLane {
     this.timer.unref();
   }
 
-  private run(row: OutboxRow): void {
-    const p = this.attempt(row).finally(() => {
-      this.inflight.delete(row.okey);
-      this.kick();
-    });
-    this.inflight.set(row.okey, p);
+  /** Run one key's chain in order; it ends early at an item that did not finish (retry, dead, pause). */
+  private run(chain: OutboxRow[]): void {
+    const okey = chain[0]!.okey;
+    const p = this.runChain(chain)
+      .catch((err: unknown) => {
+        this.options.log.error({ event: 'bug', okey, err }, 'outbox hook failed');
+        return false;
+      })
+      .then((finished) => {
+        this.inflight.delete(okey);
+        // A whole chain went: more may be behind it. Otherwise only new kicks bring work.
+        if (finished && chain.length === this.chainLength) this.dirty.add(okey);
+        if (this.dirty.size > 0 || this.scanAll || this.timerCheck) this.schedule();
+      });
+    this.inflight.set(okey, p);
   }
 
-  private async attempt(row: OutboxRow): Promise<void> {
+  /** Whether every item of the chain finished (done or failed for good). */
+  private async runChain(chain: OutboxRow[]): Promise<boolean> {
+    for (const row of chain) {
+      if (this.stopped || this.paused || row.nextAt > this.options.now()) return false;
+      const outcome = await this.attempt(row);
+      if (outcome !== 'done' && outcome !== 'failed') return false;
+    }
+    return true;
+  }
+
+  private async attempt(row: OutboxRow): Promise<Outcome> {
     const { repo, options, hooks } = this;
     try {
       await hooks.handle(row);
       repo.markDone(row.id, options.now());
       hooks.onOutcome?.(row, 'done');
+      return 'done';
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       if (isRetryable(error) && this.paused) {
         // Failed because the path went down while sending: not the item's fault, no attempt counted.
         hooks.onOutcome?.(row, 'paused', error);
-        return;
+        return 'paused';
       }
       if (isRetryable(error)) {
         const attempts = row.attempts + 1;
@@ -157,14 +226,14 @@ export class OutboxLane {
           options.log.warn({ event: 'dead_letter', id: row.id, user: row.user, attempts, err: error.message }, 'outbox item is a dead letter');
           hooks.onOutcome?.(row, 'dead', error);
           hooks.onDead(row, error);
-          return;
+          return 'dead';
         }
         const delay = Math.max(backoffDelay(attempts, options.retry), error.retryAfterMs ?? 0);
         repo.retryLater(row.id, options.now() + delay, error.message, options.now());
         this.timerCheck = true;
         options.log.info({ event: 'retry', id: row.id, user: row.user, attempts, delayMs: delay, err: error.message }, 'outbox item will be retried');
         hooks.onOutcome?.(row, 'retry', error);
-        return;
+        return 'retry';
       }
       if (!isStanzaError(error)) {
         options.log.error({ event: 'bug', id: row.id, user: row.user, err: error }, 'unexpected error while delivering');
@@ -172,6 +241,7 @@ export class OutboxLane {
       repo.markDone(row.id, options.now(), error.message);
       hooks.onOutcome?.(row, 'failed', error);
       hooks.onFailed(row, error);
+      return 'failed';
     }
   }
 }

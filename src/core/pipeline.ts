@@ -76,7 +76,7 @@ export class BridgePipeline {
       clock,
       isAllowed: (u) => deps.access.isAllowed(u),
       isAdmin: (u) => deps.access.isAdmin(u),
-      onEnqueued: (direction) => this.lanes[direction].kick(),
+      onEnqueued: (direction, okey) => this.lanes[direction].kick(okey),
       onHealth: (h) => this.setHealth(h),
     });
     this.bridge = loaded.definition.create(this.ctx, loaded.options);
@@ -144,7 +144,7 @@ export class BridgePipeline {
     });
     const enqueue = (event: Outbound, iq?: OutPayload['iq']) => {
       const res = delivery.enqueueOut(event, iq);
-      if (!res.duplicate) this.lanes.out.kick();
+      if (!res.duplicate) this.lanes.out.kick(res.okey);
       return res;
     };
     registerMucAdmin(router, this.bridge, enqueue);

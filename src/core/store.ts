@@ -46,10 +46,13 @@ export interface OutboxRepo {
   /** Insert, or report a duplicate when the dedupe key is known. Durable after `Store.flush()`. */
   enqueue(item: EnqueueItem, now: number): { id: number; duplicate: boolean };
   /**
-   * The oldest pending item of each ordering key that is due, skipping keys in `busy`:
-   * a later item never overtakes an earlier one of the same conversation.
+   * The oldest pending items of each ordering key that are due, skipping keys in `busy`, for at
+   * most `limit` keys: up to `perKey` rows per key, in order (a chain the lane runs one after
+   * the other), so a later item never overtakes an earlier one of the same conversation.
    */
-  due(bridge: string, direction: Direction, now: number, busy: ReadonlySet<string>, limit: number): OutboxRow[];
+  due(bridge: string, direction: Direction, now: number, busy: ReadonlySet<string>, limit: number, perKey?: number): OutboxRow[][];
+  /** The chain of one ordering key (as `due`), or nothing when its head is not due. */
+  dueFor(bridge: string, direction: Direction, okey: string, now: number, limit: number): OutboxRow[];
   /** The earliest `next_at` after `after` among pending items (ms since epoch), if any. */
   nextDueAt(bridge: string, direction: Direction, after: number): number | undefined;
   /** Finished: sent, or failed permanently and reported to the user (`error` set). */

@@ -61,4 +61,14 @@ export const migrations: readonly string[] = [
   // 2: the sending resource of a mapped message: a failure report (type='error') must go to a
   // full JID, servers drop error messages to a bare JID (RFC 6121 §8.5.2.1.1).
   `ALTER TABLE message_map ADD COLUMN resource TEXT;`,
+  // 3: partial indexes. A row is indexed for the lane only while pending, for pruning only once
+  // done, and for the dead-letter list only while dead: an item sent in the turn it arrived
+  // costs fewer index writes (outbox_heads kept every finished row, outbox_done every row).
+  `
+  DROP INDEX outbox_heads;
+  DROP INDEX outbox_done;
+  CREATE INDEX outbox_pending ON outbox (bridge, direction, okey, id) WHERE state = 'pending';
+  CREATE INDEX outbox_finished ON outbox (updated_at) WHERE state = 'done';
+  CREATE INDEX outbox_dead ON outbox (bridge, id) WHERE state = 'dead';
+  `,
 ];

@@ -43,12 +43,19 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
   );
   const byDedupe = db.prepare(`SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND dedupe = ?`);
   // The head of each ordering key is its pending row with the smallest id. One pass over the
-  // index outbox_heads (bridge, direction, state, okey, id) finds them all; the rows are then
+  // partial index outbox_pending (bridge, direction, okey, id) finds them all; the rows are then
   // read by id (cheaper than a correlated subquery per pending row).
   const heads = db.prepare(
     `SELECT okey, MIN(id) AS id FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' GROUP BY okey`,
   );
   const byId = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+  // A key's chain: its pending rows from the head on, by the same index.
+  const chain = db.prepare(
+    `SELECT * FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND okey = ? AND id >= ? ORDER BY id LIMIT ?`,
+  );
+  const keyChain = db.prepare(
+    `SELECT * FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND okey = ? ORDER BY id LIMIT ?`,
+  );
   const nextDue = db.prepare(
     `SELECT MIN(next_at) AS at FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND next_at > ?`,
   );
@@ -89,17 +96,22 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       const existing = byDedupe.get(item.bridge, item.direction, item.dedupe ?? null) as { id: number } | undefined;
       return { id: existing?.id ?? -1, duplicate: true };
     },
-    due(bridge, direction, now, busy, limit) {
+    due(bridge, direction, now, busy, limit, perKey = 1) {
       const candidates = (heads.all(bridge, direction) as Array<{ okey: string; id: number }>)
         .filter((h) => !busy.has(h.okey))
         .sort((x, y) => x.id - y.id);
-      const out: OutboxRow[] = [];
+      const out: OutboxRow[][] = [];
       for (const h of candidates) {
         if (out.length >= limit) break;
-        const r = byId.get(h.id) as RawRow | undefined;
-        if (r && r.next_at <= now) out.push(toRow(r));
+        const rows = (perKey === 1 ? [byId.get(h.id)] : chain.all(bridge, direction, h.okey, h.id, perKey)) as Array<RawRow | undefined>;
+        // Only the head can be waiting for a retry; the rows behind it wait with it.
+        if (rows[0] && rows[0].next_at <= now) out.push(rows.filter((r): r is RawRow => r !== undefined).map(toRow));
       }
       return out;
+    },
+    dueFor(bridge, direction, okey, now, limit) {
+      const rows = keyChain.all(bridge, direction, okey, limit) as RawRow[];
+      return rows.length > 0 && rows[0]!.next_at <= now ? rows.map(toRow) : [];
     },
     nextDueAt(bridge, direction, after) {
       const r = nextDue.get(bridge, direction, after) as { at: number | null };
