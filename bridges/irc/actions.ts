@@ -141,7 +141,7 @@ export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: stri
 export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
-  const member = room.members.get(s.fold(ev.nick));
+  const member = room.roster?.get(s.fold(ev.nick));
   if (!member) throw new StanzaError('item-not-found', `${ev.nick} is not in ${channel}.`);
   const refused = (l: { command: string; params: string[] }) =>
     ['482', '441', '401', '403', '442', '481'].includes(l.command) ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.') : undefined;

@@ -15,6 +15,7 @@ import type { Room } from './room.js';
 import { ConnectLimiter } from './backoff.js';
 import { ctcpPing, ctcpQuery } from './ctcp-query.js';
 import { findNetwork, type IrcConfig } from './config.js';
+import { RosterRegistry } from './roster.js';
 import { IrcSession } from './session.js';
 import { configureCommand, readSettings } from './settings.js';
 
@@ -24,6 +25,7 @@ export class IrcBridge implements Bridge {
   private readonly sessions = new Map<string, IrcSession>();
   private readonly limiters = new Map<string, ConnectLimiter>();
   private readonly chanTypes = new Map<string, string>();
+  private readonly rosters = new Map<string, RosterRegistry>();
 
   readonly commands: AdhocCommand[];
   private readonly archiveStore: RoomArchive;
@@ -145,6 +147,16 @@ export class IrcBridge implements Bridge {
   }
 
   /** Sessions of a user (tests and admin views). */
+  /**
+   * Member entries held in all shared channel lists (one list per network and channel, whatever
+   * the number of bridged users in it): what the memory of member lists grows with.
+   */
+  memberEntries(): number {
+    let n = 0;
+    for (const registry of this.rosters.values()) n += registry.entries();
+    return n;
+  }
+
   sessionsOf(user: UserJid): IrcSession[] {
     return [...this.sessions.values()].filter((s) => s.user === user);
   }
@@ -272,6 +284,8 @@ export class IrcBridge implements Bridge {
     if (this.sessionsOf(user).length >= limits.connections_per_user) throw new StanzaError('resource-constraint', `You may hold at most ${limits.connections_per_user} IRC connections.`);
     let limiter = this.limiters.get(found.name);
     if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
+    let rosters = this.rosters.get(found.name);
+    if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry()));
     const session = new IrcSession(user, {
       ctx: this.ctx,
       config: this.config,
@@ -287,6 +301,7 @@ export class IrcBridge implements Bridge {
       settings: () => readSettings(this.ctx.kv, user, found.name),
       archive: this.archiveStore,
       channels: this.channels,
+      rosters,
     });
     this.sessions.set(key, session);
     return session;

@@ -39,7 +39,7 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
     case 'PART':
       return onLeave(s, p[0] ?? '', src.nick, p[1]);
     case 'QUIT':
-      for (const room of s.rooms.values()) if (room.members.has(s.fold(src.nick))) await onLeave(s, room.channel, src.nick, p[0]);
+      for (const room of s.rooms.values()) if (room.roster?.knows(s.fold(src.nick))) await onLeave(s, room.channel, src.nick, p[0]);
       return;
     case 'KICK':
       return onKick(s, p[0] ?? '', p[1] ?? '', src.nick, p[2]);
@@ -66,15 +66,16 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
       return;
     }
     case 'AWAY':
-      return onOccupantAway(s, src.nick, p[0] ?? '');
+      // away-notify: the server sends it on changes only; every session tells its user.
+      return onOccupantAway(s, src.nick, p[0] ?? '', true);
     case '301':
-      // RPL_AWAY: also shown as a server message below.
-      if (p[1]) await onOccupantAway(s, p[1], p[2] || 'Away');
+      // RPL_AWAY: also shown as a server message below; it repeats, so only a change is shown.
+      if (p[1]) await onOccupantAway(s, p[1], p[2] || 'Away', false);
       break;
     case 'CHGHOST':
       // IRCv3 chghost: the user and host change in place; no part/join (unlike servers without it).
       for (const room of s.rooms.values()) {
-        const m = room.members.get(s.fold(src.nick));
+        const m = room.roster?.get(s.fold(src.nick));
         if (m && p[0] && p[1]) Object.assign(m, { user: p[0], host: p[1] });
       }
       return;
@@ -133,9 +134,9 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
 
 async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: string }, channel: string): Promise<void> {
   const room = s.room(channel);
-  if (!room || s.isSelf(src.nick)) return; // our own JOIN: the NAMES that follow complete it
-  const m: Member = { nick: src.nick, modes: new Set(), ...(src.user ? { user: src.user } : {}), ...(src.host ? { host: src.host } : {}) };
-  room.members.set(s.fold(src.nick), m);
+  // Our own JOIN: the NAMES that follow complete it. Before that, NAMES will list this member.
+  if (!room?.roster || s.isSelf(src.nick)) return;
+  const m = room.roster.join(s.fold(src.nick), { nick: src.nick, modes: new Set(), ...(src.user ? { user: src.user } : {}), ...(src.host ? { host: src.host } : {}) });
   if (!room.joined) return;
   for (const r of room.resources) {
     await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', memberMuc(s.conn!.isupport, m, { codes: [], jid: s.memberJid(m) })));
@@ -152,8 +153,7 @@ async function onLeave(s: IrcSession, channel: string, nick: string, status: str
   const room = s.room(channel);
   if (!room) return;
   const isupport = s.conn!.isupport;
-  const m = room.members.get(s.fold(nick)) ?? { nick, modes: new Set<string>() };
-  room.members.delete(s.fold(nick));
+  const m = room.roster?.leave(s.fold(nick)) ?? { nick, modes: new Set<string>() };
   const self = s.isSelf(nick);
   if (self) forgetRoom(s, room);
   for (const r of room.resources) {
@@ -164,8 +164,7 @@ async function onLeave(s: IrcSession, channel: string, nick: string, status: str
 async function onKick(s: IrcSession, channel: string, target: string, by: string, reason: string | undefined): Promise<void> {
   const room = s.room(channel);
   if (!room) return;
-  const m = room.members.get(s.fold(target)) ?? { nick: target, modes: new Set<string>() };
-  room.members.delete(s.fold(target));
+  const m = room.roster?.leave(s.fold(target)) ?? { nick: target, modes: new Set<string>() };
   const self = s.isSelf(target);
   if (self) forgetRoom(s, room);
   for (const r of room.resources) {
@@ -179,11 +178,8 @@ async function onNick(s: IrcSession, oldNick: string, newNick: string): Promise<
   const self = s.isSelf(newNick);
   const isupport = s.conn!.isupport;
   for (const room of s.rooms.values()) {
-    const m = room.members.get(s.fold(oldNick));
+    const m = room.roster?.rename(s.fold(oldNick), s.fold(newNick), newNick);
     if (!m) continue;
-    room.members.delete(s.fold(oldNick));
-    m.nick = newNick;
-    room.members.set(s.fold(newNick), m);
     if (!room.joined) continue;
     for (const r of room.resources) {
       const base = { user: s.user, room, toResource: r };
@@ -208,7 +204,7 @@ async function onMode(s: IrcSession, target: string, modes: string, args: string
   for (const ch of changes) {
     if (ch.mode === 'k') room.key = ch.adding ? ch.param : undefined;
     if (!isupport.prefixForMode(ch.mode) || ch.param === undefined) continue;
-    const m = room.members.get(s.fold(ch.param));
+    const m = room.roster?.get(s.fold(ch.param));
     if (!m) continue;
     if (ch.adding) m.modes.add(ch.mode);
     else m.modes.delete(ch.mode);

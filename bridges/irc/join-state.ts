@@ -4,7 +4,7 @@
  * the history (§7.2.15), then the subject (§7.2.16).
  */
 import type { HistoryRequest } from '../../src/core/model.js';
-import { memberFromNames, memberMuc, occupantPresence, type Member, type Room } from './room.js';
+import { memberFromNames, memberMuc, occupantPresence, roomMembers, type Member, type Room } from './room.js';
 import { sendHistory } from './room-history.js';
 import type { IrcSession } from './session.js';
 
@@ -13,17 +13,15 @@ export function onNames(s: IrcSession, channel: string, entries: string): void {
   if (!room?.pending || !s.conn) return;
   for (const entry of entries.split(' ').filter(Boolean)) {
     const { prefixes, nick } = s.conn.isupport.splitNamesEntry(entry);
-    const known = room.members.get(s.fold(nick));
-    const m = memberFromNames(s.conn.isupport, prefixes, nick);
-    if (known?.user) Object.assign(m, { user: known.user, host: known.host });
-    room.pending.names.set(s.fold(nick), m);
+    room.pending.names.set(s.fold(nick), memberFromNames(s.conn.isupport, prefixes, nick));
   }
 }
 
 export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
   const pending = room.pending!;
   room.pending = undefined;
-  room.members = pending.names;
+  // NAMES is the channel as the server has it now: it resets the list shared with other sessions.
+  s.rooms.attach(s.fold(room.channel), room).replace(pending.names);
   room.joined = true;
   const rejoin = pending.resource === '';
   const targets = rejoin ? [...room.resources] : [pending.resource];
@@ -39,20 +37,20 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
 }
 
 export function selfMember(s: IrcSession, room: Room): Member {
-  return room.members.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
+  return room.roster?.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
 }
 
 /** Occupants, self-presence, history and subject to one resource (also a "lost synchronization" re-send). */
 export async function sendRoomState(s: IrcSession, room: Room, r: string, self: Member, opts: { nickChanged: boolean; status?: string; history: HistoryRequest | undefined }): Promise<void> {
   const isupport = s.conn!.isupport;
   const base = { user: s.user, room, toResource: r };
-  for (const m of room.members.values()) {
+  for (const m of roomMembers(room).values()) {
     if (s.isSelf(m.nick)) continue;
     await s.deliver(occupantPresence(base, m.nick, 'available', memberMuc(isupport, m, { codes: [], jid: s.memberJid(m) })));
   }
   const codes = opts.nickChanged ? [110, 100, 210] : [110, 100];
   await s.deliver(occupantPresence(base, s.nick, 'available', memberMuc(isupport, self, { codes, jid: `${s.user}/${r}` }), opts.status));
   await sendHistory(s, room, r, opts.history);
-  const setter = room.topicBy && room.members.has(s.fold(room.topicBy)) ? room.topicBy : undefined;
+  const setter = room.topicBy && roomMembers(room).has(s.fold(room.topicBy)) ? room.topicBy : undefined;
   await s.deliver({ kind: 'subject', user: s.user, from: room.localpart, toResource: r, subject: room.topic ?? '', ...(setter ? { fromResource: setter } : {}) });
 }

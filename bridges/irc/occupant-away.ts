@@ -7,12 +7,15 @@
 import { memberMuc, occupantPresence } from './room.js';
 import type { IrcSession } from './session.js';
 
-/** `text` '' = back. */
-export async function onOccupantAway(s: IrcSession, nick: string, text: string): Promise<void> {
+/**
+ * `text` '' = back. `always`: tell the user even when the shared member list already has this
+ * state (another session applied the same away-notify first); otherwise only a change is shown.
+ */
+export async function onOccupantAway(s: IrcSession, nick: string, text: string, always: boolean): Promise<void> {
   const isupport = s.conn!.isupport;
   for (const room of s.rooms.values()) {
-    const m = room.members.get(s.fold(nick));
-    if (!m || (m.away ?? '') === text) continue;
+    const m = room.roster?.get(s.fold(nick));
+    if (!m || (!always && (m.away ?? '') === text)) continue;
     if (text) m.away = text;
     else delete m.away;
     if (!room.joined) continue;

@@ -23,7 +23,7 @@ export function checkSelfPing(j: Joined, resource: string, nick: string): void {
 /** The occupants and topic the user's own connection knows; nothing when it is not in the channel. */
 export function roomInfoOf(j: Joined): RoomInfo | undefined {
   if (!j?.room.joined) return undefined;
-  return { name: j.room.channel, occupants: j.room.members.size, subject: j.room.topic ?? '' };
+  return { name: j.room.channel, occupants: j.room.roster?.size ?? 0, subject: j.room.topic ?? '' };
 }
 
 /** AWAY (or back) on each connection; remembered and applied again after a reconnection. */

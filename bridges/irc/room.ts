@@ -2,6 +2,7 @@
 import type { HistoryRequest, Inbound, MucUser } from '../../src/core/model.js';
 import type { Isupport } from './isupport.js';
 import { prefixesToMuc } from './modes.js';
+import type { ChannelRoster, RosterRegistry } from './roster.js';
 
 export interface Member {
   nick: string;
@@ -34,7 +35,8 @@ export interface Room {
   resources: Set<string>;
   /** Whether the IRC side is joined. */
   joined: boolean;
-  members: Map<string, Member>;
+  /** The channel's member list, shared with the other sessions in it; set while joined. */
+  roster?: ChannelRoster;
   topic?: string;
   topicBy?: string;
   key?: string;
@@ -42,7 +44,50 @@ export interface Room {
 }
 
 export function newRoom(channel: string, localpart: string): Room {
-  return { channel, localpart, resources: new Set(), joined: false, members: new Map() };
+  return { channel, localpart, resources: new Set(), joined: false };
+}
+
+const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
+
+/** The members the user sees in the room (none while the IRC side is not joined). */
+export function roomMembers(room: Room): ReadonlyMap<string, Member> {
+  return room.roster?.members ?? NO_MEMBERS;
+}
+
+/**
+ * A session's rooms by folded channel name. A room holds its channel's shared roster while the
+ * IRC side is joined; removing the room (or losing the connection: `detach`) lets go of it.
+ */
+export class SessionRooms extends Map<string, Room> {
+  constructor(
+    private readonly rosters: RosterRegistry,
+    private readonly holder: object,
+  ) {
+    super();
+  }
+
+  /** The IRC side is joined: share the channel's member list. */
+  attach(key: string, room: Room): ChannelRoster {
+    room.roster ??= this.rosters.acquire(key, this.holder);
+    return room.roster;
+  }
+
+  detach(key: string, room: Room): void {
+    if (!room.roster) return;
+    this.rosters.release(key, this.holder);
+    delete room.roster;
+  }
+
+  override delete(key: string): boolean {
+    const room = this.get(key);
+    if (room) this.detach(key, room);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    for (const [key, room] of this) this.detach(key, room);
+    super.clear();
+  }
 }
 
 /** A member from a NAMES entry (prefixes already split off). */

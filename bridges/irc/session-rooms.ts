@@ -4,19 +4,20 @@
  * and the rejoin once the connection is back.
  */
 import type { IrcConnection } from './connection.js';
-import { memberMuc, occupantPresence, type Room } from './room.js';
+import { memberMuc, occupantPresence, roomMembers, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 
 /** The connection dropped: every other occupant leaves each resource's view; rooms await the rejoin. */
 export async function roomsLost(s: IrcSession, conn: IrcConnection): Promise<void> {
-  for (const room of s.rooms.values()) {
+  for (const [key, room] of s.rooms) {
     for (const r of room.resources) {
-      for (const m of room.members.values()) {
+      for (const m of roomMembers(room).values()) {
         if (s.isSelf(m.nick)) continue;
         await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'unavailable', memberMuc(conn.isupport, m, { codes: [] })));
       }
     }
-    room.members.clear();
+    // The list stays with the sessions still in the channel; ours comes back with the rejoin's NAMES.
+    s.rooms.detach(key, room);
     room.joined = false;
   }
 }

@@ -16,7 +16,8 @@ import { EchoTracker, OpenBatches } from './echo.js';
 import { handleLine } from './irc-handlers.js';
 import { serializeLine, type IrcLine } from './line.js';
 import { LineWaiters, type LineMatch } from './line-waiters.js';
-import type { Member, Room } from './room.js';
+import { SessionRooms, type Member, type Room } from './room.js';
+import type { RosterRegistry } from './roster.js';
 import { rejoin, roomsLost, tellRooms } from './session-rooms.js';
 import type { UserNetworkSettings } from './settings.js';
 import { ThrottledQueue } from './throttle.js';
@@ -38,12 +39,14 @@ export interface SessionDeps {
   settings(): UserNetworkSettings;
   archive: RoomArchive;
   channels: ChannelSettingsStore;
+  /** The network's shared channel member lists. */
+  rosters: RosterRegistry;
 }
 
 export class IrcSession {
   conn: IrcConnection | undefined;
   readonly queue: ThrottledQueue;
-  readonly rooms = new Map<string, Room>();
+  readonly rooms: SessionRooms;
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
   /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
@@ -69,6 +72,7 @@ export class IrcSession {
     readonly user: UserJid,
     readonly deps: SessionDeps,
   ) {
+    this.rooms = new SessionRooms(deps.rosters, this);
     const t = deps.net.throttle;
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue);
   }

@@ -199,12 +199,16 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     await feed(j.s, `:${n}!u@h AWAY :out for lunch`);
     const away = await expectInbound(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away', 'away presence');
     expect(away).toMatchObject({ type: 'available', status: 'out for lunch', toResource: 'r1' });
-    await feed(j.s, `:${n}!u@h AWAY :out for lunch`); // no change: nothing new
+    // The member list is shared by every session in the channel, so a session cannot tell a
+    // repeated AWAY from one another session applied first: each AWAY line is relayed.
+    await feed(j.s, `:${n}!u@h AWAY :back at two`);
+    await expectInbound(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away' && e.status === 'back at two', 'new away message');
     await feed(j.s, `:${n}!u@h AWAY`);
-    const back = await waitFor(() => find(j.t, 'presence', (e) => e.fromResource === n && e.type === 'available').at(-1), 'back');
+    // The join's presence, then the one saying the occupant is back.
+    const back = await waitFor(() => find(j.t, 'presence', (e) => e.fromResource === n && e.type === 'available' && !e.show)[1], 'back');
     expect(back.show).toBeUndefined();
     expect(back.status).toBeUndefined();
-    expect(find(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away')).toHaveLength(1);
+    expect(find(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away')).toHaveLength(2);
     await j.native.quit();
     await j.close();
   });
