@@ -210,6 +210,7 @@ export class IrcBridge implements Bridge {
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
     await this.closingSession(event.user, addr.network);
     const s = this.session(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
+    if (event.resource) s.lastResource = event.resource;
     const joinTimeout = this.config.join_timeout_ms;
     if (addr.kind === 'room') {
       const ch = addr.channel;

@@ -2,11 +2,11 @@
  * IRC PRIVMSG and NOTICE (RFC 2812 §3.3) as XMPP messages: channel text as groupchat to every
  * joined resource (XEP-0359 stanza-id from the IRCv3 msgid when given, XEP-0203 delay from
  * server-time), private text as chat from `nick%network`, server notices from the network JID,
- * `[#chan]` notices into that room, and CTCP (VERSION and PING answered, the rest ignored).
+ * `[#chan]` notices into that room, and CTCP (VERSION and PING asked of the user's client, the rest ignored).
  * Private messages are archived per user and nick; IRCv3 echoes of our own lines confirm them.
  */
 import { randomUUID } from 'node:crypto';
-import { SOFTWARE } from '../../src/xmpp/disco.js';
+import { answerCtcp } from './ctcp-answer.js';
 import type { IrcLine } from './line.js';
 import { pmKey } from './archive.js';
 import { recordMessage, recordPrivate } from './room-history.js';
@@ -49,10 +49,9 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
     return;
   }
   if (parsed.kind === 'ctcp') {
-    // CTCP (https://modern.ircdocs.horse/ctcp): answer VERSION and PING with a NOTICE; ignore the rest.
+    // CTCP (https://modern.ircdocs.horse/ctcp): VERSION and PING go to the user's client; the rest is ignored.
     if (notice) await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${parsed.command} reply: ${parsed.args}` });
-    else if (parsed.command === 'VERSION') await s.sendLine('NOTICE', [src.nick, `\x01VERSION ${s.deps.config.version || `${SOFTWARE.name} ${SOFTWARE.version}`}\x01`]);
-    else if (parsed.command === 'PING') await s.sendLine('NOTICE', [src.nick, `\x01PING ${parsed.args}\x01`]);
+    else if (parsed.command === 'VERSION' || parsed.command === 'PING') answerCtcp(s, src.nick, parsed.command, parsed.args);
     return;
   }
   const chanNotice = notice ? /^\[([^\]\s]+)\]/.exec(parsed.body) : null;

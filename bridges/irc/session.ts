@@ -58,6 +58,8 @@ export class IrcSession {
   banned: string | undefined;
   /** The user's AWAY text ('' = present), applied again after each (re)connection. */
   away = '';
+  /** The resource that last sent something through this connection (asked CTCP queries). */
+  lastResource: string | undefined;
   private connecting: Promise<void> | undefined;
   private attempt = 0;
   private serverIndex = 0;

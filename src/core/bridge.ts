@@ -264,6 +264,30 @@ export interface BridgeMetrics {
   count(event: string, n?: number): void;
 }
 
+/**
+ * A question a network contact asks one of the user's XMPP clients, live (not stored): sent as
+ * an iq get from `from[/fromResource]` to `user/resource`.
+ */
+export interface UserQuery {
+  user: UserJid;
+  /** The client to ask (an iq to a bare JID would be answered by the server, not a client). */
+  resource: string;
+  /** Local part of the asking contact (IRC: `nick%network`). */
+  from: string;
+  fromResource?: string;
+  /** XEP-0092 software version, or XEP-0199 ping. */
+  query: 'version' | 'ping';
+  /** Default 10 s; then the query rejects with StanzaError remote-server-timeout. */
+  timeoutMs?: number;
+}
+
+/** The client's answer: its software (version), or nothing (a pong). */
+export interface UserQueryAnswer {
+  name?: string;
+  version?: string;
+  os?: string;
+}
+
 /** What the core gives an adapter. */
 export interface BridgeContext {
   /** The bridge id (config key). */
@@ -283,6 +307,12 @@ export interface BridgeContext {
    * that admins see and can retry or discard; never drop it. Resolves once committed.
    */
   deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): Promise<DeliverResult>;
+  /**
+   * Ask one of the user's clients something (IRC: a CTCP VERSION or PING to the user's nick).
+   * Rejects with a StanzaError: the client's error, or remote-server-timeout, or
+   * recipient-unavailable while the component is offline.
+   */
+  queryUser(query: UserQuery): Promise<UserQueryAnswer>;
   /** Whether a user may use this bridge (the access policy of the config). */
   isAllowed(user: UserJid): boolean;
   /** Whether a user is an admin of the gateway. */

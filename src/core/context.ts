@@ -1,6 +1,6 @@
 /** Builds the BridgeContext the core gives an adapter (see bridge.ts for each member). */
 import type { Logger } from 'pino';
-import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, DeliverOptions, DeliverResult } from './bridge.js';
+import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, DeliverOptions, DeliverResult, UserQuery, UserQueryAnswer } from './bridge.js';
 import type { Inbound } from './model.js';
 import type { Direction, Store } from './store.js';
 
@@ -18,6 +18,8 @@ export interface ContextDeps {
   /** Called after each enqueue (before its commit) so the outbox lane looks at the new item at once. */
   onEnqueued(direction: Direction, okey: string): void;
   onHealth(health: BridgeHealth): void;
+  /** Sends the iq and waits for the client's answer (src/xmpp/iq-client.ts). */
+  queryUser(query: UserQuery): Promise<UserQueryAnswer>;
 }
 
 /** The ordering key of an inbound event: one conversation = one user and one sender. */
@@ -70,6 +72,7 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
       if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
       return { duplicate };
     },
+    queryUser: deps.queryUser,
     isAllowed: deps.isAllowed,
     isAdmin: deps.isAdmin,
     setHealth: deps.onHealth,

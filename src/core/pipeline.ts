@@ -13,6 +13,7 @@ import { ComponentConnection } from '../xmpp/component.js';
 import { registerDisco } from '../xmpp/disco.js';
 import { registerGateway } from '../xmpp/gateway.js';
 import { IqRouter } from '../xmpp/iq.js';
+import { IqClient } from '../xmpp/iq-client.js';
 import { registerMam } from '../xmpp/mam.js';
 import { registerMucAdmin } from '../xmpp/muc-admin.js';
 import { registerMucOwner } from '../xmpp/muc-owner.js';
@@ -65,6 +66,7 @@ export class BridgePipeline {
       traceXml: core.log.trace_xml,
     });
     const clock = { now: () => Date.now() };
+    const iqClient = new IqClient(this.domain, (el) => this.component.send(el));
     this.ctx = createBridgeContext({
       id: this.id,
       domain: this.domain,
@@ -78,6 +80,7 @@ export class BridgePipeline {
       isAdmin: (u) => deps.access.isAdmin(u),
       onEnqueued: (direction, okey) => this.lanes[direction].kick(okey),
       onHealth: (h) => this.setHealth(h),
+      queryUser: (q) => iqClient.query(q),
     });
     this.bridge = loaded.definition.create(this.ctx, loaded.options);
     const send = (el: import('ltx').Element) => {
@@ -161,6 +164,7 @@ export class BridgePipeline {
       log,
       send,
       enqueue,
+      iqClient,
     });
     this.component.on('stanza', (el) => {
       metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });
@@ -171,7 +175,10 @@ export class BridgePipeline {
       if (status === 'online') {
         this.lanes.in.resume();
         void this.presence.broadcast();
-      } else this.lanes.in.pause();
+      } else {
+        this.lanes.in.pause();
+        iqClient.rejectAll(`the component ${this.domain} is ${status}`);
+      }
       if (status === 'offline') metrics.reconnects.inc({ bridge: this.id });
     });
   }

@@ -11,6 +11,7 @@ import type { Outbound } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { errorReply } from './errors.js';
 import type { IqRouter } from './iq.js';
+import type { IqClient } from './iq-client.js';
 import { formatJid, parseJid } from './jid.js';
 import { NS } from './ns.js';
 import type { PresenceService } from './presence.js';
@@ -27,6 +28,8 @@ export interface ReceiverDeps {
   log: Logger;
   send(el: Element): Promise<void>;
   enqueue(event: Outbound, iq?: { id: string; from: string; to: string }): { duplicate: boolean };
+  /** Answers to the iqs the gateway sent to users' clients. */
+  iqClient: IqClient;
 }
 
 /** iqs anybody may send to the domain itself: discovering a gateway is not using it. */
@@ -45,6 +48,7 @@ export class StanzaReceiver {
       this.deps.log.warn({ event: 'dropped', name: el.name, from: el.attrs.from, to: el.attrs.to }, 'stanza with a missing or foreign address dropped');
       return;
     }
+    if (this.deps.iqClient.onResponse(el)) return;
     const user = formatJid({ local: from.local, domain: from.domain });
     const route: Route = { user, to: to.local, ...(from.resource ? { resource: from.resource } : {}), ...(to.resource ? { toResource: to.resource } : {}) };
     // RFC 6120 §8.3.1: an error stanza is never answered with another error.

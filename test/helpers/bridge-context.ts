@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { BridgeContext, BridgeHealth } from '../../src/core/bridge.js';
+import type { BridgeContext, BridgeHealth, UserQuery, UserQueryAnswer } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
 import { AccessPolicy } from '../../src/core/access.js';
 import { createBridgeContext } from '../../src/core/context.js';
 import type { Inbound } from '../../src/core/model.js';
@@ -39,6 +40,8 @@ export async function createTestContext(opts: {
   publicUrl?: string;
   /** The store's durability (default normal: tests need speed; benchmarks pass full). */
   synchronous?: 'full' | 'normal';
+  /** Answers of the user's clients to `ctx.queryUser` (default: service-unavailable). */
+  queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>;
 }): Promise<TestBridgeContext> {
   const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
   const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: opts.synchronous ?? 'normal' });
@@ -67,6 +70,7 @@ export async function createTestContext(opts: {
     isAdmin: (u) => access.isAdmin(u),
     onEnqueued: () => undefined,
     onHealth: (h) => health.push(h),
+    queryUser: (q) => (opts.queryUser ? opts.queryUser(q) : Promise.reject(new StanzaError('service-unavailable', 'no XMPP client in this test'))),
   });
   if (opts.http) await http.listen();
   return {

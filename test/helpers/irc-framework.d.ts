@@ -39,6 +39,8 @@ declare module 'irc-framework' {
     changeNick(nick: string): void;
     setTopic(channel: string, topic: string): void;
     raw(...args: string[]): void;
+    /** A CTCP request in a PRIVMSG; the answer is a 'ctcp response' event. */
+    ctcpRequest(target: string, type: string, ...params: string[]): void;
     quit(message?: string): void;
   }
 }

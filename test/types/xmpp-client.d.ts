@@ -40,7 +40,13 @@ declare module '@xmpp/client' {
     stop(): void;
   }
 
+  /** @xmpp/iq's callee: answers iq gets addressed to this client. */
+  export interface IqCallee {
+    get(xmlns: string, name: string, handler: (ctx: { stanza: Element }) => Element | Promise<Element>): void;
+  }
+
   export interface Client extends EventEmitter {
+    iqCallee: IqCallee;
     jid: JID | null;
     status: string;
     reconnect: Reconnect;

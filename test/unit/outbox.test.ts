@@ -131,6 +131,41 @@ describe('outbox', () => {
     await waitFor(() => seen.length === 1, 'delivered after resume');
   });
 
+  it('handles an item in the turn it was enqueued, before the group commit at the end of the turn', async () => {
+    let turnEnded = false;
+    let handledBeforeTurnEnded: boolean | undefined;
+    const { lane, add, store } = setup({
+      handle: async () => {
+        handledBeforeTurnEnded = !turnEnded;
+      },
+    });
+    add('a', 'x');
+    setImmediate(() => (turnEnded = true));
+    lane.kick('a');
+    await store.flush();
+    expect(handledBeforeTurnEnded).toBe(true);
+    expect(store.outbox.stats('b').pending).toBe(0);
+  });
+
+  it('runs a key’s items as chains, in order, and a kicked key is read again when its chain ends', async () => {
+    const store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
+    stores.push(store);
+    const seen: string[] = [];
+    const lane = new OutboxLane(
+      store.outbox,
+      { bridge: 'b', direction: 'out', concurrency: 2, chain: 3, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, now: () => Date.now(), log },
+      { handle: async (row) => void seen.push(row.payload), onFailed: () => undefined, onDead: () => undefined },
+    );
+    lanes.push(lane);
+    for (let i = 0; i < 8; i++) store.outbox.enqueue({ direction: 'out', bridge: 'b', user: 'u@x', okey: 'a', payload: `a${i}` }, Date.now());
+    lane.kick('a');
+    // Enqueued while the first chain runs: picked up after it, still in order.
+    store.outbox.enqueue({ direction: 'out', bridge: 'b', user: 'u@x', okey: 'a', payload: 'a8' }, Date.now());
+    lane.kick('a');
+    await waitFor(() => seen.length === 9, 'all delivered');
+    expect(seen).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']);
+  });
+
   it('prunes finished rows older than the window', async () => {
     const { lane, add, store } = setup({ handle: async () => undefined });
     add('a', 'x');

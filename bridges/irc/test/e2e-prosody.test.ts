@@ -7,6 +7,7 @@ import type { NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import type { TestClient } from '../../../test/helpers/xmpp-client.js';
 import { startIrcStack, type IrcStack } from './e2e-stack.js';
 import { errorCondition } from '../../../test/helpers/stanza-assert.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 const DOMAIN = 'irc.localhost';
 const SECRET = 'irc-secret';
@@ -68,5 +69,24 @@ describe('IRC bridge through Prosody', () => {
     expect(reply.attrs.from).toBe(`nativen%test@${DOMAIN}`);
     expect(reply.getChild('query')?.getChildText('name')).toBeTruthy();
     expect(reply.getChild('query')?.getChildText('name')).not.toBe('Switchboard');
+  });
+
+  it('a CTCP VERSION or PING to the user’s nick is asked of the user’s XMPP client (XEP-0092, XEP-0199)', async () => {
+    const asked: string[] = [];
+    alice.xmpp.iqCallee.get('jabber:iq:version', 'query', (ctx) => {
+      asked.push(String(ctx.stanza.attrs.from));
+      return xml('query', { xmlns: 'jabber:iq:version' }, xml('name', {}, 'Conversations'), xml('version', {}, '2.15'), xml('os', {}, 'Android'));
+    });
+    const replies: Array<{ type: string; message: string }> = [];
+    native.client.on('ctcp response', (e) => replies.push({ type: String(e.type), message: String(e.message) }));
+    native.client.ctcpRequest('Alice', 'VERSION');
+    const version = await waitFor(() => replies.find((r) => r.type === 'VERSION'), 'the CTCP VERSION reply');
+    expect(version.message).toBe('VERSION Conversations 2.15 (Android)');
+    // The question came from the asking nick's JID.
+    expect(asked).toEqual([`nativen%test@${DOMAIN}`]);
+    // @xmpp/client answers XEP-0199 pings itself.
+    native.client.ctcpRequest('Alice', 'PING', '424242');
+    const ping = await waitFor(() => replies.find((r) => r.type === 'PING'), 'the CTCP PING reply');
+    expect(ping.message).toBe('PING 424242');
   });
 });

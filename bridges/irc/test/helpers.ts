@@ -1,6 +1,7 @@
 /** Shared set-up of the adapter-level IRC tests: a bridge on a real ngircd, and Inbound queries. */
 import { createTestContext, type TestBridgeContext } from '../../../test/helpers/bridge-context.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import type { UserQuery, UserQueryAnswer } from '../../../src/core/bridge.js';
 import type { Inbound } from '../../../src/core/model.js';
 import { IrcBridge } from '../adapter.js';
 import { ircConfigSchema } from '../config.js';
@@ -20,8 +21,13 @@ export function unique(): string {
   return `${process.pid % 1000}${counter}${Math.floor(Math.random() * 100)}`;
 }
 
-export async function startBridge(port: number, options: Record<string, unknown> = {}, network: Record<string, unknown> = {}): Promise<BridgeUnderTest> {
-  const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'] });
+export async function startBridge(
+  port: number,
+  options: Record<string, unknown> = {},
+  network: Record<string, unknown> = {},
+  clients: { queryUser?: (q: UserQuery) => Promise<UserQueryAnswer> } = {},
+): Promise<BridgeUnderTest> {
+  const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'], ...clients });
   const config = ircConfigSchema.parse({
     networks: {
       test: {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserQuery } from '../../../src/core/bridge.js';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
@@ -100,7 +101,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     await j.close();
   });
 
-  it('a CTCP VERSION from IRC is answered with the gateway software name and version', async () => {
+  it('a CTCP VERSION from IRC that the user’s client does not answer is answered with the gateway software name and version', async () => {
     const j = await joined();
     const native = await connectNativeIrc(ircd.port, `N${j.id}`);
     const replies: string[] = [];
@@ -110,6 +111,40 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     expect(reply).toBe(`VERSION ${SOFTWARE.name} ${SOFTWARE.version}`);
     await native.quit();
     await j.close();
+  });
+
+  it('a CTCP VERSION or PING from IRC is asked of the joined client, from the asker’s JID; an unreachable client gets no PING reply', async () => {
+    const id = unique();
+    const queries: UserQuery[] = [];
+    let reachable = true;
+    const b = await startBridge(ircd.port, {}, {}, {
+      queryUser: async (q) => {
+        queries.push(q);
+        if (!reachable) throw new StanzaError('service-unavailable', 'gone');
+        return q.query === 'version' ? { name: 'Gajim', version: '1.9', os: 'Linux\x01\r\nQUIT :x' } : {};
+      },
+    });
+    const user = `u${id}@example.org`;
+    const nick = `X${id}`;
+    await b.bridge.send({ kind: 'join', user, resource: 'laptop', to: `#q${id}%test`, nick });
+    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const replies: string[] = [];
+    native.client.on('ctcp response', (e) => replies.push(String(e.message ?? '')));
+    native.client.raw(`PRIVMSG ${nick} :\x01VERSION\x01`);
+    // Control characters from the client cannot end the CTCP or the line.
+    expect(await waitFor(() => replies.find((m) => m.startsWith('VERSION')), 'VERSION reply')).toBe('VERSION Gajim 1.9 (Linux   QUIT :x)');
+    expect(queries[0]).toMatchObject({ user, resource: 'laptop', from: `n${id}%test`, query: 'version' });
+    native.client.raw(`PRIVMSG ${nick} :\x01PING 777\x01`);
+    expect(await waitFor(() => replies.find((m) => m.startsWith('PING')), 'PING reply')).toBe('PING 777');
+    reachable = false;
+    native.client.raw(`PRIVMSG ${nick} :\x01PING 888\x01`);
+    await waitFor(() => queries.length === 3, 'the third query');
+    // A round trip through the server after the query: a reply would have arrived before this one.
+    native.client.raw(`PRIVMSG ${nick} :\x01VERSION\x01`);
+    await waitFor(() => replies.filter((m) => m.startsWith('VERSION')).length === 2, 'the second VERSION reply');
+    expect(replies.filter((m) => m.startsWith('PING'))).toEqual(['PING 777']);
+    await native.quit();
+    await b.close();
   });
 
   it('a client error bounce removes only that resource, with 110 and a note; the last one parts without "error"', async () => {

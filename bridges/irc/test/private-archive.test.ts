@@ -14,9 +14,9 @@ afterAll(async () => {
   await ircd?.stop();
 });
 
-async function pmPair(options: Record<string, unknown> = {}) {
+async function pmPair(options: Record<string, unknown> = {}, clients: Parameters<typeof startBridge>[3] = {}) {
   const id = unique();
-  const b = await startBridge(ircd.port, options);
+  const b = await startBridge(ircd.port, options, {}, clients);
   const user = `p${id}@example.org`;
   const native = await connectNativeIrc(ircd.port, `N${id}`);
   const contact = `n${id}%test`;
@@ -89,12 +89,15 @@ describe('archive retention by age (archive_max_days)', () => {
 });
 
 describe('CTCP from IRC', () => {
-  it('a CTCP PING is answered with a NOTICE carrying the same payload', async () => {
-    const p = await pmPair();
+  it('a CTCP PING is answered with a NOTICE carrying the same payload once the client that wrote answered the ping', async () => {
+    const asked: string[] = [];
+    const p = await pmPair({}, { queryUser: async (q) => (asked.push(`${q.query} ${q.resource}`), {}) });
     const replies: string[] = [];
     p.native.client.on('ctcp response', (e) => replies.push(String(e.message ?? '')));
     p.native.client.raw(`PRIVMSG ${p.myNick} :\x01PING 1234567890 abc\x01`);
     expect(await waitFor(() => replies.find((m) => m.startsWith('PING')), 'CTCP PING reply')).toBe('PING 1234567890 abc');
+    // No room joined: the resource that sent the PM was asked.
+    expect(asked).toEqual(['ping r1']);
     await p.native.quit();
     await p.close();
   });
