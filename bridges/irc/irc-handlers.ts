@@ -30,6 +30,16 @@ export const JOIN_ERRORS: Record<string, ErrorCondition> = {
 // Numerics that carry nothing for the user (or that we handle as state).
 const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352']);
 
+/** RPL_WHOREPLY (352) `<me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`: user@host, and G = away. */
+async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {
+  const [, channel = '', user = '', host = '', , nick = '', flags = ''] = p;
+  const m = s.room(channel)?.roster?.get(s.fold(nick));
+  if (!m) return;
+  if (!m.user && user && host) Object.assign(m, { user, host });
+  // The WHO reply has no away message (RPL_AWAY has, on a PM): "Away" stands for it.
+  if (flags.startsWith('G') && !m.away) await onOccupantAway(s, nick, 'Away', false);
+}
+
 export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
   const src = parseSource(line.prefix);
   const p = line.params;
@@ -91,6 +101,8 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
     }
     case '353':
       return onNames(s, p[2] ?? '', p[3] ?? '');
+    case '352':
+      return onWhoReply(s, p);
     case '366': {
       const room = s.room(p[1] ?? '');
       if (room?.pending) await finishJoin(s, room);

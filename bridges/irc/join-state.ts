@@ -21,8 +21,15 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
   const pending = room.pending!;
   room.pending = undefined;
   // NAMES is the channel as the server has it now: it resets the list shared with other sessions.
-  s.rooms.attach(s.fold(room.channel), room).replace(pending.names);
+  const roster = s.rooms.attach(s.fold(room.channel), room);
+  roster.replace(pending.names);
   room.joined = true;
+  if (!roster.whoAsked) {
+    // NAMES has no away state: one WHO per list (RPL_WHOREPLY flags H here / G gone, RFC 2812
+    // §4.2.2 and §5.1), by the first session; later joiners read it from the shared list.
+    roster.whoAsked = true;
+    void s.sendLine('WHO', [room.channel]).catch(() => undefined);
+  }
   const rejoin = pending.resource === '';
   const targets = rejoin ? [...room.resources] : [pending.resource];
   const self = selfMember(s, room);
@@ -46,7 +53,8 @@ export async function sendRoomState(s: IrcSession, room: Room, r: string, self: 
   const base = { user: s.user, room, toResource: r };
   for (const m of roomMembers(room).values()) {
     if (s.isSelf(m.nick)) continue;
-    await s.deliver(occupantPresence(base, m.nick, 'available', memberMuc(isupport, m, { codes: [], jid: s.memberJid(m) })));
+    const presence = occupantPresence(base, m.nick, 'available', memberMuc(isupport, m, { codes: [], jid: s.memberJid(m) }), m.away);
+    await s.deliver({ ...presence, ...(m.away ? { show: 'away' as const } : {}) });
   }
   const codes = opts.nickChanged ? [110, 100, 210] : [110, 100];
   await s.deliver(occupantPresence(base, s.nick, 'available', memberMuc(isupport, self, { codes, jid: `${s.user}/${r}` }), opts.status));

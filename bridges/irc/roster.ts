@@ -16,6 +16,8 @@ const DEPARTED_MS = 60_000;
 
 export class ChannelRoster {
   readonly members = new Map<string, Member>();
+  /** A WHO for the away state was asked for this list (by the first session in the channel). */
+  whoAsked = false;
   private readonly departed = new Map<string, { member: Member; at: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}

@@ -127,4 +127,26 @@ describe('shared member list with several bridged users (ngircd)', () => {
     await waitFor(() => b.bridge.memberEntries() === 0, 'no list left');
     await b.close();
   });
+
+  it('the away state of occupants comes from one WHO on the first join, and later joiners see it at once', async () => {
+    const id = unique();
+    const b = await startBridge(ircd.port);
+    const chan = `#w${id}`;
+    const room = `${chan}%test`;
+    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    native.client.join(chan);
+    await native.expect('join');
+    // Sent before the bridge even connects: ngircd has it before the bridge's WHO.
+    native.client.raw('AWAY', 'brb');
+    const first = `a${id}@example.org`;
+    await b.bridge.send({ kind: 'join', user: first, resource: 'r', to: room, nick: `A${id}` });
+    const away = await waitFor(() => find(b.t, 'presence', (e) => e.user === first && e.fromResource === native.nick && e.show === 'away')[0], 'away from WHO');
+    expect(away).toMatchObject({ type: 'available', status: 'Away' });
+    const second = `c${id}@example.org`;
+    await b.bridge.send({ kind: 'join', user: second, resource: 'r', to: room, nick: `C${id}` });
+    const initial = await waitFor(() => find(b.t, 'presence', (e) => e.user === second && e.fromResource === native.nick)[0], 'second user sees the native user');
+    expect(initial).toMatchObject({ show: 'away', status: 'Away' });
+    await native.quit();
+    await b.close();
+  });
 });
