@@ -181,9 +181,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
         continue;
       }
     } else {
-      definition = builtinBridges.find((b) => b.id === id);
+      const load = Object.hasOwn(builtinBridges, id) ? builtinBridges[id] : undefined;
+      definition = load && (await load());
       if (!definition) {
-        const known = builtinBridges.map((b) => b.id).join(', ');
+        const known = Object.keys(builtinBridges).join(', ');
         problems.push({ path: `bridges.${id}`, message: `unknown bridge "${id}" (built in: ${known}; or set \`module\`)`, ...lineOfPath(doc, ['bridges', id], lines) });
         continue;
       }

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const componentPort = await pickPort(5347);
   const httpPort = await pickPort(8080);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const registered = new Set(builtinBridges.map((b) => b.id));
+  const registered = new Set(Object.keys(builtinBridges));
   const bridges = demoBridges.filter((b) => registered.has(b.id)).map((b) => ({ def: b, domain: `${b.subdomain}.${DOMAIN}`, secret: secret() }));
 
   // Started in order, stopped in reverse: gateway, then peers, then Prosody.
