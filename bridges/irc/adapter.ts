@@ -18,6 +18,7 @@ import { findNetwork, type IrcConfig } from './config.js';
 import { RosterRegistry } from './roster.js';
 import { IrcSession } from './session.js';
 import { configureCommand, readSettings } from './settings.js';
+import { globalConfigureCommand } from './user-defaults.js';
 
 const QUIT_WAIT_MS = 5000;
 
@@ -37,7 +38,10 @@ export class IrcBridge implements Bridge {
   ) {
     this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages, config.archive_max_days);
     this.channels = new ChannelSettingsStore(ctx.kv, config);
-    this.commands = [configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart))];
+    this.commands = [
+      configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),
+      globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
+    ];
   }
 
   private networkOfService(localpart: string): string | undefined {

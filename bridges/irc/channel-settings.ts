@@ -4,10 +4,10 @@
  * channel also remembers the nick and room local part needed to rejoin it at gateway start.
  */
 import type { KeyValueStore } from '../../src/core/bridge.js';
-import { StanzaError } from '../../src/core/errors.js';
 import type { Form } from '../../src/core/adhoc-model.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { IrcConfig } from './config.js';
+import { formBoolean, formCount, readUserDefaults } from './user-defaults.js';
 
 export interface ChannelSettings {
   persistent?: boolean;
@@ -48,13 +48,19 @@ export class ChannelSettingsStore {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const s = this.raw(user, network, channel);
+    const mine = readUserDefaults(this.kv, user);
     const out = {
-      persistent: s.persistent ?? this.config.persistent_channels,
-      recordHistory: s.record_history ?? this.config.record_history,
-      maxHistoryLength: s.max_history_length ?? this.config.max_history_length,
+      persistent: s.persistent ?? mine.persistent ?? this.config.persistent_channels,
+      recordHistory: s.record_history ?? mine.record_history ?? this.config.record_history,
+      maxHistoryLength: s.max_history_length ?? mine.max_history_length ?? this.config.max_history_length,
     };
     this.cache.set(key, out);
     return out;
+  }
+
+  /** A user's global defaults changed: every cached effective setting may be stale. */
+  forgetCache(): void {
+    this.cache.clear();
   }
 
   update(user: UserJid, network: string, channel: string, patch: ChannelSettings): void {
@@ -69,7 +75,7 @@ export class ChannelSettingsStore {
     for (const { key, value } of this.kv.list<ChannelSettings>(PREFIX)) {
       const [user, network, channel] = key.slice(PREFIX.length).split('\n');
       if (!user || !network || !channel || !value.localpart) continue;
-      if (!(value.persistent ?? this.config.persistent_channels)) continue;
+      if (!(value.persistent ?? readUserDefaults(this.kv, user).persistent ?? this.config.persistent_channels)) continue;
       out.push({ user, network, channel, localpart: value.localpart, ...(value.nick ? { nick: value.nick } : {}) });
     }
     return out;
@@ -93,22 +99,12 @@ export class ChannelSettingsStore {
   /** Apply a submitted form; returns the new effective settings. */
   submit(user: UserJid, network: string, channel: string, values: Record<string, string[]>): EffectiveChannelSettings {
     const patch: ChannelSettings = {};
-    const bool = (name: string): boolean | undefined => {
-      const v = values[name]?.[0];
-      if (v === undefined) return undefined;
-      if (v === '1' || v === 'true') return true;
-      if (v === '0' || v === 'false') return false;
-      throw new StanzaError('bad-request', `${name} must be a boolean (XEP-0004).`);
-    };
-    const persistent = bool('persistent');
-    const record = bool('record_history');
+    const persistent = formBoolean(values, 'persistent');
+    const record = formBoolean(values, 'record_history');
+    const max = formCount(values, 'max_history_length', this.config.archive_max_messages);
     if (persistent !== undefined) patch.persistent = persistent;
     if (record !== undefined) patch.record_history = record;
-    const max = values.max_history_length?.[0];
-    if (max !== undefined && max !== '') {
-      if (!/^\d+$/.test(max.trim())) throw new StanzaError('bad-request', 'max_history_length must be a whole number.');
-      patch.max_history_length = Math.min(Number(max.trim()), this.config.archive_max_messages);
-    }
+    if (max !== undefined) patch.max_history_length = max;
     this.update(user, network, channel, patch);
     return this.effective(user, network, channel);
   }

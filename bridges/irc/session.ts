@@ -183,7 +183,7 @@ export class IrcSession {
       this.attempt = 0;
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
       this.queue.attach((line) => conn.writeRaw(line));
-      for (const cmd of net.after_connect) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
+      for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
     } catch (err) {
       this.serverIndex++;

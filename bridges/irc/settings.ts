@@ -1,7 +1,9 @@
 /**
- * Per-user settings of a network (nick, username, realname, SASL password), kept in the bridge's
- * key/value store and edited with the XEP-0050 `configure` command on `network@domain`.
- * The SASL password is never shown back (text-private fields are sent empty) nor logged.
+ * Per-user settings of a network (nick, username, realname, SASL password, after-connect
+ * commands), kept in the bridge's key/value store and edited with the XEP-0050 `configure`
+ * command on `network@domain`. The SASL password is never shown back (text-private fields are
+ * sent empty) nor logged. After-connect commands are one IRC line each: CR, LF and NUL cannot
+ * make more lines of one (RFC 2812 §2.3.1).
  */
 import type { KeyValueStore } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
@@ -14,6 +16,24 @@ export interface UserNetworkSettings {
   username?: string;
   realname?: string;
   saslPassword?: string;
+  /** Raw IRC lines sent after the network's own after_connect commands (`{nick}` = the nick). */
+  afterConnect?: string[];
+}
+
+/** At most this many after-connect lines, each at most this long (a line is 512 bytes with CRLF). */
+export const MAX_AFTER_CONNECT = 20;
+const MAX_LINE = 400;
+
+/** The lines of a text-multi field: each value may itself hold several lines. */
+export function afterConnectLines(values: readonly string[] | undefined): string[] {
+  const lines = (values ?? []).flatMap((v) => v.split(/[\r\n]+/)).map((l) => l.replace(/\0/g, '').trim()).filter(Boolean);
+  if (lines.length > MAX_AFTER_CONNECT) throw new StanzaError('bad-request', `At most ${MAX_AFTER_CONNECT} after-connect commands.`);
+  for (const l of lines) {
+    if (Buffer.byteLength(l) > MAX_LINE) throw new StanzaError('bad-request', `An after-connect command is longer than ${MAX_LINE} bytes: ${l.slice(0, 40)}…`);
+    // A raw IRC line starts with its command (RFC 2812 §2.3.1), not with a client's "/".
+    if (!/^[A-Za-z]+(\s|$)/.test(l)) throw new StanzaError('bad-request', `"${l.slice(0, 40)}" is not a raw IRC command (e.g. PRIVMSG NickServ :IDENTIFY secret, without "/").`);
+  }
+  return lines;
 }
 
 export function settingsKey(user: UserJid, network: string): string {
@@ -48,6 +68,7 @@ export function configureCommand(kv: KeyValueStore, networkOf: (localpart: strin
               { var: 'realname', type: 'text-single', label: 'Real name', values: current.realname ? [current.realname] : [] },
               // Never echo a stored secret (adhoc-model.ts).
               { var: 'sasl_password', type: 'text-private', label: current.saslPassword ? 'SASL password (set; empty keeps it, "-" clears it)' : 'SASL password', values: [] },
+              { var: 'after_connect_commands', type: 'text-multi', label: 'IRC commands sent after connecting, one per line ({nick} = your nick)', values: current.afterConnect ?? [] },
             ],
           },
         };
@@ -63,6 +84,8 @@ export function configureCommand(kv: KeyValueStore, networkOf: (localpart: strin
       };
       const saslPassword = pw === '-' ? undefined : pw ? pw : current.saslPassword;
       if (saslPassword) next.saslPassword = saslPassword;
+      const afterConnect = afterConnectLines(req.values['after_connect_commands']);
+      if (afterConnect.length > 0) next.afterConnect = afterConnect;
       kv.set(settingsKey(req.user, network), next);
       return { status: 'completed', note: { type: 'info', text: 'Configuration saved; it applies the next time your connection opens.' } };
     },

@@ -90,6 +90,11 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     }
     const text = el.toString();
     if (this.options.traceXml) this.options.log.debug({ event: 'xml_out', xml: text }, 'sent');
+    // Stanzas sent in one tick leave in one system call (a fan-out to every user of a channel).
+    if (!socket.writableCorked) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     return new Promise((resolve, reject) => {
       socket.write(text, (err) => (err ? reject(new RetryableError(`write failed: ${err.message}`, { cause: err })) : resolve()));
     });

@@ -74,4 +74,49 @@ describe('channel list and per-user settings (ngircd)', () => {
     expect(self.muc?.codes).toContain(210);
     await b.close();
   });
+
+  it('after-connect commands of the user run on the next connection, one IRC line each', async () => {
+    const id = unique();
+    const b = await startBridge(ircd.port);
+    const user = `u${id}@example.org`;
+    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const cmd = b.bridge.commands.find((c) => c.node === 'configure' && c.appliesTo('test'))!;
+    const run = (values: Record<string, string[]>) => cmd.run({ user, from: `${user}/r`, localpart: 'test', action: 'complete', values });
+    await expect(run({ after_connect_commands: ['/msg NickServ IDENTIFY pw'] })).rejects.toMatchObject({ condition: 'bad-request' });
+    await expect(run({ after_connect_commands: Array.from({ length: 21 }, (_, i) => `PRIVMSG x :${i}`) })).rejects.toMatchObject({ condition: 'bad-request' });
+    // A value with a line break is two commands, each checked; NUL is removed.
+    await run({ nick: [`Ac${id}`], after_connect_commands: [`PRIVMSG N${id} :hello from {nick}\r\nPRIVMSG N${id} :sec\0ond`] });
+    const form = await cmd.run({ user, from: `${user}/r`, localpart: 'test', action: 'execute' });
+    expect(form.status === 'executing' && form.form.fields.find((f) => f.var === 'after_connect_commands')?.values).toEqual([`PRIVMSG N${id} :hello from {nick}`, `PRIVMSG N${id} :second`]);
+    await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#ac${id}%test`, nick: 'Asked' });
+    await native.expect('message', (e) => e.message === `hello from Ac${id}`);
+    await native.expect('message', (e) => e.message === 'second');
+    await native.quit();
+    await b.close();
+  });
+
+  it('global defaults on the gateway JID: history and persistence for every channel, under a channel’s own settings', async () => {
+    const id = unique();
+    const b = await startBridge(ircd.port);
+    const user = `u${id}@example.org`;
+    const global = b.bridge.commands.find((c) => c.node === 'configure' && c.appliesTo(''))!;
+    expect(global.appliesTo('test')).toBe(false);
+    const form = await global.run({ user, from: `${user}/r`, localpart: '', action: 'execute' });
+    expect(form.status === 'executing' && form.form.title).toBe('Configure some global default settings.');
+    expect(form.status === 'executing' && form.form.fields.map((f) => [f.var, f.values?.[0]])).toEqual([['max_history_length', '20'], ['record_history', '1'], ['persistent', '0']]);
+    await expect(global.run({ user, from: `${user}/r`, localpart: '', action: 'complete', values: { max_history_length: ['lots'] } })).rejects.toMatchObject({ condition: 'bad-request' });
+    await expect(global.run({ user, from: `${user}/r`, localpart: '', action: 'complete', values: { persistent: ['maybe'] } })).rejects.toMatchObject({ condition: 'bad-request' });
+    const done = await global.run({ user, from: `${user}/r`, localpart: '', action: 'complete', values: { max_history_length: ['5'], record_history: ['0'], persistent: ['true'] } });
+    expect(done).toMatchObject({ status: 'completed', note: { text: 'Configuration successfully applied.' } });
+    const room = `#gd${id}%test`;
+    await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick: `G${id}` });
+    const owner = await b.bridge.ownerForm!(user, room);
+    expect(owner.fields.filter((f) => f.var !== 'FORM_TYPE').map((f) => [f.var, f.values?.[0]])).toEqual([['persistent', '1'], ['record_history', '0'], ['max_history_length', '5']]);
+    // The channel's own setting wins over the user's default.
+    await b.bridge.submitOwnerForm!(user, room, { record_history: ['1'] });
+    const after = await b.bridge.ownerForm!(user, room);
+    expect(after.fields.find((f) => f.var === 'record_history')?.values).toEqual(['1']);
+    expect(after.fields.find((f) => f.var === 'persistent')?.values).toEqual(['1']);
+    await b.close();
+  });
 });
