@@ -10,6 +10,7 @@ import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRa
 import { pmKey, RoomArchive } from './archive.js';
 import { ChannelSettingsStore } from './channel-settings.js';
 import { applyAway, checkSelfPing, rejoinPersistentChannels, roomInfoOf } from './room-hooks.js';
+import { UserPresences } from './presence.js';
 import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
 import { ConnectLimiter } from './backoff.js';
@@ -27,6 +28,7 @@ export class IrcBridge implements Bridge {
   private readonly limiters = new Map<string, ConnectLimiter>();
   private readonly chanTypes = new Map<string, string>();
   private readonly rosters = new Map<string, RosterRegistry>();
+  private readonly presences = new UserPresences();
 
   readonly commands: AdhocCommand[];
   private readonly archiveStore: RoomArchive;
@@ -100,8 +102,9 @@ export class IrcBridge implements Bridge {
     return roomInfoOf(this.joinedRoom(user, localpart));
   }
 
-  userPresence(user: UserJid, _resource: string, presence: UserPresence): void {
-    applyAway(this.sessionsOf(user), presence, this.ctx.log);
+  userPresence(user: UserJid, resource: string, presence: UserPresence): void {
+    const aggregate = this.presences.update(user, resource, presence);
+    if (aggregate) applyAway(this.sessionsOf(user), aggregate, this.ctx.log);
   }
 
   async ownerForm(user: UserJid, localpart: string): Promise<Form> {
@@ -201,6 +204,9 @@ export class IrcBridge implements Bridge {
   }
 
   userOffline(user: UserJid, resource: string): void {
+    // The other resources may be less away than this one was.
+    const aggregate = this.presences.update(user, resource, undefined);
+    if (aggregate) applyAway(this.sessionsOf(user), aggregate, this.ctx.log);
     for (const s of this.sessionsOf(user)) {
       for (const room of [...s.rooms.values()]) {
         if (!room.resources.has(resource)) continue;

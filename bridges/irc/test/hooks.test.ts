@@ -89,6 +89,25 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     await j.close();
   });
 
+  it('with several resources, the user is away on IRC only while none of them is available', async () => {
+    const j = await joined();
+    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const away = () => whoisAway(native, j.nick);
+    j.bridge.userPresence(j.user, 'desk', { available: true });
+    j.bridge.userPresence(j.user, 'phone', { available: true, show: 'xa', status: 'asleep' });
+    // The desk is still available: no AWAY. A PING round trip (whois) after both updates shows it.
+    expect(await away()).toBeUndefined();
+    j.bridge.userPresence(j.user, 'desk', { available: true, show: 'away', status: 'lunch' });
+    // Both away: the more available one (away over xa) speaks for the user.
+    await waitFor(async () => ((await away()) === 'lunch' ? true : undefined), 'away from the desk');
+    j.bridge.userOffline(j.user, 'desk');
+    await waitFor(async () => ((await away()) === 'asleep' ? true : undefined), 'the phone is what is left');
+    j.bridge.userPresence(j.user, 'phone', { available: true });
+    await waitFor(async () => ((await away()) === undefined ? true : undefined), 'back');
+    await native.quit();
+    await j.close();
+  });
+
   it('an IRC INVITE reaches the user as a mediated invitation from the room', async () => {
     const j = await joined();
     const native = await connectNativeIrc(ircd.port, `N${j.id}`);
