@@ -66,7 +66,7 @@ export class RoomArchive {
     }
     // Retention by age: entries are in arrival order, so the expired ones are the oldest.
     const cutoff = this.cutoff();
-    while (b.oldest < b.next - 1) {
+    while (this.maxDays > 0 && b.oldest < b.next - 1) {
       const key = prefix + String(b.oldest).padStart(SEQ_DIGITS, '0');
       const oldest = this.kv.get<ArchiveEntry>(key);
       if (oldest && Date.parse(oldest.stamp) >= cutoff) break;

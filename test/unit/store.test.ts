@@ -15,6 +15,22 @@ describe('SQLite store', () => {
     db.close();
   });
 
+  it('keeps key/value rows through migration 4 (WITHOUT ROWID), and message-map lookups by network id use their index', () => {
+    const db = new Database(':memory:');
+    for (let v = 0; v < 3; v++) {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+    db.prepare(`INSERT INTO bridge_kv (bridge, key, value) VALUES ('irc', 'k', '"v"')`).run();
+    db.prepare(`INSERT INTO message_map (bridge, user, xmpp_id, network_id, peer, thread, created_at, resource) VALUES ('sms', 'a@x', 'm1', 'SM1', '+1', NULL, 5, 'phone')`).run();
+    expect(migrate(db)).toBe(migrations.length);
+    expect(db.prepare('SELECT value FROM bridge_kv WHERE bridge = ? AND key = ?').get('irc', 'k')).toEqual({ value: '"v"' });
+    expect(db.prepare('SELECT network_id, resource FROM message_map WHERE bridge = ? AND network_id = ?').get('sms', 'SM1')).toEqual({ network_id: 'SM1', resource: 'phone' });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM message_map WHERE bridge = 'sms' AND network_id = 'SM1'`).all() as Array<{ detail: string }>;
+    expect(plan.map((r) => r.detail).join()).toContain('message_map_network');
+    db.close();
+  });
+
   it('refuses a database from a newer Switchboard', () => {
     const db = new Database(':memory:');
     db.pragma(`user_version = ${migrations.length + 1}`);

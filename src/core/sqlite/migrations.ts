@@ -71,4 +71,18 @@ export const migrations: readonly string[] = [
   CREATE INDEX outbox_finished ON outbox (updated_at) WHERE state = 'done';
   CREATE INDEX outbox_dead ON outbox (bridge, id) WHERE state = 'dead';
   `,
+  // 4: the key/value table keyed by its primary key alone (WITHOUT ROWID): a write touches one
+  // B-tree instead of the table and its primary-key index. (Not message_map: without ANALYZE the
+  // planner would then prefer its primary key over message_map_network for lookups by network id.)
+  `
+  CREATE TABLE bridge_kv_new (
+    bridge TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (bridge, key)
+  ) WITHOUT ROWID;
+  INSERT INTO bridge_kv_new SELECT bridge, key, value FROM bridge_kv;
+  DROP TABLE bridge_kv;
+  ALTER TABLE bridge_kv_new RENAME TO bridge_kv;
+  `,
 ];
