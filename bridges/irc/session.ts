@@ -124,12 +124,13 @@ export class IrcSession {
 
   /**
    * Store an event for the user. IRC has no acknowledgement to hold back until the commit, so
-   * this does not wait for it: a join with 200 occupants would otherwise wait 200 commits in a
-   * row. ctx.deliver keeps the call order; a failed commit is logged (it cannot be refused to IRC).
+   * this does not wait for it (a join with 200 occupants would otherwise wait 200 commits in a
+   * row) nor asks for an fsync of its own (`durable: false`). ctx.deliver keeps the call order;
+   * a failed commit is logged by the store (it cannot be refused to IRC).
    */
   deliver(event: Inbound, orderingKey?: string, dedupeKey?: string): Promise<void> {
     this.ctx
-      .deliver(event, { orderingKey: orderingKey ?? `${this.user}|${event.from}`, ...(dedupeKey ? { dedupeKey } : {}) })
+      .deliver(event, { orderingKey: orderingKey ?? `${this.user}|${event.from}`, durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
       .catch((err: unknown) => this.ctx.log.error({ err, event: 'store_failed', user: this.user }, 'could not store an IRC event for the user'));
     return Promise.resolve();
   }

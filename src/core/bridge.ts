@@ -250,6 +250,14 @@ export interface DeliverOptions {
   dedupeKey?: string;
   /** Events with the same key are sent in order; defaults to user + sender. */
   orderingKey?: string;
+  /**
+   * Default true: resolve once the event is durable (committed, and with `synchronous: full` on
+   * disk), for a bridge that then acknowledges its network (SMTP 250, Twilio 200). false: resolve
+   * once stored in the open batch, which commits at the end of the turn, without asking for an
+   * fsync of its own: for networks with nothing to acknowledge (IRC). A process crash loses
+   * nothing either way; only a power loss may lose events that nobody acknowledged.
+   */
+  durable?: boolean;
 }
 
 /** What `ctx.deliver` reports. */

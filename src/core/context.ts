@@ -52,7 +52,7 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
       // The lane may send it in this turn already; committed before we return, so the adapter
       // may acknowledge its network after this.
       if (!duplicate) deps.onEnqueued('in', okey);
-      await store.flush();
+      if (options.durable !== false) await store.flush();
       return { duplicate };
     },
     async deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): Promise<DeliverResult> {
