@@ -29,7 +29,8 @@ export const MAM_MAX_PAGE = 100;
 const SEQ_DIGITS = 12;
 
 export class RoomArchive {
-  private readonly bounds = new Map<string, { next: number; oldest: number }>();
+  /** Per conversation: the next sequence number, the oldest kept, and that one's time once read. */
+  private readonly bounds = new Map<string, { next: number; oldest: number; oldestAt?: number }>();
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -63,15 +64,21 @@ export class RoomArchive {
     while (b.next - b.oldest > this.maxPerChannel) {
       this.kv.delete(prefix + String(b.oldest).padStart(SEQ_DIGITS, '0'));
       b.oldest++;
+      delete b.oldestAt;
     }
-    // Retention by age: entries are in arrival order, so the expired ones are the oldest.
+    // Retention by age: entries are in arrival order, so the expired ones are the oldest. The
+    // oldest one's time is read once, not on every message.
     const cutoff = this.cutoff();
     while (this.maxDays > 0 && b.oldest < b.next - 1) {
       const key = prefix + String(b.oldest).padStart(SEQ_DIGITS, '0');
-      const oldest = this.kv.get<ArchiveEntry>(key);
-      if (oldest && Date.parse(oldest.stamp) >= cutoff) break;
+      if (b.oldestAt === undefined) {
+        const oldest = this.kv.get<ArchiveEntry>(key);
+        b.oldestAt = oldest ? Date.parse(oldest.stamp) : -Infinity;
+      }
+      if (b.oldestAt >= cutoff) break;
       this.kv.delete(key);
       b.oldest++;
+      delete b.oldestAt;
     }
   }
 
