@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 
+/** Default store.commit_delay_ms (see group-commit.ts). */
+export const COMMIT_DELAY_MS = 5;
+
 const jid = z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'must be a bare JID like user@example.org');
 const domain = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name');
 
@@ -49,8 +52,10 @@ export const coreConfigSchema = z.strictObject({
   store: z
     .strictObject({
       path: z.string().default('./switchboard.sqlite'),
-      /** `full`: every commit fsynced (survives power loss); `normal`: survives process crashes. */
+      /** `full`: what is acknowledged survives power loss; `normal`: survives process crashes. */
       synchronous: z.enum(['full', 'normal']).default('full'),
+      /** Writes nobody waits for are committed at most this long after the first (0: end of the turn). */
+      commit_delay_ms: z.number().int().min(0).max(1000).default(COMMIT_DELAY_MS),
       /** Finished outbox items are kept this long (dedupe window), then deleted. */
       keep_done_hours: z.number().min(0).default(168),
     })

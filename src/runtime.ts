@@ -34,7 +34,7 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     const { core } = config;
-    this.store = openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous });
+    this.store = openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
     this.metrics = new GatewayMetrics(this.store, () => this.pipelines.map((p) => p.id));
     this.http = new GatewayHttp({
       host: core.http.host,

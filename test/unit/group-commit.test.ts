@@ -9,11 +9,11 @@ function manualSync() {
   return { calls, sync };
 }
 
-function setup(sync?: () => Promise<void>) {
+function setup(sync?: () => Promise<void>, maxDelayMs = 0) {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (x INTEGER)');
   const errors: Error[] = [];
-  const batch = new GroupCommit(db, (e) => errors.push(e), sync);
+  const batch = new GroupCommit(db, (e) => errors.push(e), sync, maxDelayMs);
   const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
   const write = (x: number) => batch.run(() => insert.run(x));
   return { db, batch, write, errors };
@@ -75,6 +75,21 @@ describe('group commit', () => {
     await new Promise((r) => setImmediate(r));
     calls[1]!.resolve();
     await q;
+  });
+
+  it('with a commit delay, writes nobody waits for share a later commit; a flush commits at the end of the turn', async () => {
+    const { batch, write } = setup(undefined, 40);
+    write(1);
+    await new Promise((r) => setImmediate(r));
+    write(2); // the same transaction, a turn later
+    expect(batch.inTransaction).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(batch.inTransaction).toBe(false);
+    write(3);
+    const t0 = Date.now();
+    await batch.flush();
+    expect(Date.now() - t0).toBeLessThan(30);
+    expect(batch.inTransaction).toBe(false);
   });
 
   it('a commit nobody waits for costs no sync of its own', async () => {

@@ -1,7 +1,9 @@
 /**
- * Group commit: every write joins one open transaction that is committed at the end of the
- * event-loop turn, so N writes in a turn cost one commit instead of N. Callers that must know
- * their write is durable — `deliver()` before an SMTP 250 or a Twilio 200 — await `flush()`.
+ * Group commit: every write joins one open transaction, so N writes cost one commit instead of
+ * N. Callers that must know their write is durable — `deliver()` before an SMTP 250 or a Twilio
+ * 200 — await `flush()`, which commits at the end of the event-loop turn. Writes nobody waits
+ * for are committed at most `maxDelayMs` later (default 0: at the end of the turn too): a commit
+ * writes every page it changed to the WAL, and writes a few ms apart share most of their pages.
  *
  * Durability without blocking the event loop: with a `syncWal` function (synchronous `full`),
  * SQLite itself runs with synchronous=NORMAL (in WAL mode a COMMIT is a write(), no fsync) and
@@ -34,24 +36,35 @@ export class GroupCommit {
     private readonly db: Database.Database,
     private readonly onError: (err: Error) => void,
     private readonly syncWal?: () => Promise<void>,
+    private readonly maxDelayMs = 0,
   ) {}
+
+  private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   /** Run a write inside the current batch (opening it if needed). */
   run<T>(write: () => T): T {
     if (!this.open) {
       this.db.exec('BEGIN IMMEDIATE');
       this.open = true;
-      setImmediate(() => this.commit());
+      if (this.maxDelayMs > 0) this.timer = setTimeout(() => this.commit(), this.maxDelayMs);
+      else this.commitAtTurnEnd();
     }
     return write();
+  }
+
+  private commitAtTurnEnd(): void {
+    this.immediate ??= setImmediate(() => this.commit());
   }
 
   /** Resolves once everything written so far is committed (and synced); rejects if that failed. */
   flush(): Promise<void> {
     if (!this.open && !this.unsynced && !this.syncing) return this.lastError ? Promise.reject(this.lastError) : Promise.resolve();
     return new Promise((resolve, reject) => {
-      if (this.open) this.waiters.push({ resolve, reject });
-      else if (this.unsynced) {
+      if (this.open) {
+        this.waiters.push({ resolve, reject });
+        this.commitAtTurnEnd(); // somebody waits: no delay
+      } else if (this.unsynced) {
         this.syncWaiters.push({ resolve, reject });
         this.startSync();
       } else this.syncingWaiters.push({ resolve, reject }); // everything is in the running sync
@@ -64,6 +77,10 @@ export class GroupCommit {
 
   /** Commit now (before closing the database). */
   commit(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = undefined;
+    this.timer = undefined;
     if (!this.open) return;
     const waiters = this.waiters;
     this.waiters = [];

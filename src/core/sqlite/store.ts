@@ -16,6 +16,8 @@ export interface SqliteOptions {
    * last commits on power loss. SQLite itself runs with synchronous=NORMAL in both.
    */
   synchronous: 'full' | 'normal';
+  /** Commit writes nobody waits for at most this long after the first (default 0: end of turn). */
+  commitDelayMs?: number;
 }
 
 /** Apply the migrations above the database's user_version, each in its own transaction. */
@@ -64,7 +66,7 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
   db.pragma('foreign_keys = ON');
   migrate(db);
   const wal = options.synchronous === 'full' && options.path !== ':memory:' ? walSync(`${options.path}-wal`) : undefined;
-  const batch = new GroupCommit(db, onCommitError, wal?.sync);
+  const batch = new GroupCommit(db, onCommitError, wal?.sync, options.commitDelayMs ?? 0);
 
   const kvGet = db.prepare(`SELECT value FROM bridge_kv WHERE bridge = ? AND key = ?`);
   const kvSet = db.prepare(
