@@ -2,6 +2,7 @@
  * Runs the built gateway (`node dist/src/cli.js`) as a real process with a YAML config written
  * to a temp dir, against a real XMPP server. `npm test` builds first.
  */
+import { GATEWAY_NODE_FLAGS } from './gateway-daemon.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   };
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
-  const child = spawn(process.execPath, [CLI, '--config', configFile], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CLI, '--config', configFile], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
