@@ -13,21 +13,16 @@ import { applyAway, checkSelfPing, rejoinPersistentChannels, roomInfoOf } from '
 import { UserPresences } from './presence.js';
 import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
-import { ConnectLimiter } from './backoff.js';
 import { ctcpPing, ctcpQuery } from './ctcp-query.js';
 import { findNetwork, type IrcConfig } from './config.js';
-import { RosterRegistry } from './roster.js';
-import { IrcSession } from './session.js';
-import { configureCommand, readSettings } from './settings.js';
+import type { IrcSession } from './session.js';
+import { SessionRegistry } from './sessions.js';
+import { configureCommand } from './settings.js';
 import { globalConfigureCommand } from './user-defaults.js';
 
-const QUIT_WAIT_MS = 5000;
-
 export class IrcBridge implements Bridge {
-  private readonly sessions = new Map<string, IrcSession>();
-  private readonly limiters = new Map<string, ConnectLimiter>();
+  private readonly sessions: SessionRegistry;
   private readonly chanTypes = new Map<string, string>();
-  private readonly rosters = new Map<string, RosterRegistry>();
   private readonly presences = new UserPresences();
 
   readonly commands: AdhocCommand[];
@@ -40,6 +35,13 @@ export class IrcBridge implements Bridge {
   ) {
     this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages, config.archive_max_days);
     this.channels = new ChannelSettingsStore(ctx.kv, config);
+    this.sessions = new SessionRegistry({
+      ctx,
+      config,
+      archive: this.archiveStore,
+      channels: this.channels,
+      onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
+    });
     this.commands = [
       configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),
       globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
@@ -63,7 +65,7 @@ export class IrcBridge implements Bridge {
       return pageOf(names, names, page, this.ctx.domain);
     }
     if (addr.kind !== 'service') return { items: [] };
-    const s = this.session(user, addr.network, true);
+    const s = this.sessions.get(user, addr.network, true);
     await connectForMessage(s, { kind: 'leave', user, to: localpart });
     return channelItems(s, await listChannels(s), page);
   }
@@ -72,7 +74,7 @@ export class IrcBridge implements Bridge {
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
     rejoinPersistentChannels(this.channels, (user, network) => {
       if (!this.ctx.isAllowed(user)) throw new StanzaError('forbidden', 'No longer allowed on this gateway.');
-      return this.session(user, network, true);
+      return this.sessions.get(user, network, true);
     }, this.config.join_timeout_ms, this.ctx.log);
   }
 
@@ -80,8 +82,7 @@ export class IrcBridge implements Bridge {
   private joinedRoom(user: UserJid, localpart: string): { s: IrcSession; room: Room } | undefined {
     const addr = this.parse(localpart);
     if (addr.kind !== 'room') return undefined;
-    const found = findNetwork(this.config, addr.network);
-    const s = found && this.sessions.get(`${user}\n${found.name}`);
+    const s = this.sessions.find(user, addr.network);
     const room = s?.room(addr.channel);
     return s && room ? { s, room } : undefined;
   }
@@ -135,7 +136,7 @@ export class IrcBridge implements Bridge {
   private async contactSession(user: UserJid, localpart: string): Promise<{ s: IrcSession; nick: string }> {
     const addr = this.parse(localpart);
     if (addr.kind !== 'contact') throw new StanzaError('feature-not-implemented', 'Only IRC nicks answer this.');
-    const s = this.session(user, addr.network, true);
+    const s = this.sessions.get(user, addr.network, true);
     await connectForMessage(s, { kind: 'leave', user, to: localpart });
     return { s, nick: addr.nick };
   }
@@ -150,22 +151,17 @@ export class IrcBridge implements Bridge {
   }
 
   async stop(): Promise<void> {
-    for (const s of [...this.sessions.values()]) s.quit('Switchboard is shutting down');
+    for (const s of this.sessions.all()) s.quit('Switchboard is shutting down');
+  }
+
+  /** Member entries held in all shared channel lists (SessionRegistry.memberEntries). */
+  memberEntries(): number {
+    return this.sessions.memberEntries();
   }
 
   /** Sessions of a user (tests and admin views). */
-  /**
-   * Member entries held in all shared channel lists (one list per network and channel, whatever
-   * the number of bridged users in it): what the memory of member lists grows with.
-   */
-  memberEntries(): number {
-    let n = 0;
-    for (const registry of this.rosters.values()) n += registry.entries();
-    return n;
-  }
-
   sessionsOf(user: UserJid): IrcSession[] {
-    return [...this.sessions.values()].filter((s) => s.user === user);
+    return this.sessions.of(user);
   }
 
   private parse(localpart: string): IrcAddress {
@@ -218,8 +214,8 @@ export class IrcBridge implements Bridge {
   async send(event: Outbound): Promise<SendResult> {
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
-    await this.closingSession(event.user, addr.network);
-    const s = this.session(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
+    await this.sessions.closing(event.user, addr.network);
+    const s = this.sessions.get(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
     if (event.resource) s.lastResource = event.resource;
     const joinTimeout = this.config.join_timeout_ms;
     if (addr.kind === 'room') {
@@ -272,50 +268,6 @@ export class IrcBridge implements Bridge {
       if (addr.kind === 'contact') return addr.nick;
     }
     throw new StanzaError('feature-not-implemented', 'Only IRC users can be invited to an IRC channel.');
-  }
-
-  /** A session that is QUITting still holds its nick: wait (bounded) until it is gone. */
-  private async closingSession(user: UserJid, network: string): Promise<void> {
-    const key = `${user}\n${findNetwork(this.config, network)?.name ?? network}`;
-    const s = this.sessions.get(key);
-    if (!s?.closing) return;
-    await Promise.race([s.ended, new Promise((r) => setTimeout(r, QUIT_WAIT_MS))]);
-    if (this.sessions.get(key) === s) this.sessions.delete(key);
-  }
-
-  private session(user: UserJid, network: string, create: boolean): IrcSession {
-    const found = findNetwork(this.config, network);
-    if (!found) throw new StanzaError('item-not-found', `No IRC network called ${network} is configured here.`);
-    const key = `${user}\n${found.name}`;
-    const existing = this.sessions.get(key);
-    if (existing) return existing;
-    if (!create) throw new StanzaError('not-acceptable', 'You are not connected to this IRC network.');
-    const { limits } = this.config;
-    if (this.sessions.size >= limits.connections_total) throw new StanzaError('resource-constraint', 'The gateway holds as many IRC connections as it may.');
-    if (this.sessionsOf(user).length >= limits.connections_per_user) throw new StanzaError('resource-constraint', `You may hold at most ${limits.connections_per_user} IRC connections.`);
-    let limiter = this.limiters.get(found.name);
-    if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
-    let rosters = this.rosters.get(found.name);
-    if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry()));
-    const session = new IrcSession(user, {
-      ctx: this.ctx,
-      config: this.config,
-      networkName: found.name,
-      net: found.net,
-      limiter,
-      networkAddr: network,
-      fixed: this.config.fixed_network !== undefined,
-      onEnded: (s) => {
-        if (this.sessions.get(key) === s) this.sessions.delete(key);
-      },
-      onChanTypes: (t) => this.chanTypes.set(found.name, t),
-      settings: () => readSettings(this.ctx.kv, user, found.name),
-      archive: this.archiveStore,
-      channels: this.channels,
-      rosters,
-    });
-    this.sessions.set(key, session);
-    return session;
   }
 }
 

@@ -18,8 +18,10 @@ import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
+import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
 
 export { RetryableError, StanzaError } from './errors.js';
+export type { ArchivedMessage, ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
 
 /** XEP-0030 identity of a bridge's component domain (category is always `gateway`). */
 export interface BridgeIdentity {
@@ -77,22 +79,6 @@ export interface BridgeHealth {
 export interface SendResult {
   /** The network's id of what was sent (Twilio SID, Message-ID, IRC msgid); kept in message_map. */
   networkId?: string;
-}
-
-/** XEP-0059 result set management request, for hooks that list things. */
-export interface PageRequest {
-  max?: number;
-  after?: string;
-  before?: string;
-  index?: number;
-}
-
-export interface ItemsPage {
-  items: Array<{ localpart: string; name?: string }>;
-  /** Total number of items, when known. */
-  count?: number;
-  /** Index of the first item in the full list. */
-  firstIndex?: number;
 }
 
 /** The adapter. */
@@ -154,50 +140,6 @@ export interface Bridge {
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.
    */
   retryDeadLetter?(payload: unknown): Promise<void>;
-}
-
-/** The user's presence as the bridge sees it. */
-export interface UserPresence {
-  available: boolean;
-  show?: 'away' | 'chat' | 'dnd' | 'xa';
-  status?: string;
-}
-
-export interface RoomInfo {
-  name?: string;
-  occupants?: number;
-  subject?: string;
-}
-
-/** XEP-0313 query: time bounds, peer filter and XEP-0059 paging (ids are the archive's ids). */
-export interface ArchiveQuery {
-  start?: string;
-  end?: string;
-  with?: string;
-  page: PageRequest;
-}
-
-export interface ArchivedMessage {
-  /** Archive id (also the stanza-id the message was delivered with). */
-  id: string;
-  /** ISO 8601 timestamp. */
-  stamp: string;
-  /** Occupant nick (rooms) of the sender. */
-  fromResource?: string;
-  /** Local part of the sender when it is not the queried JID. */
-  from?: string;
-  type: 'chat' | 'groupchat';
-  body: string;
-  /** Sent by the user to the queried JID (a private conversation): rendered from the user's JID. */
-  outgoing?: boolean;
-}
-
-export interface ArchivePage {
-  messages: ArchivedMessage[];
-  /** True when the page reaches the end of the result set (XEP-0313 `complete`). */
-  complete: boolean;
-  count?: number;
-  firstIndex?: number;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */

@@ -1,0 +1,105 @@
+/**
+ * The IRC sessions of every user: one per (XMPP user, network), created on first need within
+ * the connection limits, with each network's connect limiter and shared channel member lists.
+ */
+import type { BridgeContext } from '../../src/core/bridge.js';
+import { StanzaError } from '../../src/core/errors.js';
+import type { UserJid } from '../../src/core/model.js';
+import type { RoomArchive } from './archive.js';
+import { ConnectLimiter } from './backoff.js';
+import type { ChannelSettingsStore } from './channel-settings.js';
+import { findNetwork, type IrcConfig } from './config.js';
+import { RosterRegistry } from './roster.js';
+import { IrcSession } from './session.js';
+import { readSettings } from './settings.js';
+
+/** How long a new need for a network waits for the previous session's QUIT to finish. */
+const QUIT_WAIT_MS = 5000;
+
+export interface SessionRegistryDeps {
+  ctx: BridgeContext;
+  config: IrcConfig;
+  archive: RoomArchive;
+  channels: ChannelSettingsStore;
+  /** A connection learnt its server's CHANTYPES. */
+  onChanTypes(network: string, chanTypes: string): void;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, IrcSession>();
+  private readonly limiters = new Map<string, ConnectLimiter>();
+  private readonly rosters = new Map<string, RosterRegistry>();
+
+  constructor(private readonly deps: SessionRegistryDeps) {}
+
+  all(): IrcSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Sessions of a user (hooks, tests and admin views). */
+  of(user: UserJid): IrcSession[] {
+    return this.all().filter((s) => s.user === user);
+  }
+
+  /** The session of a user on a configured network, if any. */
+  find(user: UserJid, network: string): IrcSession | undefined {
+    const found = findNetwork(this.deps.config, network);
+    return found && this.sessions.get(`${user}\n${found.name}`);
+  }
+
+  /**
+   * Member entries held in all shared channel lists (one list per network and channel, whatever
+   * the number of bridged users in it): what the memory of member lists grows with.
+   */
+  memberEntries(): number {
+    let n = 0;
+    for (const registry of this.rosters.values()) n += registry.entries();
+    return n;
+  }
+
+  /** A session that is QUITting still holds its nick: wait (bounded) until it is gone. */
+  async closing(user: UserJid, network: string): Promise<void> {
+    const key = `${user}\n${findNetwork(this.deps.config, network)?.name ?? network}`;
+    const s = this.sessions.get(key);
+    if (!s?.closing) return;
+    await Promise.race([s.ended, new Promise((r) => setTimeout(r, QUIT_WAIT_MS))]);
+    if (this.sessions.get(key) === s) this.sessions.delete(key);
+  }
+
+  /** The user's session on `network` (as the user wrote it); `create` opens one within the limits. */
+  get(user: UserJid, network: string, create: boolean): IrcSession {
+    const { ctx, config } = this.deps;
+    const found = findNetwork(config, network);
+    if (!found) throw new StanzaError('item-not-found', `No IRC network called ${network} is configured here.`);
+    const key = `${user}\n${found.name}`;
+    const existing = this.sessions.get(key);
+    if (existing) return existing;
+    if (!create) throw new StanzaError('not-acceptable', 'You are not connected to this IRC network.');
+    const { limits } = config;
+    if (this.sessions.size >= limits.connections_total) throw new StanzaError('resource-constraint', 'The gateway holds as many IRC connections as it may.');
+    if (this.of(user).length >= limits.connections_per_user) throw new StanzaError('resource-constraint', `You may hold at most ${limits.connections_per_user} IRC connections.`);
+    let limiter = this.limiters.get(found.name);
+    if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
+    let rosters = this.rosters.get(found.name);
+    if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry()));
+    const session = new IrcSession(user, {
+      ctx,
+      config,
+      networkName: found.name,
+      net: found.net,
+      limiter,
+      networkAddr: network,
+      fixed: config.fixed_network !== undefined,
+      onEnded: (s) => {
+        if (this.sessions.get(key) === s) this.sessions.delete(key);
+      },
+      onChanTypes: (t) => this.deps.onChanTypes(found.name, t),
+      settings: () => readSettings(ctx.kv, user, found.name),
+      archive: this.deps.archive,
+      channels: this.deps.channels,
+      rosters,
+    });
+    this.sessions.set(key, session);
+    return session;
+  }
+}
