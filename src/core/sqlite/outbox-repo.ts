@@ -43,16 +43,13 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
   );
   const byDedupe = db.prepare(`SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND dedupe = ?`);
   // The head of each ordering key is its pending row with the smallest id. One pass over the
-  // partial index outbox_pending (bridge, direction, okey, id) finds them all; the rows are then
-  // read by id (cheaper than a correlated subquery per pending row).
+  // partial index outbox_pending (bridge, direction, okey, id) finds them all; each key's chain
+  // is then read by the same index (cheaper than a correlated subquery per pending row).
   const heads = db.prepare(
     `SELECT okey, MIN(id) AS id FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' GROUP BY okey`,
   );
   const byId = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
-  // A key's chain: its pending rows from the head on, by the same index.
-  const chain = db.prepare(
-    `SELECT * FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND okey = ? AND id >= ? ORDER BY id LIMIT ?`,
-  );
+  // A key's chain: its pending rows in order, from the head on.
   const keyChain = db.prepare(
     `SELECT * FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND okey = ? ORDER BY id LIMIT ?`,
   );
@@ -79,6 +76,12 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
   const discard = db.prepare(`DELETE FROM outbox WHERE id = ? AND state = 'dead'`);
   const prune = db.prepare(`DELETE FROM outbox WHERE state = 'done' AND updated_at < ?`);
 
+  const dueFor = (bridge: string, direction: Direction, okey: string, now: number, limit: number): OutboxRow[] => {
+    const rows = keyChain.all(bridge, direction, okey, limit) as RawRow[];
+    // Only the head can be waiting for a retry; the rows behind it wait with it.
+    return rows.length > 0 && rows[0]!.next_at <= now ? rows.map(toRow) : [];
+  };
+
   return {
     enqueue(item: EnqueueItem, now: number) {
       const info = batch.run(() => insert.run({
@@ -103,16 +106,12 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       const out: OutboxRow[][] = [];
       for (const h of candidates) {
         if (out.length >= limit) break;
-        const rows = (perKey === 1 ? [byId.get(h.id)] : chain.all(bridge, direction, h.okey, h.id, perKey)) as Array<RawRow | undefined>;
-        // Only the head can be waiting for a retry; the rows behind it wait with it.
-        if (rows[0] && rows[0].next_at <= now) out.push(rows.filter((r): r is RawRow => r !== undefined).map(toRow));
+        const chain = dueFor(bridge, direction, h.okey, now, perKey);
+        if (chain.length > 0) out.push(chain);
       }
       return out;
     },
-    dueFor(bridge, direction, okey, now, limit) {
-      const rows = keyChain.all(bridge, direction, okey, limit) as RawRow[];
-      return rows.length > 0 && rows[0]!.next_at <= now ? rows.map(toRow) : [];
-    },
+    dueFor,
     nextDueAt(bridge, direction, after) {
       const r = nextDue.get(bridge, direction, after) as { at: number | null };
       return r.at ?? undefined;
