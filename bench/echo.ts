@@ -24,6 +24,7 @@ import { connectClient, type TestClient } from '../test/helpers/xmpp-client.js';
 import { runLoad } from './lib/load.js';
 import { cpuTimeMs, vmRssMiB } from './lib/proc.js';
 import { ratio, summarize } from './lib/stats.js';
+import { jsonLines } from './lib/output.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +46,7 @@ const BRIDGE_DOMAIN = 'echo.localhost';
 const SECRET = 'bench-secret';
 const USERS = { client: { username: 'bench', password: 'pw-bench' }, echoer: { username: 'echoer', password: 'pw-echoer' } };
 
-const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ bench: 'echo', ...line })}\n`);
+const print = jsonLines('echo');
 
 interface Echoer {
   pid: number;

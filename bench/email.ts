@@ -22,6 +22,7 @@ import { noDelaySocket } from '../bridges/email/relay-socket.js';
 import { createTestContext, type TestBridgeContext } from '../test/helpers/bridge-context.js';
 import { startSmtpSink } from '../test/helpers/email-smtp-sink.js';
 import { arg } from './lib/args.js';
+import { metricLines } from './lib/output.js';
 
 
 const CLIENTS = Number(arg('clients', '16'));
@@ -40,9 +41,7 @@ interface ClientJob {
   count: number;
 }
 
-function emit(metric: string, value: number, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ bench: 'email', metric, value: Math.round(value * 100) / 100, ...extra })}\n`);
-}
+const emit = metricLines('email');
 
 function mailText(job: ClientJob, i: number, c: number): string {
   return [

@@ -42,6 +42,7 @@ import type { LoadResult } from './lib/load.js';
 import { runOneWay } from './lib/oneway.js';
 import { cpuTimeMs, vmRssMiB } from './lib/proc.js';
 import { percentile, ratio, summarize, type Summary } from './lib/stats.js';
+import { jsonLines } from './lib/output.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -82,7 +83,7 @@ const MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 type GatewayName = 'switchboard' | 'biboumi';
 
-const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ bench: 'irc', ...line })}\n`);
+const print = jsonLines('irc');
 const log = (text: string): void => void process.stderr.write(`[irc bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 

@@ -27,6 +27,7 @@ import { startProsody } from '../test/helpers/prosody.js';
 import { connectClient } from '../test/helpers/xmpp-client.js';
 import { percentile } from './lib/stats.js';
 import { arg } from './lib/args.js';
+import { metricLines } from './lib/output.js';
 
 
 const CLIENTS = Number(arg('clients', '32'));
@@ -47,9 +48,7 @@ interface ClientJob {
   label: string;
 }
 
-function emit(metric: string, value: number, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ bench: 'sms', metric, value: Math.round(value * 100) / 100, ...extra })}\n`);
-}
+const emit = metricLines('sms');
 
 const userNumber = (i: number): string => `+1555000${String(1000 + (i % USERS))}`;
 
