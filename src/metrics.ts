@@ -11,7 +11,10 @@ export class GatewayMetrics {
   readonly componentOnline: Gauge<'bridge'>;
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
 
-  constructor(store: Store, bridges: () => string[]) {
+  constructor(
+    private readonly store: Store,
+    bridges: () => string[],
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     this.stanzasIn = new Counter({ name: 'switchboard_stanzas_in_total', help: 'Stanzas received from the XMPP server', labelNames: ['bridge', 'kind'], registers });
@@ -57,7 +60,13 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * The outbox gauges count committed rows: writes nobody awaited can wait `commit_delay_ms` for
+   * their commit, and a scrape must not report an item that a crash could still lose. A store
+   * that cannot commit is reported by /healthz; the scrape still answers.
+   */
   async render(): Promise<{ contentType: string; body: string }> {
+    await this.store.flush().catch(() => undefined);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -3,7 +3,7 @@
 // of them exactly once. Nothing that was acknowledged is lost, nothing is sent twice.
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEjabberd } from '../helpers/ejabberd.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/gateway-http.js';
@@ -64,9 +64,14 @@ describe.each(servers)('gateway killed with SIGKILL, with %s', (_name, start) =>
     });
   });
 
+  // Two gateways on one component domain would share its traffic (ejabberd balances between
+  // them): a test that failed half-way must not leave one running into the next.
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((gw) => gw.stop()));
+  });
+
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.stop()));
-    for (const gw of gateways) await gw.stop();
     await server?.stop();
   });
 
