@@ -6,7 +6,8 @@ export interface Summary {
   p99_ms: number;
 }
 
-const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+/** `x` to `digits` decimals (1 unless told). */
+export const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: readonly number[], p: number): number {
