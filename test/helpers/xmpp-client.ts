@@ -55,6 +55,9 @@ export async function connectClient(
     service: `xmpp://127.0.0.1:${server.c2sPort}`,
     domain: server.domain,
     resource,
+    // xmpp.js waits 2 s by default for the server's stream header and answers; a server that
+    // has just restarted on a loaded machine (ejabberd opening its tables) can take longer.
+    timeout: 10_000,
     // xmpp.js refuses PLAIN on a connection without TLS unless the credentials handler
     // picks the mechanism itself; loopback test traffic does not need TLS, and PLAIN
     // avoids SCRAM's per-login cost.
@@ -78,7 +81,7 @@ export async function connectClient(
     await withTimeout(xmpp.start(), timeoutMs, `login of ${username}@${server.domain}`);
   } catch (err) {
     await xmpp.stop().catch(() => undefined);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? `${err.name}${err.message ? `: ${err.message}` : ''}` : String(err);
     throw new Error(`${username}@${server.domain} could not log in: ${message}\n--- server logs ---\n${server.logs()}`, {
       cause: err,
     });
