@@ -28,9 +28,16 @@ export const MAM_MAX_PAGE = 100;
 
 const SEQ_DIGITS = 12;
 
+/**
+ * Expired messages are deleted on write at most this often per conversation: reads hide them
+ * anyway (`cutoff`), and a check reads the oldest entry, which a busy channel would otherwise
+ * pay on every message once the count cap deletes one per message.
+ */
+const AGE_CHECK_INTERVAL_MS = 60_000;
+
 export class RoomArchive {
   /** Per conversation: the next sequence number, the oldest kept, and that one's time once read. */
-  private readonly bounds = new Map<string, { next: number; oldest: number; oldestAt?: number }>();
+  private readonly bounds = new Map<string, { next: number; oldest: number; oldestAt?: number; ageCheckedAt?: number }>();
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -68,8 +75,11 @@ export class RoomArchive {
     }
     // Retention by age: entries are in arrival order, so the expired ones are the oldest. The
     // oldest one's time is read once, not on every message.
+    const now = this.clock.now();
+    if (this.maxDays <= 0 || (b.ageCheckedAt !== undefined && now - b.ageCheckedAt < AGE_CHECK_INTERVAL_MS)) return;
+    b.ageCheckedAt = now;
     const cutoff = this.cutoff();
-    while (this.maxDays > 0 && b.oldest < b.next - 1) {
+    while (b.oldest < b.next - 1) {
       const key = prefix + String(b.oldest).padStart(SEQ_DIGITS, '0');
       if (b.oldestAt === undefined) {
         const oldest = this.kv.get<ArchiveEntry>(key);

@@ -77,6 +77,21 @@ describe('archive retention by age (archive_max_days)', () => {
     await t.close();
   });
 
+  it('a busy conversation at its count cap reads its oldest entry for the age limit at most once a minute', async () => {
+    const t = await createTestContext({ id: 'irc', domain: 'irc.localhost' });
+    let gets = 0;
+    const kv = { ...t.ctx.kv, get: <T>(key: string): T | undefined => (gets++, t.ctx.kv.get<T>(key)) };
+    let now = Date.parse('2026-03-01T00:00:00Z');
+    const archive = new RoomArchive(kv, { now: () => now }, 5, 2);
+    for (let i = 0; i < 200; i++) archive.append('a@example.org', 'test', '#c', { id: `m${i}`, nick: 'n', body: `m${i}` });
+    expect(gets).toBeLessThanOrEqual(1); // reading it on every write would be ~195
+    expect(archive.entries('a@example.org', 'test', '#c').map((e) => e.id)).toEqual(['m195', 'm196', 'm197', 'm198', 'm199']);
+    now += 3 * 86_400_000; // everything has expired: the next write past the minute deletes it
+    archive.append('a@example.org', 'test', '#c', { id: 'late', nick: 'n', body: 'late' });
+    expect(t.ctx.kv.list(RoomArchive.prefix('a@example.org', 'test', '#c')).map((e) => (e.value as { id: string }).id)).toEqual(['late']);
+    await t.close();
+  });
+
   it('archive_max_days 0 keeps messages of any age (only the count cap)', async () => {
     const t = await createTestContext({ id: 'irc', domain: 'irc.localhost' });
     let now = 0;
