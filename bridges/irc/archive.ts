@@ -73,8 +73,8 @@ export class RoomArchive {
       b.oldest++;
       delete b.oldestAt;
     }
-    // Retention by age: entries are in arrival order, so the expired ones are the oldest. The
-    // oldest one's time is read once, not on every message.
+    // Retention by age: entries are in arrival order, so the expired ones are the oldest. Checked
+    // at most once per AGE_CHECK_INTERVAL_MS; the oldest one's time is read once and kept.
     const now = this.clock.now();
     if (this.maxDays <= 0 || (b.ageCheckedAt !== undefined && now - b.ageCheckedAt < AGE_CHECK_INTERVAL_MS)) return;
     b.ageCheckedAt = now;
