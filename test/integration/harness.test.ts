@@ -117,12 +117,12 @@ describe.each(servers)('%s harness', (kind, start) => {
 
   beforeAll(async () => {
     server = await start({ components: [COMPONENT], users: USERS });
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.stop()));
     await server?.stop();
-  }, 60_000);
+  }, 90_000);
 
   it('starts on loopback ports with the requested domain', () => {
     expect(server.kind).toBe(kind);
@@ -186,5 +186,5 @@ describe.each(servers)('%s harness', (kind, start) => {
     const carol = await login('carol', 'carol-pw');
     await carol.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('body', {}, 'after restart')));
     await alice.waitForStanza(isChatFrom('carol@localhost/', 'after restart'), 'carol→alice after restart');
-  }, 60_000);
+  }, 90_000);
 });

@@ -66,7 +66,7 @@ describe.each(servers)('email bridge end to end with %s', (_name, start) => {
     sink = await startSmtpSink();
     smtpPort = await freePort();
     server = await start({ components: [{ domain: DOMAIN, secret: SECRET }], users: USERS.map((u) => ({ username: u, password: `pw-${u}` })) });
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.stop()));

@@ -215,7 +215,8 @@ describe.each(servers)('SMS bridge through %s', (_name, start) => {
     expect(msg.attrs.from).toBe(`+15557770009@${DOMAIN}`);
   });
 
-  it('delivers a webhook committed just before a SIGKILL once the gateway is back', async () => {
+  // Restarting ejabberd on a loaded machine takes 20–30 s: the default 30 s is too tight.
+  it('delivers a webhook committed just before a SIGKILL once the gateway is back', { timeout: 90_000 }, async () => {
     const params = inboundParams({ accountSid: twilio.accountSid, from: '+15557770010', to: ALICE_NUMBER, body: uid('survivor') });
     await server.restart(async () => {
       // The XMPP server is down: the gateway commits the text but cannot deliver it.
