@@ -54,6 +54,20 @@ export function requireAiosmtpd(): void {
   if (probe.status !== 0) throw new Error('missing python3-aiosmtpd: install it with: apt-get install -y python3-aiosmtpd');
 }
 
+/**
+ * Python's mailbox.Maildir names a message `<seconds>.M<microseconds>P<pid>Q<counter>.<host>`.
+ * Sorting by the seconds alone left mails of the same second in readdir (hash) order.
+ */
+function deliveryOrder(name: string): number {
+  const m = /^(\d+)\.M(\d+)/.exec(name);
+  return m ? Number(m[1]) * 1e6 + Number(m[2]) : parseFloat(name) * 1e6;
+}
+
+/** The sink process's own counter: breaks ties within one microsecond. */
+function maildirCounter(name: string): number {
+  return Number(/Q(\d+)/.exec(name)?.[1] ?? 0);
+}
+
 export async function startSmtpSink(): Promise<SmtpSink> {
   requireAiosmtpd();
   const port = await freePort();
@@ -75,8 +89,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         }
         for (const name of names) out.push({ name, raw: readFileSync(join(dir, 'Maildir', sub, name), 'utf8') });
       }
-      // Maildir names start with the delivery time in seconds; ties keep readdir order.
-      out.sort((a, b) => parseFloat(a.name) - parseFloat(b.name));
+      out.sort((a, b) => deliveryOrder(a.name) - deliveryOrder(b.name) || maildirCounter(a.name) - maildirCounter(b.name));
       return Promise.all(
         out.map(async ({ raw }) => {
           const parsed = await simpleParser(raw);
