@@ -165,7 +165,12 @@ export class OutboxLane {
   private armTimer(now: number): void {
     // Items due now are taken when an in-flight item finishes; the timer is for future retries.
     const at = this.repo.nextDueAt(this.options.bridge, this.options.direction, now);
-    if (at === undefined || at >= this.timerAt) return;
+    if (at !== undefined) this.armAt(at, now);
+  }
+
+  /** Look at every key again at `at` (or 5 ms from now if that is already past), unless a timer fires sooner. */
+  private armAt(at: number, now: number): void {
+    if (this.stopped || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
     const delay = Math.min(Math.max(0, at - now) + 5, 60_000);
@@ -229,8 +234,11 @@ export class OutboxLane {
           return 'dead';
         }
         const delay = Math.max(backoffDelay(attempts, options.retry), error.retryAfterMs ?? 0);
-        repo.retryLater(row.id, options.now() + delay, error.message, options.now());
-        this.timerCheck = true;
+        const now = options.now();
+        repo.retryLater(row.id, now + delay, error.message, now);
+        // Armed here, not by the next pump's query for future retries: on a loaded machine that
+        // pump can run after this row is already due, and it would then wait for the next kick.
+        this.armAt(now + delay, now);
         options.log.info({ event: 'retry', id: row.id, user: row.user, attempts, delayMs: delay, err: error.message }, 'outbox item will be retried');
         hooks.onOutcome?.(row, 'retry', error);
         return 'retry';

@@ -17,14 +17,14 @@ afterEach(async () => {
   lanes = [];
 });
 
-function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempts = 3, concurrency = 4) {
+function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempts = 3, concurrency = 4, now = () => Date.now()) {
   const store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
   stores.push(store);
   const failed: Array<[OutboxRow, Error]> = [];
   const dead: Array<[OutboxRow, Error]> = [];
   const lane = new OutboxLane(
     store.outbox,
-    { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now: () => Date.now(), log },
+    { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now, log },
     { onFailed: (r, e) => failed.push([r, e]), onDead: (r, e) => dead.push([r, e]), ...hooks },
   );
   lanes.push(lane);
@@ -83,6 +83,25 @@ describe('outbox', () => {
     expect(store.outbox.get(id)).toMatchObject({ state: 'dead', attempts: 3, lastError: 'still down' });
     expect(store.outbox.revive(id, Date.now())).toBe(true);
     expect(store.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('retries an item that is already due when the lane next looks (a loaded machine), without waiting for a kick', async () => {
+    let skew = 0;
+    const { lane, add, dead } = setup(
+      {
+        handle: async () => Promise.reject(new RetryableError('still down')),
+        // The process was descheduled right after the retry was written: by the time the lane
+        // looks again, the retry is already due.
+        onOutcome: (_row, outcome) => void (outcome === 'retry' && (skew += 1000)),
+      },
+      3,
+      4,
+      () => Date.now() + skew,
+    );
+    add('a', 'late');
+    lane.kick();
+    await waitFor(() => dead.length === 1, 'dead letter after three attempts', 3000);
+    expect(dead[0]![0]).toMatchObject({ attempts: 2, payload: 'late' });
   });
 
   it('reports a StanzaError or a bug at once, without retrying', async () => {
