@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { pageOf } from '../channel-list.js';
-import { expectInbound, startBridge, unique } from './helpers.js';
+import { expectInbound, startBridge, unique, useNgircd } from './helpers.js';
 
 describe('RSM paging of lists (XEP-0059)', () => {
   const items = Array.from({ length: 10 }, (_, i) => `#c${i}%net`);
@@ -32,20 +31,14 @@ describe('RSM paging of lists (XEP-0059)', () => {
 });
 
 describe('channel list and per-user settings (ngircd)', () => {
-  let ircd: Ngircd;
-  beforeAll(async () => {
-    ircd = await startNgircd();
-  });
-  afterAll(async () => {
-    await ircd?.stop();
-  });
+  const ircd = useNgircd();
 
   it('disco#items on the network JID lists the channels from IRC LIST', async () => {
     const id = unique();
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     for (const c of ['a', 'b', 'c']) native.client.join(`#${c}${id}`);
     await native.expect('join', (e) => e.channel === `#c${id}`);
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const page = await b.bridge.listItems(`u${id}@example.org`, 'test', { max: 100 });
     const mine = page.items.filter((i) => i.localpart.endsWith(`${id}%test`)).map((i) => i.localpart);
     expect(mine).toEqual([`#a${id}%test`, `#b${id}%test`, `#c${id}%test`]);
@@ -57,7 +50,7 @@ describe('channel list and per-user settings (ngircd)', () => {
 
   it('the configure command sets the nick used on the next connection and never shows the SASL password', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
     const cmd = b.bridge.commands.find((c) => c.node === 'configure')!;
     expect(cmd.appliesTo('test')).toBe(true);
@@ -77,9 +70,9 @@ describe('channel list and per-user settings (ngircd)', () => {
 
   it('after-connect commands of the user run on the next connection, one IRC line each', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     const cmd = b.bridge.commands.find((c) => c.node === 'configure' && c.appliesTo('test'))!;
     const run = (values: Record<string, string[]>) => cmd.run({ user, from: `${user}/r`, localpart: 'test', action: 'complete', values });
     await expect(run({ after_connect_commands: ['/msg NickServ IDENTIFY pw'] })).rejects.toMatchObject({ condition: 'bad-request' });
@@ -97,7 +90,7 @@ describe('channel list and per-user settings (ngircd)', () => {
 
   it('global defaults on the gateway JID: history and persistence for every channel, under a channel’s own settings', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
     const global = b.bridge.commands.find((c) => c.node === 'configure' && c.appliesTo(''))!;
     expect(global.appliesTo('test')).toBe(false);

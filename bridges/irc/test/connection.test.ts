@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import { startNgircd } from '../../../test/helpers/irc-ngircd.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { expectInbound, find, startBridge, unique } from './helpers.js';
+import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 describe('IRC connections (ngircd)', () => {
   it('private messages both ways with nick%network, also started from an occupant JID', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(`#p${id}`);
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#p${id}%test`, nick: `X${id}` });
     await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined');
@@ -36,11 +30,11 @@ describe('IRC connections (ngircd)', () => {
 
   it('connection progress and server messages come from the network JID; messages to it are raw commands', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#s${id}%test`, nick: `X${id}` });
     const fromNet = find(b.t, 'message', (e) => e.from === 'test').map((e) => e.body);
-    expect(fromNet[0]).toBe(`Connecting to 127.0.0.1:${ircd.port} (not encrypted)`);
+    expect(fromNet[0]).toBe(`Connecting to 127.0.0.1:${ircd().port} (not encrypted)`);
     expect(fromNet).toContain('Connected to IRC server.');
     await b.bridge.send({ kind: 'message', user, resource: 'r1', to: 'test', type: 'chat', body: `WHOIS X${id}`, receiptRequested: false });
     await expectInbound(b.t, 'message', (e) => e.from === 'test' && e.body.startsWith(`irc.test.local: X${id} `), 'WHOIS reply');
@@ -49,7 +43,7 @@ describe('IRC connections (ngircd)', () => {
 
   it('a raw QUIT to the network JID ends every room with 110 and 332 and does not reconnect', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#q${id}%test`, nick: `X${id}` });
     await b.bridge.send({ kind: 'message', user, resource: 'r1', to: 'test', type: 'chat', body: 'QUIT bye bye', receiptRequested: false });
@@ -76,10 +70,10 @@ describe('IRC connections (ngircd)', () => {
 
   it('an unknown network is item-not-found and a nick in use at connection is conflict', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     expect(() => b.bridge.resolve(`#x%nowhere`)).toThrow(expect.objectContaining({ condition: 'item-not-found' }));
     expect(b.bridge.resolve(`#x%127.0.0.1`)).toMatchObject({ kind: 'room' });
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#x${id}%test`, nick: native.nick });
     const err = await expectInbound(b.t, 'error', () => true, 'conflict');
     expect(err.condition).toBe('conflict');
@@ -89,8 +83,8 @@ describe('IRC connections (ngircd)', () => {
 
   it('connections per user are limited with resource-constraint', async () => {
     const id = unique();
-    const server = { servers: [{ host: 'localhost', port: ircd.port, tls: false }] };
-    const b = await startBridge(ircd.port, { limits: { connections_per_user: 1 }, networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }] }, other: server } });
+    const server = { servers: [{ host: 'localhost', port: ircd().port, tls: false }] };
+    const b = await startBridge(ircd().port, { limits: { connections_per_user: 1 }, networks: { test: { servers: [{ host: '127.0.0.1', port: ircd().port, tls: false }] }, other: server } });
     const user = `u${id}@example.org`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#l${id}%test`, nick: `X${id}` });
     await expect(b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#l${id}%other`, nick: `X${id}` })).rejects.toMatchObject({ condition: 'resource-constraint' });

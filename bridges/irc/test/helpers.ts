@@ -1,5 +1,7 @@
 /** Shared set-up of the adapter-level IRC tests: a bridge on a real ngircd, and Inbound queries. */
+import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type TestBridgeContext } from '../../../test/helpers/bridge-context.js';
+import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import type { UserQuery, UserQueryAnswer } from '../../../src/core/bridge.js';
 import type { Inbound } from '../../../src/core/model.js';
@@ -12,6 +14,24 @@ export interface BridgeUnderTest {
   t: TestBridgeContext;
   bridge: IrcBridge;
   close(): Promise<void>;
+}
+
+/**
+ * One ngircd for the enclosing file or describe block: started before its tests, stopped after.
+ * Returns a getter, since the server exists only once the hooks ran.
+ */
+export function useNgircd(): () => Ngircd {
+  let server: Ngircd | undefined;
+  beforeAll(async () => {
+    server = await startNgircd();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('ngircd is not started: use it inside a test, not while collecting');
+    return server;
+  };
 }
 
 let counter = 0;

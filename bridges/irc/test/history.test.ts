@@ -1,29 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Inbound } from '../../../src/core/model.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { IrcBridge } from '../adapter.js';
 import { ircConfigSchema } from '../config.js';
-import { expectInbound, find, indexOf, startBridge, unique } from './helpers.js';
+import { expectInbound, find, indexOf, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 async function setup(options: Record<string, unknown> = {}) {
   const id = unique();
-  const b = await startBridge(ircd.port, options);
+  const b = await startBridge(ircd().port, options);
   const user = `u${id}@example.org`;
   const chan = `#p${id}`;
   const room = `${chan}%test`;
   const nick = `X${id}`;
   await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick });
-  const native = await connectNativeIrc(ircd.port, `N${id}`);
+  const native = await connectNativeIrc(ircd().port, `N${id}`);
   native.client.join(chan);
   await expectInbound(b.t, 'presence', (e) => e.fromResource === `N${id}`, 'native occupant');
   return { ...b, id, user, chan, room, nick, native };
@@ -108,7 +101,7 @@ describe('muc#owner channel settings and persistent channels', () => {
     // Gateway restart: the connection QUITs, the next bridge rejoins the channel by itself.
     await j.bridge.stop();
     await j.native.expect('quit', (e) => e.nick === j.nick);
-    const config = ircConfigSchema.parse({ networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }], throttle: { burst: 50, lines_per_second: 50 } } } });
+    const config = ircConfigSchema.parse({ networks: { test: { servers: [{ host: '127.0.0.1', port: ircd().port, tls: false }], throttle: { burst: 50, lines_per_second: 50 } } } });
     const next = new IrcBridge(j.t.ctx, config);
     const joinsBefore = j.native.events.filter((e) => e.event === 'join' && e.nick === j.nick).length;
     await next.start();

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UserQuery } from '../../../src/core/bridge.js';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { SOFTWARE } from '../../../src/xmpp/disco.js';
 import { awayLine } from '../presence.js';
-import { expectInbound, find, startBridge, unique } from './helpers.js';
+import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 async function joined() {
   const id = unique();
-  const b = await startBridge(ircd.port);
+  const b = await startBridge(ircd().port);
   const user = `u${id}@example.org`;
   const chan = `#h${id}`;
   const room = `${chan}%test`;
@@ -66,7 +59,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     const j = await joined();
     expect(j.bridge.roomInfo(j.user, `#nothere${j.id}%test`)).toBeUndefined();
     expect(j.bridge.roomInfo(j.user, j.room)).toEqual({ name: j.chan, occupants: 1, subject: '' });
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === `N${j.id}`, 'native joins');
     native.client.raw(`TOPIC ${j.chan} :the topic`);
@@ -78,7 +71,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
 
   it('show away/xa/dnd sets IRC AWAY with the status on every connection, available clears it', async () => {
     const j = await joined();
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     j.bridge.userPresence(j.user, 'r1', { available: true, show: 'away', status: 'gone fishing' });
     await waitFor(async () => ((await whoisAway(native, j.nick)) === 'gone fishing' ? true : undefined), 'AWAY set');
     j.bridge.userPresence(j.user, 'r1', { available: true, show: 'dnd' });
@@ -91,7 +84,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
 
   it('with several resources, the user is away on IRC only while none of them is available', async () => {
     const j = await joined();
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     const away = () => whoisAway(native, j.nick);
     j.bridge.userPresence(j.user, 'desk', { available: true });
     j.bridge.userPresence(j.user, 'phone', { available: true, show: 'xa', status: 'asleep' });
@@ -110,7 +103,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
 
   it('an IRC INVITE reaches the user as a mediated invitation from the room', async () => {
     const j = await joined();
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(`#inv${j.id}`);
     await native.expect('join');
     native.client.raw(`INVITE ${j.nick} #inv${j.id}`);
@@ -122,7 +115,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
 
   it('a CTCP VERSION from IRC that the user’s client does not answer is answered with the gateway software name and version', async () => {
     const j = await joined();
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     const replies: string[] = [];
     native.client.on('ctcp response', (e) => replies.push(String(e.message ?? '')));
     native.client.raw(`PRIVMSG ${j.nick} :\x01VERSION\x01`);
@@ -136,7 +129,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     const id = unique();
     const queries: UserQuery[] = [];
     let reachable = true;
-    const b = await startBridge(ircd.port, {}, {}, {
+    const b = await startBridge(ircd().port, {}, {}, {
       queryUser: async (q) => {
         queries.push(q);
         if (!reachable) throw new StanzaError('service-unavailable', 'gone');
@@ -146,7 +139,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     const user = `u${id}@example.org`;
     const nick = `X${id}`;
     await b.bridge.send({ kind: 'join', user, resource: 'laptop', to: `#q${id}%test`, nick });
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     const replies: string[] = [];
     native.client.on('ctcp response', (e) => replies.push(String(e.message ?? '')));
     native.client.raw(`PRIVMSG ${nick} :\x01VERSION\x01`);
@@ -169,7 +162,7 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
   it('a client error bounce removes only that resource, with 110 and a note; the last one parts without "error"', async () => {
     const j = await joined();
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick });
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await native.expect('join');
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r2', to: j.room, status: 'error' });

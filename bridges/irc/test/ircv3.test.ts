@@ -4,32 +4,25 @@
  * capability is marked as acknowledged on the real connection and the server lines those caps
  * produce are fed to the session's line handler, exactly as the connection would hand them over.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { handleLine } from '../irc-handlers.js';
 import { parseLine } from '../line.js';
 import type { IrcSession } from '../session.js';
-import { expectInbound, find, startBridge, unique } from './helpers.js';
+import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 async function joinedWithNative(options: Record<string, unknown> = {}) {
   const id = unique();
-  const b = await startBridge(ircd.port, options);
+  const b = await startBridge(ircd().port, options);
   const user = `v${id}@example.org`;
   const chan = `#v${id}`;
   const room = `${chan}%test`;
   const nick = `X${id}`;
-  const native = await connectNativeIrc(ircd.port, `N${id}`);
+  const native = await connectNativeIrc(ircd().port, `N${id}`);
   native.client.join(chan);
   await native.expect('join');
   await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick, id: 'join1' });

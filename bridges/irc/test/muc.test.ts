@@ -1,17 +1,10 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { expectInbound, find, indexOf, startBridge, unique } from './helpers.js';
+import { expectInbound, find, indexOf, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 async function joined(port: number) {
   const id = unique();
@@ -27,10 +20,10 @@ async function joined(port: number) {
 describe('IRC channels as MUC rooms (ngircd)', () => {
   it('a join sends occupants from NAMES, then self-presence with 110 and 100, then the subject', async () => {
     const id = unique();
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(`#j${id}`);
     await native.expect('join');
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const user = `u${id}@example.org`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#j${id}%test`, nick: `X${id}` });
     const t = b.t;
@@ -49,7 +42,7 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('the channel creator is admin/moderator, and a second nick is ignored with 210', async () => {
-    const j = await joined(ircd.port);
+    const j = await joined(ircd().port);
     const self = await expectInbound(j.t, 'presence', (e) => e.fromResource === j.nick, 'self-presence');
     expect(self.muc).toMatchObject({ affiliation: 'admin', role: 'moderator' });
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: `#o${j.id}%test`, nick: 'Other' });
@@ -60,9 +53,9 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('groupchat goes to IRC and is reflected to every joined resource with the sender id and a stanza-id', async () => {
-    const j = await joined(ircd.port);
+    const j = await joined(ircd().port);
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick });
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await native.expect('join');
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'coucou', id: 'first_id', originId: 'o1', receiptRequested: false });
@@ -76,8 +69,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('multi-line bodies become several IRC lines, /me becomes a CTCP ACTION, long lines are split under 512 bytes', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await native.expect('join');
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'un\ndeux\ntrois', id: 'ml', receiptRequested: false });
@@ -97,8 +90,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('IRC messages, actions and notices reach every joined resource as groupchat', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === native.nick, 'native join presence');
     native.client.say(j.chan, 'hello from IRC');
@@ -114,8 +107,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('a line that is not UTF-8 is read as latin-1', async () => {
-    const j = await joined(ircd.port);
-    const sock = connect({ host: '127.0.0.1', port: ircd.port });
+    const j = await joined(ircd().port);
+    const sock = connect({ host: '127.0.0.1', port: ircd().port });
     let seen = '';
     sock.on('data', (d: Buffer) => (seen += d.toString('latin1')));
     sock.write(`NICK L${j.id}\r\nUSER l 0 * :latin\r\n`);
@@ -129,7 +122,7 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('a message from a resource that has not joined is not-acceptable', async () => {
-    const j = await joined(ircd.port);
+    const j = await joined(ircd().port);
     await expect(
       j.bridge.send({ kind: 'message', user: j.user, resource: 'other', to: j.room, type: 'groupchat', body: 'x', receiptRequested: false }),
     ).rejects.toMatchObject({ condition: 'not-acceptable', message: 'You are not a participant in this room.' });
@@ -137,8 +130,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('nick changes both ways give 303 then the new presence', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === native.nick, 'native join');
     await j.bridge.send({ kind: 'nick', user: j.user, resource: 'r1', to: j.room, toResource: `Y${j.id}`, nick: `Y${j.id}` });
@@ -155,8 +148,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('a nick already in use gives a conflict presence error and keeps the old nick', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     await j.bridge.send({ kind: 'nick', user: j.user, resource: 'r1', to: j.room, toResource: native.nick, nick: native.nick, id: 'n1' });
     const err = await expectInbound(j.t, 'error', (e) => e.fromResource === native.nick, 'nick conflict');
     expect(err).toMatchObject({ condition: 'conflict', stanza: 'presence', toResource: 'r1', id: 'n1' });
@@ -165,8 +158,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('kicks both ways: IRC KICK gives 307 with actor and reason; muc#admin role none kicks on IRC', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === native.nick, 'native join');
     await j.bridge.send({ kind: 'moderate', user: j.user, resource: 'r1', to: j.room, nick: native.nick, role: 'none', reason: 'reported' });
@@ -187,8 +180,8 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('topics both ways: subject from the setter, newlines become spaces', async () => {
-    const j = await joined(ircd.port);
-    const native = await connectNativeIrc(ircd.port, `N${j.id}`);
+    const j = await joined(ircd().port);
+    const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === native.nick, 'native join');
     await j.bridge.send({ kind: 'subject', user: j.user, resource: 'r1', to: j.room, subject: 'FIRST LINE\nSECOND LINE.' });
@@ -207,9 +200,9 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
   });
 
   it('PART and QUIT from IRC remove the occupant with the message as status; leaving parts and quits', async () => {
-    const j = await joined(ircd.port);
-    const a = await connectNativeIrc(ircd.port, `A${j.id}`);
-    const c = await connectNativeIrc(ircd.port, `C${j.id}`);
+    const j = await joined(ircd().port);
+    const a = await connectNativeIrc(ircd().port, `A${j.id}`);
+    const c = await connectNativeIrc(ircd().port, `C${j.id}`);
     a.client.join(j.chan);
     c.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === c.nick, 'c joined');
@@ -219,7 +212,7 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     c.client.quit('gone fishing');
     const quit = await expectInbound(j.t, 'presence', (e) => e.type === 'unavailable' && e.fromResource === c.nick, 'quit');
     expect(quit.status).toMatch(/gone fishing/);
-    const watcher = await connectNativeIrc(ircd.port, `W${j.id}`);
+    const watcher = await connectNativeIrc(ircd().port, `W${j.id}`);
     watcher.client.join(j.chan);
     await watcher.expect('join');
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r1', to: j.room, status: 'bye' });
@@ -228,7 +221,7 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await watcher.expect('part', (e) => e.nick === j.nick);
     await waitFor(() => j.bridge.sessionsOf(j.user).length === 0, 'session closed');
     // The QUIT freed the nick.
-    const again = await connectNativeIrc(ircd.port, j.nick);
+    const again = await connectNativeIrc(ircd().port, j.nick);
     await again.quit();
     await a.quit();
     await watcher.quit();
@@ -242,12 +235,12 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     ['+b', ['+b', '*!*@*'], 'forbidden'],
   ])('a join refused by %s gives a presence error %s', async (_m, modeArgs, condition) => {
     const id = unique();
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(`#e${id}`);
     await native.expect('join');
     native.client.raw('MODE', `#e${id}`, ...modeArgs);
     await native.expect('mode');
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#e${id}%test`, nick: `X${id}`, id: 'jid' });
     const err = await expectInbound(b.t, 'error', () => true, 'join error');
     expect(err).toMatchObject({ stanza: 'presence', mucJoin: true, condition, id: 'jid', from: `#e${id}%test`, fromResource: `X${id}`, toResource: 'r1' });
@@ -257,12 +250,12 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
 
   it('a join with the channel key succeeds', async () => {
     const id = unique();
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(`#k${id}`);
     await native.expect('join');
     native.client.raw('MODE', `#k${id}`, '+k', 'SECRET');
     await native.expect('mode');
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#k${id}%test`, nick: `X${id}`, password: 'SECRET' });
     await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined with key');
     await native.quit();
@@ -271,7 +264,7 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
 
   it('CR/LF in a nick cannot inject a command: the join fails', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#i${id}%test`, nick: `X${id}\r\nJOIN #evil${id}` });
     const err = await expectInbound(b.t, 'error', () => true, 'refused nick');
     expect(err.condition).toBe('jid-malformed');

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestContext } from '../../../test/helpers/bridge-context.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { pmKey, RoomArchive } from '../archive.js';
-import { expectInbound, startBridge, unique } from './helpers.js';
+import { expectInbound, startBridge, unique, useNgircd } from './helpers.js';
 
-let ircd: Ngircd;
-beforeAll(async () => {
-  ircd = await startNgircd();
-});
-afterAll(async () => {
-  await ircd?.stop();
-});
+const ircd = useNgircd();
 
 async function pmPair(options: Record<string, unknown> = {}, clients: Parameters<typeof startBridge>[3] = {}) {
   const id = unique();
-  const b = await startBridge(ircd.port, options, {}, clients);
+  const b = await startBridge(ircd().port, options, {}, clients);
   const user = `p${id}@example.org`;
-  const native = await connectNativeIrc(ircd.port, `N${id}`);
+  const native = await connectNativeIrc(ircd().port, `N${id}`);
   const contact = `n${id}%test`;
   // The first PM opens the connection with the user's default nick (its local part).
   await b.bridge.send({ kind: 'message', user, resource: 'r1', to: contact, type: 'chat', body: 'hi from xmpp', id: 'pm1', receiptRequested: false });

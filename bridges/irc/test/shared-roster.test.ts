@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import type { Member } from '../room.js';
 import { ChannelRoster, RosterRegistry } from '../roster.js';
-import { find, startBridge, unique } from './helpers.js';
+import { find, startBridge, unique, useNgircd } from './helpers.js';
 
 const member = (nick: string, modes: string[] = []): Member => ({ nick, modes: new Set(modes) });
 
@@ -70,22 +69,16 @@ describe('shared channel member list (one per network and channel)', () => {
 });
 
 describe('shared member list with several bridged users (ngircd)', () => {
-  let ircd: Ngircd;
-  beforeAll(async () => {
-    ircd = await startNgircd();
-  });
-  afterAll(async () => {
-    await ircd?.stop();
-  });
+  const ircd = useNgircd();
 
   it('every user sees each JOIN, MODE, NICK, KICK and QUIT once, from one list per channel', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const chan = `#s${id}`;
     const room = `${chan}%test`;
     const users = [1, 2, 3].map((i) => ({ user: `u${i}x${id}@example.org`, nick: `B${i}x${id}` }));
     for (const u of users) await b.bridge.send({ kind: 'join', user: u.user, resource: 'r', to: room, nick: u.nick });
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(chan);
     const all = (pred: (u: (typeof users)[number]) => boolean, what: string) => waitFor(() => users.every(pred), what);
     const seen = (u: { user: string }, pred: Parameters<typeof find<'presence'>>[2]) => find(b.t, 'presence', (e) => e.user === u.user && e.from === room && pred!(e));
@@ -107,7 +100,7 @@ describe('shared member list with several bridged users (ngircd)', () => {
       expect(seen(u, (e) => e.fromResource === `M${id}` && e.type === 'available')[0]!.muc?.affiliation).toBe('member');
     }
 
-    const kicked = await connectNativeIrc(ircd.port, `K${id}`);
+    const kicked = await connectNativeIrc(ircd().port, `K${id}`);
     kicked.client.join(chan);
     await all((u) => seen(u, (e) => e.fromResource === kicked.nick && e.type === 'available').length === 1, 'everyone sees the second join');
     await b.bridge.send({ kind: 'moderate', user: users[0]!.user, resource: 'r', to: room, nick: kicked.nick, role: 'none', reason: 'out' });
@@ -130,10 +123,10 @@ describe('shared member list with several bridged users (ngircd)', () => {
 
   it('the away state of occupants comes from one WHO on the first join, and later joiners see it at once', async () => {
     const id = unique();
-    const b = await startBridge(ircd.port);
+    const b = await startBridge(ircd().port);
     const chan = `#w${id}`;
     const room = `${chan}%test`;
-    const native = await connectNativeIrc(ircd.port, `N${id}`);
+    const native = await connectNativeIrc(ircd().port, `N${id}`);
     native.client.join(chan);
     await native.expect('join');
     // Sent before the bridge even connects: ngircd has it before the bridge's WHO.
