@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { RetryableError } from '../core/errors.js';
 import { backoffDelay } from '../core/outbox.js';
 import { StreamParser, type StreamParseError } from './stream-parser.js';
+import { toXmlSafe } from './xml-safe.js';
 
 export type ComponentStatus = 'connecting' | 'handshaking' | 'online' | 'offline' | 'stopped';
 
@@ -88,7 +89,8 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     if (this.status !== 'online' || !socket) {
       return Promise.reject(new RetryableError(`component ${this.options.domain} is ${this.status}`));
     }
-    const text = el.toString();
+    // The choke point: whatever a network put in a field, the stream stays XML 1.0 (xml-safe.ts).
+    const text = toXmlSafe(el.toString());
     if (this.options.traceXml) this.options.log.debug({ event: 'xml_out', xml: text }, 'sent');
     // Stanzas sent in one tick leave in one system call (a fan-out to every user of a channel).
     if (!socket.writableCorked) {
@@ -197,7 +199,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       .c('text', { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })
       .t(text)
       .root();
-    socket.end(error.toString() + '</stream:stream>');
+    socket.end(toXmlSafe(error.toString()) + '</stream:stream>');
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
