@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Element } from 'ltx';
 import type { HistoryRequest, Inbound, MucUser, Oob, Outbound } from '../core/model.js';
 import { errorElement } from './errors.js';
+import { bodyWithoutFallbacks } from './fallback.js';
 import { NS } from './ns.js';
 
 /** Where a stanza came from and went to, once parsed and checked by the pipeline. */
@@ -39,7 +40,9 @@ function readOob(el: Element): Oob[] {
 
 /**
  * A `<message/>` from a user as an outbound event, or undefined when there is nothing to send
- * (chat states, markers and receipts alone carry no body).
+ * (chat states, markers and receipts alone carry no body). XEP-0428 fallbacks are removed from
+ * the body first; a retraction or a fallback-only message throws `feature-not-implemented`
+ * (fallback.ts). A XEP-0461 `<reply/>` target is not mapped yet: only its quote is dropped.
  */
 export function decodeMessage(el: Element, route: Route): Outbound | undefined {
   const b = base(route, el);
@@ -50,7 +53,7 @@ export function decodeMessage(el: Element, route: Route): Outbound | undefined {
     const reason = invite.getChildText('reason');
     return { ...b, kind: 'invite', invitee: invite.attrs.to, ...(reason ? { reason } : {}) };
   }
-  const body = el.getChildText('body');
+  const body = bodyWithoutFallbacks(el, el.getChildText('body'));
   const subject = el.getChildText('subject');
   if (type === 'groupchat' && subject !== null && body === null) {
     return { ...b, kind: 'subject', subject };
