@@ -4,7 +4,7 @@ import type { Form } from '../../src/core/adhoc-model.js';
 import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
-import { parseLocalpart as parseAddress, type IrcAddress } from './address.js';
+import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
 import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
 import { pmKey, RoomArchive } from './archive.js';
@@ -174,7 +174,7 @@ export class IrcBridge implements Bridge {
   resolve(localpart: string): ResolvedAddress {
     const addr = this.parse(localpart);
     if (addr.kind === 'gateway') return { kind: 'service', localpart: '', name: 'IRC gateway' };
-    if (!findNetwork(this.config, addr.network)) throw new StanzaError('item-not-found', `No IRC network called ${addr.network} is configured here.`);
+    if (!findNetwork(this.config, addr.network)) throw new StanzaError('item-not-found', `No IRC network called ${excerpt(addr.network)} is configured here.`);
     if (addr.kind === 'service') return { kind: 'service', localpart, name: addr.network };
     if (addr.kind === 'room') return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}` };
     return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}` };

@@ -27,6 +27,12 @@ const CHANNEL_BAD = /[\s,\x00-\x1f\x7f]/;
 // and not starting with ':' `$` or a channel prefix (checked by the caller's CHANTYPES).
 const NICK_BAD = /[\s,!@*?\x00-\x1f\x7f]/;
 
+/** A bounded quote of what the user wrote, for error texts (a local part can be 1023 bytes). */
+export function excerpt(text: string): string {
+  const points = Array.from(text);
+  return points.length > 60 ? `"${points.slice(0, 60).join('')}…"` : `"${text}"`;
+}
+
 export function isValidChannel(name: string): boolean {
   return name.length >= 2 && name.length <= 200 && !CHANNEL_BAD.test(name);
 }
@@ -48,18 +54,19 @@ export function parseLocalpart(localpart: string, opts: AddressingOptions): IrcA
     const raw = unescapeLocal(localpart);
     const pct = raw.lastIndexOf('%');
     if (pct === -1) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(raw)) throw new StanzaError('jid-malformed', `"${raw}" is not an IRC network name.`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(raw)) throw new StanzaError('jid-malformed', `${excerpt(raw)} is not an IRC network name.`);
       return { kind: 'service', network: raw };
     }
     target = raw.slice(0, pct);
     network = raw.slice(pct + 1);
-    if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(network)) throw new StanzaError('jid-malformed', `"${network}" is not an IRC network name.`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(network)) throw new StanzaError('jid-malformed', `${excerpt(network)} is not an IRC network name: write #channel%network or nick%network.`);
   }
-  if (opts.chanTypes(network).includes(target[0] ?? '')) {
-    if (!isValidChannel(target)) throw new StanzaError('jid-malformed', `"${target}" is not a valid IRC channel name.`);
+  if (target === '') throw new StanzaError('jid-malformed', `Nothing before %${network}: write #channel%${network} or nick%${network}.`);
+  if (opts.chanTypes(network).includes(target[0]!)) {
+    if (!isValidChannel(target)) throw new StanzaError('jid-malformed', `${excerpt(target)} is not a valid IRC channel name.`);
     return { kind: 'room', network, channel: target };
   }
-  if (!isValidNick(target)) throw new StanzaError('jid-malformed', `"${target}" is not a valid IRC nick.`);
+  if (!isValidNick(target)) throw new StanzaError('jid-malformed', `${excerpt(target)} is not a valid IRC nick.`);
   return { kind: 'contact', network, nick: target };
 }
 

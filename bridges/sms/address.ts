@@ -31,7 +31,7 @@ export function resolvePhoneLocalpart(localpart: string, defaultCountry: Country
   if (number === undefined) {
     throw new StanzaError(
       'jid-malformed',
-      `"${localpart}" is not a phone number: write to +<country code><number>@ this domain, e.g. +15551234567.`,
+      `${Array.from(localpart).length > 40 ? `"${Array.from(localpart).slice(0, 40).join('')}…"` : `"${localpart}"`} is not a phone number: write to +<country code><number>@ this domain, e.g. +15551234567.`,
     );
   }
   return { kind: 'contact', localpart: number, name: number };

@@ -57,6 +57,9 @@ export class StanzaReceiver {
     this.touch(user);
     try {
       if (el.name === 'iq') {
+        // An iq get/set to an address that maps to nothing gets that error, whatever its payload
+        // (handlers such as ping or version would otherwise answer for a JID that does not exist).
+        if ((el.attrs.type === 'get' || el.attrs.type === 'set') && to.local !== '') this.deps.bridge.resolve(to.local);
         const reply = await this.deps.router.dispatch({ stanza: el, user, resource: from.resource, from: el.attrs.from!, localpart: to.local, toResource: to.resource });
         if (reply) await this.deps.send(reply);
         return;
@@ -98,6 +101,11 @@ export class StanzaReceiver {
   private onMessage(el: Element, route: Route, address: ResolvedAddress): void {
     const event = decodeMessage(el, { ...route, to: address.localpart });
     if (!event) return; // chat states, markers: nothing to send, nothing to answer
+    // RFC 6121 §5.2.2: groupchat is for rooms. Sent anywhere else it would go out as something
+    // the user did not mean (a private message to `\` for a "channel" named `\`), or nowhere.
+    if (el.attrs.type === 'groupchat' && address.kind !== 'room') {
+      throw new StanzaError('item-not-found', `${address.name ?? address.localpart} is not a room; send groupchat messages to a room, or write to a contact with a chat message.`);
+    }
     if (address.kind === 'service' && el.attrs.type !== 'groupchat' && !this.acceptsServiceMessages()) {
       throw new StanzaError('service-unavailable', `${this.deps.domain} is a gateway; write to a contact such as the address you want to reach.`);
     }
@@ -111,6 +119,15 @@ export class StanzaReceiver {
 
   private async onPresence(el: Element, route: Route, address: ResolvedAddress): Promise<void> {
     const type = el.attrs.type;
+    // XEP-0045 §7.2: a join (presence with <x xmlns='…muc'/>) to something that is no room must
+    // fail visibly; as a plain directed presence it would vanish without an answer.
+    if (address.kind !== 'room' && type === undefined && el.getChild('x', NS.muc)) {
+      throw new StanzaError('item-not-found', `${address.name ?? address.localpart} is not a room that can be joined.`, { type: 'cancel' });
+    }
+    // XEP-0045 §7.2.1: a join without a nick (to the bare room JID) gets jid-malformed.
+    if (address.kind === 'room' && type === undefined && !route.toResource) {
+      throw new StanzaError('jid-malformed', 'Join a room as room@domain/nick: the nick is missing.');
+    }
     if (address.kind === 'room' && (type === undefined || type === 'unavailable')) {
       const event = decodeRoomPresence(el, { ...route, to: address.localpart });
       if (event) this.enqueue(event);
