@@ -70,7 +70,9 @@ export class StanzaReceiver {
     } catch (err) {
       const error = toStanzaError(err);
       if (!isStanzaError(err)) this.deps.log.error({ event: 'bug', err }, 'stanza handling failed');
-      if (el.name === 'presence' && el.attrs.type === 'unavailable') return;
+      // Nothing was asked by an unavailable presence (RFC 6121 §4.5) or by an answer to a
+      // subscription request (§3.1.5, §3.2): no error for those, even to an odd address.
+      if (el.name === 'presence' && ['unavailable', 'subscribed', 'unsubscribed'].includes(el.attrs.type ?? '')) return;
       const keep = el.name === 'presence' && el.getChild('x', NS.muc) ? [new Element('x', { xmlns: NS.muc })] : [];
       await this.deps.send(errorReply(el, error, keep)).catch(() => undefined);
     }
