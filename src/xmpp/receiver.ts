@@ -108,7 +108,7 @@ export class StanzaReceiver {
     if (el.attrs.type === 'groupchat' && address.kind !== 'room') {
       throw new StanzaError('item-not-found', `${address.name ?? address.localpart} is not a room; send groupchat messages to a room, or write to a contact with a chat message.`);
     }
-    if (address.kind === 'service' && el.attrs.type !== 'groupchat' && !this.acceptsServiceMessages()) {
+    if (address.kind === 'service' && !this.acceptsServiceMessages()) {
       throw new StanzaError('service-unavailable', `${this.deps.domain} is a gateway; write to a contact such as the address you want to reach.`);
     }
     this.enqueue(event);
