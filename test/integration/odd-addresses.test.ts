@@ -90,6 +90,13 @@ describe('odd addresses through Prosody get an answer from every bridge', () => 
     }
   });
 
+  it('a join to a room without a nick gets jid-malformed (XEP-0045 §7.2.1)', async () => {
+    await s.alice.send(xml('presence', { to: `#chan%test@${DOMAINS.irc}`, id: 'join-no-nick' }, xml('x', { xmlns: MUC })));
+    const answer = await s.alice.waitForStanza((el) => el.attrs.id === 'join-no-nick' && el.attrs.type === 'error', 'the error for a join without a nick');
+    expect(errorCondition(answer)).toBe('jid-malformed');
+    expect(answer.getChild('x', MUC)).toBeDefined();
+  });
+
   it('is silent where the spec wants silence, and still answers what follows', async () => {
     const jid = `%@${DOMAINS.irc}`;
     // RFC 6121 §4.5.3: an unavailable presence asks nothing. RFC 6120 §8.3.1: an error stanza is
