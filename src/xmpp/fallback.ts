@@ -47,7 +47,7 @@ const FEATURE_NAMES: Record<string, string> = {
 /** Fallbacks whose ranges are removed: features the gateway knows and that carry no text. */
 const STRIPPED = new Set([REPLY_NS, ...Object.keys(FEATURE_NAMES)]);
 
-const INTEGER = /^\s*\d{1,15}\s*$/;
+const INTEGER = /^\s*\d{1,20}\s*$/;
 
 function readRange(el: Element): BodyRange | undefined {
   const { start, end } = el.attrs;
@@ -69,17 +69,25 @@ export function readFallbacks(message: Element): Fallback[] {
   });
 }
 
-/** Remove ranges (code points, clamped to the text, overlaps allowed) from `text`. */
+/**
+ * Remove ranges (code points, clamped to the text, overlaps allowed) from `text`. Sorted and
+ * merged first, so a hostile stanza with thousands of overlapping ranges costs one pass.
+ */
 export function removeRanges(text: string, ranges: BodyRange[]): string {
   if (ranges.length === 0) return text;
   if (ranges.includes('all')) return '';
   const points = Array.from(text);
-  const keep = new Array<boolean>(points.length).fill(true);
-  for (const r of ranges) {
-    if (r === 'all') continue;
-    for (let i = r.start; i < Math.min(r.end, points.length); i++) keep[i] = false;
+  const spans = ranges
+    .filter((r): r is { start: number; end: number } => r !== 'all')
+    .map((r) => ({ start: Math.min(r.start, points.length), end: Math.min(r.end, points.length) }))
+    .sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const r of spans) {
+    if (r.start > at) out += points.slice(at, r.start).join('');
+    at = Math.max(at, r.end);
   }
-  return points.filter((_, i) => keep[i]).join('');
+  return out + points.slice(at).join('');
 }
 
 /** The retraction a message asks for (XEP-0424 1.x `<retract/>` or the 0.x fastening). */
