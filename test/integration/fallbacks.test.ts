@@ -9,8 +9,9 @@
 // - Retraction, XEP-0424 0.3 (older clients; Dino still parses it): `<apply-to
 //   xmlns='urn:xmpp:fasten:0'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to>` and a
 //   bare `<fallback/>`.
-// - Reply, XEP-0461, as the Conversations family sends it (cheogram-android
-//   `Message.updateReplyTo`): body "> quoted\n" + text, `<reply to=… id=…/>` and `<fallback
+// - Reply, XEP-0461, as the Conversations family sends it (a Conversations fork's
+//   `entities/Message.java` `updateReplyTo`, cheogram style; the code search did not name the
+//   repository): body "> quoted\n" + text, `<reply to=… id=…/>` and `<fallback
 //   for='urn:xmpp:reply:0'><body start='0' end='<code points of the quote>'/></fallback>`.
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';

@@ -1,9 +1,10 @@
 // XEP-0428 fallbacks in the stanza decoder: reply quotes removed, retractions and fallback-only
 // messages refused. The stanzas are shaped as the clients send them:
-// - Conversations family (cheogram-android `Message.updateReplyTo`): body = "> quoted line\n" +
-//   text, `<reply to='…' id='…'/>`, `<fallback for='urn:xmpp:reply:0'><body start='0'
-//   end='<code points of the quote>'/></fallback>`; reactions add a second fallback
-//   `for='urn:xmpp:reactions:0'` over the emoji.
+// - Conversations family (a Conversations fork's `entities/Message.java`, cheogram style; the
+//   code search did not name the repository): `updateReplyTo` sends body "> quoted line\n" + text,
+//   `<reply to='…' id='…'/>` and `<fallback for='urn:xmpp:reply:0'><body start='0' end='<code
+//   points of the quote>'/></fallback>`; `updateReaction` adds `<fallback
+//   for='urn:xmpp:reactions:0'><body/></fallback>` (no range: the whole body) and `<reactions/>`.
 // - Gajim (python-nbxmpp `modules/retraction.py`, its test `test_parse_retract_direct_message`, and
 //   XEP-0424 0.4 §3): `<retract xmlns='urn:xmpp:message-retract:1' id='…'/>`, `<fallback
 //   xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/>`, body "This person attempted
@@ -80,7 +81,14 @@ describe('XEP-0461 reply fallbacks', () => {
     expect(err.message).toContain('nothing was sent');
   });
 
-  it('refuses a Conversations reaction (reply quote + reactions fallback over the emoji)', () => {
+  it('refuses a Conversations reaction (reply quote + a whole-body reactions fallback)', () => {
+    const el = parse(
+      reply('> bob: hi\n', '👍', 'chat', `<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reactions:0'><body/></fallback><reactions xmlns='urn:xmpp:reactions:0' id='z'><reaction>👍</reaction></reactions>`),
+    );
+    expect(refusal(() => decodeMessage(el, route)).message).toBe('A reaction is not supported on this network; nothing was sent.');
+  });
+
+  it('refuses a reaction whose fallback covers only the emoji, once the quote is gone too', () => {
     const quote = '> bob: hi\n';
     const el = parse(
       reply(quote, '👍', 'chat', `<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reactions:0'><body start='${cp(quote)}' end='${cp(quote) + 1}'/></fallback>`),
