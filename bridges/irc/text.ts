@@ -51,13 +51,22 @@ export interface IrcText {
 }
 
 /**
+ * What XML can carry but an IRC line should not: TAB becomes a space (as from IRC, input-text.ts,
+ * so an IRCv3 echo reads back the same text), other control characters (C0 but CR/LF, DEL, C1)
+ * are dropped; CR and LF are line breaks, handled by the caller.
+ */
+export function textToIrc(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, '');
+}
+
+/**
  * An XMPP body as IRC texts: one per line (CR, LF, NUL never reach the wire), empty lines
  * dropped (IRC cannot send them), `/me ` on the first line as CTCP ACTION (XEP-0245).
  * `budget(action)` gives the bytes available for one text.
  */
 export function bodyToIrc(body: string, budget: (action: boolean) => number): IrcText[] {
   const out: IrcText[] = [];
-  const lines = body.replace(/\0/g, '').split(/\r\n|\r|\n/);
+  const lines = textToIrc(body).split(/\r\n|\r|\n/);
   lines.forEach((line, i) => {
     if (line === '') return;
     const action = i === 0 && line.startsWith('/me ');
@@ -96,5 +105,5 @@ export function stripFormatting(text: string): string {
 
 /** IRC topics are one line (biboumi multiline_topic): newlines become spaces. */
 export function topicToIrc(subject: string): string {
-  return subject.replace(/\r\n|\r|\n/g, ' ').replace(/\0/g, '');
+  return textToIrc(subject).replace(/\r\n|\r|\n/g, ' ');
 }
