@@ -9,7 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CapNegotiation, type SaslParams } from './cap-negotiation.js';
 import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
-import { cleanIncomingLine } from './input-text.js';
+import { cleanIncomingLine, type Refusal } from './input-text.js';
 import { Isupport } from './isupport.js';
 import { LineReader } from './line-reader.js';
 import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
@@ -42,7 +42,7 @@ export interface IrcConnectionEvents {
   line: [IrcLine];
   close: [{ reason: string; banned: boolean }];
   /** A line was not handled: over the length bound, or an identifier made only of control characters. */
-  discarded: [{ reason: 'too-long' | 'controls' }];
+  discarded: [{ reason: 'too-long' | Refusal['refused'] }];
 }
 
 export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
@@ -194,8 +194,8 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
     const parsed = parseLine(this.decode(bytes));
     if (!parsed) return;
     const line = cleanIncomingLine(parsed);
-    if (line) this.handle(line);
-    else this.emit('discarded', { reason: 'controls' });
+    if ('refused' in line) this.emit('discarded', { reason: line.refused });
+    else this.handle(line);
   }
 
   private decode(bytes: Buffer): string {

@@ -12,7 +12,8 @@
  *   before, as latin-1 or U+FFFD, connection.ts).
  *
  * An identifier that had text and has none left (the prefix's nick, a middle parameter, the nick
- * of NICK) cannot address anyone: the line is refused (undefined), and the caller logs it.
+ * of NICK) cannot address anyone, and a command or numeric without the parameters its handler
+ * reads (RFC 2812 §3 and §5) means nothing: such lines are refused, and the caller logs it.
  * src/xmpp/xml-safe.ts remains the safety net behind this.
  */
 import { parseSource, type IrcLine } from './line.js';
@@ -33,23 +34,35 @@ export function cleanIrcText(text: string, ctcp = false): string {
     .replace(BROKEN, '\uFFFD');
 }
 
+/** Parameters each handled command needs (RFC 2812 §3, §5; IRCv3 for CAP, BATCH, CHGHOST). */
+const MIN_PARAMS: Record<string, number> = {
+  PRIVMSG: 2, NOTICE: 2, JOIN: 1, PART: 1, KICK: 2, NICK: 1, MODE: 2, TOPIC: 2, INVITE: 2,
+  CAP: 2, BATCH: 1, CHGHOST: 2, AUTHENTICATE: 1,
+  '001': 1, '005': 2, '301': 2, '322': 2, '332': 3, '333': 3, '341': 3, '352': 7, '353': 4, '366': 2,
+};
+
+export type Refusal = { refused: 'controls' | 'missing-params' };
+
 function emptied(before: string, after: string): boolean {
   return before !== '' && after === '';
 }
 
-/** The line with every field cleaned, or undefined when an identifier was nothing but controls. */
-export function cleanIncomingLine(line: IrcLine): IrcLine | undefined {
+/** The line with every field cleaned, or why it is refused. */
+export function cleanIncomingLine(line: IrcLine): IrcLine | Refusal {
+  const controls: Refusal = { refused: 'controls' };
   const command = cleanIrcText(line.command);
-  if (!/^[A-Z]+$|^\d{3}$/.test(command)) return undefined;
+  if (!/^[A-Z]+$|^\d{3}$/.test(command)) return controls;
+  // A numeric's first parameter is always the client's nick (RFC 2812 §2.4).
+  if (line.params.length < (MIN_PARAMS[command] ?? (/^\d/.test(command) ? 1 : 0))) return { refused: 'missing-params' };
   const prefix = cleanIrcText(line.prefix);
-  if (emptied(parseSource(line.prefix).nick, parseSource(prefix).nick)) return undefined;
+  if (emptied(parseSource(line.prefix).nick, parseSource(prefix).nick)) return controls;
   const text = command === 'PRIVMSG' || command === 'NOTICE';
   const last = line.params.length - 1;
   const params: string[] = [];
   for (const [i, raw] of line.params.entries()) {
     const clean = cleanIrcText(raw, text && i === 1);
     // Middle parameters are targets and nicks; NICK's only parameter is the new nick.
-    if ((i < last || command === 'NICK') && emptied(raw, clean)) return undefined;
+    if ((i < last || command === 'NICK') && emptied(raw, clean)) return controls;
     params.push(clean);
   }
   const tags: Record<string, string> = {};

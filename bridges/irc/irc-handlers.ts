@@ -27,8 +27,9 @@ export const JOIN_ERRORS: Record<string, ErrorCondition> = {
   '489': 'forbidden',
 };
 
-// Numerics that carry nothing for the user (or that we handle as state).
-const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352']);
+// Numerics that carry nothing for the user (or that we handle as state). LIST replies (321–323)
+// feed the channel list (channel-list.ts); relayed, an endless LIST would be an endless flood of messages.
+const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352', '321', '322', '323']);
 
 /** RPL_WHOREPLY (352) `<me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`: user@host, and G = away. */
 async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {

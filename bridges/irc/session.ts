@@ -55,8 +55,8 @@ export class IrcSession {
   readonly batches: OpenBatches;
   /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
   motdLines = 0;
-  /** Lines the connection discarded (input-text.ts, line-reader.ts). */
-  private discarded = 0;
+  /** Lines the connection discarded (input-text.ts, line-reader.ts), per reason. */
+  private readonly discarded = new Map<string, number>();
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
@@ -202,11 +202,16 @@ export class IrcSession {
     }
   }
 
-  /** Logged for the first line and then every 1000th: a server sending only bad lines does not flood the log. */
-  private onDiscarded(reason: 'too-long' | 'controls'): void {
-    if (this.discarded++ % 1000 !== 0) return;
-    const text = reason === 'too-long' ? `an IRC line over ${this.deps.config.bounds.line_bytes} bytes was discarded` : 'an IRC line whose nick or target was only control characters was discarded';
-    this.ctx.log.warn({ event: 'irc-line-discarded', reason, count: this.discarded, user: this.user, network: this.deps.networkName }, text);
+  /** Logged for the first line of each reason and then every 1000th: a server sending only bad lines does not flood the log. */
+  private onDiscarded(reason: 'too-long' | 'controls' | 'missing-params'): void {
+    const count = (this.discarded.get(reason) ?? 0) + 1;
+    this.discarded.set(reason, count);
+    if (count % 1000 !== 1) return;
+    const text =
+      reason === 'too-long' ? `an IRC line over ${this.deps.config.bounds.line_bytes} bytes was discarded`
+      : reason === 'controls' ? 'an IRC line whose nick or target was only control characters was discarded'
+      : 'an IRC line without the parameters of its command was discarded';
+    this.ctx.log.warn({ event: 'irc-line-discarded', reason, count, user: this.user, network: this.deps.networkName }, text);
   }
 
   private onLine(conn: IrcConnection, line: IrcLine): void {

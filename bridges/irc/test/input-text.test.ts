@@ -3,7 +3,10 @@ import { cleanIncomingLine, cleanIrcText } from '../input-text.js';
 import { LineReader } from '../line-reader.js';
 import { parseLine, type IrcLine } from '../line.js';
 
-const clean = (raw: string): IrcLine | undefined => cleanIncomingLine(parseLine(raw)!);
+const clean = (raw: string): IrcLine | undefined => {
+  const line = cleanIncomingLine(parseLine(raw)!);
+  return 'refused' in line ? undefined : line;
+};
 
 describe('IRC input boundary: one defined text for every field', () => {
   it.each([
@@ -42,6 +45,20 @@ describe('IRC input boundary: one defined text for every field', () => {
     // Text may become empty: the line stays.
     expect(clean(':n!u@h PART #c :\x07')?.params).toEqual(['#c', '']);
     expect(clean(':n!u@h QUIT :\x07')?.params).toEqual(['']);
+    expect(cleanIncomingLine(parseLine(':\x07!u@h PRIVMSG #c :hi')!)).toEqual({ refused: 'controls' });
+  });
+
+  it.each([':n!u@h PRIVMSG', ':n!u@h PRIVMSG #c', ':n!u@h KICK #c', ':n!u@h NICK', ':n!u@h JOIN', ':srv 353 me = #c', ':srv 366 me', ':srv 352 me #c u h s', ':srv 332 me', 'CAP *', ':n!u@h MODE #c'])(
+    'refuses %j: a command without the parameters it needs',
+    (raw) => {
+      expect(cleanIncomingLine(parseLine(raw)!)).toEqual({ refused: 'missing-params' });
+    },
+  );
+
+  it('keeps commands that need no parameters', () => {
+    expect(clean('PING')?.command).toBe('PING');
+    expect(clean(':n!u@h QUIT')?.params).toEqual([]);
+    expect(clean('ERROR')?.command).toBe('ERROR');
   });
 });
 
