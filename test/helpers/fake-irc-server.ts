@@ -47,6 +47,8 @@ export interface FakeIrcClient {
    * `stop()`, `count` lines, or the connection closes.
    */
   stream(make: (i: number) => string | Buffer, count?: number): FakeStream;
+  /** Stop every stream of this connection (also the ones a behaviour started). */
+  stopStreams(): Promise<void>;
   /** Wait for a line from the client matching `pred`. */
   expect(pred: (line: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   close(): void;
@@ -123,17 +125,29 @@ function handle(socket: Socket, index: number, behaviour: FakeIrcBehaviour, opts
     send: write,
     line: (text) => write(`${text}\r\n`),
     stream: (make, count = Infinity) => startStream(socket, make, count, streams),
+    stopStreams: async () => {
+      await Promise.all([...streams].map((s) => s.stop()));
+    },
     expect: (pred, what, timeoutMs = 10_000) => waitFor(() => client.received.find(pred), `fake IRC server to receive ${what}`, timeoutMs),
     close: () => socket.destroy(),
   };
   socket.on('close', () => {
     for (const s of streams) void s.stop();
   });
-  if (behaviour === 'silent') return client; // accept and never speak; still record
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, nl).replace(/\r$/, '');
+      buffer = buffer.slice(nl + 1);
+      client.received.push(line);
+      // 'silent' accepts and never speaks, but still records.
+      if (behaviour !== 'silent' && behaviour !== 'error') onLine(line);
+    }
+  });
   if (behaviour === 'error') {
     client.line(`ERROR :${opts.errorText ?? 'Closing Link: 127.0.0.1 (Too many connections from your host)'}`);
     socket.end();
-    return client;
   }
   const register = () => {
     const n = client.nick;
@@ -154,8 +168,7 @@ function handle(socket: Socket, index: number, behaviour: FakeIrcBehaviour, opts
   const maybeRegister = () => {
     if (client.nick && user && !capPending) register();
   };
-  const onLine = (line: string) => {
-    client.received.push(line);
+  function onLine(line: string): void {
     if (client.nick && opts.onLine?.(client, line)) return;
     const [command = '', ...rest] = line.split(' ');
     switch (command.toUpperCase()) {
@@ -200,16 +213,7 @@ function handle(socket: Socket, index: number, behaviour: FakeIrcBehaviour, opts
         socket.end();
         break;
     }
-  };
-  socket.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, nl).replace(/\r$/, '');
-      buffer = buffer.slice(nl + 1);
-      onLine(line);
-    }
-  });
+  }
   return client;
 }
 

@@ -11,6 +11,7 @@ import { startFakeIrcServer, type FakeIrcServer, type FakeIrcServerOptions } fro
 import { startGateway, type RunningGateway } from '../../../test/helpers/gateway.js';
 import { startProsody } from '../../../test/helpers/prosody.js';
 import type { XmppServer } from '../../../test/helpers/server-process.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
 
 export const DOMAIN = 'irc.localhost';
@@ -23,6 +24,12 @@ export interface HostileStack {
   fakes: Record<string, FakeIrcServer>;
   /** VmRSS of the gateway process, in MiB (design.md §10: the process itself, not a shell). */
   rssMb(): number;
+  /**
+   * RSS right after a case, and once it is back within `boundMb` of `beforeMb`. The gateway's
+   * garbage collector runs when it likes (no --expose-gc in production flags), so memory freed
+   * is given back some time later: waiting for it tells "freed" from "kept"; kept memory times out.
+   */
+  rssWithin(beforeMb: number, boundMb: number): Promise<{ immediateMb: number; settledMb: number }>;
   /** `event: 'reconnect'` lines the IRC component logged (a stream the XMPP server closed). */
   componentReconnects(): number;
   /** Join `#channel%network` as `nick`; resolves with the self-presence (110). */
@@ -65,14 +72,23 @@ export async function startHostileStack(opts: {
   });
   const alice = await connectClient(server, 'alice', 'pw-alice', 'resource1');
   const pid = gateway.process.pid!;
+  const rssMb = () => {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Math.round(Number(kb) / 102.4) / 10;
+  };
   return {
     server,
     gateway,
     alice,
     fakes,
-    rssMb() {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      return Math.round(Number(kb) / 102.4) / 10;
+    rssMb,
+    async rssWithin(beforeMb, boundMb) {
+      const immediateMb = rssMb();
+      const settledMb = await waitFor(() => {
+        const now = rssMb();
+        return now - beforeMb < boundMb ? now : false;
+      }, `gateway RSS back within ${boundMb} MiB of ${beforeMb} MiB (now ${rssMb()} MiB)`, 20_000);
+      return { immediateMb, settledMb };
     },
     componentReconnects: () => gateway.logs().filter((l) => l.event === 'reconnect').length,
     async join(channel, network, nick = 'Alice') {
@@ -98,7 +114,10 @@ export interface HostileFigure {
   survived: boolean;
   componentReconnects: number;
   rssBeforeMb: number;
+  /** Right after the case. */
   rssAfterMb: number;
+  /** Once back within the case's bound (the collector gave the garbage back). */
+  rssSettledMb: number;
   userSaw: string;
 }
 
