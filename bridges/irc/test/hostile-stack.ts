@@ -42,6 +42,8 @@ export async function startHostileStack(opts: {
   fakes: Record<string, FakeIrcServerOptions>;
   /** IRC bridge options (bounds, timeouts) merged over the defaults. */
   options?: Record<string, unknown>;
+  /** More networks (e.g. a real ngircd) besides the fakes. */
+  networks?: Record<string, unknown>;
 }): Promise<HostileStack> {
   const fakes: Record<string, FakeIrcServer> = {};
   for (const [name, o] of Object.entries(opts.fakes)) fakes[name] = await startFakeIrcServer(o);
@@ -65,7 +67,7 @@ export async function startHostileStack(opts: {
         domain: DOMAIN,
         component_secret: 'hostile-secret',
         access: { users: [`alice@${server.domain}`] },
-        options: { networks, join_timeout_ms: 4000, ...opts.options },
+        options: { networks: { ...networks, ...opts.networks }, join_timeout_ms: 4000, ...opts.options },
       },
     },
     extra: { log: { level: 'info' } },
