@@ -85,17 +85,21 @@ export function ircWireText(t: IrcText): string {
 
 export type CtcpOrText = { kind: 'text'; body: string } | { kind: 'ctcp'; command: string; args: string };
 
-/** A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting removed. */
+/**
+ * A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting removed.
+ * A \x01 that is not CTCP framing (https://modern.ircdocs.horse/ctcp) means nothing: it is dropped.
+ */
 export function ircToBody(text: string): CtcpOrText {
+  const noDelim = (s: string) => s.replace(/\x01/g, '');
   if (text.startsWith('\x01')) {
     const inner = text.slice(1).replace(/\x01$/, '');
     const sp = inner.indexOf(' ');
-    const command = (sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
-    const args = sp === -1 ? '' : inner.slice(sp + 1);
+    const command = noDelim(sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
+    const args = noDelim(sp === -1 ? '' : inner.slice(sp + 1));
     if (command === 'ACTION') return { kind: 'text', body: `/me ${stripFormatting(args)}` };
     return { kind: 'ctcp', command, args };
   }
-  return { kind: 'text', body: stripFormatting(text) };
+  return { kind: 'text', body: noDelim(stripFormatting(text)) };
 }
 
 /** Remove mIRC formatting codes: bold, colour (with its digits), reset, reverse, italic, underline, strike, monospace. */
