@@ -34,23 +34,30 @@ export const WANTED_CAPS = [
 
 export class CapNegotiation {
   readonly caps = new Set<string>();
+  /** Only the capabilities we want are kept: a server listing thousands costs nothing. */
   private readonly offered = new Map<string, string>();
+  private lsLines = 0;
 
   constructor(
     private readonly sasl: SaslParams,
     private readonly nick: string,
     private readonly write: (command: string, params: readonly string[]) => void,
+    private readonly maxLsLines = 32,
   ) {}
 
   onCap(line: IrcLine, registered: boolean): void {
     const sub = line.params[1]?.toUpperCase();
     const list = (line.params.at(-1) ?? '').split(' ').filter(Boolean);
     if (sub === 'LS') {
+      this.lsLines++;
+      if (this.lsLines > this.maxLsLines) return; // negotiation went on without the rest (below)
       for (const item of list) {
         const eq = item.indexOf('=');
-        this.offered.set(eq === -1 ? item : item.slice(0, eq), eq === -1 ? '' : item.slice(eq + 1));
+        const name = eq === -1 ? item : item.slice(0, eq);
+        if (WANTED_CAPS.includes(name)) this.offered.set(name, eq === -1 ? '' : item.slice(eq + 1).slice(0, 400));
       }
-      if (line.params[2] === '*') return; // CAP LS 302 continuation
+      // CAP LS 302 continuation; past the bound, request what was offered so far.
+      if (line.params[2] === '*' && this.lsLines < this.maxLsLines) return;
       const mech = this.sasl.mechanism;
       const want = WANTED_CAPS.filter((c) => this.offered.has(c) && (c !== 'sasl' || mech !== 'none'));
       if (want.length === 0) this.write('CAP', ['END']);

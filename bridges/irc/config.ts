@@ -74,6 +74,26 @@ export const ircConfigSchema = z.strictObject({
       channels_per_user: z.number().int().min(1).default(100),
     })
     .prefault({}),
+  /**
+   * Bounds on what an IRC server can make the gateway hold (design.md §1.7): a broken or hostile
+   * server must not grow memory without end. Each is per connection unless said otherwise.
+   */
+  bounds: z
+    .strictObject({
+      /** Longest line read from a server, in bytes without CR LF: 512 (RFC 1459 §2.3) + 8191 of IRCv3 tags. Longer lines are discarded. */
+      line_bytes: z.number().int().min(512).default(8703),
+      /** Members kept per channel (NAMES replies and JOINs, shared by the users in it); beyond, the occupant list is truncated and users are told. */
+      channel_members: z.number().int().min(1).default(10_000),
+      /** Channels kept from one LIST reply (disco#items on the network); beyond, the list ends there. */
+      list_channels: z.number().int().min(1).default(50_000),
+      /** IRCv3 batches open at once; later ones are not tracked (their lines are handled as ordinary lines). */
+      open_batches: z.number().int().min(1).default(64),
+      /** CAP LS continuation lines read before capability negotiation goes on without the rest. */
+      cap_ls_lines: z.number().int().min(1).default(32),
+      /** MOTD lines (372) forwarded to the user per connection; the rest is dropped with one notice. */
+      motd_lines: z.number().int().min(0).default(200),
+    })
+    .prefault({}),
   /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
   correction_prefix: z.string().default('* '),
   /** Forward server notices and numerics to the user as messages from the network JID. */

@@ -9,7 +9,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CapNegotiation, type SaslParams } from './cap-negotiation.js';
 import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
+import { cleanIncomingLine, type Refusal } from './input-text.js';
 import { Isupport } from './isupport.js';
+import { LineReader } from './line-reader.js';
 import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
 import { fingerprintMatches, openTls, type ServerEndpoint } from './irc-socket.js';
 
@@ -27,15 +29,20 @@ export interface ConnectParams {
   encodingFallback: 'latin1' | 'none';
   connectTimeoutMs: number;
   pingIntervalMs: number;
+  /** Longest line read, in bytes (config `bounds.line_bytes`). */
+  maxLineBytes: number;
+  /** CAP LS continuation lines read at most (config `bounds.cap_ls_lines`). */
+  capLsLines: number;
 }
 
 // K-lines and bans (465 ERR_YOUREBANNEDCREEP, or an ERROR naming one) must stop reconnects.
 const BAN_TEXT = /\b[kgz]-?lined?\b|banned|ERR_YOUREBANNEDCREEP/i;
-const MAX_BUFFER = 64 * 1024;
 
 export interface IrcConnectionEvents {
   line: [IrcLine];
   close: [{ reason: string; banned: boolean }];
+  /** A line was not handled: over the length bound, or an identifier made only of control characters. */
+  discarded: [{ reason: 'too-long' | Refusal['refused'] }];
 }
 
 export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
@@ -46,7 +53,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   host?: string;
   registered = false;
   private socket: Socket | TLSSocket | undefined;
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly reader: LineReader;
   private closed = false;
   private corked = false;
   private lastData = Date.now();
@@ -56,7 +63,8 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   constructor(private readonly params: ConnectParams) {
     super();
     this.nick = params.nick;
-    this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args));
+    this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args), params.capLsLines);
+    this.reader = new LineReader(params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
   }
 
   /** Capabilities the server acknowledged. */
@@ -178,17 +186,16 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
 
   private onData(chunk: Buffer): void {
     this.lastData = Date.now();
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf(0x0a)) !== -1 && !this.closed) {
-      let end = nl;
-      if (end > 0 && this.buffer[end - 1] === 0x0d) end--;
-      const raw = this.decode(this.buffer.subarray(0, end));
-      this.buffer = this.buffer.subarray(nl + 1);
-      const line = parseLine(raw);
-      if (line) this.handle(line);
-    }
-    if (this.buffer.length > MAX_BUFFER) this.destroy('The server sent a line longer than 64 KB.');
+    this.reader.push(chunk, () => this.closed);
+  }
+
+  /** One line: decoded, parsed, then cleaned at the input boundary (input-text.ts) before anything sees it. */
+  private onRawLine(bytes: Buffer): void {
+    const parsed = parseLine(this.decode(bytes));
+    if (!parsed) return;
+    const line = cleanIncomingLine(parsed);
+    if ('refused' in line) this.emit('discarded', { reason: line.refused });
+    else this.handle(line);
   }
 
   private decode(bytes: Buffer): string {

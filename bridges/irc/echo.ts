@@ -79,11 +79,19 @@ export class EchoTracker {
 export class OpenBatches {
   private readonly open = new Map<string, string>();
 
-  /** `BATCH +ref type …` opens one, `BATCH -ref` closes it. */
+  /** `max`: batches tracked at once (config `bounds.open_batches`); a server that never closes them cannot grow the map. */
+  constructor(private readonly max = 64) {}
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** `BATCH +ref type …` opens one, `BATCH -ref` closes it; one over the bound is not tracked (its lines are ordinary lines). */
   onBatch(line: IrcLine): void {
     const ref = line.params[0] ?? '';
-    if (ref.startsWith('+')) this.open.set(ref.slice(1), (line.params[1] ?? '').toLowerCase());
-    else if (ref.startsWith('-')) this.open.delete(ref.slice(1));
+    if (ref.startsWith('+')) {
+      if (this.open.size < this.max || this.open.has(ref.slice(1))) this.open.set(ref.slice(1), (line.params[1] ?? '').toLowerCase());
+    } else if (ref.startsWith('-')) this.open.delete(ref.slice(1));
   }
 
   /** The type of the batch a line belongs to (e.g. `chathistory`, `netsplit`), if any. */

@@ -8,7 +8,7 @@ import type { ErrorCondition } from '../../src/core/model.js';
 import { parseSource, type IrcLine } from './line.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
-import { finishJoin, onNames } from './join-state.js';
+import { finishJoin, onNames, tellTruncated } from './join-state.js';
 import { memberMuc, occupantPresence, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
@@ -27,8 +27,9 @@ export const JOIN_ERRORS: Record<string, ErrorCondition> = {
   '489': 'forbidden',
 };
 
-// Numerics that carry nothing for the user (or that we handle as state).
-const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352']);
+// Numerics that carry nothing for the user (or that we handle as state). LIST replies (321–323)
+// feed the channel list (channel-list.ts); relayed, an endless LIST would be an endless flood of messages.
+const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352', '321', '322', '323']);
 
 /** RPL_WHOREPLY (352) `<me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`: user@host, and G = away. */
 async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {
@@ -99,6 +100,14 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
       if (room && p[2]) room.topicBy = parseSource(p[2]).nick;
       return;
     }
+    case '372': {
+      // RPL_MOTD: at most `bounds.motd_lines` per connection reach the user (an endless MOTD is dropped).
+      const max = s.deps.config.bounds.motd_lines;
+      s.motdLines++;
+      if (s.motdLines === max + 1) await s.notify(`The message of the day is longer than ${max} lines; the rest is not shown.`);
+      if (s.motdLines > max) return;
+      break;
+    }
     case '353':
       return onNames(s, p[2] ?? '', p[3] ?? '');
     case '352':
@@ -150,6 +159,7 @@ async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: 
   if (!room?.roster || s.isSelf(src.nick)) return;
   const m = room.roster.join(s.fold(src.nick), { nick: src.nick, modes: new Set(), ...(src.user ? { user: src.user } : {}), ...(src.host ? { host: src.host } : {}) });
   if (!room.joined) return;
+  if (!m) return tellTruncated(s, room);
   for (const r of room.resources) {
     await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', memberMuc(s.conn!.isupport, m, { codes: [], jid: s.memberJid(m) })));
   }
@@ -175,7 +185,7 @@ async function onLeave(s: IrcSession, channel: string, nick: string, status: str
 
 async function onKick(s: IrcSession, channel: string, target: string, by: string, reason: string | undefined): Promise<void> {
   const room = s.room(channel);
-  if (!room) return;
+  if (!room || !target) return;
   const m = room.roster?.leave(s.fold(target)) ?? { nick: target, modes: new Set<string>() };
   const self = s.isSelf(target);
   if (self) forgetRoom(s, room);

@@ -8,13 +8,31 @@ import { memberFromNames, memberMuc, occupantPresence, roomMembers, type Member,
 import { sendHistory } from './room-history.js';
 import type { IrcSession } from './session.js';
 
+/** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
 export function onNames(s: IrcSession, channel: string, entries: string): void {
   const room = s.room(channel);
-  if (!room?.pending || !s.conn) return;
+  const pending = room?.pending;
+  if (!pending || !s.conn) return;
+  const cap = s.deps.config.bounds.channel_members;
   for (const entry of entries.split(' ').filter(Boolean)) {
     const { prefixes, nick } = s.conn.isupport.splitNamesEntry(entry);
-    room.pending.names.set(s.fold(nick), memberFromNames(s.conn.isupport, prefixes, nick));
+    if (!nick) continue;
+    const key = s.fold(nick);
+    if (pending.names.size >= cap && !pending.names.has(key)) {
+      pending.truncated = true;
+      return;
+    }
+    pending.names.set(key, memberFromNames(s.conn.isupport, prefixes, nick));
   }
+}
+
+/** Tell the room's resources (or `only` one) once that the occupant list stops at the bound. */
+export async function tellTruncated(s: IrcSession, room: Room, only?: string): Promise<void> {
+  if (!only && room.truncationTold) return;
+  if (!only) room.truncationTold = true;
+  const cap = s.deps.config.bounds.channel_members;
+  const body = `The occupant list of ${room.channel} is truncated: only ${cap} members are shown (bounds.channel_members).`;
+  for (const r of only ? [only] : room.resources) await s.deliver({ kind: 'message', user: s.user, from: room.localpart, toResource: r, type: 'groupchat', body });
 }
 
 export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
@@ -22,7 +40,7 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
   room.pending = undefined;
   // NAMES is the channel as the server has it now: it resets the list shared with other sessions.
   const roster = s.rooms.attach(s.fold(room.channel), room);
-  roster.replace(pending.names);
+  roster.replace(pending.names, !!pending.truncated);
   room.joined = true;
   if (!roster.whoAsked) {
     // NAMES has no away state: one WHO per list (RPL_WHOREPLY flags H here / G gone, RFC 2812
@@ -37,6 +55,7 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
     const status = rejoin ? 'Rejoined after the IRC connection was re-established.' : undefined;
     await sendRoomState(s, room, r, self, { nickChanged: s.fold(pending.requestedNick) !== s.fold(s.nick), ...(status ? { status } : {}), history: rejoin ? { maxstanzas: 0 } : pending.history });
   }
+  if (roster.truncated) for (const r of targets) await tellTruncated(s, room, r);
   if (!rejoin) room.resources.add(pending.resource);
   // Remembered for the rejoin of persistent channels at gateway start.
   s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });

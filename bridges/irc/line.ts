@@ -38,8 +38,9 @@ export function unescapeTagValue(value: string): string {
   return out;
 }
 
+/** NUL has no escape in tag values and would cut the line: it is dropped. */
 export function escapeTagValue(value: string): string {
-  return value.replace(/[; \\\r\n]/g, (c) => TAG_ESCAPES[c]!);
+  return value.replace(/\0/g, '').replace(/[; \\\r\n]/g, (c) => TAG_ESCAPES[c]!);
 }
 
 function parseTags(text: string): Record<string, string> {

@@ -23,6 +23,8 @@ export interface PendingJoin {
   /** Settles with the join. */
   done?: Promise<void>;
   names: Map<string, Member>;
+  /** NAMES listed more members than `bounds.channel_members`: the rest were not kept. */
+  truncated?: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -41,6 +43,8 @@ export interface Room {
   topicBy?: string;
   key?: string;
   pending?: PendingJoin;
+  /** The resources were told that the occupant list is truncated. */
+  truncationTold?: boolean;
 }
 
 export function newRoom(channel: string, localpart: string): Room {

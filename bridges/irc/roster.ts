@@ -18,9 +18,15 @@ export class ChannelRoster {
   readonly members = new Map<string, Member>();
   /** A WHO for the away state was asked for this list (by the first session in the channel). */
   whoAsked = false;
+  /** Members were refused because the list is at its bound (config `bounds.channel_members`). */
+  truncated = false;
   private readonly departed = new Map<string, { member: Member; at: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Members kept at most; JOINs beyond it are not listed (a hostile server cannot grow the list). */
+    readonly cap = 10_000,
+  ) {}
 
   get size(): number {
     return this.members.size;
@@ -35,13 +41,17 @@ export class ChannelRoster {
     return this.members.has(key) || this.departed.has(key);
   }
 
-  /** A JOIN: the member (the one already there when another session applied it first). */
-  join(key: string, member: Member): Member {
+  /** A JOIN: the member (the one already there when another session applied it first); undefined when the list is full. */
+  join(key: string, member: Member): Member | undefined {
     this.departed.delete(key);
     const known = this.members.get(key);
     if (known) {
       if (member.user && member.host) Object.assign(known, { user: member.user, host: member.host });
       return known;
+    }
+    if (this.members.size >= this.cap) {
+      this.truncated = true;
+      return undefined;
     }
     this.members.set(key, member);
     return member;
@@ -67,8 +77,9 @@ export class ChannelRoster {
     return m;
   }
 
-  /** A NAMES reply completing a join: the list as the server has it now (user@host kept). */
-  replace(names: ReadonlyMap<string, Member>): void {
+  /** A NAMES reply completing a join: the list as the server has it now (user@host kept), at most `cap` of them. */
+  replace(names: ReadonlyMap<string, Member>, truncated = false): void {
+    this.truncated = truncated;
     for (const [key, m] of names) {
       const known = this.members.get(key);
       if (known?.user) Object.assign(m, { user: known.user, host: known.host });
@@ -81,7 +92,8 @@ export class ChannelRoster {
   private remember(key: string, member: Member): void {
     const now = this.now();
     for (const [k, d] of this.departed) {
-      if (now - d.at < DEPARTED_MS) break; // insertion order = age order
+      // insertion order = age order; a flood of distinct nicks leaving is bounded like the list.
+      if (now - d.at < DEPARTED_MS && this.departed.size < this.cap) break;
       this.departed.delete(k);
     }
     this.departed.delete(key);
@@ -93,11 +105,14 @@ export class ChannelRoster {
 export class RosterRegistry {
   private readonly rosters = new Map<string, { roster: ChannelRoster; holders: Set<object> }>();
 
+  /** `cap`: members kept per channel (config `bounds.channel_members`). */
+  constructor(private readonly cap = 10_000) {}
+
   /** `key`: the channel, folded by the network's CASEMAPPING. */
   acquire(key: string, holder: object): ChannelRoster {
     let entry = this.rosters.get(key);
     if (!entry) {
-      entry = { roster: new ChannelRoster(), holders: new Set() };
+      entry = { roster: new ChannelRoster(Date.now, this.cap), holders: new Set() };
       this.rosters.set(key, entry);
     }
     entry.holders.add(holder);

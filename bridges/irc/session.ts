@@ -52,7 +52,11 @@ export class IrcSession {
   /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
   readonly echoes = new EchoTracker();
   /** IRCv3 batches the server has opened. */
-  readonly batches = new OpenBatches();
+  readonly batches: OpenBatches;
+  /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
+  motdLines = 0;
+  /** Lines the connection discarded (input-text.ts, line-reader.ts), per reason. */
+  private readonly discarded = new Map<string, number>();
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
@@ -75,6 +79,7 @@ export class IrcSession {
     readonly deps: SessionDeps,
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
+    this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue);
   }
@@ -175,10 +180,12 @@ export class IrcSession {
     const server = net.servers[this.serverIndex % net.servers.length]!;
     try {
       await this.notify(`Connecting to ${server.host}:${server.port} (${server.tls ? 'encrypted' : 'not encrypted'})`);
-      const conn = new IrcConnection(connectParams(net, server, this.desiredNick, this.deps.settings()));
+      this.motdLines = 0;
+      const conn = new IrcConnection(connectParams(net, server, this.desiredNick, this.deps.settings(), this.deps.config.bounds));
       this.conn = conn;
       conn.on('line', (line) => this.onLine(conn, line));
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
+      conn.on('discarded', ({ reason }) => this.onDiscarded(reason));
       await conn.connect();
       this.deps.onChanTypes(conn.isupport.chanTypes);
       this.attempt = 0;
@@ -193,6 +200,18 @@ export class IrcSession {
     } finally {
       release();
     }
+  }
+
+  /** Logged for the first line of each reason and then every 1000th: a server sending only bad lines does not flood the log. */
+  private onDiscarded(reason: 'too-long' | 'controls' | 'missing-params'): void {
+    const count = (this.discarded.get(reason) ?? 0) + 1;
+    this.discarded.set(reason, count);
+    if (count % 1000 !== 1) return;
+    const text =
+      reason === 'too-long' ? `an IRC line over ${this.deps.config.bounds.line_bytes} bytes was discarded`
+      : reason === 'controls' ? 'an IRC line whose nick or target was only control characters was discarded'
+      : 'an IRC line without the parameters of its command was discarded';
+    this.ctx.log.warn({ event: 'irc-line-discarded', reason, count, user: this.user, network: this.deps.networkName }, text);
   }
 
   private onLine(conn: IrcConnection, line: IrcLine): void {
@@ -280,7 +299,7 @@ export class IrcSession {
 }
 
 /** Registration parameters: the user's own settings (ad-hoc `configure`) over the network's defaults. */
-function connectParams(net: NetworkConfig, server: ServerEndpoint, nick: string, mine: UserNetworkSettings): ConnectParams {
+function connectParams(net: NetworkConfig, server: ServerEndpoint, nick: string, mine: UserNetworkSettings, bounds: IrcConfig['bounds']): ConnectParams {
   return {
     server,
     nick,
@@ -291,5 +310,7 @@ function connectParams(net: NetworkConfig, server: ServerEndpoint, nick: string,
     encodingFallback: net.encoding_fallback,
     connectTimeoutMs: net.connect_timeout_ms,
     pingIntervalMs: net.ping_interval_ms,
+    maxLineBytes: bounds.line_bytes,
+    capLsLines: bounds.cap_ls_lines,
   };
 }

@@ -81,7 +81,7 @@ export class SessionRegistry {
     let limiter = this.limiters.get(found.name);
     if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
     let rosters = this.rosters.get(found.name);
-    if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry()));
+    if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry(config.bounds.channel_members)));
     const session = new IrcSession(user, {
       ctx,
       config,

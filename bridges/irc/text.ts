@@ -51,13 +51,22 @@ export interface IrcText {
 }
 
 /**
+ * What XML can carry but an IRC line should not: TAB becomes a space (as from IRC, input-text.ts,
+ * so an IRCv3 echo reads back the same text), other control characters (C0 but CR/LF, DEL, C1)
+ * are dropped; CR and LF are line breaks, handled by the caller.
+ */
+export function textToIrc(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, '');
+}
+
+/**
  * An XMPP body as IRC texts: one per line (CR, LF, NUL never reach the wire), empty lines
  * dropped (IRC cannot send them), `/me ` on the first line as CTCP ACTION (XEP-0245).
  * `budget(action)` gives the bytes available for one text.
  */
 export function bodyToIrc(body: string, budget: (action: boolean) => number): IrcText[] {
   const out: IrcText[] = [];
-  const lines = body.replace(/\0/g, '').split(/\r\n|\r|\n/);
+  const lines = textToIrc(body).split(/\r\n|\r|\n/);
   lines.forEach((line, i) => {
     if (line === '') return;
     const action = i === 0 && line.startsWith('/me ');
@@ -76,17 +85,21 @@ export function ircWireText(t: IrcText): string {
 
 export type CtcpOrText = { kind: 'text'; body: string } | { kind: 'ctcp'; command: string; args: string };
 
-/** A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting removed. */
+/**
+ * A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting removed.
+ * A \x01 that is not CTCP framing (https://modern.ircdocs.horse/ctcp) means nothing: it is dropped.
+ */
 export function ircToBody(text: string): CtcpOrText {
+  const noDelim = (s: string) => s.replace(/\x01/g, '');
   if (text.startsWith('\x01')) {
     const inner = text.slice(1).replace(/\x01$/, '');
     const sp = inner.indexOf(' ');
-    const command = (sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
-    const args = sp === -1 ? '' : inner.slice(sp + 1);
+    const command = noDelim(sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
+    const args = noDelim(sp === -1 ? '' : inner.slice(sp + 1));
     if (command === 'ACTION') return { kind: 'text', body: `/me ${stripFormatting(args)}` };
     return { kind: 'ctcp', command, args };
   }
-  return { kind: 'text', body: stripFormatting(text) };
+  return { kind: 'text', body: noDelim(stripFormatting(text)) };
 }
 
 /** Remove mIRC formatting codes: bold, colour (with its digits), reset, reverse, italic, underline, strike, monospace. */
@@ -96,5 +109,5 @@ export function stripFormatting(text: string): string {
 
 /** IRC topics are one line (biboumi multiline_topic): newlines become spaces. */
 export function topicToIrc(subject: string): string {
-  return subject.replace(/\r\n|\r|\n/g, ' ').replace(/\0/g, '');
+  return textToIrc(subject).replace(/\r\n|\r|\n/g, ' ');
 }

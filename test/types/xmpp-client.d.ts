@@ -53,6 +53,8 @@ declare module '@xmpp/client' {
     start(): Promise<JID>;
     stop(): Promise<Element | undefined>;
     send(element: Element): Promise<void>;
+    /** Write raw text on the stream (character references such as `&#13;` that ltx would not produce). */
+    write(text: string): Promise<void>;
   }
 
   export function client(options: ClientOptions): Client;

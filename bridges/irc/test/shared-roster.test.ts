@@ -16,7 +16,7 @@ describe('shared channel member list (one per network and channel)', () => {
     expect(first).toMatchObject({ user: 'b', host: 'h' });
     expect(r.size).toBe(1);
 
-    first.modes.add('o');
+    first!.modes.add('o');
     expect(r.rename('bob', 'rob', 'Rob')?.modes.has('o')).toBe(true);
     // A second session reads the same NICK: the renamed member, not nothing.
     expect(r.rename('bob', 'rob', 'Rob')?.nick).toBe('Rob');
@@ -141,5 +141,25 @@ describe('shared member list with several bridged users (ngircd)', () => {
     expect(initial).toMatchObject({ show: 'away', status: 'Away' });
     await native.quit();
     await b.close();
+  });
+});
+
+describe('member list bound (bounds.channel_members)', () => {
+  it('refuses members beyond the cap and says it is truncated; departed members are bounded too', () => {
+    const r = new ChannelRoster(() => 0, 3);
+    for (const n of ['a', 'b', 'c']) expect(r.join(n, member(n))).toBeDefined();
+    expect(r.truncated).toBe(false);
+    expect(r.join('d', member('d'))).toBeUndefined();
+    expect(r.truncated).toBe(true);
+    expect(r.size).toBe(3);
+    // A member already listed is still found (a second session applying the same JOIN).
+    expect(r.join('a', member('a'))?.nick).toBe('a');
+    // A flood of distinct nicks joining and leaving within a minute keeps at most `cap` departed.
+    for (let i = 0; i < 100; i++) {
+      r.leave('a');
+      r.join(`x${i}`, member(`x${i}`));
+      r.leave(`x${i}`);
+    }
+    expect(['a', ...Array.from({ length: 100 }, (_, i) => `x${i}`)].filter((k) => r.knows(k)).length).toBeLessThanOrEqual(3);
   });
 });
