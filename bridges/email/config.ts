@@ -96,6 +96,17 @@ export const emailConfigSchema = z.strictObject({
     .strictObject({
       dir: z.string().default('./switchboard-email-files'),
       max_bytes: z.number().int().min(0).default(10_485_760),
+      /** Attachment bytes kept per mail in all; later attachments are named, not stored. */
+      max_total_bytes: z.number().int().min(0).default(26_214_400),
+    })
+    .prefault({}),
+  /** Bounds on what one inbound mail can make the gateway hold and send to the user. */
+  mime: z
+    .strictObject({
+      /** Attachments (non-text MIME parts) read per mail; the rest are counted in a notice. */
+      max_parts: z.number().int().min(0).default(50),
+      /** Characters of body text delivered; longer text is cut, with a notice. */
+      max_text_chars: z.number().int().min(100).default(65_536),
     })
     .prefault({}),
 });
