@@ -32,7 +32,7 @@ export interface InboundMail {
   /** The new text of the mail, cleaned and cut to `mime.max_text_chars` (with a notice). */
   text: string;
   attachments: InboundAttachment[];
-  /** Notices for the user about what was left out (parts over `mime.max_parts`). */
+  /** Notices for the user about what was left out (over `mime.max_attachments` / `mime.max_parts`). */
   notices: string[];
 }
 
@@ -55,8 +55,9 @@ function bounded(text: string, max: number): string {
 }
 
 export async function readInboundMail(raw: Buffer, config: EmailConfig): Promise<InboundMail> {
-  const { parsed, attachments: measured, skippedParts } = await parseMail(raw, {
+  const { parsed, attachments: measured, skippedAttachments, tooManyParts } = await parseMail(raw, {
     maxParts: config.mime.max_parts,
+    maxAttachments: config.mime.max_attachments,
     maxAttachmentBytes: config.attachments.max_bytes,
     maxTotalBytes: config.attachments.max_total_bytes,
   });
@@ -74,10 +75,10 @@ export async function readInboundMail(raw: Buffer, config: EmailConfig): Promise
       size: att.size,
       cut: !att.cut ? undefined : att.size > config.attachments.max_bytes ? 'too-large' : 'over-total',
     }));
-  const notices =
-    skippedParts > 0
-      ? [`[${skippedParts} more attachment${skippedParts === 1 ? '' : 's'} not shown: the gateway reads at most ${config.mime.max_parts} per mail]`]
-      : [];
+  const notices: string[] = [];
+  const n = skippedAttachments;
+  if (n > 0) notices.push(`[${n} more attachment${n === 1 ? '' : 's'} not shown: the gateway offers at most ${config.mime.max_attachments} per mail]`);
+  if (tooManyParts) notices.push(`[the mail has more than ${config.mime.max_parts} MIME parts: the rest of it is not shown]`);
   return {
     parsed,
     messageId,

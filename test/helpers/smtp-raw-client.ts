@@ -79,3 +79,28 @@ export async function rawSmtp(port: number, host = '127.0.0.1'): Promise<RawSmtp
     destroy: () => socket.destroy(),
   };
 }
+
+/**
+ * One whole SMTP transaction with correct CRLF line ends, `data` sent as it is (already
+ * dot-stuffed and CRLF-ended by the caller; `\r\n.\r\n` is appended). Returns the reply to
+ * MAIL, RCPT or the end of data, whichever was the first refusal, else the final one.
+ */
+export async function sendRawMail(port: number, o: { from: string; to: string; data: string | Buffer; timeoutMs?: number }): Promise<SmtpReplyLine> {
+  const c = await rawSmtp(port);
+  try {
+    const t = o.timeoutMs ?? 20_000;
+    await c.reply(t);
+    for (const line of ['EHLO raw.example', `MAIL FROM:<${o.from}>`, `RCPT TO:<${o.to}>`, 'DATA']) {
+      c.write(`${line}\r\n`);
+      const r = await c.reply(t);
+      if (r.code >= 400) return r;
+    }
+    c.write(o.data);
+    c.write('\r\n.\r\n');
+    const final = await c.reply(t);
+    c.write('QUIT\r\n');
+    return final;
+  } finally {
+    c.destroy();
+  }
+}
