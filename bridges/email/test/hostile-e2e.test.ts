@@ -2,7 +2,7 @@
 // user sees for control characters, broken data and broken MIME in every field, the bounds on
 // size and parts, broken line ends, and risky text from XMPP to the relay. After each, the next
 // normal mail arrives and the component never reconnected.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xml } from '@xmpp/client';
@@ -29,6 +29,12 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const word = (s: string) => `=?UTF-8?B?${b64(s)}?=`;
 /** Every C0 control, DEL, two C1 controls and the non-characters U+FFFE/U+FFFF. */
 const HOSTILE = `a${Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('')}b\u007f\u0085\u009fc\uFFFE\uFFFFd\u001b[31mred\u001b[0m`;
+
+/** The gateway's resident memory, in MiB (design.md §10: VmRSS of the process itself). */
+function rssMiB(pid: number | undefined): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kb) / 102.4) / 10;
+}
 
 const servers: Array<[string, (opts: XmppServerOptions) => Promise<XmppServer>]> = [
   ['prosody', startProsody],
@@ -79,7 +85,8 @@ describe.each(servers)('hostile mail end to end with %s', (_name, start) => {
   const from = (local: string) => `${local}\\40example.com@${DOMAIN}`;
   const bodies = (sender: string): string[] => alice.received.filter((s) => s.attrs.from === from(sender)).map((s) => s.getChildText('body') ?? '');
   /** The next normal mail still arrives, and the component stream was never re-opened. */
-  const stillServing = async () => {
+  const stillServing = async (figure?: string, rssBefore?: number) => {
+    if (figure) console.log(JSON.stringify({ figure, server: _name, rssBeforeMiB: rssBefore, rssAfterMiB: rssMiB(gw.process.pid), reconnects: (gw.stdout().match(/"event":"reconnect"/g) ?? []).length }));
     const sender = unique('next');
     const text = unique('normal');
     expect((await sendRawMail(smtpPort, { from: `${sender}@example.com`, to: rcpt, data: `Subject: ok\r\n\r\n${text}` })).code).toBe(250);
@@ -143,6 +150,7 @@ describe.each(servers)('hostile mail end to end with %s', (_name, start) => {
     const parts = Array.from({ length: 3000 }, (_, i) => `--p\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx${i}\r\n`).join('');
     const data = mail(sender, ['Subject: many', 'Content-Type: multipart/mixed; boundary="p"'], `--p\r\nContent-Type: text/plain\r\n\r\nmany parts\r\n${parts}--p--\r\n`);
     const started = Date.now();
+    const before = rssMiB(gw.process.pid);
     expect((await sendRawMail(smtpPort, { from: `${sender}@example.com`, to: rcpt, data })).code).toBe(250);
     await alice.waitForStanza((s) => s.attrs.from === from(sender) && /MIME parts/.test(s.getChildText('body') ?? ''), 'the notices', 30_000);
     const got = bodies(sender);
@@ -152,13 +160,16 @@ describe.each(servers)('hostile mail end to end with %s', (_name, start) => {
     expect(got.at(-1)).toBe('[the mail has more than 1000 MIME parts: the rest of it is not shown]');
     expect(got).toHaveLength(1 + MAX_ATTACHMENTS + 2);
     console.log(JSON.stringify({ figure: 'email_3000_parts', server: _name, ms: Date.now() - started, stanzas: got.length, notice: got.at(-2) }));
-    await stillServing();
+    await stillServing('email_3000_parts_rss', before);
   });
 
   it('a mail over SIZE gets 552 and nothing is delivered; declared too large at MAIL, 552 at once', async () => {
     const sender = unique('big');
-    const big = await sendRawMail(smtpPort, { from: `${sender}@example.com`, to: rcpt, data: mail(sender, ['Subject: big'], 'x'.repeat(MAX_SIZE + 1024)) });
+    const before = rssMiB(gw.process.pid);
+    // Fifty times the limit (100 MiB): past it nothing is buffered, so memory does not follow the sender.
+    const big = await sendRawMail(smtpPort, { from: `${sender}@example.com`, to: rcpt, data: mail(sender, ['Subject: big'], `${'x'.repeat(998)}\r\n`.repeat(50 * 2100)) });
     expect(big.code).toBe(552);
+    expect(rssMiB(gw.process.pid) - before).toBeLessThan(80);
     const c = await rawSmtp(smtpPort);
     try {
       await c.reply();
@@ -171,6 +182,7 @@ describe.each(servers)('hostile mail end to end with %s', (_name, start) => {
     }
     await stillServing();
     expect(bodies(sender)).toEqual([]);
+    console.log(JSON.stringify({ figure: 'email_over_size_100MiB', server: _name, rssBeforeMiB: before, rssAfterMiB: rssMiB(gw.process.pid) }));
   });
 
   it('a bare-LF client gets 550 5.5.2 at its LF.LF, not a time-out', async () => {
