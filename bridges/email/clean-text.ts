@@ -39,8 +39,7 @@ export function cleanLine(text: string): string {
 
 /** An attachment name: one line, no path, no bidi tricks, at most 120 characters. */
 export function cleanFileName(name: string | undefined): string {
-  const cleaned = cleanLine(name ?? '')
-    .replace(BIDI, '')
+  const cleaned = cleanLine((name ?? '').replace(BIDI, ''))
     .replace(/[/\\"]/g, '_')
     .replace(/^[.\s]+/, '');
   const short = [...cleaned].slice(0, 120).join('').trim();

@@ -44,19 +44,27 @@ export class BareDataEndScanner {
    * CR.CR and now waits (only silence tells).
    */
   endsWithDotCr = false;
+  /** Position, counted from the end of the tail, of a "." whose line end has not come yet. */
+  private pendingFromEnd = 0;
 
   /** Feed the next chunk; returns which bare ending ended the data, if one did. */
   feed(chunk: Buffer): BareEnding | undefined {
     const buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    // Dots in the tail were judged already, except one still waiting for the bytes after it.
+    const from = this.pendingFromEnd > 0 ? this.tail.length - this.pendingFromEnd : this.tail.length;
     this.endsWithDotCr = false;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== DOT) continue;
+    this.pendingFromEnd = 0;
+    for (let i = buf.indexOf(DOT, from); i !== -1; i = buf.indexOf(DOT, i + 1)) {
       const found = this.check(buf, i, this.before + i === 0);
-      this.endsWithDotCr = found === 'more' && buf[buf.length - 1] === CR;
-      if (found === 'more') break;
+      if (found === 'more') {
+        this.pendingFromEnd = buf.length - i;
+        this.endsWithDotCr = buf[buf.length - 1] === CR;
+        break;
+      }
       if (found) return found;
     }
-    const keep = Math.min(3, buf.length);
+    // Four bytes: a pending ".\r" at the end needs the two before it (CR LF) to be judged.
+    const keep = Math.min(4, buf.length);
     this.before += buf.length - keep;
     this.tail = Buffer.from(buf.subarray(buf.length - keep));
     return undefined;

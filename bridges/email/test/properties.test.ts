@@ -27,6 +27,7 @@ describe('email text cleaning (properties)', () => {
           expect(clean(out)).toBe(out);
         }
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -39,6 +40,7 @@ describe('email text cleaning (properties)', () => {
         expect(name.length).toBeGreaterThan(0);
         expect([...name].length).toBeLessThanOrEqual(120);
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -52,6 +54,7 @@ describe('email text cleaning (properties)', () => {
         if (!hasInvalidXmlChars(line)) expect(hasInvalidXmlChars(cut)).toBe(false);
         expect(outboundText(s)).not.toMatch(/[\r\u007f-\u009f]/);
       }),
+      { numRuns: 1000 },
     );
   });
 });
@@ -65,6 +68,7 @@ describe('reply stripping (properties)', () => {
         if (!hasInvalidXmlChars(s)) expect(hasInvalidXmlChars(out)).toBe(false);
         expect(out.length).toBeLessThanOrEqual(s.length);
       }),
+      { numRuns: 1000 },
     );
   });
 });
@@ -86,6 +90,7 @@ describe('bare line-end scanner (properties)', () => {
         }
         expect(found).toBe(whole);
       }),
+      { numRuns: 5000 },
     );
   });
 
@@ -94,6 +99,7 @@ describe('bare line-end scanner (properties)', () => {
       fc.property(fc.array(fc.constantFrom('text', '.', '..x', ''), { maxLength: 20 }), (lines) => {
         expect(new BareDataEndScanner().feed(Buffer.from(`Subject: s\r\n\r\n${lines.join('\r\n')}\r\n`))).toBeUndefined();
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -102,6 +108,7 @@ describe('bare line-end scanner (properties)', () => {
       fc.property(fc.string({ maxLength: 40 }), (content) => {
         expect(new BareDataEndScanner().feed(Buffer.from(`${content.replace(/[\r\n.]/g, '')}\n.\n`))).toBe('LF');
       }),
+      { numRuns: 1000 },
     );
   });
 });
