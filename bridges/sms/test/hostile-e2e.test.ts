@@ -3,6 +3,7 @@
 // and risky text from XMPP to the Twilio API. After each, the next normal text arrives and the
 // component never reconnected.
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasInvalidXmlChars } from '../../../src/xmpp/xml-safe.js';
@@ -144,6 +145,27 @@ describe.each(servers)('hostile texts through %s', (_name, start) => {
     expect(chunked.headers.get('connection')).toBe('close');
     await stillServing();
     expect(alice.received.some((s) => s.attrs.from === `${from}@${DOMAIN}`)).toBe(false);
+  });
+
+  it('an oversized body is answered before it is sent in full: nothing past the limit is read', async () => {
+    /** Raw HTTP: send the head and `first`, never the rest; resolve with what the server answered once it closed. */
+    const partial = (head: string, first: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: httpPort });
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (c: string) => (answer += c));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+        socket.write(head + first);
+      });
+    const head = (extra: string) => `POST /sms/inbound HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: x\r\n${extra}\r\n`;
+    // A declared gigabyte: refused on the headers alone.
+    expect(await partial(head('Content-Length: 1073741824\r\n'), '')).toMatch(/^HTTP\/1\.1 413 /);
+    // Chunked, one chunk over the limit, then silence: refused, and the connection closed by the gateway.
+    const chunk = 'Body='.padEnd(MAX_BODY + 100, 'x');
+    expect(await partial(head('Transfer-Encoding: chunked\r\n'), `${chunk.length.toString(16)}\r\n${chunk}\r\n`)).toMatch(/^HTTP\/1\.1 413 /);
+    await stillServing();
   });
 
   it('XMPP → Twilio: TAB, DEL, C1, U+FFFD and CRLF get a defined Body; a long text is split under 1,600', async () => {
