@@ -55,6 +55,7 @@ export class EmailBridge implements Bridge {
       },
       ...(auth ? { verify: (raw, client) => auth.verify(raw, client) } : {}),
       accept: (mail) => ingest.accept(mail),
+      count: (name) => ctx.metrics.count(name),
     });
     this.enabled = config.smtp.enabled;
   }

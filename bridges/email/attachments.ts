@@ -11,6 +11,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeHttp, KeyValueStore } from '../../src/core/bridge.js';
+import { cleanFileName } from './clean-text.js';
 
 export interface StoredAttachment {
   url: string;
@@ -26,11 +27,6 @@ interface Meta {
 
 const TOKEN = /^[0-9a-f]{32}$/;
 
-/** A file name safe in a URL path and a Content-Disposition header. */
-export function safeName(name: string | undefined): string {
-  const cleaned = (name ?? '').replace(/[\u0000-\u001f\u007f"\\/]/g, '').trim().slice(0, 120);
-  return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'attachment' : cleaned;
-}
 
 export class AttachmentStore {
   private secret: Buffer | undefined;
@@ -62,7 +58,8 @@ export class AttachmentStore {
   async save(seed: string, content: Buffer, name: string | undefined, contentType: string): Promise<StoredAttachment> {
     if (!this.secret) throw new Error('attachment store not started');
     const token = createHmac('sha256', this.secret).update(seed).digest('hex').slice(0, 32);
-    const fileName = safeName(name);
+    // Safe in a URL path and a Content-Disposition header (clean-text.ts).
+    const fileName = cleanFileName(name);
     const meta: Meta = { name: fileName, contentType: /^[\w.+-]+\/[\w.+-]+$/.test(contentType) ? contentType : 'application/octet-stream' };
     await this.writeDurably(join(this.dir, `${token}.json`), Buffer.from(JSON.stringify(meta)));
     await this.writeDurably(join(this.dir, token), content);

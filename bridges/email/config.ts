@@ -77,6 +77,11 @@ export const emailConfigSchema = z.strictObject({
     .optional(),
   /** Subject of a message that starts a thread without an XMPP <subject>. */
   default_subject: z.string().default('Message from XMPP'),
+  /**
+   * Longer XMPP subjects are cut (with "…"): one unbroken word cannot be folded, and a header
+   * line over 998 octets is refused by relays (RFC 5322 §2.1.1).
+   */
+  max_subject_chars: z.number().int().min(20).max(900).default(255),
   /** Outbound messages per user per minute; above it → policy-violation. */
   rate_limit_per_minute: z.number().int().min(1).default(60),
   /** Sender authenticity (DKIM RFC 6376, SPF RFC 7208, DMARC RFC 7489). */
@@ -96,6 +101,19 @@ export const emailConfigSchema = z.strictObject({
     .strictObject({
       dir: z.string().default('./switchboard-email-files'),
       max_bytes: z.number().int().min(0).default(10_485_760),
+      /** Attachment bytes kept per mail in all; later attachments are named, not stored. */
+      max_total_bytes: z.number().int().min(0).default(26_214_400),
+    })
+    .prefault({}),
+  /** Bounds on what one inbound mail can make the gateway hold and send to the user. */
+  mime: z
+    .strictObject({
+      /** MIME parts parsed per mail (RFC 2046 sets no limit); past them the user gets a notice. */
+      max_parts: z.number().int().min(1).default(1000),
+      /** Attachments offered per mail; the rest are counted in a notice. */
+      max_attachments: z.number().int().min(0).default(50),
+      /** Characters of body text delivered; longer text is cut, with a notice. */
+      max_text_chars: z.number().int().min(100).default(65_536),
     })
     .prefault({}),
 });

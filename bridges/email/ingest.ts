@@ -5,15 +5,13 @@
  * failed receipts of the message they are about.
  */
 import { createHash } from 'node:crypto';
-import { convert } from 'html-to-text';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { BridgeContext } from '../../src/core/bridge.js';
 import type { ErrorCondition, Inbound } from '../../src/core/model.js';
 import { localpartOfAddress, normaliseAddress } from './address.js';
 import type { AttachmentStore } from './attachments.js';
 import type { EmailConfig } from './config.js';
 import { parseDsn, type DsnReport } from './dsn.js';
-import { stripReply } from './reply-strip.js';
+import { readInboundMail, type InboundMail } from './inbound-mail.js';
 import type { Verdict } from './sender-auth.js';
 import { baseSubject, derivedThread, Threads } from './threads.js';
 
@@ -24,11 +22,6 @@ export interface IncomingMail {
   /** Envelope sender (MAIL FROM); '' for the null reverse-path of bounces. */
   envelopeFrom: string;
   verdict?: Verdict;
-}
-
-function ids(value: string | string[] | undefined): string[] {
-  const text = Array.isArray(value) ? value.join(' ') : (value ?? '');
-  return text.match(/<[^<>\s]+>/g) ?? [];
 }
 
 /** RFC 3463 status → the condition the user sees. */
@@ -50,12 +43,12 @@ export class Ingest {
   }
 
   async accept(mail: IncomingMail): Promise<void> {
-    const parsed = await simpleParser(mail.raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
-    const messageId = parsed.messageId && /^<[^<>\s]+>$/.test(parsed.messageId) ? parsed.messageId : undefined;
+    const parsed = await readInboundMail(mail.raw, this.config);
+    const { messageId } = parsed;
     // Without a Message-ID a retransmission is recognised by its content.
     const key = messageId ? `msgid:${messageId}` : `sha:${createHash('sha256').update(mail.raw).digest('hex')}`;
 
-    const dsn = parseDsn(parsed);
+    const dsn = parseDsn(parsed.parsed);
     if (dsn && (await this.acceptDsn(dsn, mail.users, key))) return;
 
     for (const user of mail.users) await this.deliverTo(user, parsed, mail, messageId, key);
@@ -86,27 +79,19 @@ export class Ingest {
     return false;
   }
 
-  private sender(parsed: ParsedMail, envelopeFrom: string): { localpart: string; name?: string } {
-    const from = parsed.from?.value[0];
-    for (const candidate of [from?.address, envelopeFrom]) {
+  private sender(parsed: InboundMail, envelopeFrom: string): { localpart: string; name?: string } {
+    for (const candidate of [parsed.fromAddress, envelopeFrom]) {
       const address = candidate ? normaliseAddress(candidate) : undefined;
-      if (address) return { localpart: localpartOfAddress(address), ...(from?.name ? { name: from.name } : {}) };
+      if (address) return { localpart: localpartOfAddress(address), ...(parsed.fromName ? { name: parsed.fromName } : {}) };
     }
     return { localpart: '' }; // no usable sender: the mail comes from the gateway domain itself
   }
 
-  private text(parsed: ParsedMail): string {
-    const plain = parsed.text?.trim() ? parsed.text : (typeof parsed.html === 'string' ? convert(parsed.html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }) : '');
-    return stripReply(plain).trim();
-  }
-
-  private async deliverTo(user: string, parsed: ParsedMail, mail: IncomingMail, messageId: string | undefined, key: string): Promise<void> {
+  private async deliverTo(user: string, parsed: InboundMail, mail: IncomingMail, messageId: string | undefined, key: string): Promise<void> {
     const sender = this.sender(parsed, mail.envelopeFrom);
-    const inReplyTo = ids(parsed.inReplyTo);
-    const references = ids(parsed.references);
+    const { inReplyTo, references, subject } = parsed;
     const thread = this.threads.resolveInbound(user, messageId, inReplyTo, references);
     const previous = this.threads.get(user, sender.localpart, thread);
-    const subject = parsed.subject?.replace(/[\r\n]+/g, ' ').trim();
     const subjectChanged = !!subject && (!previous?.subject || baseSubject(previous.subject) !== baseSubject(subject));
     if (messageId) {
       // A chain's first mail needs no `mid:` entry: replies derive its thread from their root.
@@ -116,22 +101,26 @@ export class Ingest {
 
     const marker = this.config.authentication.verify && mail.verdict && mail.verdict.result !== 'pass' ? this.config.authentication.unverified_marker : '';
     const events: Array<Extract<Inbound, { kind: 'message' }>> = [];
-    const text = this.text(parsed);
+    const { text } = parsed;
     const base = { kind: 'message' as const, type: 'chat' as const, user, from: sender.localpart, thread };
     if (text !== '' || parsed.attachments.length === 0) {
       events.push({ ...base, body: marker + text });
     }
+    const { max_bytes, max_total_bytes } = this.config.attachments;
     for (const [n, att] of parsed.attachments.entries()) {
-      if (att.related) continue; // inline images of an HTML body
-      const desc = att.filename ?? att.contentType;
-      if (att.size > this.config.attachments.max_bytes || !this.attachments.available) {
-        const why = this.attachments.available ? `larger than ${this.config.attachments.max_bytes} bytes` : 'the gateway has no public URL';
-        events.push({ ...base, body: `${marker}[attachment ${desc} (${att.size} bytes) not offered: ${why}]` });
+      if (att.cut || !this.attachments.available) {
+        const why = !this.attachments.available
+          ? 'the gateway has no public URL'
+          : att.cut === 'too-large'
+            ? `larger than ${max_bytes} bytes`
+            : `the mail's attachments exceed ${max_total_bytes} bytes`;
+        events.push({ ...base, body: `${marker}[attachment ${att.name} (${att.size} bytes) not offered: ${why}]` });
         continue;
       }
-      const stored = await this.attachments.save(`${key}|${user}|${n}`, att.content, att.filename, att.contentType);
+      const stored = await this.attachments.save(`${key}|${user}|${n}`, att.content, att.name, att.contentType);
       events.push({ ...base, body: stored.url, oob: [{ url: stored.url, desc: stored.name }] });
     }
+    for (const notice of parsed.notices) events.push({ ...base, body: `${marker}${notice}` });
     // RFC 5322 Subject → XMPP <subject> only when it starts or changes the thread.
     if (events[0] && subjectChanged && subject) events[0] = { ...events[0], subject };
 

@@ -11,6 +11,7 @@ import type { BridgeContext, SendResult } from '../../src/core/bridge.js';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 import { addressOfLocalpart, localpartOfAddress, type Mailboxes } from './address.js';
+import { cutChars, outboundLine, outboundText } from './clean-text.js';
 import type { EmailConfig } from './config.js';
 import { RateLimiter } from './rate-limit.js';
 import { noDelaySocket } from './relay-socket.js';
@@ -131,16 +132,17 @@ export class MailOut {
     const contact = localpartOfAddress(to);
     const thread = event.thread ?? this.threads.current(event.user, contact) ?? randomBytes(16).toString('hex');
     const previous = this.threads.get(event.user, contact, thread);
-    const explicit = event.subject !== undefined ? oneLine(event.subject) : '';
+    // What reaches the mail is decided once, here (clean-text.ts): header values stay on one line.
+    const explicit = event.subject !== undefined ? cutChars(outboundLine(event.subject), this.config.max_subject_chars) : '';
     const subject = explicit || (previous?.subject ? `Re: ${baseSubject(previous.subject)}` : this.config.default_subject);
     const domain = mailbox.address.slice(mailbox.address.lastIndexOf('@') + 1);
     const messageId = `<${randomBytes(16).toString('hex')}@${domain}>`;
     const links = (event.oob ?? []).map((o) => o.url).filter((u) => !event.body.includes(u));
-    const text = [event.body, ...links].join('\n');
+    const text = [outboundText(event.body), ...links].join('\n');
 
     try {
       await transport.sendMail({
-        from: { name: oneLine(mailbox.name ?? ''), address: mailbox.address },
+        from: { name: outboundLine(mailbox.name ?? ''), address: mailbox.address },
         to: { name: '', address: to },
         envelope: { from: mailbox.address, to: [to] },
         subject,

@@ -11,6 +11,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 import type { Logger } from 'pino';
 import type { EmailConfig } from './config.js';
 import type { IncomingMail } from './ingest.js';
+import { BARE_DATA_END_TEXT, BareDataEndError, watchLineEnds, type BareEnding } from './line-ends.js';
 import type { Verdict } from './sender-auth.js';
 
 /** An error whose `responseCode` smtp-server sends as the reply code. */
@@ -18,11 +19,15 @@ export class SmtpReply extends Error {
   constructor(
     readonly responseCode: number,
     message: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; closeConnection?: boolean } = {},
   ) {
-    super(message, options);
+    super(message, options.cause !== undefined ? { cause: options.cause } : {});
     this.name = 'SmtpReply';
+    this.closeConnection = options.closeConnection ?? false;
   }
+
+  /** Close the connection after this reply (the client's state is unknown, e.g. after a bare LF.LF). */
+  readonly closeConnection: boolean;
 }
 
 export interface ListenerDeps {
@@ -32,14 +37,39 @@ export interface ListenerDeps {
   verify?(raw: Buffer, client: { ip: string; helo: string; sender: string }): Promise<Verdict>;
   /** Commit the mail; resolves once durable. */
   accept(mail: IncomingMail): Promise<void>;
+  /** Count an event in the bridge's metrics. */
+  count(name: string): void;
 }
 
-function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+type DataStream = NodeJS.ReadableStream & { sizeExceeded?: boolean; destroy(): void };
+
+/**
+ * The message, kept up to `maxBytes` only: past the limit smtp-server answers 552 at the end
+ * (RFC 1870 §6) and nothing more is buffered. A bare LF.LF / CR.CR end of data destroys the
+ * stream (line-ends.ts) and is answered 550.
+ */
+function readMessage(stream: DataStream, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
+    let kept = 0;
+    stream.on('data', (c: Buffer) => {
+      if (kept + c.length <= maxBytes) {
+        chunks.push(c);
+        kept += c.length;
+      }
+    });
+    let ended = false;
+    stream.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks, kept));
+    });
+    stream.on('error', (err: Error) => {
+      reject(err instanceof BareDataEndError ? new SmtpReply(550, BARE_DATA_END_TEXT, { closeConnection: true, cause: err }) : err);
+    });
+    // The client left mid-message: smtp-server destroys the stream, and nothing is delivered.
+    stream.on('close', () => {
+      if (!ended) reject(new Error('the SMTP client closed the connection during DATA'));
+    });
   });
 }
 
@@ -75,18 +105,29 @@ export class SmtpListener {
       ...(c.tls ? { key: readFileSync(c.tls.key), cert: readFileSync(c.tls.cert) } : { hideSTARTTLS: true }),
       onConnect: (session, cb) => this.onConnect(session, cb),
       onClose: (session) => this.onClose(session),
+      onSecure: (socket, _session, cb) => {
+        watchLineEnds(server, socket, (ip) => this.bareLineEnd('CR', ip));
+        cb();
+      },
       onMailFrom: (_address, session, cb) => this.onMailFrom(session, cb),
       onRcptTo: (address, session, cb) => this.onRcptTo(address.address, session, cb),
       onData: (stream, session, cb) => {
         this.onData(stream, session).then(
           () => cb(null, 'OK: message committed'),
-          (err: unknown) => cb(err instanceof SmtpReply ? err : new SmtpReply(451, '4.3.0 Temporary failure, please retry', { cause: err })),
+          (err: unknown) => {
+            const reply = err instanceof SmtpReply ? err : new SmtpReply(451, '4.3.0 Temporary failure, please retry', { cause: err });
+            cb(reply);
+            if (reply.closeConnection) [...server.connections].find((c) => c.id === session.id)?.close();
+          },
         );
       },
     };
     const server = new SMTPServer(options);
     // Replies are single small writes; without Nagle none waits for the client's delayed ACK.
-    server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+    server.server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      watchLineEnds(server, socket, (ip) => this.bareLineEnd('CR', ip));
+    });
     server.on('error', (err) => this.deps.log.warn({ event: 'smtp_error', err }, 'SMTP listener error'));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -137,8 +178,19 @@ export class SmtpListener {
     cb();
   }
 
-  private async onData(stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }, session: SMTPServerSession): Promise<void> {
-    const raw = await readAll(stream);
+  private bareLineEnd(kind: BareEnding | 'LF or CR at the end of data', ip: string): void {
+    this.deps.count('smtp_bare_line_end');
+    this.deps.log.info({ event: 'smtp_bare_line_end', kind, ip }, `SMTP client ${ip} used bare ${kind} line ends: refused`);
+  }
+
+  private async onData(stream: DataStream, session: SMTPServerSession): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = await readMessage(stream, this.config.max_size_bytes);
+    } catch (err) {
+      if (err instanceof SmtpReply && err.closeConnection) this.bareLineEnd('LF or CR at the end of data', session.remoteAddress);
+      throw err;
+    }
     if (stream.sizeExceeded) throw new SmtpReply(552, '5.3.4 Message too big');
     const users = [...new Set(session.envelope.rcptTo.map((r) => this.deps.userOf(r.address)).filter((u): u is string => !!u))];
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';

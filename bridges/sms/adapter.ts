@@ -138,6 +138,7 @@ export class SmsBridge implements Bridge {
       authToken: config.auth_token,
       accountSid: config.account_sid,
       publicBase: base,
+      maxBodyBytes: config.webhooks.max_body_bytes,
       numbers: this.numbers,
       toLocalpart: (a) => this.toLocalpart(a),
       ...(this.media ? { media: this.media } : {}),

@@ -51,6 +51,15 @@ export const smsConfigSchema = z.strictObject({
       daily_cap: z.number().int().min(0).default(500),
     })
     .prefault({}),
+  webhooks: z
+    .strictObject({
+      /**
+       * Largest webhook request body read, in bytes. Twilio's are a few KiB (a 1,600-character
+       * body, 10 media URLs); a larger one gets 413 and nothing is delivered.
+       */
+      max_body_bytes: z.number().int().min(4096).default(65_536),
+    })
+    .prefault({}),
   media: z
     .strictObject({
       /**

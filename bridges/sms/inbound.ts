@@ -9,6 +9,7 @@ import type { BridgeContext } from '../../src/core/bridge.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { MediaRehost } from './media.js';
 import type { NumberDirectory } from './numbers.js';
+import { cleanLine, cleanText } from './clean-text.js';
 import { answerText, answerTwiml, readSignedWebhook, type WebhookParams } from './webhook-http.js';
 
 /** What a dead letter of this bridge holds (given back to retryDeadLetter). */
@@ -22,6 +23,7 @@ export interface InboundDeps {
   authToken: string;
   accountSid: string;
   publicBase: string;
+  maxBodyBytes: number;
   numbers: NumberDirectory;
   toLocalpart(address: string): string;
   media?: MediaRehost;
@@ -32,21 +34,35 @@ export function isInboundDeadLetter(payload: unknown): payload is InboundDeadLet
   return typeof p === 'object' && p !== null && p.type === 'sms-inbound' && typeof p.params === 'object' && p.params !== null;
 }
 
+/**
+ * What the user will see of a webhook, cleaned once (clean-text.ts): the text, the sender, the
+ * media (http(s) URLs only, at most Twilio's 10) and their types.
+ */
+export function inboundContent(params: WebhookParams): { from: string; body: string; media: Array<{ url: string; contentType?: string }> } {
+  const media: Array<{ url: string; contentType?: string }> = [];
+  const numMedia = Math.min(Number(params.NumMedia ?? 0) || 0, 10);
+  for (let i = 0; i < numMedia; i += 1) {
+    const url = cleanLine(params[`MediaUrl${i}`] ?? '');
+    if (!/^https?:\/\/\S+$/i.test(url)) continue;
+    const contentType = cleanLine(params[`MediaContentType${i}`] ?? '');
+    media.push({ url, ...(contentType ? { contentType } : {}) });
+  }
+  return { from: cleanLine(params.From ?? ''), body: cleanText(params.Body ?? ''), media };
+}
+
 /** Commit the text (and each MMS media) for `owner`. Deduplicated on MessageSid (+ media index). */
 export async function deliverInbound(deps: InboundDeps, owner: UserJid, params: WebhookParams): Promise<void> {
   const { ctx } = deps;
   const sid = params.MessageSid ?? params.SmsSid ?? '';
-  const from = deps.toLocalpart(params.From ?? '');
-  const body = params.Body ?? '';
-  const numMedia = Math.min(Number(params.NumMedia ?? 0) || 0, 10);
+  const content = inboundContent(params);
+  const from = deps.toLocalpart(content.from);
+  const { body } = content;
+  const numMedia = content.media.length;
   if (body.trim() !== '' || numMedia === 0) {
     await ctx.deliver({ kind: 'message', user: owner, from, type: 'chat', body }, { dedupeKey: sid });
   }
   // XEP-0066: each media as its own message whose body is the URL, so clients render it inline.
-  for (let i = 0; i < numMedia; i += 1) {
-    const original = params[`MediaUrl${i}`];
-    if (!original) continue;
-    const contentType = params[`MediaContentType${i}`];
+  for (const [i, { url: original, contentType }] of content.media.entries()) {
     const url = deps.media ? deps.media.rehost(sid, i, original, contentType) : original;
     await ctx.deliver(
       { kind: 'message', user: owner, from, type: 'chat', body: url, oob: [{ url, ...(contentType ? { desc: contentType } : {}) }] },

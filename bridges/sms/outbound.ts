@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { BridgeContext, SendResult } from '../../src/core/bridge.js';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
+import { outboundText } from './clean-text.js';
 import type { SmsConfig } from './config.js';
 import type { DeliveryTracker, Group } from './delivery.js';
 import type { SendLimits } from './limits.js';
@@ -49,7 +50,8 @@ export async function sendSms(deps: OutboundDeps, event: MessageEvent): Promise<
   if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'SMS has no group chats: write to a +number JID.');
   const to = deps.canonical(event.to);
   if (to === '') throw new StanzaError('feature-not-implemented', 'Write to +<number>@ this domain to send a text.');
-  const { body, media } = mediaOf(event);
+  // What reaches Twilio is decided once, here (clean-text.ts).
+  const { body, media } = mediaOf({ ...event, body: outboundText(event.body) });
   if (body.trim() === '' && media.length === 0) return {}; // chat states, markers: nothing to text
   const sender = deps.numbers.senderFor(event.user);
   if (!sender) {

@@ -14,6 +14,7 @@ export interface StatusDeps {
   authToken: string;
   accountSid: string;
   publicBase: string;
+  maxBodyBytes: number;
   tracker: DeliveryTracker;
 }
 

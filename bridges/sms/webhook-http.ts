@@ -20,21 +20,36 @@ export class HttpError extends Error {
   }
 }
 
-const MAX_FORM_BYTES = 256 * 1024;
-
-/** Read an application/x-www-form-urlencoded body (Twilio never repeats a webhook parameter). */
-export async function readForm(req: IncomingMessage): Promise<WebhookParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_FORM_BYTES) throw new HttpError(413, 'request body too large');
-    chunks.push(buf);
-  }
+/** Parse an application/x-www-form-urlencoded body (Twilio never repeats a webhook parameter). */
+export function parseForm(body: Buffer): WebhookParams {
   const params: WebhookParams = {};
-  for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
+  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params[k] = v;
   return params;
+}
+
+/**
+ * Read a form body of at most `maxBytes`. Over it (by Content-Length, or once that many bytes
+ * arrived) → HttpError 413 and nothing more is read: the handler answers with
+ * `connection: close`, so the rest of the body is never buffered.
+ */
+export function readForm(req: IncomingMessage, maxBytes: number): Promise<WebhookParams> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new HttpError(413, `request body over ${maxBytes} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      chunks.length = 0;
+      reject(new HttpError(413, `request body over ${maxBytes} bytes`));
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(parseForm(Buffer.concat(chunks))));
+    req.once('error', reject);
+  });
 }
 
 /**
@@ -70,6 +85,8 @@ export interface WebhookAuth {
   authToken: string;
   accountSid: string;
   publicBase: string;
+  /** Largest webhook body read (config `webhooks.max_body_bytes`). */
+  maxBodyBytes: number;
 }
 
 /**
@@ -85,10 +102,13 @@ export async function readSignedWebhook(auth: WebhookAuth, req: IncomingMessage,
   }
   let params: WebhookParams;
   try {
-    params = await readForm(req);
+    params = await readForm(req, auth.maxBodyBytes);
   } catch (err) {
     if (err instanceof HttpError) {
-      answerText(res, err.status, err.message);
+      ctx.log.warn({ event: 'webhook_refused', what, status: err.status }, `${what} refused: ${err.message}`);
+      ctx.metrics.count('webhook_too_large');
+      // Close: the unread rest of the body must not be read (and kept) to reuse the connection.
+      answerText(res, err.status, err.message, { connection: 'close' });
       return undefined;
     }
     throw err;
