@@ -32,6 +32,7 @@ describe('SMS pure parts (properties)', () => {
         expect(c.media.length).toBeLessThanOrEqual(10);
         for (const m of c.media) expect(m.url).toMatch(/^https?:\/\//i);
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -42,6 +43,7 @@ describe('SMS pure parts (properties)', () => {
         expect(cleanLine(s)).not.toMatch(/\s\s|^\s|\s$/);
         expect(outboundText(s)).not.toMatch(/[\t\r\u007f-\u009f]/);
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -53,6 +55,7 @@ describe('SMS pure parts (properties)', () => {
         expect(parts.join('').replace(/\s/g, '')).toBe(s.replace(/\s/g, ''));
         if (!hasInvalidXmlChars(s)) for (const p of parts) expect(hasInvalidXmlChars(p)).toBe(false);
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -64,6 +67,7 @@ describe('SMS pure parts (properties)', () => {
         if (info.units > 0) expect(info.segments).toBeGreaterThanOrEqual(1);
         if (info.segments > 1) expect(info.segments).toBeGreaterThanOrEqual(Math.ceil(info.units / per));
       }),
+      { numRuns: 1000 },
     );
   });
 });
