@@ -37,8 +37,20 @@ export const coreConfigSchema = z.strictObject({
       /** Where the XMPP server listens for components. */
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(1).max(65535).default(5347),
-      /** Largest stanza accepted from the server, in bytes; larger closes the stream (policy-violation). */
+      /**
+       * Largest stanza accepted from the server, in bytes. A larger one is skipped in bounded
+       * memory and its sender gets a policy-violation error; the stream stays up.
+       */
       max_stanza_size: z.number().int().min(1024).default(262_144),
+      /**
+       * Largest stanza the gateway sends, in bytes (after serialisation). A larger one (a huge
+       * email body) is refused with policy-violation instead of being written: a server closes
+       * the stream on a stanza over its own limit, and the outbox would retry it after every
+       * reconnect. 256 KiB is Prosody's c2s_stanza_size_limit and ejabberd's usual
+       * max_stanza_size, the lowest limit a stanza meets on its way to a user (Prosody's own
+       * component_stanza_size_limit defaults to 512 KiB).
+       */
+      max_outgoing_stanza_size: z.number().int().min(1024).default(262_144),
       reconnect: z
         .strictObject({
           initial_delay_ms: z.number().int().min(10).default(1000),

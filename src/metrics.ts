@@ -8,6 +8,7 @@ export class GatewayMetrics {
   readonly stanzasOut: Counter<'bridge' | 'kind'>;
   readonly deliveries: Counter<'bridge' | 'direction' | 'outcome'>;
   readonly reconnects: Counter<'bridge'>;
+  readonly stanzasOversized: Counter<'bridge'>;
   readonly componentOnline: Gauge<'bridge'>;
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
 
@@ -26,6 +27,12 @@ export class GatewayMetrics {
       registers,
     });
     this.reconnects = new Counter({ name: 'switchboard_component_reconnects_total', help: 'Component connection drops followed by a reconnect', labelNames: ['bridge'], registers });
+    this.stanzasOversized = new Counter({
+      name: 'switchboard_stanzas_oversized_total',
+      help: 'Stanzas from the XMPP server over xmpp.max_stanza_size, skipped and answered with policy-violation',
+      labelNames: ['bridge'],
+      registers,
+    });
     this.componentOnline = new Gauge({ name: 'switchboard_component_online', help: '1 while the component is online', labelNames: ['bridge'], registers });
     this.bridgeEvents = new Counter({ name: 'switchboard_bridge_events_total', help: 'Events counted by bridges', labelNames: ['bridge', 'event'], registers });
     new Gauge({

@@ -17,6 +17,7 @@ import { IqClient } from '../xmpp/iq-client.js';
 import { registerMam } from '../xmpp/mam.js';
 import { registerMucAdmin } from '../xmpp/muc-admin.js';
 import { registerMucOwner } from '../xmpp/muc-owner.js';
+import { oversizedReply, oversizedResponse } from '../xmpp/oversized.js';
 import { PresenceService } from '../xmpp/presence.js';
 import { StanzaReceiver } from '../xmpp/receiver.js';
 import type { AccessPolicy } from './access.js';
@@ -61,6 +62,7 @@ export class BridgePipeline {
       domain: this.domain,
       secret: loaded.entry.component_secret,
       maxStanzaSize: core.xmpp.max_stanza_size,
+      maxOutgoingStanzaSize: core.xmpp.max_outgoing_stanza_size,
       reconnect: { initialDelayMs: core.xmpp.reconnect.initial_delay_ms, maxDelayMs: core.xmpp.reconnect.max_delay_ms },
       log: log.child({ part: 'component' }),
       traceXml: core.log.trace_xml,
@@ -169,6 +171,20 @@ export class BridgePipeline {
     this.component.on('stanza', (el) => {
       metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });
       receiver.receive(el).catch((err: unknown) => log.error({ event: 'bug', err }, 'stanza handling failed'));
+    });
+    // A stanza over max_stanza_size was skipped: count it, tell its sender, keep the stream.
+    this.component.on('oversized', (stanza) => {
+      metrics.stanzasOversized.inc({ bridge: this.id });
+      const limit = core.xmpp.max_stanza_size;
+      const reply = oversizedReply(stanza, limit, this.domain);
+      const { from, to, id, type } = stanza.attrs;
+      log.warn(
+        { event: 'stanza_too_large', name: stanza.name, from, to, id, type, size: stanza.size, limit, answered: reply !== undefined },
+        `skipped a ${stanza.name || 'top-level element'} of ${stanza.size} bytes (limit ${limit})`,
+      );
+      const response = oversizedResponse(stanza, limit);
+      if (response) iqClient.onResponse(response);
+      if (reply) send(reply).catch((err: unknown) => log.warn({ event: 'answer_failed', id, err }, 'could not answer an oversized stanza'));
     });
     this.component.on('status', (status) => {
       metrics.componentOnline.set({ bridge: this.id }, status === 'online' ? 1 : 0);

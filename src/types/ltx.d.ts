@@ -35,6 +35,8 @@ declare module 'ltx' {
   export function equal(a: Element, b: Element): boolean;
   export function escapeXML(s: string): string;
   export function escapeXMLText(s: string): string;
+  /** Resolves the five predefined entities and character references; throws on anything else. */
+  export function unescapeXML(s: string): string;
 }
 
 declare module 'ltx/src/parsers/ltx.js' {

@@ -7,9 +7,10 @@ import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Element } from 'ltx';
 import type { Logger } from 'pino';
-import { RetryableError } from '../core/errors.js';
+import { RetryableError, StanzaError } from '../core/errors.js';
 import { backoffDelay } from '../core/outbox.js';
-import { StreamParser, type StreamParseError } from './stream-parser.js';
+import { StreamParser, type OversizedStanza, type StreamParseError } from './stream-parser.js';
+import { auditXml, xmlAuditEnabled } from './xml-audit.js';
 import { toXmlSafe } from './xml-safe.js';
 
 export type ComponentStatus = 'connecting' | 'handshaking' | 'online' | 'offline' | 'stopped';
@@ -19,7 +20,10 @@ export interface ComponentOptions {
   port: number;
   domain: string;
   secret: string;
+  /** Largest stanza read from the server; larger ones are skipped and reported (`oversized`). */
   maxStanzaSize: number;
+  /** Largest stanza written to the server; larger ones are refused with policy-violation. */
+  maxOutgoingStanzaSize: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   log: Logger;
   traceXml: boolean;
@@ -59,6 +63,8 @@ function likelyFix(condition: string, domain: string, host: string, port: number
 export interface ComponentEvents {
   status: [status: ComponentStatus];
   stanza: [el: Element];
+  /** A stanza over maxStanzaSize was skipped; the stream is still up. */
+  oversized: [stanza: OversizedStanza];
 }
 
 export class ComponentConnection extends EventEmitter<ComponentEvents> {
@@ -70,6 +76,8 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   private everOnline = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private firstOutcome: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** SWITCHBOARD_XML_AUDIT=1 (the test suite): re-parse every stanza sent with a strict parser. */
+  private readonly audit = xmlAuditEnabled();
 
   constructor(private readonly options: ComponentOptions) {
     super();
@@ -83,14 +91,32 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     });
   }
 
-  /** Send a stanza; resolves when handed to the kernel. Throws RetryableError when offline. */
+  /**
+   * Send a stanza; resolves when handed to the kernel. Rejects with RetryableError when offline,
+   * and with a permanent StanzaError (policy-violation) for a stanza over maxOutgoingStanzaSize,
+   * before writing anything: a server closes the stream on a stanza over its limit (Prosody:
+   * component_stanza_size_limit), and the outbox would retry the same item after every
+   * reconnect, cutting off every user of the bridge each time.
+   */
   send(el: Element): Promise<void> {
+    // The choke point: whatever a network put in a field, the stream stays XML 1.0 (xml-safe.ts).
+    const text = toXmlSafe(el.toString());
+    const size = Buffer.byteLength(text, 'utf8');
+    const limit = this.options.maxOutgoingStanzaSize;
+    if (size > limit) {
+      const { to, id } = el.attrs;
+      this.options.log.warn({ event: 'outgoing_stanza_too_large', name: el.name, to, id, size, limit }, `refused to send a ${el.name} of ${size} bytes (limit ${limit})`);
+      return Promise.reject(new StanzaError('policy-violation', `This ${el.name} is ${size} bytes; the gateway sends at most ${limit} to the XMPP server.`));
+    }
     const socket = this.socket;
     if (this.status !== 'online' || !socket) {
       return Promise.reject(new RetryableError(`component ${this.options.domain} is ${this.status}`));
     }
-    // The choke point: whatever a network put in a field, the stream stays XML 1.0 (xml-safe.ts).
-    const text = toXmlSafe(el.toString());
+    if (this.audit) {
+      const problem = auditXml(text);
+      // Only with the audit on (tests): the stanza is logged whole, body and all, to find the bug.
+      if (problem) this.options.log.error({ event: 'invalid_xml_out', err: problem, xml: text }, `sent a stanza that is not well-formed XML: ${problem}`);
+    }
     if (this.options.traceXml) this.options.log.debug({ event: 'xml_out', xml: text }, 'sent');
     // Stanzas sent in one tick leave in one system call (a fan-out to every user of a channel).
     if (!socket.writableCorked) {
@@ -154,6 +180,9 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       socket.write(handshake.toString());
     });
     parser.on('stanza', (el) => this.onElement(socket, el));
+    parser.on('oversized', (stanza) => {
+      if (this.status === 'online' && socket === this.socket) this.emit('oversized', stanza);
+    });
     // The server closed its stream: close ours, unless we started the close (stop()).
     parser.on('end', () => {
       if (!socket.writableEnded) socket.end('</stream:stream>');

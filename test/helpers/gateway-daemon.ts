@@ -21,6 +21,11 @@ export interface GatewayDaemonOptions {
   startTimeoutMs?: number;
   /** Options for node itself, before the script (`--cpu-prof`, `--cpu-prof-dir=…`). */
   nodeArgs?: string[];
+  /**
+   * Re-parse every stanza sent with a strict XML parser (SWITCHBOARD_XML_AUDIT=1, logged as
+   * invalid_xml_out). Off by default here: the benchmarks measure CPU time per message.
+   */
+  xmlAudit?: boolean;
 }
 
 export interface GatewayDaemon {
@@ -55,7 +60,7 @@ export async function startGatewayDaemon(opts: GatewayDaemonOptions): Promise<Ga
   const daemon = startDaemon('switchboard', process.execPath, [...GATEWAY_NODE_FLAGS, ...(opts.nodeArgs ?? []), builtCli(), '--config', configFile], {
     logFile,
     cwd: opts.dir,
-    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.env || opts.xmlAudit ? { env: { ...(opts.env ?? process.env), ...(opts.xmlAudit ? { SWITCHBOARD_XML_AUDIT: '1' } : {}) } } : {}),
     ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
     ...(opts.detached !== undefined ? { detached: opts.detached } : {}),
   });

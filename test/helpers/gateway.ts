@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
+import { watchXmlAudit } from './xml-audit-check.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
@@ -74,7 +75,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CLI, '--config', configFile], {
-    env: { ...process.env, ...opts.env },
+    // The strict XML audit of every stanza sent (src/xmpp/xml-audit.ts), checked after each test.
+    env: { ...process.env, SWITCHBOARD_XML_AUDIT: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -112,6 +114,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     waitForLog: (pred, message, timeoutMs = 15_000) => waitFor(() => logs().find(pred), message, timeoutMs),
   };
+  watchXmlAudit({ label: `gateway ${configFile}`, logs, finished: () => child.exitCode !== null || child.signalCode !== null });
   process.once('exit', () => child.kill('SIGKILL'));
   if (!opts.noWait) {
     const count = Object.keys(opts.bridges).length;

@@ -1,11 +1,13 @@
 // The test process is the XMPP server (test/helpers/fake-xmpp-server.ts) and sends what real
 // servers never send: malformed XML, oversized stanzas, stanzas with missing or foreign
 // addresses, error stanzas. The gateway never crashes; on a broken stream it closes it with the
-// right stream error and reconnects; the echo bridge keeps answering afterwards.
+// right stream error and reconnects; an oversized stanza is answered and the stream stays up;
+// the echo bridge keeps answering afterwards.
 import { Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handshakeDigest, startFakeComponentServer, type FakeComponentServer } from '../helpers/fake-xmpp-server.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { metric } from '../helpers/gateway-http.js';
 import { sleep } from '../helpers/wait.js';
 
 const DOMAIN = 'echo.localhost';
@@ -73,26 +75,89 @@ describe('the gateway against a scripted fake XMPP server', () => {
     await roundTrip();
   });
 
-  it('closes the stream with policy-violation on a stanza over max_stanza_size, reconnects and keeps echoing', async () => {
+  /** The gateway answered `id` with a policy-violation error that states the limit, and kept the stream. */
+  const expectTooLarge = async (name: string, id: string, size: number): Promise<void> => {
+    const reply = await fake.waitForStanza((s) => s.attrs.id === id && s.attrs.type === 'error', `policy-violation for ${id}`);
+    expect(reply.name).toBe(name);
+    expect(reply.attrs).toMatchObject({ from: `hello@${DOMAIN}`, to: `${USER}/phone` });
+    expect(stanzaError(reply)).toBe('policy-violation');
+    expect(reply.getChild('error')?.attrs.type).toBe('modify');
+    expect(reply.getChild('error')?.getChildText('text', STANZAS_NS)).toBe(`This stanza is ${size} bytes; the gateway accepts at most ${MAX_STANZA}.`);
+    const log = await gateway.waitForLog((l) => l.event === 'stanza_too_large' && l.id === id, `stanza_too_large log for ${id}`);
+    expect(log).toMatchObject({ level: 40, from: `${USER}/phone`, to: `hello@${DOMAIN}`, size });
+  };
+  /** Call before; the returned check, after: no stream error was sent and the component did not reconnect. */
+  const streamKept = (): (() => void) => {
+    const streamErrors = () => fake.received.filter((s) => s.name === 'stream:error').length;
+    const [errors, digests, connections] = [streamErrors(), fake.handshakes.length, fake.connections];
+    return () => {
+      expect(streamErrors()).toBe(errors);
+      expect(fake.handshakes).toHaveLength(digests);
+      expect(fake.connections).toBe(connections);
+      expect(fake.authenticated).toBe(true);
+    };
+  };
+
+  it('answers a stanza over max_stanza_size with policy-violation and its id, keeps the stream and keeps echoing', async () => {
+    const kept = streamKept();
+    const before = await metric(gateway, 'switchboard_stanzas_oversized_total', { bridge: 'echo' });
     const big = 'x'.repeat(MAX_STANZA * 4);
-    fake.sendRaw(`<message from='${USER}/phone' to='hello@${DOMAIN}' type='chat' id='big'><body>${big}</body></message>`);
-    await expectStreamErrorAndReconnect('policy-violation');
+    const stanza = `<message from='${USER}/phone' to='hello@${DOMAIN}' type='chat' id='big'><body>${big}</body></message>`;
+    fake.sendRaw(stanza);
+    await expectTooLarge('message', 'big', Buffer.byteLength(stanza));
     await roundTrip();
+    kept();
     expect(fake.received.some((s) => s.getChildText('body') === big)).toBe(false);
+    expect(await metric(gateway, 'switchboard_stanzas_oversized_total', { bridge: 'echo' })).toBe(before + 1);
+    // The log says who and how big, never what.
+    expect(gateway.stdout()).not.toContain('x'.repeat(MAX_STANZA));
   });
 
-  it('closes the stream on an oversized stanza that arrives in many small pieces', async () => {
-    fake.sendRaw(`<message from='${USER}/phone' to='hello@${DOMAIN}' type='chat' id='drip'><body>`);
+  it('answers an oversized stanza that arrives in many small pieces, and the stream stays up', async () => {
+    const kept = streamKept();
+    const head = `<message from='${USER}/phone' to='hello@${DOMAIN}' type='chat' id='drip'><body>`;
+    fake.sendRaw(head);
     for (let i = 0; i < 12; i++) {
-      try {
-        fake.sendRaw('y'.repeat(200));
-      } catch {
-        break; // the gateway hung up part way, as it should
-      }
-      await sleep(20);
+      fake.sendRaw('y'.repeat(200));
+      await sleep(10); // separate reads, as a slow server would send them
     }
-    await expectStreamErrorAndReconnect('policy-violation');
+    fake.sendRaw('</body></message>');
+    await expectTooLarge('message', 'drip', Buffer.byteLength(head) + 12 * 200 + Buffer.byteLength('</body></message>'));
     await roundTrip();
+    kept();
+  });
+
+  it('answers an oversized presence and iq get/set with their own kind of error', async () => {
+    const kept = streamKept();
+    const pad = `<x xmlns='urn:example:pad'>${'p'.repeat(MAX_STANZA)}</x>`;
+    const cases: Array<[string, string, string]> = [
+      ['presence', 'big-presence', `<presence from='${USER}/phone' to='hello@${DOMAIN}' id='big-presence'>${pad}</presence>`],
+      ['iq', 'big-get', `<iq from='${USER}/phone' to='hello@${DOMAIN}' type='get' id='big-get'><query xmlns='urn:example:q'>${pad}</query></iq>`],
+      ['iq', 'big-set', `<iq from='${USER}/phone' to='hello@${DOMAIN}' type='set' id='big-set'><query xmlns='urn:example:q'>${pad}</query></iq>`],
+    ];
+    for (const [, , raw] of cases) fake.sendRaw(raw);
+    for (const [name, id, raw] of cases) await expectTooLarge(name, id, Buffer.byteLength(raw));
+    await roundTrip();
+    kept();
+  });
+
+  it('never answers an oversized error, iq result or iq error, nor one from or to an address it cannot answer', async () => {
+    const kept = streamKept();
+    const pad = 'q'.repeat(MAX_STANZA * 2);
+    const silent = [
+      `<message from='${USER}/phone' to='hello@${DOMAIN}' type='error' id='silent-1'><body>${pad}</body></message>`,
+      `<presence from='${USER}/phone' to='hello@${DOMAIN}' type='error' id='silent-2'><status>${pad}</status></presence>`,
+      `<iq from='${USER}/phone' to='hello@${DOMAIN}' type='result' id='silent-3'><q xmlns='urn:x'>${pad}</q></iq>`,
+      `<iq from='${USER}/phone' to='hello@${DOMAIN}' type='error' id='silent-4'><q xmlns='urn:x'>${pad}</q></iq>`,
+      `<message from='${USER}/phone' to='hello@other.example' type='chat' id='silent-5'><body>${pad}</body></message>`,
+      `<message to='hello@${DOMAIN}' type='chat' id='silent-6'><body>${pad}</body></message>`,
+      `<unknown from='${USER}/phone' to='hello@${DOMAIN}' id='silent-7'>${pad}</unknown>`,
+    ];
+    for (const raw of silent) fake.sendRaw(raw);
+    await roundTrip();
+    for (let i = 1; i <= silent.length; i++) await gateway.waitForLog((l) => l.event === 'stanza_too_large' && l.id === `silent-${i}` && l.answered === false, `silent-${i} logged unanswered`);
+    expect(fake.received.filter((s) => String(s.attrs.id ?? '').startsWith('silent-'))).toEqual([]);
+    kept();
   });
 
   it('drops stanzas with missing or foreign addresses without answering or crashing', async () => {
