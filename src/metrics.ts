@@ -21,7 +21,7 @@ export class GatewayMetrics {
     this.stanzasOut = new Counter({ name: 'switchboard_stanzas_out_total', help: 'Stanzas sent to the XMPP server', labelNames: ['bridge', 'kind'], registers });
     this.deliveries = new Counter({
       name: 'switchboard_deliveries_total',
-      help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead)',
+      help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead; bounced = delivered, then bounced by the XMPP server and queued again)',
       labelNames: ['bridge', 'direction', 'outcome'],
       registers,
     });

@@ -140,6 +140,13 @@ export interface Bridge {
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.
    */
   retryDeadLetter?(payload: unknown): Promise<void>;
+  /**
+   * An inbound event could not be delivered to the user: the XMPP server bounced it (no such
+   * account, user offline without offline storage) or it ran out of attempts. It is a dead
+   * letter admins see (and can retry); here the bridge tells its network, e.g. email sends a
+   * DSN (RFC 3464) to the envelope sender. Throwing is logged; the dead letter stays.
+   */
+  inboundDead?(event: Inbound, reason: string): Promise<void>;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */

@@ -161,6 +161,12 @@ export type Inbound =
       replaces?: string;
       /** Ask the client for a XEP-0184 receipt. */
       requestReceipt?: boolean;
+      /**
+       * The bridge's own note about the network message (never sent over XMPP), handed back to
+       * `Bridge.inboundDead` when the message cannot be delivered (email: the envelope sender
+       * the DSN goes to).
+       */
+      ref?: string;
     })
   | (InboundBase & {
       kind: 'subject';

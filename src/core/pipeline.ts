@@ -23,6 +23,7 @@ import type { AccessPolicy } from './access.js';
 import { adminCommands } from './admin-commands.js';
 import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
 import { createBridgeContext } from './context.js';
+import { BounceTracker } from './bounces.js';
 import { Delivery, type OutPayload } from './delivery.js';
 import type { Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
@@ -87,11 +88,13 @@ export class BridgePipeline {
       metrics.stanzasOut.inc({ bridge: this.id, kind: el.name });
       return this.component.send(el);
     };
-    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now });
+    const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
+    const tracker = new BounceTracker({ windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
+    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now, bounces: { tracker, retry } });
     const laneOptions = {
       bridge: this.id,
       concurrency: core.outbox.concurrency,
-      retry: { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms },
+      retry,
       now: clock.now,
       log,
     };
@@ -144,6 +147,9 @@ export class BridgePipeline {
       store,
       send,
       health: () => this.health(),
+      userAvailable: (user) => {
+        if (delivery.userAvailable(user) > 0) this.lanes.in.kick();
+      },
     });
     const enqueue = (event: Outbound, iq?: OutPayload['iq']) => {
       const res = delivery.enqueueOut(event, iq);
@@ -165,6 +171,13 @@ export class BridgePipeline {
       send,
       enqueue,
       iqClient,
+      bounced: (user, id, fromResource, reason) => {
+        const outcome = delivery.bounce(user, id, fromResource, reason);
+        if (outcome === undefined) return false;
+        metrics.deliveries.inc({ bridge: this.id, direction: 'in', outcome: outcome === 'dead' ? 'dead' : 'bounced' });
+        if (outcome === 'retry') this.lanes.in.rescheduled();
+        return true;
+      },
     });
     this.component.on('stanza', (el) => {
       metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });
