@@ -10,6 +10,7 @@ export class GatewayMetrics {
   readonly reconnects: Counter<'bridge'>;
   readonly componentOnline: Gauge<'bridge'>;
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
+  readonly bridgeCanDeliver: Gauge<'bridge'>;
 
   constructor(
     private readonly store: Store,
@@ -27,6 +28,12 @@ export class GatewayMetrics {
     });
     this.reconnects = new Counter({ name: 'switchboard_component_reconnects_total', help: 'Component connection drops followed by a reconnect', labelNames: ['bridge'], registers });
     this.componentOnline = new Gauge({ name: 'switchboard_component_online', help: '1 while the component is online', labelNames: ['bridge'], registers });
+    this.bridgeCanDeliver = new Gauge({
+      name: 'switchboard_bridge_can_deliver',
+      help: '1 while the bridge can reach its network (Twilio API, SMTP relay, …), as it last reported',
+      labelNames: ['bridge'],
+      registers,
+    });
     this.bridgeEvents = new Counter({ name: 'switchboard_bridge_events_total', help: 'Events counted by bridges', labelNames: ['bridge', 'event'], registers });
     new Gauge({
       name: 'switchboard_outbox_depth',

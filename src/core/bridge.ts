@@ -97,8 +97,6 @@ export interface Bridge {
   resolve(localpart: string): ResolvedAddress;
   /** Map a network address to its local part. Pure; the inverse of `resolve` for contacts. */
   toLocalpart(address: string): string;
-  /** Current health; when absent the bridge is assumed able to deliver. */
-  health?(): BridgeHealth;
   /** Ad-hoc commands (XEP-0050) the bridge adds on its domain or on some of its JIDs. */
   commands?: AdhocCommand[];
   /** XEP-0100 `jabber:iq:gateway`: the prompt, and the mapping of what the user typed. */
@@ -274,7 +272,13 @@ export interface BridgeContext {
   isAllowed(user: UserJid): boolean;
   /** Whether a user is an admin of the gateway. */
   isAdmin(user: UserJid): boolean;
-  /** Report a change of health; the core updates presences of the domain and contacts. */
+  /**
+   * Report whether the network can be reached: the only way a bridge tells its health (it
+   * starts as able to deliver). The core keeps the last value; on a change it sends every
+   * subscriber of the domain and of its contacts (bridges without presence) the new presence,
+   * and shows it in /healthz and `switchboard_bridge_can_deliver`. Reporting the same value
+   * again does nothing, so a bridge may call it after every attempt.
+   */
   setHealth(health: BridgeHealth): void;
   kv: KeyValueStore;
   messages: MessageMap;

@@ -50,10 +50,13 @@ export class BridgePipeline {
   private readonly lanes: { in: OutboxLane; out: OutboxLane };
   private readonly presence: PresenceService;
   private healthState: BridgeHealth = { canDeliver: true };
+  private readonly metrics: GatewayMetrics;
 
   constructor(deps: PipelineDeps) {
     const { loaded, core, store, metrics } = deps;
     this.id = loaded.id;
+    this.metrics = metrics;
+    metrics.bridgeCanDeliver.set({ bridge: this.id }, 1);
     this.domain = loaded.entry.domain;
     const log = deps.log.child({ bridge: this.id });
     this.component = new ComponentConnection({
@@ -196,17 +199,20 @@ export class BridgePipeline {
     });
   }
 
+  /** What the bridge last reported with `ctx.setHealth` (able to deliver until it says otherwise). */
   health(): BridgeHealth {
-    return this.bridge.health?.() ?? this.healthState;
+    return this.healthState;
   }
 
   private setHealth(h: BridgeHealth): void {
-    const before = this.health();
-    this.healthState = h;
-    if (before.canDeliver !== h.canDeliver || before.reason !== h.reason) {
-      this.ctx.log.info({ event: 'health', canDeliver: h.canDeliver, reason: h.reason }, h.canDeliver ? 'network reachable' : `network unreachable: ${h.reason ?? ''}`);
-      if (this.component.status === 'online') void this.presence.broadcast();
-    }
+    const before = this.healthState;
+    if (before.canDeliver === h.canDeliver && before.reason === h.reason) return;
+    // A copy: the bridge may mutate the object it reported.
+    this.healthState = h.canDeliver ? { canDeliver: true } : { canDeliver: false, ...(h.reason !== undefined ? { reason: h.reason } : {}) };
+    this.metrics.bridgeCanDeliver.set({ bridge: this.id }, h.canDeliver ? 1 : 0);
+    this.ctx.log[h.canDeliver ? 'info' : 'warn']({ event: 'health', canDeliver: h.canDeliver, reason: h.reason }, h.canDeliver ? 'network reachable' : `network unreachable: ${h.reason ?? ''}`);
+    // Down and up alike, every subscriber hears of it (RFC 6121 §4.2: the contact's new presence).
+    if (this.component.status === 'online') void this.presence.broadcast();
   }
 
   /** Start the adapter, then the component; resolves when online (rejects on a fatal error). */
