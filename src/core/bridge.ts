@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
+import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo } from './hook-types.js';
 
 export { RetryableError, StanzaError } from './errors.js';
 export type { ArchivedMessage, ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
@@ -87,7 +87,12 @@ export interface Bridge {
   start(): Promise<void>;
   /** Graceful stop: QUIT IRC, close SMTP. In-flight `send`s may still finish. */
   stop(): Promise<void>;
-  /** Deliver one outbound event to the network. Called by the outbox worker only. */
+  /**
+   * Deliver one outbound event to the network. Called by the outbox worker only: it is the one
+   * door into the bridge (design.md §1.6). Messages, room joins/leaves/nick changes and, for
+   * bridges with `hasPresence`, the user's own presence (kind `presence`) all come through it,
+   * in order per conversation; no other member may make the bridge act on its network.
+   */
   send(event: Outbound): Promise<SendResult>;
   /**
    * Map a local part of the component domain to what it denotes. Pure. `''` is the domain itself.
@@ -108,15 +113,8 @@ export interface Bridge {
   };
   /** disco#items on a JID of the domain (IRC: channel list on the network JID). */
   listItems?(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage>;
-  /** A user's resource went offline (unavailable presence to the domain or a contact). */
-  userOffline?(user: UserJid, resource: string): void;
   /** Extra disco#info features for a JID of the domain. */
   features?(localpart: string): string[];
-  /**
-   * The user's own presence reached the domain or a contact (broadcast to a subscribed JID, or
-   * directed): IRC maps it to AWAY. Room presences are `join`/`nick`/`leave` events instead.
-   */
-  userPresence?(user: UserJid, resource: string, presence: UserPresence): void;
   /**
    * XEP-0410 MUC self-ping to the user's own occupant JID: resolve when `resource` is joined to
    * the room as `nick`; throw StanzaError('not-acceptable') when it is not.

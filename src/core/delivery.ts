@@ -49,7 +49,8 @@ export class Delivery {
     const stableId = event.originId ?? event.id;
     const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
     const payload: OutPayload = iq ? { event, iq } : { event };
-    const okey = `${event.user}|${event.to}`;
+    // A user's presences go to the domain and to each contact they let see it: one key, one order.
+    const okey = event.kind === 'presence' ? `${event.user}|presence` : `${event.user}|${event.to}`;
     const res = this.deps.store.outbox.enqueue(
       {
         direction: 'out',
@@ -159,6 +160,11 @@ export class Delivery {
   /** Tell the user that an outbound item failed: an error stanza with the original id. */
   private reportOut(row: OutboxRow, err: StanzaError): void {
     const { event, iq } = JSON.parse(row.payload) as OutPayload;
+    // RFC 6121 §4: nobody asked anything with a broadcast presence; there is no stanza to answer.
+    if (event.kind === 'presence') {
+      this.deps.log.warn({ event: 'presence_failed', user: event.user, err: err.message }, 'the user presence could not be applied on the network');
+      return;
+    }
     if (iq) {
       const reply = new Element('iq', { type: 'error', id: iq.id, from: iq.to, to: iq.from });
       reply.cnode(errorElement(err.condition, err.type, err.message));

@@ -174,6 +174,7 @@ export class BridgePipeline {
       send,
       enqueue,
       iqClient,
+      presenceToBridge: loaded.definition.hasPresence,
       bounced: (user, id, fromResource, reason) => {
         const outcome = delivery.bounce(user, id, fromResource, reason);
         if (outcome === undefined) return false;

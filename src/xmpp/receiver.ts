@@ -30,6 +30,8 @@ export interface ReceiverDeps {
   enqueue(event: Outbound, iq?: { id: string; from: string; to: string }): { duplicate: boolean };
   /** Answers to the iqs the gateway sent to users' clients. */
   iqClient: IqClient;
+  /** The network has presence of its own (BridgeDefinition.hasPresence): the user's presence is an Outbound event. */
+  presenceToBridge?: boolean;
   /**
    * The server or a client answered a message the gateway delivered with an error: true when it
    * was one of the outbox's inbound items (then it is a failed delivery, see core/delivery.ts).
@@ -121,11 +123,15 @@ export class StanzaReceiver {
       if (event) this.enqueue(event);
       return;
     }
-    if ((type === undefined || type === 'unavailable') && route.resource) {
-      if (type === 'unavailable') this.deps.bridge.userOffline?.(route.user, route.resource);
+    if ((type === undefined || type === 'unavailable') && route.resource && this.deps.presenceToBridge) {
+      // Through the outbox like everything else that makes a bridge act (design.md §1.6).
       const show = el.getChildText('show');
       const status = el.getChildText('status');
-      this.deps.bridge.userPresence?.(route.user, route.resource, {
+      this.enqueue({
+        kind: 'presence',
+        user: route.user,
+        resource: route.resource,
+        to: address.localpart,
         available: type === undefined,
         ...(show === 'away' || show === 'chat' || show === 'dnd' || show === 'xa' ? { show } : {}),
         ...(status ? { status } : {}),
