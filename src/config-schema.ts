@@ -79,6 +79,13 @@ export const coreConfigSchema = z.strictObject({
       max_attempts: z.number().int().min(1).default(12),
       base_delay_ms: z.number().int().min(1).default(1000),
       max_delay_ms: z.number().int().min(1).default(600_000),
+      /**
+       * How long a message delivered to a user stays correlated with its outbox item: an error
+       * bounce from the XMPP server within this time puts the item back (retried, then dead).
+       */
+      bounce_window_ms: z.number().int().min(1000).default(120_000),
+      /** At most this many delivered messages per bridge are remembered for bounces (oldest forgotten first). */
+      bounce_max_tracked: z.number().int().min(100).default(20_000),
     })
     .prefault({}),
   http: z

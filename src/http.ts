@@ -10,6 +10,8 @@ import type { BridgeHttp, HttpHandler } from './core/bridge.js';
 export interface HealthReport {
   ok: boolean;
   problems: string[];
+  /** Whether each bridge can reach its network: detail only, a route down is not a gateway down. */
+  bridges?: Record<string, { canDeliver: boolean; reason?: string }>;
 }
 
 export interface HttpOptions {
@@ -81,7 +83,7 @@ export class GatewayHttp {
       if (pathname === '/healthz') {
         const report = this.options.health();
         res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: report.ok ? 'ok' : 'unavailable', problems: report.problems }));
+        res.end(JSON.stringify({ status: report.ok ? 'ok' : 'unavailable', problems: report.problems, ...(report.bridges ? { bridges: report.bridges } : {}) }));
         return;
       }
       if (pathname === '/metrics') {

@@ -11,6 +11,7 @@ export class GatewayMetrics {
   readonly stanzasOversized: Counter<'bridge'>;
   readonly componentOnline: Gauge<'bridge'>;
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
+  readonly bridgeCanDeliver: Gauge<'bridge'>;
 
   constructor(
     private readonly store: Store,
@@ -22,7 +23,7 @@ export class GatewayMetrics {
     this.stanzasOut = new Counter({ name: 'switchboard_stanzas_out_total', help: 'Stanzas sent to the XMPP server', labelNames: ['bridge', 'kind'], registers });
     this.deliveries = new Counter({
       name: 'switchboard_deliveries_total',
-      help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead)',
+      help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead; bounced = delivered, then bounced by the XMPP server and queued again)',
       labelNames: ['bridge', 'direction', 'outcome'],
       registers,
     });
@@ -34,6 +35,12 @@ export class GatewayMetrics {
       registers,
     });
     this.componentOnline = new Gauge({ name: 'switchboard_component_online', help: '1 while the component is online', labelNames: ['bridge'], registers });
+    this.bridgeCanDeliver = new Gauge({
+      name: 'switchboard_bridge_can_deliver',
+      help: '1 while the bridge can reach its network (Twilio API, SMTP relay, …), as it last reported',
+      labelNames: ['bridge'],
+      registers,
+    });
     this.bridgeEvents = new Counter({ name: 'switchboard_bridge_events_total', help: 'Events counted by bridges', labelNames: ['bridge', 'event'], registers });
     new Gauge({
       name: 'switchboard_outbox_depth',

@@ -72,7 +72,8 @@ export class Gateway {
     }
     const store = this.store.writableProblem();
     if (store) problems.push(store);
-    return { ok: problems.length === 0, problems };
+    const bridges = Object.fromEntries(this.pipelines.map((p) => [p.id, p.health()]));
+    return { ok: problems.length === 0, problems, bridges };
   }
 
   /**

@@ -5,7 +5,8 @@
 import { hostname } from 'node:os';
 import type { Bridge, BridgeContext, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
-import type { Outbound } from '../../src/core/model.js';
+import type { Inbound, Outbound } from '../../src/core/model.js';
+import { buildDsn, decodeMailRef } from './dsn-out.js';
 import { addressOfLocalpart, localpartOfAddress, Mailboxes } from './address.js';
 import { AttachmentStore } from './attachments.js';
 import type { EmailConfig } from './config.js';
@@ -58,7 +59,12 @@ export class EmailBridge implements Bridge {
       count: (name) => ctx.metrics.count(name),
     });
     this.enabled = config.smtp.enabled;
+    this.postmaster = config.postmaster;
+    this.mta = config.smtp.greeting_name ?? hostname();
   }
+
+  private readonly postmaster: string | undefined;
+  private readonly mta: string;
 
   private readonly enabled: boolean;
 
@@ -83,6 +89,19 @@ export class EmailBridge implements Bridge {
 
   toLocalpart(address: string): string {
     return localpartOfAddress(address);
+  }
+
+  /** A mail we answered 250 never reached the user: a DSN to its envelope sender (RFC 5321 §6.1). */
+  async inboundDead(event: Inbound, reason: string): Promise<void> {
+    const ref = event.kind === 'message' ? decodeMailRef(event.ref) : undefined;
+    if (!ref) return; // not the first event of a mail (attachments): one DSN per mail
+    const recipient = this.mailboxes.ofUser(event.user)?.address ?? event.user;
+    const postmaster = this.postmaster ?? `postmaster@${recipient.slice(recipient.lastIndexOf('@') + 1)}`;
+    const dsn = buildDsn(ref, { recipient, postmaster, mta: this.mta, reason, now: new Date(this.ctx.clock.now()) });
+    if (!dsn) return; // a bounce is never answered with a bounce
+    await this.out.sendReport(dsn.to, dsn.raw);
+    this.ctx.metrics.count('dsn_sent');
+    this.ctx.log.info({ event: 'dsn_sent', user: event.user, to: dsn.to, messageId: ref.messageId }, 'undeliverable mail reported to its sender');
   }
 
   async send(event: Outbound): Promise<SendResult> {

@@ -75,6 +75,11 @@ export const emailConfigSchema = z.strictObject({
       private_key: z.string(),
     })
     .optional(),
+  /**
+   * From of the delivery status notifications (RFC 3464) sent for accepted mail that could not
+   * be delivered to the XMPP user; default `postmaster@` the domain of the recipient's address.
+   */
+  postmaster: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address').optional(),
   /** Subject of a message that starts a thread without an XMPP <subject>. */
   default_subject: z.string().default('Message from XMPP'),
   /**

@@ -11,6 +11,7 @@ import { localpartOfAddress, normaliseAddress } from './address.js';
 import type { AttachmentStore } from './attachments.js';
 import type { EmailConfig } from './config.js';
 import { parseDsn, type DsnReport } from './dsn.js';
+import { encodeMailRef } from './dsn-out.js';
 import { readInboundMail, type InboundMail } from './inbound-mail.js';
 import type { Verdict } from './sender-auth.js';
 import { baseSubject, derivedThread, Threads } from './threads.js';
@@ -123,6 +124,11 @@ export class Ingest {
     for (const notice of parsed.notices) events.push({ ...base, body: `${marker}${notice}` });
     // RFC 5322 Subject → XMPP <subject> only when it starts or changes the thread.
     if (events[0] && subjectChanged && subject) events[0] = { ...events[0], subject };
+    // The first event carries what a DSN needs, should the user never get it (adapter.inboundDead).
+    if (events[0]) {
+      const ref = encodeMailRef({ envelopeFrom: mail.envelopeFrom, arrival: new Date(this.ctx.clock.now()).toUTCString(), ...(messageId ? { messageId } : {}), ...(subject ? { subject } : {}) });
+      events[0] = { ...events[0], ref };
+    }
 
     for (const [i, event] of events.entries()) {
       await this.ctx.deliver(event, { dedupeKey: i === 0 ? `${key}|${user}` : `${key}|${user}|${i}` });

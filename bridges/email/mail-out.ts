@@ -173,6 +173,17 @@ export class MailOut {
     return { networkId: messageId };
   }
 
+  /** A message the bridge wrote itself (a DSN), sent with the null reverse-path (RFC 5321 §4.5.5). */
+  async sendReport(to: string, raw: string): Promise<void> {
+    const transport = this.transport;
+    if (!transport) throw new RetryableError('the email bridge is not started');
+    try {
+      await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
+    } catch (err) {
+      throw this.mapError(err as RelayError);
+    }
+  }
+
   private mapError(err: RelayError): Error {
     const code = err.responseCode;
     const text = oneLine(err.response ?? err.message).slice(0, 300);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import type { Outbound } from '../../src/core/model.js';
+import type { ErrorCondition, Outbound } from '../../src/core/model.js';
+import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './connection.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
@@ -72,7 +73,28 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
     return;
   }
   const texts = await sendText(s, channel, prefix + ev.body, key);
-  for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, randomUUID());
+  // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
+  void Promise.all(texts.map(() => awaitVerdict(s, channel))).then(async (verdicts) => {
+    const refusal = verdicts.find((v) => v !== undefined);
+    if (refusal) return refuseGroupchat(s, room, ev, refusal);
+    for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, randomUUID());
+  });
+}
+
+/** XEP-0045 §7.4: the room answers a refused message with an error carrying its id, to the sending resource. */
+async function refuseGroupchat(s: IrcSession, room: Room, ev: Ev<'message'> | Ev<'correction'>, refusal: Refusal): Promise<void> {
+  s.deps.ctx.log.info({ event: 'groupchat_refused', user: s.user, channel: room.channel, condition: refusal.condition }, 'the IRC server refused a message');
+  await s.deliver({
+    kind: 'error',
+    user: s.user,
+    from: room.localpart,
+    ...(ev.resource ? { toResource: ev.resource } : {}),
+    stanza: 'message',
+    ...(ev.id ? { id: ev.id } : {}),
+    condition: refusal.condition,
+    errorType: refusal.condition === 'not-acceptable' ? 'modify' : 'auth',
+    text: refusal.text,
+  });
 }
 
 /** Reflection (XEP-0045 §7.4) of one line: every joined resource, the sender's ids on the first line; archived. */
@@ -131,10 +153,29 @@ export function defaultNick(user: string): string {
   return local.replace(/[^A-Za-z0-9_\-[\]\\^{}|`]/g, '_').replace(/^[\d-]/, '_').slice(0, 30) || 'xmpp';
 }
 
+/** TOPIC refusals (RFC 2812 §3.2.4) → XEP-0045 §8.1: a non-moderator changing the subject gets forbidden. */
+const TOPIC_REFUSALS: Record<string, ErrorCondition> = { '482': 'forbidden', '442': 'not-acceptable', '477': 'registration-required', '403': 'item-not-found' };
+
+/** Resolves when the server broadcast the new topic; throws StanzaError with the server's text when it refused. */
 export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
   requireParticipant(s, channel, ev.resource);
   requireConnected(s);
+  const timeout = new Error('no answer to TOPIC');
+  const answered = s.waitLine(
+    (l) => {
+      if (l.command === 'TOPIC' && s.fold(l.params[0] ?? '') === s.fold(channel)) return true;
+      const condition = TOPIC_REFUSALS[l.command];
+      if (condition && s.fold(l.params[1] ?? '') === s.fold(channel)) return new StanzaError(condition, l.params.at(-1) ?? 'The IRC server refused the topic.');
+      return undefined;
+    },
+    REPLY_TIMEOUT_MS,
+    () => timeout,
+  );
   await s.sendLine('TOPIC', [channel, topicToIrc(ev.subject)]);
+  // A server that says nothing (no broadcast, no refusal) is taken as having accepted.
+  await answered.catch((err: unknown) => {
+    if (err !== timeout) throw err;
+  });
 }
 
 /** muc#admin (XEP-0045 §8–9): role none → KICK; other roles/affiliations → membership modes. */

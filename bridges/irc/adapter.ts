@@ -103,11 +103,6 @@ export class IrcBridge implements Bridge {
     return roomInfoOf(this.joinedRoom(user, localpart));
   }
 
-  userPresence(user: UserJid, resource: string, presence: UserPresence): void {
-    const aggregate = this.presences.update(user, resource, presence);
-    if (aggregate) applyAway(this.sessionsOf(user), aggregate, this.ctx.log);
-  }
-
   async ownerForm(user: UserJid, localpart: string): Promise<Form> {
     const { network, channel } = this.roomAddress(localpart);
     return this.channels.form(user, network, channel);
@@ -199,19 +194,23 @@ export class IrcBridge implements Bridge {
     }
   }
 
-  userOffline(user: UserJid, resource: string): void {
-    // The other resources may be less away than this one was.
-    const aggregate = this.presences.update(user, resource, undefined);
-    if (aggregate) applyAway(this.sessionsOf(user), aggregate, this.ctx.log);
-    for (const s of this.sessionsOf(user)) {
-      for (const room of [...s.rooms.values()]) {
-        if (!room.resources.has(resource)) continue;
-        void leaveRoom(s, { kind: 'leave', user, resource, to: room.localpart }, room.channel).catch((err: unknown) => this.ctx.log.warn({ err }, 'leave on offline failed'));
-      }
-    }
+  /**
+   * The user's presence → AWAY on every connection (the most available resource speaks for the
+   * user). An unavailable resource leaves its rooms by the `leave` the XMPP server sends each of
+   * them (RFC 6121 §4.6.3), queued behind that room's messages: never PARTed from here.
+   */
+  private async applyPresence(event: Extract<Outbound, { kind: 'presence' }>): Promise<SendResult> {
+    const presence: UserPresence | undefined = event.available
+      ? { available: true, ...(event.show ? { show: event.show } : {}), ...(event.status ? { status: event.status } : {}) }
+      : undefined;
+    // Going offline: the other resources may be less away than this one was.
+    const aggregate = this.presences.update(event.user, event.resource ?? '', presence);
+    if (aggregate) await applyAway(this.sessionsOf(event.user), aggregate, this.ctx.log);
+    return {};
   }
 
   async send(event: Outbound): Promise<SendResult> {
+    if (event.kind === 'presence') return this.applyPresence(event);
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
     await this.sessions.closing(event.user, addr.network);

@@ -13,6 +13,7 @@ import { memberMuc, occupantPresence, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
 import { onOccupantAway } from './occupant-away.js';
+import { takeVerdictLine } from './refusals.js';
 
 /** Join failures (RFC 2812 §5.2) and the XEP-0045 §7.2 conditions biboumi maps them to. */
 export const JOIN_ERRORS: Record<string, ErrorCondition> = {
@@ -42,6 +43,8 @@ async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {
 }
 
 export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
+  // The PONG that confirms held reflections, or a refusal of a message: it becomes an error stanza, not a notice.
+  if (takeVerdictLine(s, line)) return;
   const src = parseSource(line.prefix);
   const p = line.params;
   switch (line.command) {

@@ -27,14 +27,16 @@ export function roomInfoOf(j: Joined): RoomInfo | undefined {
 }
 
 /** AWAY (or back) on each connection; remembered and applied again after a reconnection. */
-export function applyAway(sessions: IrcSession[], presence: UserPresence, log: Logger): void {
-  if (!presence.available) return; // going offline is userOffline's business
+export async function applyAway(sessions: IrcSession[], presence: UserPresence, log: Logger): Promise<void> {
+  if (!presence.available) return; // the last resource went offline: nothing to say until one is back
   const text = awayLine(presence);
+  const sent: Array<Promise<void>> = [];
   for (const s of sessions) {
     if (s.away === text) continue;
     s.away = text;
-    if (s.connected) void s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => log.debug({ err }, 'AWAY not sent'));
+    if (s.connected) sent.push(s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => log.debug({ err }, 'AWAY not sent')));
   }
+  await Promise.all(sent);
 }
 
 /** In the background: connections are rate-limited per network (ConnectLimiter). */

@@ -111,10 +111,6 @@ export class SmsBridge implements Bridge {
     return localpart === '' ? [] : ['jabber:x:oob'];
   }
 
-  health(): BridgeHealth {
-    return this.current;
-  }
-
   async send(event: Outbound): Promise<SendResult> {
     if (event.kind !== 'message') {
       throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}; a sent text cannot be corrected.`);
@@ -172,7 +168,6 @@ export class SmsBridge implements Bridge {
   private reachable(ok: boolean, reason?: string): void {
     if (ok ? this.current.canDeliver : !this.current.canDeliver && this.current.reason === reason) return;
     this.current = ok ? { canDeliver: true } : { canDeliver: false, reason: reason ?? 'Twilio API unreachable' };
-    this.ctx.log[ok ? 'info' : 'warn']({ event: 'health', canDeliver: ok, reason }, ok ? 'Twilio reachable again' : 'Twilio unreachable');
     this.ctx.setHealth(this.current);
   }
 }

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
+import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo } from './hook-types.js';
 
 export { RetryableError, StanzaError } from './errors.js';
 export type { ArchivedMessage, ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
@@ -87,7 +87,12 @@ export interface Bridge {
   start(): Promise<void>;
   /** Graceful stop: QUIT IRC, close SMTP. In-flight `send`s may still finish. */
   stop(): Promise<void>;
-  /** Deliver one outbound event to the network. Called by the outbox worker only. */
+  /**
+   * Deliver one outbound event to the network. Called by the outbox worker only: it is the one
+   * door into the bridge (design.md §1.6). Messages, room joins/leaves/nick changes and, for
+   * bridges with `hasPresence`, the user's own presence (kind `presence`) all come through it,
+   * in order per conversation; no other member may make the bridge act on its network.
+   */
   send(event: Outbound): Promise<SendResult>;
   /**
    * Map a local part of the component domain to what it denotes. Pure. `''` is the domain itself.
@@ -97,8 +102,6 @@ export interface Bridge {
   resolve(localpart: string): ResolvedAddress;
   /** Map a network address to its local part. Pure; the inverse of `resolve` for contacts. */
   toLocalpart(address: string): string;
-  /** Current health; when absent the bridge is assumed able to deliver. */
-  health?(): BridgeHealth;
   /** Ad-hoc commands (XEP-0050) the bridge adds on its domain or on some of its JIDs. */
   commands?: AdhocCommand[];
   /** XEP-0100 `jabber:iq:gateway`: the prompt, and the mapping of what the user typed. */
@@ -110,15 +113,8 @@ export interface Bridge {
   };
   /** disco#items on a JID of the domain (IRC: channel list on the network JID). */
   listItems?(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage>;
-  /** A user's resource went offline (unavailable presence to the domain or a contact). */
-  userOffline?(user: UserJid, resource: string): void;
   /** Extra disco#info features for a JID of the domain. */
   features?(localpart: string): string[];
-  /**
-   * The user's own presence reached the domain or a contact (broadcast to a subscribed JID, or
-   * directed): IRC maps it to AWAY. Room presences are `join`/`nick`/`leave` events instead.
-   */
-  userPresence?(user: UserJid, resource: string, presence: UserPresence): void;
   /**
    * XEP-0410 MUC self-ping to the user's own occupant JID: resolve when `resource` is joined to
    * the room as `nick`; throw StanzaError('not-acceptable') when it is not.
@@ -140,6 +136,13 @@ export interface Bridge {
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.
    */
   retryDeadLetter?(payload: unknown): Promise<void>;
+  /**
+   * An inbound event could not be delivered to the user: the XMPP server bounced it (no such
+   * account, user offline without offline storage) or it ran out of attempts. It is a dead
+   * letter admins see (and can retry); here the bridge tells its network, e.g. email sends a
+   * DSN (RFC 3464) to the envelope sender. Throwing is logged; the dead letter stays.
+   */
+  inboundDead?(event: Inbound, reason: string): Promise<void>;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */
@@ -267,7 +270,13 @@ export interface BridgeContext {
   isAllowed(user: UserJid): boolean;
   /** Whether a user is an admin of the gateway. */
   isAdmin(user: UserJid): boolean;
-  /** Report a change of health; the core updates presences of the domain and contacts. */
+  /**
+   * Report whether the network can be reached: the only way a bridge tells its health (it
+   * starts as able to deliver). The core keeps the last value; on a change it sends every
+   * subscriber of the domain and of its contacts (bridges without presence) the new presence,
+   * and shows it in /healthz and `switchboard_bridge_can_deliver`. Reporting the same value
+   * again does nothing, so a bridge may call it after every attempt.
+   */
   setHealth(health: BridgeHealth): void;
   kv: KeyValueStore;
   messages: MessageMap;

@@ -10,7 +10,8 @@ import { errorElement } from '../xmpp/errors.js';
 import type { Bridge, BridgeContext } from './bridge.js';
 import { StanzaError, toStanzaError } from './errors.js';
 import type { Inbound, Outbound } from './model.js';
-import type { LaneHooks } from './outbox.js';
+import type { BounceTracker } from './bounces.js';
+import { backoffDelay, type LaneHooks, type RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
@@ -28,7 +29,12 @@ export interface DeliveryDeps {
   log: Logger;
   send(el: Element): Promise<void>;
   now(): number;
+  /** Inbound messages stay correlated with their stanza id until the server could have bounced them. */
+  bounces?: { tracker: BounceTracker; retry: RetryPolicy };
 }
+
+/** What became of a bounced inbound item. */
+export type BounceOutcome = 'retry' | 'dead';
 
 const PRESENCE_KINDS = new Set<Outbound['kind']>(['join', 'leave', 'nick']);
 
@@ -43,7 +49,8 @@ export class Delivery {
     const stableId = event.originId ?? event.id;
     const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
     const payload: OutPayload = iq ? { event, iq } : { event };
-    const okey = `${event.user}|${event.to}`;
+    // A user's presences go to the domain and to each contact they let see it: one key, one order.
+    const okey = event.kind === 'presence' ? `${event.user}|presence` : `${event.user}|${event.to}`;
     const res = this.deps.store.outbox.enqueue(
       {
         direction: 'out',
@@ -89,16 +96,75 @@ export class Delivery {
         const event = JSON.parse(row.payload) as Inbound;
         // XEP-0184 has no "sent" state: only delivered and failed reach the user.
         if (event.kind === 'receipt' && event.state === 'sent') return;
-        await this.deps.send(encodeInbound(event, this.deps.domain));
+        const el = encodeInbound(event, this.deps.domain);
+        await this.deps.send(el);
+        // Groupchat to an occupant's resource: a bounce of it is handled as XEP-0045 §9.3 instead.
+        if (event.kind === 'message' && event.type !== 'groupchat' && el.attrs.id) {
+          this.deps.bounces?.tracker.track(event.user, el.attrs.id as string, row.id, event.toResource);
+        }
       },
       onFailed: (row, error) => this.deps.log.error({ event: 'in_failed', id: row.id, user: row.user, err: error }, 'an inbound item could not be encoded'),
-      onDead: (row, error) => this.deps.log.error({ event: 'in_dead', id: row.id, user: row.user, err: error.message }, 'an inbound item ran out of attempts'),
+      onDead: (row, error) => {
+        this.deps.log.error({ event: 'in_dead', id: row.id, user: row.user, err: error.message }, 'an inbound item ran out of attempts');
+        this.tellBridge(row, error.message);
+      },
     };
+  }
+
+  /**
+   * The XMPP server answered stanza `id` sent to `user` with an error (RFC 6121 §8.5): the item
+   * was not delivered. Back in the queue after a backoff (sooner when the user shows up, see
+   * `userAvailable`), or a dead letter when its attempts are spent. Undefined when `id` is no
+   * inbound message of ours, or no longer remembered.
+   */
+  bounce(user: string, id: string, fromResource: string | undefined, reason: string): BounceOutcome | undefined {
+    const bounces = this.deps.bounces;
+    const rowId = bounces?.tracker.take(user, id, fromResource);
+    if (rowId === undefined || !bounces) return undefined;
+    const row = this.deps.store.outbox.get(rowId);
+    if (!row || row.state !== 'done') return undefined;
+    const now = this.deps.now();
+    const error = `bounced by the XMPP server: ${reason}`;
+    // markDone already counted the attempt that bounced.
+    if (row.attempts >= bounces.retry.maxAttempts) {
+      this.deps.store.outbox.markDead(row.id, error, now);
+      this.deps.log.warn({ event: 'dead_letter', id: row.id, user, attempts: row.attempts, err: error }, 'a bounced inbound item is a dead letter');
+      this.tellBridge(row, error);
+      return 'dead';
+    }
+    const delay = backoffDelay(row.attempts, bounces.retry);
+    if (!this.deps.store.outbox.reopen(row.id, now + delay, error, now)) return undefined;
+    this.deps.log.info({ event: 'bounce_retry', id: row.id, user, attempts: row.attempts, delayMs: delay, err: reason }, 'bounced inbound item will be retried');
+    return 'retry';
+  }
+
+  /** The user is available again: bounced items waiting for their backoff are due now. */
+  userAvailable(user: string): number {
+    return this.deps.store.outbox.expedite(this.deps.bridgeId, 'in', user, this.deps.now());
+  }
+
+  private tellBridge(row: OutboxRow, reason: string): void {
+    const hook = this.deps.bridge.inboundDead;
+    if (!hook) return;
+    let event: Inbound;
+    try {
+      event = JSON.parse(row.payload) as Inbound;
+    } catch {
+      return;
+    }
+    hook.call(this.deps.bridge, event, reason).catch((err: unknown) =>
+      this.deps.log.error({ event: 'inbound_dead_hook_failed', id: row.id, err }, 'the bridge could not report an undeliverable item; it stays a dead letter'),
+    );
   }
 
   /** Tell the user that an outbound item failed: an error stanza with the original id. */
   private reportOut(row: OutboxRow, err: StanzaError): void {
     const { event, iq } = JSON.parse(row.payload) as OutPayload;
+    // RFC 6121 §4: nobody asked anything with a broadcast presence; there is no stanza to answer.
+    if (event.kind === 'presence') {
+      this.deps.log.warn({ event: 'presence_failed', user: event.user, err: err.message }, 'the user presence could not be applied on the network');
+      return;
+    }
     if (iq) {
       const reply = new Element('iq', { type: 'error', id: iq.id, from: iq.to, to: iq.from });
       reply.cnode(errorElement(err.condition, err.type, err.message));

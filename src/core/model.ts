@@ -83,7 +83,21 @@ export type Outbound =
       affiliation?: Affiliation;
       reason?: string;
     })
-  | (OutboundBase & { kind: 'invite'; invitee: string; reason?: string });
+  | (OutboundBase & { kind: 'invite'; invitee: string; reason?: string })
+  | (OutboundBase & {
+      /**
+       * The user's own presence (RFC 6121 §4) from `resource` reached the domain or a contact
+       * (broadcast to a JID they let see it, or directed); room presences are join/nick/leave.
+       * Only for bridges whose network has presence (`hasPresence`; IRC: AWAY). Unavailable: the
+       * resource is gone; rooms hear it from their own `leave`, which the XMPP server sends to
+       * every room the resource joined (RFC 6121 §4.6.3), in order after that room's messages.
+       * Ordered per user (all of a user's presences share one ordering key).
+       */
+      kind: 'presence';
+      available: boolean;
+      show?: 'away' | 'chat' | 'dnd' | 'xa';
+      status?: string;
+    });
 
 export type OutboundKind = Outbound['kind'];
 
@@ -161,6 +175,12 @@ export type Inbound =
       replaces?: string;
       /** Ask the client for a XEP-0184 receipt. */
       requestReceipt?: boolean;
+      /**
+       * The bridge's own note about the network message (never sent over XMPP), handed back to
+       * `Bridge.inboundDead` when the message cannot be delivered (email: the envelope sender
+       * the DSN goes to).
+       */
+      ref?: string;
     })
   | (InboundBase & {
       kind: 'subject';

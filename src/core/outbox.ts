@@ -83,6 +83,12 @@ export class OutboxLane {
     this.kick();
   }
 
+  /** A row of this lane was given a later due time from outside (a bounce): look for it then. */
+  rescheduled(): void {
+    this.timerCheck = true;
+    this.kick();
+  }
+
   private get chainLength(): number {
     return this.options.chain ?? 32;
   }

@@ -24,6 +24,7 @@ import type { AccessPolicy } from './access.js';
 import { adminCommands } from './admin-commands.js';
 import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
 import { createBridgeContext } from './context.js';
+import { BounceTracker } from './bounces.js';
 import { Delivery, type OutPayload } from './delivery.js';
 import type { Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
@@ -50,10 +51,13 @@ export class BridgePipeline {
   private readonly lanes: { in: OutboxLane; out: OutboxLane };
   private readonly presence: PresenceService;
   private healthState: BridgeHealth = { canDeliver: true };
+  private readonly metrics: GatewayMetrics;
 
   constructor(deps: PipelineDeps) {
     const { loaded, core, store, metrics } = deps;
     this.id = loaded.id;
+    this.metrics = metrics;
+    metrics.bridgeCanDeliver.set({ bridge: this.id }, 1);
     this.domain = loaded.entry.domain;
     const log = deps.log.child({ bridge: this.id });
     this.component = new ComponentConnection({
@@ -89,11 +93,13 @@ export class BridgePipeline {
       metrics.stanzasOut.inc({ bridge: this.id, kind: el.name });
       return this.component.send(el);
     };
-    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now });
+    const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
+    const tracker = new BounceTracker({ windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
+    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now, bounces: { tracker, retry } });
     const laneOptions = {
       bridge: this.id,
       concurrency: core.outbox.concurrency,
-      retry: { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms },
+      retry,
       now: clock.now,
       log,
     };
@@ -146,6 +152,9 @@ export class BridgePipeline {
       store,
       send,
       health: () => this.health(),
+      userAvailable: (user) => {
+        if (delivery.userAvailable(user) > 0) this.lanes.in.kick();
+      },
     });
     const enqueue = (event: Outbound, iq?: OutPayload['iq']) => {
       const res = delivery.enqueueOut(event, iq);
@@ -167,6 +176,14 @@ export class BridgePipeline {
       send,
       enqueue,
       iqClient,
+      presenceToBridge: loaded.definition.hasPresence,
+      bounced: (user, id, fromResource, reason) => {
+        const outcome = delivery.bounce(user, id, fromResource, reason);
+        if (outcome === undefined) return false;
+        metrics.deliveries.inc({ bridge: this.id, direction: 'in', outcome: outcome === 'dead' ? 'dead' : 'bounced' });
+        if (outcome === 'retry') this.lanes.in.rescheduled();
+        return true;
+      },
     });
     this.component.on('stanza', (el) => {
       metrics.stanzasIn.inc({ bridge: this.id, kind: el.name });
@@ -199,17 +216,20 @@ export class BridgePipeline {
     });
   }
 
+  /** What the bridge last reported with `ctx.setHealth` (able to deliver until it says otherwise). */
   health(): BridgeHealth {
-    return this.bridge.health?.() ?? this.healthState;
+    return this.healthState;
   }
 
   private setHealth(h: BridgeHealth): void {
-    const before = this.health();
-    this.healthState = h;
-    if (before.canDeliver !== h.canDeliver || before.reason !== h.reason) {
-      this.ctx.log.info({ event: 'health', canDeliver: h.canDeliver, reason: h.reason }, h.canDeliver ? 'network reachable' : `network unreachable: ${h.reason ?? ''}`);
-      if (this.component.status === 'online') void this.presence.broadcast();
-    }
+    const before = this.healthState;
+    if (before.canDeliver === h.canDeliver && before.reason === h.reason) return;
+    // A copy: the bridge may mutate the object it reported.
+    this.healthState = h.canDeliver ? { canDeliver: true } : { canDeliver: false, ...(h.reason !== undefined ? { reason: h.reason } : {}) };
+    this.metrics.bridgeCanDeliver.set({ bridge: this.id }, h.canDeliver ? 1 : 0);
+    this.ctx.log[h.canDeliver ? 'info' : 'warn']({ event: 'health', canDeliver: h.canDeliver, reason: h.reason }, h.canDeliver ? 'network reachable' : `network unreachable: ${h.reason ?? ''}`);
+    // Down and up alike, every subscriber hears of it (RFC 6121 §4.2: the contact's new presence).
+    if (this.component.status === 'online') void this.presence.broadcast();
   }
 
   /** Start the adapter, then the component; resolves when online (rejects on a fatal error). */

@@ -59,6 +59,13 @@ export interface OutboxRepo {
   markDone(id: number, now: number, error?: string): void;
   retryLater(id: number, nextAt: number, error: string, now: number): void;
   markDead(id: number, error: string, now: number): void;
+  /**
+   * A done row turned out not to be delivered (a server bounce): pending again at `nextAt`, its
+   * attempts kept. False when the row is not done (already reopened, pruned).
+   */
+  reopen(id: number, nextAt: number, error: string, now: number): boolean;
+  /** Make the user's pending rows of a direction that wait for a later time due now (the user came online). */
+  expedite(bridge: string, direction: Direction, user: string, now: number): number;
   get(id: number): OutboxRow | undefined;
   stats(bridge: string): OutboxStats;
   deadLetters(bridge: string, limit: number): OutboxRow[];

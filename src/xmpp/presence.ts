@@ -16,6 +16,11 @@ export interface PresenceDeps {
   store: Store;
   send(el: Element): Promise<void>;
   health(): BridgeHealth;
+  /**
+   * The user's available presence reached the component (broadcast by their server to the
+   * domain or a contact they let see it, RFC 6121 §4.2.2, or directed): they can take messages.
+   */
+  userAvailable?(user: string): void;
 }
 
 export class PresenceService {
@@ -71,6 +76,7 @@ export class PresenceService {
       case 'unsubscribed':
         return; // the user's answer to our own request; nothing to do
       default:
+        if (type === undefined) this.deps.userAvailable?.(user);
         // Directed available presence: tell the user the route's state right away.
         if (type === undefined && this.answersFor(kind)) await send(this.routePresence(localpart, el.attrs.from ?? user));
     }

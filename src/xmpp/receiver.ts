@@ -30,6 +30,13 @@ export interface ReceiverDeps {
   enqueue(event: Outbound, iq?: { id: string; from: string; to: string }): { duplicate: boolean };
   /** Answers to the iqs the gateway sent to users' clients. */
   iqClient: IqClient;
+  /** The network has presence of its own (BridgeDefinition.hasPresence): the user's presence is an Outbound event. */
+  presenceToBridge?: boolean;
+  /**
+   * The server or a client answered a message the gateway delivered with an error: true when it
+   * was one of the outbox's inbound items (then it is a failed delivery, see core/delivery.ts).
+   */
+  bounced?(user: string, id: string, fromResource: string | undefined, reason: string): boolean;
 }
 
 /** iqs anybody may send to the domain itself: discovering a gateway is not using it. */
@@ -135,11 +142,15 @@ export class StanzaReceiver {
       if (event) this.enqueue(event);
       return;
     }
-    if ((type === undefined || type === 'unavailable') && route.resource) {
-      if (type === 'unavailable') this.deps.bridge.userOffline?.(route.user, route.resource);
+    if ((type === undefined || type === 'unavailable') && route.resource && this.deps.presenceToBridge) {
+      // Through the outbox like everything else that makes a bridge act (design.md §1.6).
       const show = el.getChildText('show');
       const status = el.getChildText('status');
-      this.deps.bridge.userPresence?.(route.user, route.resource, {
+      this.enqueue({
+        kind: 'presence',
+        user: route.user,
+        resource: route.resource,
+        to: address.localpart,
         available: type === undefined,
         ...(show === 'away' || show === 'chat' || show === 'dnd' || show === 'xa' ? { show } : {}),
         ...(status ? { status } : {}),
@@ -158,10 +169,13 @@ export class StanzaReceiver {
   }
 
   /**
-   * A client answered one of our stanzas with an error. XEP-0045 §9.3 ("service removes user
+   * A client or the server answered one of our stanzas with an error. A message the outbox
+   * delivered is a failed delivery (design.md §5). XEP-0045 §9.3 ("service removes user
    * because of error response"): an error from an occupant's resource takes it out of the room.
    */
   private onBounce(el: Element, route: Route): void {
+    const id = el.attrs.id as string | undefined;
+    if (el.name === 'message' && id && this.deps.bounced?.(route.user, id, route.resource, bounceReason(el))) return;
     if (!route.resource) return;
     let address: ResolvedAddress;
     try {
@@ -177,4 +191,12 @@ export class StanzaReceiver {
       this.deps.log.error({ event: 'bounce_lost', err }, 'could not store the removal');
     }
   }
+}
+
+/** `condition: text` of an error stanza (RFC 6120 §8.3), for logs and dead letters. */
+function bounceReason(el: Element): string {
+  const error = el.getChild('error');
+  const condition = error?.getChildElements().find((c) => c.attrs.xmlns === NS.stanzas && c.name !== 'text')?.name ?? 'undefined-condition';
+  const text = error?.getChildText('text', NS.stanzas);
+  return text ? `${condition}: ${text}` : condition;
 }

@@ -74,6 +74,7 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
       domain: JSON.stringify(domain),
       logLevel: opts.logLevel === 'warn' ? 'warning' : (opts.logLevel ?? 'info'),
       components: componentHosts(opts),
+      offlineModule: opts.offlineStorage === false ? '' : '  mod_offline: {}',
     }),
   );
 

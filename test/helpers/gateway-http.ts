@@ -3,7 +3,7 @@ import type { RunningGateway } from './gateway.js';
 
 export interface Health {
   status: number;
-  body: { status: string; problems: string[] };
+  body: { status: string; problems: string[]; bridges?: Record<string, { canDeliver: boolean; reason?: string }> };
 }
 
 export async function healthz(gw: Pick<RunningGateway, 'httpPort'>): Promise<Health> {

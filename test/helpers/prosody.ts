@@ -46,6 +46,7 @@ export async function startProsody(opts: XmppServerOptions): Promise<XmppServer>
       // 'debug' logs every stanza, which is what a failing test's post-mortem needs.
       logLevel: opts.logLevel ?? 'debug',
       components: componentBlocks(opts),
+      offlineDisabled: opts.offlineStorage === false ? '; "offline"' : '',
     }),
   );
 

@@ -44,6 +44,11 @@ export interface XmppServerOptions {
   domain?: string;
   /** Server log level; Prosody defaults to 'debug' (logs every stanza), ejabberd to 'info'. */
   logLevel?: 'debug' | 'info' | 'warn';
+  /**
+   * Keep messages for offline users (XEP-0160), as both servers do by default; false turns it
+   * off, so that a message to an offline user bounces with service-unavailable.
+   */
+  offlineStorage?: boolean;
 }
 
 // Every server child still alive, so a test that forgets stop() (or crashes) leaves nothing behind.

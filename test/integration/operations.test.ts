@@ -68,7 +68,7 @@ describe.each(servers)('operating the gateway with %s', (_name, start) => {
 
   it('reports healthy and exports the gateway and process metrics', async () => {
     const health = await healthz(gateway);
-    expect(health).toEqual({ status: 200, body: { status: 'ok', problems: [] } });
+    expect(health).toEqual({ status: 200, body: { status: 'ok', problems: [], bridges: { echo: { canDeliver: true }, plugin: { canDeliver: true } } } });
     await alice.send(chat(`m@${ECHO}`, 'metrics-1', 'count me'));
     await alice.waitForStanza((s) => s.getChildText('body') === 'count me', 'echo');
     await waitFor(async () => (await metric(gateway, 'switchboard_deliveries_total', { bridge: 'echo', direction: 'in', outcome: 'done' })) >= 1, 'in delivery counted');

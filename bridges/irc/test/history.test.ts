@@ -30,6 +30,8 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     for (const text of ['h1', 'h2', 'h3']) j.native.client.say(j.chan, text);
     await expectInbound(j.t, 'message', (e) => e.body === 'h3', 'h3');
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'mine', id: 'm1', receiptRequested: false });
+    // Reflected, and kept in the history, once the server had its chance to refuse it (refusals.ts).
+    await expectInbound(j.t, 'message', (e) => e.body === 'mine' && e.toResource === 'r1', 'the reflection of mine');
 
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick, history: { maxstanzas: 2 } });
     const all = j.t.inbound();

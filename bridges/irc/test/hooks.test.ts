@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UserQuery } from '../../../src/core/bridge.js';
 import { StanzaError } from '../../../src/core/errors.js';
+import type { Outbound } from '../../../src/core/model.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { SOFTWARE } from '../../../src/xmpp/disco.js';
@@ -26,6 +27,11 @@ function whoisAway(native: NativeIrcUser, nick: string): Promise<string | undefi
   return new Promise((resolve) => client.whois(nick, (data) => resolve(data.away)));
 }
 
+/** The user's presence from `resource`, as the outbox hands it to the bridge (kind `presence`). */
+async function presence(j: { bridge: { send(e: Outbound): Promise<unknown> }; user: string }, resource: string, p: Omit<Extract<Outbound, { kind: 'presence' }>, 'kind' | 'user' | 'resource' | 'to'>): Promise<void> {
+  await j.bridge.send({ kind: 'presence', user: j.user, resource, to: '', ...p });
+}
+
 async function rejectsWith(p: Promise<unknown>, condition: string): Promise<void> {
   const err = await p.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(StanzaError);
@@ -44,7 +50,7 @@ describe('presence → AWAY', () => {
   });
 });
 
-describe('Bridge hooks on IRC rooms (ngircd)', () => {
+describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
   it('XEP-0410 self-ping resolves for a joined resource and nick, and is not-acceptable otherwise', async () => {
     const j = await joined();
     await expect(j.bridge.selfPing(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
@@ -72,11 +78,11 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
   it('show away/xa/dnd sets IRC AWAY with the status on every connection, available clears it', async () => {
     const j = await joined();
     const native = await connectNativeIrc(ircd().port, `N${j.id}`);
-    j.bridge.userPresence(j.user, 'r1', { available: true, show: 'away', status: 'gone fishing' });
+    await presence(j, 'r1', { available: true, show: 'away', status: 'gone fishing' });
     await waitFor(async () => ((await whoisAway(native, j.nick)) === 'gone fishing' ? true : undefined), 'AWAY set');
-    j.bridge.userPresence(j.user, 'r1', { available: true, show: 'dnd' });
+    await presence(j, 'r1', { available: true, show: 'dnd' });
     await waitFor(async () => ((await whoisAway(native, j.nick)) === 'Do not disturb' ? true : undefined), 'AWAY dnd');
-    j.bridge.userPresence(j.user, 'r1', { available: true });
+    await presence(j, 'r1', { available: true });
     await waitFor(async () => ((await whoisAway(native, j.nick)) === undefined ? true : undefined), 'AWAY cleared');
     await native.quit();
     await j.close();
@@ -86,16 +92,16 @@ describe('Bridge hooks on IRC rooms (ngircd)', () => {
     const j = await joined();
     const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     const away = () => whoisAway(native, j.nick);
-    j.bridge.userPresence(j.user, 'desk', { available: true });
-    j.bridge.userPresence(j.user, 'phone', { available: true, show: 'xa', status: 'asleep' });
+    await presence(j, 'desk', { available: true });
+    await presence(j, 'phone', { available: true, show: 'xa', status: 'asleep' });
     // The desk is still available: no AWAY. A PING round trip (whois) after both updates shows it.
     expect(await away()).toBeUndefined();
-    j.bridge.userPresence(j.user, 'desk', { available: true, show: 'away', status: 'lunch' });
+    await presence(j, 'desk', { available: true, show: 'away', status: 'lunch' });
     // Both away: the more available one (away over xa) speaks for the user.
     await waitFor(async () => ((await away()) === 'lunch' ? true : undefined), 'away from the desk');
-    j.bridge.userOffline(j.user, 'desk');
+    await presence(j, 'desk', { available: false });
     await waitFor(async () => ((await away()) === 'asleep' ? true : undefined), 'the phone is what is left');
-    j.bridge.userPresence(j.user, 'phone', { available: true });
+    await presence(j, 'phone', { available: true });
     await waitFor(async () => ((await away()) === undefined ? true : undefined), 'back');
     await native.quit();
     await j.close();

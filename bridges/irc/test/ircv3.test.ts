@@ -143,10 +143,10 @@ describe('IRCv3 echo-message', () => {
     await j.close();
   });
 
-  it('without echo-message the reflection is immediate (ngircd)', async () => {
+  it('without echo-message the reflection follows a PING round trip, the server\'s chance to refuse (ngircd)', async () => {
     const j = await joinedWithNative();
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'no echo', id: 'm5', receiptRequested: false });
-    expect(find(j.t, 'message', (e) => e.fromResource === j.nick)[0]).toMatchObject({ body: 'no echo', id: 'm5' });
+    expect(await expectInbound(j.t, 'message', (e) => e.fromResource === j.nick, 'the reflection')).toMatchObject({ body: 'no echo', id: 'm5' });
     await j.native.expect('message', (e) => e.message === 'no echo');
     await j.native.quit();
     await j.close();

@@ -61,6 +61,12 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
     `UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
   );
   const dead = db.prepare(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`);
+  const reopen = db.prepare(
+    `UPDATE outbox SET state = 'pending', next_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'done'`,
+  );
+  const expedite = db.prepare(
+    `UPDATE outbox SET next_at = ?, updated_at = ? WHERE bridge = ? AND direction = ? AND user = ? AND state = 'pending' AND next_at > ?`,
+  );
   const pendingStats = db.prepare(
     `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE bridge = ? AND state = 'pending'`,
   );
@@ -124,6 +130,12 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
     },
     markDead(id, error, now) {
       batch.run(() => dead.run(error, now, id));
+    },
+    reopen(id, nextAt, error, now) {
+      return batch.run(() => reopen.run(nextAt, error, now, id)).changes === 1;
+    },
+    expedite(bridge, direction, user, now) {
+      return batch.run(() => expedite.run(now, now, bridge, direction, user, now)).changes;
     },
     get(id) {
       const r = byId.get(id) as RawRow | undefined;

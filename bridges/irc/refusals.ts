@@ -1,0 +1,123 @@
+/**
+ * A refusal comes back on the stanza that asked (issue 10). IRC answers a PRIVMSG it refuses
+ * with a numeric (404 ERR_CANNOTSENDTOCHAN in +m without voice or +n from outside, 477, 489, …;
+ * RFC 2812 §5.2) and accepts one silently. Without IRCv3 echo-message the only way to know that
+ * a line was accepted is that the server answered a later command: servers handle a client's
+ * lines in order, so a refusal of the PRIVMSG comes before the PONG of a PING written after it.
+ *
+ * Decision: the XEP-0045 §7.4 reflection of a groupchat is held until that PING round trip (or
+ * the echo, when the server has echo-message): a refused message is never shown as sent to the
+ * room; the sender gets an error stanza with the message's id instead. The outbox is not held
+ * (it goes on with the next message once the line is written), and one PING covers every line
+ * written before it, so there is at most one PING in flight per connection: throughput is
+ * unchanged, the reflection waits one round trip more (on loopback ngircd ~1 ms).
+ *
+ * Which message a 404 is about: the numeric names the channel only, so it is charged to the
+ * oldest message to that channel still waiting. Exact when one message per channel is in flight;
+ * with several in flight and only some refused, the wrong one of them may be marked failed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ErrorCondition } from '../../src/core/model.js';
+import type { IrcLine } from './line.js';
+import type { IrcSession } from './session.js';
+
+/** Refusals of a PRIVMSG/NOTICE to a channel, and the XEP-0045 / RFC 6120 condition they mean. */
+export const SEND_REFUSALS: Record<string, ErrorCondition> = {
+  '404': 'forbidden', // ERR_CANNOTSENDTOCHAN: +m without voice (§7.4: visitors get forbidden), +n, banned
+  '442': 'not-acceptable', // ERR_NOTONCHANNEL: not an occupant (§7.4)
+  '477': 'registration-required', // ERR_NEEDREGGEDNICK (+R / +M)
+  '489': 'forbidden', // ERR_SECUREONLYCHAN
+  '408': 'forbidden', // ERR_NOCOLORS (some networks)
+};
+
+export interface Refusal {
+  condition: ErrorCondition;
+  text: string;
+}
+
+interface Held {
+  channel: string;
+  /** The PING whose PONG confirms this line. */
+  barrier: number;
+  settle(refusal: Refusal | undefined): void;
+}
+
+/** How long a reflection waits for the PONG before it is shown anyway (the server said nothing). */
+const PONG_TIMEOUT_MS = 10_000;
+
+class ReflectionGate {
+  private readonly held: Held[] = [];
+  private sent = 0;
+  private inFlight: { seq: number; token: string; timer: NodeJS.Timeout } | undefined;
+
+  constructor(private readonly s: IrcSession) {}
+
+  /** Resolves with the refusal, or undefined once the server had its chance and said nothing. */
+  hold(channel: string): Promise<Refusal | undefined> {
+    return new Promise((resolve) => {
+      // A PING already written may have left before this line: wait for the next one.
+      const barrier = this.inFlight ? this.inFlight.seq + 1 : this.sent + 1;
+      this.held.push({ channel: this.s.fold(channel), barrier, settle: resolve });
+      if (!this.inFlight) this.ping();
+    });
+  }
+
+  private ping(): void {
+    const seq = ++this.sent;
+    const token = `sb-${seq}-${randomBytes(3).toString('hex')}`;
+    const timer = setTimeout(() => this.confirm(seq), PONG_TIMEOUT_MS);
+    timer.unref();
+    this.inFlight = { seq, token, timer };
+    this.s.sendLine('PING', [token]).catch(() => this.confirm(seq));
+  }
+
+  private confirm(seq: number): void {
+    if (this.inFlight?.seq !== seq) return;
+    clearTimeout(this.inFlight.timer);
+    this.inFlight = undefined;
+    for (let i = 0; i < this.held.length; ) {
+      const h = this.held[i]!;
+      if (h.barrier <= seq) {
+        this.held.splice(i, 1);
+        h.settle(undefined);
+      } else i++;
+    }
+    if (this.held.length > 0) this.ping();
+  }
+
+  /** A line from the server: true when it was a PONG or a refusal this gate consumed. */
+  onLine(line: IrcLine): boolean {
+    if (line.command === 'PONG') {
+      const token = line.params.at(-1);
+      if (!this.inFlight || token !== this.inFlight.token) return false;
+      this.confirm(this.inFlight.seq);
+      return true;
+    }
+    const condition = SEND_REFUSALS[line.command];
+    if (!condition) return false;
+    const channel = this.s.fold(line.params[1] ?? '');
+    const i = this.held.findIndex((h) => h.channel === channel);
+    if (i < 0) return false;
+    const [h] = this.held.splice(i, 1);
+    h!.settle({ condition, text: line.params.at(-1) ?? 'Refused by the IRC server.' });
+    return true;
+  }
+}
+
+const gates = new WeakMap<IrcSession, ReflectionGate>();
+
+function gateOf(s: IrcSession): ReflectionGate {
+  let g = gates.get(s);
+  if (!g) gates.set(s, (g = new ReflectionGate(s)));
+  return g;
+}
+
+/** Wait until the server had its chance to refuse the lines just written to `channel`. */
+export function awaitVerdict(s: IrcSession, channel: string): Promise<Refusal | undefined> {
+  return gateOf(s).hold(channel);
+}
+
+/** Offer a line to the session's gate (before it is shown as a server notice). */
+export function takeVerdictLine(s: IrcSession, line: IrcLine): boolean {
+  return gates.get(s)?.onLine(line) ?? false;
+}
