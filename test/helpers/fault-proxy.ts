@@ -149,6 +149,14 @@ export async function startFaultProxy(target: { host?: string; port: number }, o
 
   await listen();
 
+  const hang = (on: boolean): void => {
+    hanging = on;
+    if (on) return;
+    for (const pipe of pipes) {
+      for (const go of pipe.held.splice(0)) go();
+    }
+  };
+
   return {
     port,
     stats,
@@ -158,13 +166,7 @@ export async function startFaultProxy(target: { host?: string; port: number }, o
     resetAll() {
       for (const pipe of pipes) kill(pipe);
     },
-    hang(on) {
-      hanging = on;
-      if (on) return;
-      for (const pipe of pipes) {
-        for (const go of pipe.held.splice(0)) go();
-      }
-    },
+    hang,
     delay(ms) {
       delayMs = ms;
     },
@@ -179,7 +181,7 @@ export async function startFaultProxy(target: { host?: string; port: number }, o
       refuseNext = 0;
       delayMs = 0;
       rate = undefined;
-      this.hang(false);
+      hang(false);
     },
     close: stopListening,
   };
