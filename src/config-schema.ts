@@ -67,6 +67,10 @@ export const coreConfigSchema = z.strictObject({
       max_attempts: z.number().int().min(1).default(12),
       base_delay_ms: z.number().int().min(1).default(1000),
       max_delay_ms: z.number().int().min(1).default(600_000),
+      /** Deadline of one delivery attempt: a send still unsettled after it is retried. */
+      attempt_timeout_ms: z.number().int().min(10).default(30_000),
+      /** How often every conversation is checked for due items that no timer reached (0 = off). */
+      sweep_interval_ms: z.number().int().min(0).default(5000),
     })
     .prefault({}),
   http: z
