@@ -86,6 +86,10 @@ export const coreConfigSchema = z.strictObject({
       bounce_window_ms: z.number().int().min(1000).default(120_000),
       /** At most this many delivered messages per bridge are remembered for bounces (oldest forgotten first). */
       bounce_max_tracked: z.number().int().min(100).default(20_000),
+      /** Deadline of one delivery attempt: a send still unsettled after it is retried. */
+      attempt_timeout_ms: z.number().int().min(10).default(30_000),
+      /** How often every conversation is checked for due items that no timer reached (0 = off). */
+      sweep_interval_ms: z.number().int().min(0).default(5000),
     })
     .prefault({}),
   http: z

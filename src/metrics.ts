@@ -1,6 +1,13 @@
 /** The gateway's Prometheus metrics (prom-client), on a registry of its own. */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { Store } from './core/store.js';
+import type { Direction, Store } from './core/store.js';
+
+/** What the due-age gauge reads from an outbox lane (only the lane knows what is in flight). */
+export interface WatchedLane {
+  readonly bridge: string;
+  readonly direction: Direction;
+  oldestDueAgeMs(): number;
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -12,6 +19,7 @@ export class GatewayMetrics {
   readonly componentOnline: Gauge<'bridge'>;
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
   readonly bridgeCanDeliver: Gauge<'bridge'>;
+  private readonly lanes: WatchedLane[] = [];
 
   constructor(
     private readonly store: Store,
@@ -63,6 +71,16 @@ export class GatewayMetrics {
         }
       },
     });
+    const lanes = this.lanes;
+    new Gauge({
+      name: 'switchboard_outbox_oldest_due_age_seconds',
+      help: 'How long the oldest outbox item that is due and not in flight has waited; growing means stranded',
+      labelNames: ['bridge', 'direction'],
+      registers,
+      collect() {
+        for (const l of lanes) this.set({ bridge: l.bridge, direction: l.direction }, l.oldestDueAgeMs() / 1000);
+      },
+    });
     new Gauge({
       name: 'switchboard_dead_letters',
       help: 'Outbox items that ran out of attempts or could not be routed',
@@ -72,6 +90,11 @@ export class GatewayMetrics {
         for (const b of bridges()) this.set({ bridge: b }, store.outbox.stats(b).dead);
       },
     });
+  }
+
+  /** Report these lanes in `switchboard_outbox_oldest_due_age_seconds`. */
+  watchLanes(...lanes: WatchedLane[]): void {
+    this.lanes.push(...lanes);
   }
 
   /**

@@ -3,8 +3,13 @@
  * most one item per ordering key at a time (per-conversation order) and up to `concurrency`
  * keys in parallel. Transient failures are retried with exponential backoff and jitter; after
  * `maxAttempts` the item is a dead letter and `onDead` tells the user.
+ *
+ * Nothing can be stranded (design.md §5): every attempt has a deadline (a hung `handle` is a
+ * retryable failure and its late result is ignored), and a periodic sweep looks at every key
+ * again, so a due row that no timer or kick reached is still taken.
  */
 import type { Logger } from 'pino';
+import { withDeadline } from './attempt-deadline.js';
 import { isRetryable, isStanzaError, type StanzaError } from './errors.js';
 import type { Direction, OutboxRepo, OutboxRow } from './store.js';
 
@@ -23,8 +28,12 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
 export type Outcome = 'done' | 'failed' | 'retry' | 'dead' | 'paused';
 
 export interface LaneHooks {
-  /** Deliver one item; throw RetryableError (retry), StanzaError (permanent) or anything (bug). */
-  handle(row: OutboxRow): Promise<void>;
+  /**
+   * Deliver one item; throw RetryableError (retry), StanzaError (permanent) or anything (bug).
+   * `signal` aborts when the attempt's deadline passes: what the attempt does after that is
+   * ignored (the item is retried), so it should stop.
+   */
+  handle(row: OutboxRow, signal: AbortSignal): Promise<void>;
   /** A permanent failure (StanzaError or bug): tell the user. */
   onFailed(row: OutboxRow, error: StanzaError | Error): void;
   /** The attempts ran out: tell the user. */
@@ -47,9 +56,14 @@ export interface LaneOptions {
   /** Items of one ordering key taken at once and run one after the other (default 32). */
   chain?: number;
   retry: RetryPolicy;
+  /** Deadline of one attempt (ms): past it the attempt is a retryable failure (default 30 s). */
+  attemptTimeoutMs?: number;
+  /** How often every key is looked at again, whatever timers and kicks did (ms, default 5 s; 0 = never). */
+  sweepMs?: number;
   now: () => number;
   log: Logger;
 }
+
 
 export class OutboxLane {
   private readonly inflight = new Map<string, Promise<void>>();
@@ -57,6 +71,7 @@ export class OutboxLane {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private sweep: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private turnPumps = 0;
   /** Keys with new items (from `kick(okey)`): a pump reads only their chains. */
@@ -70,7 +85,16 @@ export class OutboxLane {
     private readonly repo: OutboxRepo,
     private readonly options: LaneOptions,
     private readonly hooks: LaneHooks,
-  ) {}
+  ) {
+    const every = options.sweepMs ?? 5000;
+    if (every > 0) {
+      this.sweep = setInterval(() => {
+        this.timerCheck = true;
+        this.kick();
+      }, every);
+      this.sweep.unref();
+    }
+  }
 
   /** Stop taking items (e.g. the component is offline); in-flight items finish. */
   pause(): void {
@@ -99,6 +123,27 @@ export class OutboxLane {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  get direction(): Direction {
+    return this.options.direction;
+  }
+
+  get bridge(): string {
+    return this.options.bridge;
+  }
+
+  /**
+   * How long (ms) the oldest row that could run has been due: the head of a key that is not in
+   * flight. 0 when there is none. A value that keeps growing means a stranded item (or a lane
+   * that is paused or saturated), which is what the alert on this gauge is for.
+   */
+  oldestDueAgeMs(now = this.options.now()): number {
+    const { bridge, direction } = this.options;
+    for (const head of this.repo.dueHeads(bridge, direction, now, this.inflight.size + 1)) {
+      if (!this.inflight.has(head.okey)) return Math.max(0, now - head.nextAt);
+    }
+    return 0;
   }
 
   /**
@@ -165,6 +210,7 @@ export class OutboxLane {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.sweep) clearInterval(this.sweep);
     await Promise.allSettled([...this.inflight.values()]);
   }
 
@@ -219,7 +265,11 @@ export class OutboxLane {
   private async attempt(row: OutboxRow): Promise<Outcome> {
     const { repo, options, hooks } = this;
     try {
-      await hooks.handle(row);
+      // The row's state is written only here, once per attempt: a late success (after the
+      // deadline) cannot mark a retried row done, nor a later attempt of it.
+      await withDeadline((signal) => hooks.handle(row, signal), options.attemptTimeoutMs ?? 30_000, () =>
+        options.log.warn({ event: 'late_result', id: row.id, user: row.user }, 'an attempt succeeded after its deadline; it was counted as failed'),
+      );
       repo.markDone(row.id, options.now());
       hooks.onOutcome?.(row, 'done');
       return 'done';

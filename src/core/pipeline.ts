@@ -100,6 +100,8 @@ export class BridgePipeline {
       bridge: this.id,
       concurrency: core.outbox.concurrency,
       retry,
+      attemptTimeoutMs: core.outbox.attempt_timeout_ms,
+      sweepMs: core.outbox.sweep_interval_ms,
       now: clock.now,
       log,
     };
@@ -109,6 +111,7 @@ export class BridgePipeline {
       in: new OutboxLane(store.outbox, { ...laneOptions, direction: 'in' }, { ...delivery.inHooks(), onOutcome: outcome('in') }),
     };
     this.lanes.in.pause();
+    metrics.watchLanes(this.lanes.out, this.lanes.in);
 
     const router = new IqRouter(log);
     const adhoc = new AdhocService({

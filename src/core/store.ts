@@ -53,6 +53,8 @@ export interface OutboxRepo {
   due(bridge: string, direction: Direction, now: number, busy: ReadonlySet<string>, limit: number, perKey?: number): OutboxRow[][];
   /** The chain of one ordering key (as `due`), or nothing when its head is not due. */
   dueFor(bridge: string, direction: Direction, okey: string, now: number, limit: number): OutboxRow[];
+  /** Heads of ordering keys (each key's oldest pending row) that are due at `now`, longest due first. */
+  dueHeads(bridge: string, direction: Direction, now: number, limit: number): Array<{ okey: string; nextAt: number }>;
   /** The earliest `next_at` after `after` among pending items (ms since epoch), if any. */
   nextDueAt(bridge: string, direction: Direction, after: number): number | undefined;
   /** Finished: sent, or failed permanently and reported to the user (`error` set). */

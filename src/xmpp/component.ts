@@ -1,6 +1,9 @@
 /**
  * One XEP-0114 component connection: stream header to our own domain, handshake, status events,
- * and reconnection with exponential backoff and jitter, forever (XEP-0114 §3).
+ * and reconnection with exponential backoff and jitter, forever (XEP-0114 §3). While the server
+ * refuses connections, a readiness probe cuts the wait short as soon as it listens again, so an
+ * outage of a few seconds does not leave the component offline for a backoff of many more; a
+ * server that accepts and then drops the stream still gets the full backoff (no storm).
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -9,6 +12,7 @@ import { Element } from 'ltx';
 import type { Logger } from 'pino';
 import { RetryableError, StanzaError } from '../core/errors.js';
 import { backoffDelay } from '../core/outbox.js';
+import { PortProbe } from '../core/port-probe.js';
 import { StreamParser, type OversizedStanza, type StreamParseError } from './stream-parser.js';
 import { auditXml, xmlAuditEnabled } from './xml-audit.js';
 import { toXmlSafe } from './xml-safe.js';
@@ -28,6 +32,12 @@ export interface ComponentOptions {
   log: Logger;
   traceXml: boolean;
 }
+
+/** The first retry after a working stream dropped: the server may be back at once (a blip). */
+const FIRST_RETRY_MAX_MS = 100;
+/** Only a stream that stayed up this long earns the short first retry: a server that drops
+ * every stream soon after the handshake gets the normal backoff, not ten tries a second. */
+const STABLE_ONLINE_MS = 5000;
 
 /** Stream errors that mean the configuration is wrong: fatal at start-up. */
 const FATAL_CONDITIONS = new Set(['not-authorized', 'host-unknown', 'conflict', 'improper-addressing', 'invalid-namespace']);
@@ -75,6 +85,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   private attempt = 0;
   private everOnline = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private probe: PortProbe | undefined;
   private firstOutcome: { resolve: () => void; reject: (e: Error) => void } | undefined;
   /** SWITCHBOARD_XML_AUDIT=1 (the test suite): re-parse every stanza sent with a strict parser. */
   private readonly audit = xmlAuditEnabled();
@@ -131,6 +142,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   /** Close the stream with `</stream:stream>` and stop reconnecting. */
   async stop(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.probe?.stop();
     const socket = this.socket;
     this.setStatus('stopped');
     if (!socket || socket.destroyed) return;
@@ -156,11 +168,14 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     const { host, port, domain, log } = this.options;
     this.setStatus('connecting');
     log.info({ event: 'connecting', host, port, attempt: this.attempt }, `connecting component ${domain} to ${host}:${port}`);
+    this.probe?.stop();
     const socket = connect({ host, port });
     this.socket = socket;
+    let reached = false;
     const parser = new StreamParser(this.options.maxStanzaSize);
     socket.setNoDelay(true);
     socket.on('connect', () => {
+      reached = true;
       this.setStatus('handshaking');
       // XEP-0114 §3: the stream header is addressed to the component's own domain.
       socket.write(
@@ -172,7 +187,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       parser.write(chunk);
     });
     socket.on('error', (err) => log.warn({ event: 'socket_error', err: err.message }, `component ${domain}: ${err.message}`));
-    socket.on('close', () => this.onClose(socket));
+    socket.on('close', () => this.onClose(socket, reached));
     parser.on('start', (attrs) => {
       const id = attrs.id;
       if (!id) return this.streamError(socket, 'invalid-xml', 'the server stream header has no id');
@@ -232,21 +247,35 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
-  private onClose(socket: Socket): void {
+  /** `reached`: the TCP connection was made (the server listened) before it closed. */
+  private onClose(socket: Socket, reached: boolean): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
     if (this.status === 'stopped') return;
+    const wasOnline = this.status === 'online';
+    const stable = wasOnline && this.onlineSince !== undefined && Date.now() - this.onlineSince >= STABLE_ONLINE_MS;
     this.setStatus('offline');
     this.attempt++;
     this.reconnects++;
-    const delay = backoffDelay(this.attempt, {
-      baseDelayMs: this.options.reconnect.initialDelayMs,
-      maxDelayMs: this.options.reconnect.maxDelayMs,
-    });
+    const { initialDelayMs, maxDelayMs } = this.options.reconnect;
+    // A working stream that dropped: retry almost at once. Later retries back off.
+    const delay = stable
+      ? backoffDelay(1, { baseDelayMs: Math.min(initialDelayMs, FIRST_RETRY_MAX_MS), maxDelayMs })
+      : backoffDelay(this.attempt, { baseDelayMs: initialDelayMs, maxDelayMs });
     this.options.log.warn(
       { event: 'reconnect', attempt: this.attempt, delayMs: delay },
       `component ${this.options.domain} disconnected; reconnecting in ${delay} ms (attempt ${this.attempt})`,
     );
     this.retryTimer = setTimeout(() => this.connect(), delay);
+    // Refused or unreachable: the server is not listening. Connect as soon as it does.
+    if (!reached && !wasOnline) {
+      this.probe ??= new PortProbe(this.options.host, this.options.port);
+      this.probe.start(() => {
+        if (this.status !== 'offline') return;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.options.log.info({ event: 'server_listening' }, `the server at ${this.options.host}:${this.options.port} accepts connections again`);
+        this.connect();
+      });
+    }
   }
 }

@@ -25,4 +25,17 @@ describe('metrics', () => {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('reports the oldest due age of each watched lane, by bridge and direction', async () => {
+    const store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
+    const metrics = new GatewayMetrics(store, () => ['echo']);
+    metrics.watchLanes(
+      { bridge: 'echo', direction: 'out', oldestDueAgeMs: () => 90_500 },
+      { bridge: 'echo', direction: 'in', oldestDueAgeMs: () => 0 },
+    );
+    const { body } = await metrics.render();
+    expect(body).toMatch(/^switchboard_outbox_oldest_due_age_seconds\{bridge="echo",direction="out"\} 90\.5$/m);
+    expect(body).toMatch(/^switchboard_outbox_oldest_due_age_seconds\{bridge="echo",direction="in"\} 0$/m);
+    store.close();
+  });
 });

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import { backoffDelay, OutboxLane, type LaneHooks } from '../../src/core/outbox.js';
+import { backoffDelay, OutboxLane, type LaneHooks, type LaneOptions, type Outcome } from '../../src/core/outbox.js';
 import { openSqliteStore } from '../../src/core/sqlite/store.js';
 import type { OutboxRow, Store } from '../../src/core/store.js';
 import { waitFor } from '../helpers/wait.js';
@@ -17,14 +17,20 @@ afterEach(async () => {
   lanes = [];
 });
 
-function setup(hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>, maxAttempts = 3, concurrency = 4, now = () => Date.now()) {
+function setup(
+  hooks: Partial<LaneHooks> & Pick<LaneHooks, 'handle'>,
+  maxAttempts = 3,
+  concurrency = 4,
+  now = () => Date.now(),
+  extra: Pick<LaneOptions, 'attemptTimeoutMs' | 'sweepMs'> = {},
+) {
   const store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
   stores.push(store);
   const failed: Array<[OutboxRow, Error]> = [];
   const dead: Array<[OutboxRow, Error]> = [];
   const lane = new OutboxLane(
     store.outbox,
-    { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now, log },
+    { bridge: 'b', direction: 'out', concurrency, retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, now, log, ...extra },
     { onFailed: (r, e) => failed.push([r, e]), onDead: (r, e) => dead.push([r, e]), ...hooks },
   );
   lanes.push(lane);
@@ -191,6 +197,93 @@ describe('outbox', () => {
     lane.kick();
     await waitFor(() => store.outbox.stats('b').pending === 0, 'done');
     expect(store.outbox.prune(Date.now() + 1000)).toBe(1);
+  });
+
+  it('turns a send that does not settle by the deadline into a retry, and ignores its late success', async () => {
+    const outcomes: Outcome[] = [];
+    let calls = 0;
+    let lateSettled = false;
+    const { lane, add, store } = setup(
+      {
+        handle: async () => {
+          calls += 1;
+          // The first attempt answers long after its deadline; the second at once.
+          if (calls === 1) await new Promise((r) => setTimeout(r, 150)).then(() => (lateSettled = true));
+        },
+        onOutcome: (_row, o) => outcomes.push(o),
+      },
+      3,
+      4,
+      () => Date.now(),
+      { attemptTimeoutMs: 30 },
+    );
+    const { id } = add('a', 'hung');
+    lane.kick();
+    await waitFor(() => outcomes.includes('done'), 'the retry to succeed', 2000);
+    expect(outcomes).toEqual(['retry', 'done']);
+    await waitFor(() => lateSettled, 'the late answer of the first attempt');
+    await new Promise((r) => setImmediate(r));
+    // The late success wrote nothing: the row was marked done once, by the second attempt.
+    expect(outcomes).toEqual(['retry', 'done']);
+    expect(store.outbox.get(id)).toMatchObject({ state: 'done', attempts: 2 });
+  });
+
+  it('aborts the signal of an attempt at its deadline', async () => {
+    let reason: unknown;
+    const { lane, add, dead } = setup(
+      {
+        handle: (_row, signal) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => {
+              reason = signal.reason;
+              reject(signal.reason);
+            }),
+          ),
+      },
+      1,
+      4,
+      () => Date.now(),
+      { attemptTimeoutMs: 20 },
+    );
+    add('a', 'x');
+    lane.kick();
+    await waitFor(() => dead.length === 1, 'a dead letter after the only attempt timed out', 2000);
+    expect(reason).toBeInstanceOf(RetryableError);
+  });
+
+  it('sweeps: a due row that no kick and no timer reached is still taken', async () => {
+    const seen: string[] = [];
+    const { add } = setup({ handle: async (row) => void seen.push(row.payload) }, 3, 4, () => Date.now(), { sweepMs: 30 });
+    add('a', 'forgotten'); // no kick: as if a wake-up had been lost
+    await waitFor(() => seen.length === 1, 'the sweep to take the row', 2000);
+    expect(seen).toEqual(['forgotten']);
+  });
+
+  it('reports how long the oldest due row that is not in flight has waited', async () => {
+    let clock = Date.now() + 1000;
+    let release: () => void = () => undefined;
+    const { lane, add } = setup(
+      { handle: (row) => (row.payload === 'busy' ? new Promise<void>((r) => (release = r)) : Promise.resolve()) },
+      3,
+      4,
+      () => clock,
+      { sweepMs: 0 },
+    );
+    expect(lane.oldestDueAgeMs()).toBe(0);
+    add('a', 'busy');
+    lane.kick('a');
+    await waitFor(() => lane.inflightCount === 1, 'the busy item in flight');
+    clock += 5000;
+    expect(lane.oldestDueAgeMs(), 'in flight: not stranded').toBe(0);
+    lane.pause();
+    const since = Date.now();
+    add('b', 'waiting'); // enqueued at real time, due since then
+    clock = since + 7000;
+    expect(lane.oldestDueAgeMs()).toBeGreaterThanOrEqual(6900);
+    expect(lane.oldestDueAgeMs()).toBeLessThanOrEqual(7000);
+    release();
+    lane.resume();
+    await waitFor(() => lane.oldestDueAgeMs() === 0 && lane.inflightCount === 0, 'nothing due any more');
   });
 
   it('computes exponential backoff with jitter and a cap', () => {

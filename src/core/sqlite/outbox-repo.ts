@@ -49,6 +49,11 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
     `SELECT okey, MIN(id) AS id FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' GROUP BY okey`,
   );
   const byId = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+  const dueHeads = db.prepare(
+    `SELECT o.okey AS okey, o.next_at AS nextAt FROM outbox o
+       JOIN (SELECT MIN(id) AS id FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' GROUP BY okey) h ON o.id = h.id
+       WHERE o.next_at <= ? ORDER BY o.next_at LIMIT ?`,
+  );
   // A key's chain: its pending rows in order, from the head on.
   const keyChain = db.prepare(
     `SELECT * FROM outbox WHERE bridge = ? AND direction = ? AND state = 'pending' AND okey = ? ORDER BY id LIMIT ?`,
@@ -118,6 +123,9 @@ export function sqliteOutbox(db: Database.Database, batch: GroupCommit): OutboxR
       return out;
     },
     dueFor,
+    dueHeads(bridge, direction, now, limit) {
+      return dueHeads.all(bridge, direction, now, limit) as Array<{ okey: string; nextAt: number }>;
+    },
     nextDueAt(bridge, direction, after) {
       const r = nextDue.get(bridge, direction, after) as { at: number | null };
       return r.at ?? undefined;

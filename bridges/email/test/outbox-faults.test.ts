@@ -1,0 +1,152 @@
+// The email bridge's outbound path through the real outbox lane and a fault proxy in front of the
+// aiosmtpd relay (issue 10: a blip must not strand an item).
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Outbound } from '../../../src/core/model.js';
+import { OutboxLane } from '../../../src/core/outbox.js';
+import { startFaultProxy, type FaultProxy } from '../../../test/helpers/fault-proxy.js';
+import { startSmtpSink, type SmtpSink } from '../../../test/helpers/email-smtp-sink.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import { startEmailBridge, unique, type EmailHarness } from './support.js';
+
+type Msg = Extract<Outbound, { kind: 'message' }>;
+
+let sink: SmtpSink;
+let proxy: FaultProxy;
+let h: EmailHarness | undefined;
+let lane: OutboxLane | undefined;
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+});
+afterAll(async () => {
+  await sink.dispose();
+});
+afterEach(async () => {
+  await lane?.stop();
+  lane = undefined;
+  await proxy?.close();
+  await h?.close();
+  h = undefined;
+});
+
+async function setup(pool: boolean, attemptTimeoutMs?: number) {
+  proxy = await startFaultProxy({ port: sink.port });
+  const local = unique('b');
+  const user = `${local}@example.org`;
+  // A relay timeout far beyond the attempt deadline when one is given: the deadline must act.
+  const timeout = attemptTimeoutMs ? 30_000 : 2000;
+  h = await startEmailBridge({ users: [user], options: { relay: { host: '127.0.0.1', port: proxy.port, timeout_ms: timeout, pool } } });
+  const bridge = h.bridge;
+  // The start-up relay check (verify) must be over, or a fault meant for a mail hits it instead.
+  await waitFor(() => proxy.stats.forwarded >= 1 && proxy.stats.open === 0, 'the start-up relay check');
+  const outcomes: string[] = [];
+  lane = new OutboxLane(
+    h.t.store.outbox,
+    { bridge: 'email', direction: 'out', concurrency: 4, retry: { maxAttempts: 8, baseDelayMs: 400, maxDelayMs: 5000 }, ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}), now: () => Date.now(), log },
+    {
+      handle: async (row) => {
+        await bridge.send(JSON.parse(row.payload) as Msg);
+      },
+      onFailed: () => undefined,
+      onDead: () => undefined,
+      onOutcome: (_r, o) => outcomes.push(o),
+    },
+  );
+  lane.resume();
+  const enqueue = (to: string, body: string) => {
+    const event: Msg = { kind: 'message', type: 'chat', user, to, body, receiptRequested: false, id: unique('x') };
+    h!.t.store.outbox.enqueue({ direction: 'out', bridge: 'email', user, okey: `${user}|${to}`, payload: JSON.stringify(event) }, Date.now());
+    lane!.kick(`${user}|${to}`);
+  };
+  return { user, enqueue, outcomes };
+}
+
+async function mailsTo(rcpt: string, n: number) {
+  return waitFor(async () => {
+    const all = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
+    return all.length >= n ? all : undefined;
+  }, `${n} mail(s) to ${rcpt}`, 8000);
+}
+
+describe.each([true, false])('email outbound through the outbox, pool %s', (pool) => {
+  it('a blip (one refused connection) is retried and delivered, and the next message follows', async () => {
+    const { enqueue, outcomes } = await setup(pool);
+    const rcpt = `${unique('blip')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    proxy.refuse(1);
+    enqueue(to, 'first');
+    await waitFor(() => outcomes.includes('retry'), 'the first attempt to fail');
+    enqueue(to, 'second');
+    const mails = await mailsTo(rcpt, 2);
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first', 'second']);
+  });
+
+  it('a 10 ms outage (connection refused) is retried and delivered', async () => {
+    const { enqueue, outcomes } = await setup(pool);
+    const rcpt = `${unique('down')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    await proxy.down();
+    enqueue(to, 'first');
+    await waitFor(() => outcomes.includes('retry'), 'the first attempt to fail');
+    await new Promise((r) => setTimeout(r, 10));
+    await proxy.up();
+    enqueue(to, 'second');
+    const mails = await mailsTo(rcpt, 2);
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first', 'second']);
+  });
+
+  it('the relay drops the idle connection and refuses the next: retried and delivered', async () => {
+    const { enqueue, outcomes } = await setup(pool);
+    const rcpt = `${unique('idle')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    enqueue(to, 'warm');
+    await mailsTo(rcpt, 1);
+    proxy.resetAll();
+    proxy.refuse(1);
+    enqueue(to, 'first');
+    enqueue(to, 'second');
+    const mails = await mailsTo(rcpt, 3);
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['warm', 'first', 'second']);
+    expect(outcomes.filter((o) => o === 'done')).toHaveLength(3);
+  });
+
+  it('the relay resets the connection mid-send: retried and delivered', async () => {
+    const { enqueue, outcomes } = await setup(pool);
+    const rcpt = `${unique('mid')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    proxy.delay(100);
+    enqueue(to, 'first');
+    await waitFor(() => proxy.stats.open >= 1, 'a connection to the relay');
+    await new Promise((r) => setTimeout(r, 150));
+    proxy.resetAll();
+    proxy.delay(0);
+    const mails = await mailsTo(rcpt, 1);
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first']);
+    expect(outcomes).toContain('retry');
+  });
+
+  it('a blip while several conversations send at once: every mail leaves once', async () => {
+    const { enqueue } = await setup(pool);
+    const rcpts = [0, 1, 2, 3, 4, 5].map((i) => `${unique(`many${i}x`)}@example.com`);
+    proxy.refuse(2);
+    for (const r of rcpts) enqueue(r.replace('@', '\\40'), `to ${r}`);
+    for (const r of rcpts) expect(await mailsTo(r, 1)).toHaveLength(1);
+  });
+
+  it('a relay that accepts and never answers: the attempt ends at its deadline and the retry delivers once', async () => {
+    const { enqueue, outcomes } = await setup(pool, 800);
+    const rcpt = `${unique('hang')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    proxy.hang(true);
+    const started = Date.now();
+    enqueue(to, 'first');
+    await waitFor(() => outcomes.includes('retry'), 'the deadline to end the hung attempt', 5000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+    proxy.hang(false);
+    enqueue(to, 'second');
+    const mails = await mailsTo(rcpt, 2);
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first', 'second']);
+  });
+});
