@@ -124,5 +124,6 @@ export interface HostileFigure {
 }
 
 export function printFigures(figures: HostileFigure[]): void {
-  for (const f of figures) console.log(JSON.stringify({ figure: 'irc-hostile', ...f }));
+  // Figures for the closing note, as JSON lines on stdout (the benches' format, bench/lib/output.ts).
+  for (const f of figures) process.stdout.write(`${JSON.stringify({ figure: 'irc-hostile', ...f })}\n`);
 }
