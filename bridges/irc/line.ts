@@ -130,7 +130,9 @@ export function serializeLine(command: string, params: readonly string[] = [], t
   params.forEach((raw, i) => {
     const param = stripLineBreaks(raw);
     const last = i === params.length - 1;
-    if (last && (param === '' || param.includes(' ') || param.startsWith(':'))) parts.push(`:${param}`);
+    // RFC 1459 §2.3.1: the trailing parameter may hold anything but CR/LF/NUL (a space, a Unicode
+    // space a middle parameter may not): it goes after ':' whenever it is not a safe middle one.
+    if (last && !isSafeMiddle(param)) parts.push(`:${param}`);
     else if (isSafeMiddle(param)) parts.push(param);
     else throw new Error(`unsafe IRC parameter ${JSON.stringify(param)} in ${command}`);
   });

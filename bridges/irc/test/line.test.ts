@@ -52,6 +52,12 @@ describe('IRC line serializer', () => {
     expect(serializeLine('TAGMSG', ['#c'], { '+draft/react': 'a b', x: '' })).toBe('@+draft/react=a\\sb;x TAGMSG #c');
   });
 
+  it('puts a trailing text that is not a safe middle parameter after ":" (a lone Unicode space, found by the property test)', () => {
+    expect(serializeLine('PRIVMSG', ['#c', '\u00a0'])).toBe('PRIVMSG #c :\u00a0');
+    expect(serializeLine('PRIVMSG', ['#c', '\u3000x'])).toBe('PRIVMSG #c :\u3000x');
+  });
+
+
   // Safety (issue 3): no field can smuggle a second command.
   it.each([
     ['a trailing body', 'PRIVMSG', ['#c', 'hi\r\nQUIT :pwned']],
