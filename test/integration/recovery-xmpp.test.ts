@@ -56,10 +56,12 @@ describe('XMPP component recovery through a fault proxy', () => {
     await sleep(4000);
     const tries = proxy.stats.accepted - before;
     proxy.refuse(0);
-    // Backoff from 1 s doubling (jittered 50–100 %): at most ~4 connections in 4 s, against
-    // ~16 if the readiness probe or the short first retry were applied to them.
+    // Backoff from 1 s doubling (jittered 50–100 %): the short first retry plus at most 3 backed-off
+    // attempts in 4 s, each of which may be preceded by one readiness-probe connection (the proxy
+    // accepts those too): at most 8, against ~16–32 if the probe or the short retry were applied
+    // to every dropped connection. (A run under full-suite load counted 7.)
     expect(tries).toBeGreaterThanOrEqual(1);
-    expect(tries).toBeLessThanOrEqual(5);
+    expect(tries).toBeLessThanOrEqual(8);
     const online = onlineTimes().length;
     await waitFor(() => onlineTimes().length > online, 'online again after the drops', 20_000);
   });
