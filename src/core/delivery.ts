@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { encodeInbound, type InboundItem } from '../xmpp/stanza.js';
 import { errorElement } from '../xmpp/errors.js';
 import type { Bridge, BridgeContext } from './bridge.js';
+import { crashAfter, crashPointReached } from './crash-point.js';
 import { StanzaError, toStanzaError } from './errors.js';
 import type { Inbound, Outbound } from './model.js';
 import type { BounceTracker } from './bounces.js';
@@ -103,6 +104,7 @@ export class Delivery {
         if (event.kind === 'receipt' && event.state === 'sent') return;
         const el = encodeInbound(event, this.deps.domain);
         await this.deps.send(el);
+        if (crashPointReached('inbound-sent')) await crashAfter(() => this.deps.store.flush());
         // Groupchat to an occupant's resource: a bounce of it is handled as XEP-0045 §9.3 instead.
         if (event.kind === 'message' && event.type !== 'groupchat' && el.attrs.id) {
           this.deps.bounces?.tracker.track(event.user, el.attrs.id as string, row.id, event.toResource);
