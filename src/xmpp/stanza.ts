@@ -127,35 +127,35 @@ function mucUserElement(muc: MucUser): Element {
 }
 
 /**
- * An inbound item as the outbox stores it: the event, and the `id` attribute of its stanza when
- * the event has no field for it (a message's is `id`; a receipt's or an error's `id` names the
- * stanza it is about). See `withStanzaIds`.
+ * An inbound item as the outbox stores it: the event as its bridge gave it, and the ids its stanza
+ * is sent with, fixed once (see `withStanzaIds`).
  */
-export type InboundItem = Inbound & { elementId?: string };
+export type InboundItem = Inbound & { ids?: { id: string; originId?: string } };
 
 /**
  * The ids an inbound item's stanza carries, fixed when the item is enqueued (before its commit),
  * so every attempt, a bounce retry and a redelivery after a crash send the same `id`, XEP-0359
- * `origin-id` and `stanza-id` and clients and archives can drop the copy (design.md §5). A message
- * keeps the ids its bridge gave (a reflection carries the sender's; an IRC room message its
- * archived stanza-id); one without gets `newId()` as `id`, and as `origin-id` (XEP-0359 §3: set
- * by the originating entity, here the gateway, and kept by servers and archives that rewrite or
- * replace the `id`). Other kinds get `newId()` as their stanza's `id`; presences carry none.
+ * `origin-id` and `stanza-id`, and clients and archives can drop the copy (design.md §5). What the
+ * bridge set wins (a reflection carries the sender's id and origin-id; an IRC room message the
+ * stanza-id it was archived under, which is in the event already). A message gets `newId()` as
+ * `id` and as `origin-id` (XEP-0359 §3: set by the originating entity, here the gateway; kept
+ * where a server or an archive replaces the `id`); other kinds get `newId()` as their stanza's
+ * own `id` (a receipt's or an error's `id` names the stanza it is about); presences carry none.
  */
 export function withStanzaIds(event: Inbound, newId: () => string = randomUUID): InboundItem {
   if (event.kind === 'presence') return event;
   if (event.kind === 'message') {
     const id = event.id ?? newId();
-    return { ...event, id, originId: event.originId ?? id };
+    return { ...event, ids: { id, originId: event.originId ?? id } };
   }
-  return { ...event, elementId: newId() };
+  return { ...event, ids: { id: newId() } };
 }
 
 /** An inbound event as a stanza from the component domain. */
 export function encodeInbound(item: InboundItem, domain: string): Element {
   const event: Inbound = item;
   // Items stored before ids were fixed at enqueue (or events never enqueued) get a fresh one.
-  const ownId = item.elementId ?? randomUUID();
+  const ownId = item.ids?.id ?? randomUUID();
   const fromBare = event.from ? `${event.from}@${domain}` : domain;
   const from = event.fromResource ? `${fromBare}/${event.fromResource}` : fromBare;
   const to = event.toResource ? `${event.user}/${event.toResource}` : event.user;
@@ -173,7 +173,8 @@ export function encodeInbound(item: InboundItem, domain: string): Element {
       if (event.replaces) msg.c('replace', { xmlns: NS.correct, id: event.replaces });
       if (event.requestReceipt) msg.c('request', { xmlns: NS.receipts });
       if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
-      if (event.originId) msg.c('origin-id', { xmlns: NS.sid, id: event.originId });
+      const originId = event.originId ?? item.ids?.originId;
+      if (originId) msg.c('origin-id', { xmlns: NS.sid, id: originId });
       if (event.delay) msg.c('delay', { xmlns: NS.delay, from: fromBare, stamp: event.delay });
       return msg;
     }

@@ -95,9 +95,9 @@ describe('stable stanza ids of inbound items', () => {
     await ctx.deliver({ ...chat, stanzaId: 'arch-1' });
     await waitFor(() => sent.length === 1, 'the stanza after two failed attempts', 5000);
     expect(attempted).toHaveLength(3);
-    const stored = JSON.parse(store.outbox.get(1)!.payload) as { id: string };
-    expect(stored.id).toMatch(/\S{8,}/);
-    for (const el of attempted) expect(ids(el)).toEqual({ id: stored.id, originId: stored.id, stanzaId: 'arch-1' });
+    const stored = JSON.parse(store.outbox.get(1)!.payload) as { ids: { id: string } };
+    expect(stored.ids.id).toMatch(/\S{8,}/);
+    for (const el of attempted) expect(ids(el)).toEqual({ id: stored.ids.id, originId: stored.ids.id, stanzaId: 'arch-1' });
   });
 
   it('a bounce retry sends the same id, origin-id and stanza-id as the attempt that bounced', async () => {
