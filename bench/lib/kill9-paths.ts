@@ -62,7 +62,7 @@ export class PathCounter {
     return {
       path: this.path,
       sent: this.sentItems.size,
-      acknowledged: this.ackedItems.size,
+      acknowledged: [...this.ackedItems].filter((i) => !this.errorItems.has(i)).length,
       errors: this.errorItems.size,
       delivered: this.received.size,
       delivered_unacknowledged: deliveredUnacked,
