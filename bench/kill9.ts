@@ -130,11 +130,12 @@ native.client.on('join', (e) => {
 native.client.on('quit', (e) => void (e.nick === 'alice' && (gatewayInChannel = false)));
 
 /** Retry until acknowledged, as an SMTP client or Twilio does, with the same identity. */
-async function untilAcked(path: PathCounter, i: number, attempt: () => Promise<boolean>, deadline: number): Promise<void> {
+async function untilAcked(path: PathCounter, i: number, attempt: () => Promise<string | true>, deadline: number): Promise<void> {
   for (;;) {
-    const ok = await attempt().catch(() => false);
-    if (ok) return path.acked(i);
-    if (Date.now() > deadline) return path.error(i);
+    const outcome = await attempt().catch((err: unknown) => String(err));
+    if (outcome === true) return path.acked(i);
+    // A permanent refusal (5xx) ends it, as it would for a real sender.
+    if (Date.now() > deadline || outcome.startsWith('5')) return path.error(i, outcome);
     await sleep(200);
   }
 }
@@ -160,11 +161,17 @@ const sendOne = (i: number, deadline: number): Array<Promise<void>> => {
   return [
     xmppSend(paths.echo, xml('message', { to: `c${i % 20}@${DOMAINS.echo}`, type: 'chat', id: `echo-${i}` }, xml('body', {}, `echo:${i}`))),
     ...(ircOut ? [xmppSend(paths.irc_out, xml('message', { to: ROOM, type: 'groupchat', id: `io-${i}` }, xml('body', {}, `io:${i}`)))] : []),
-    untilAcked(paths.smtp_in, i, async () => (await sendRawMail(smtpPort, { from: 'sender@example.com', to: 'alice@mail.example.org', data: mail, timeoutMs: 5000 })).code === 250, deadline),
+    untilAcked(paths.smtp_in, i, async () => {
+        const r = await sendRawMail(smtpPort, { from: 'sender@example.com', to: 'alice@mail.example.org', data: mail, timeoutMs: 5000 });
+        return r.code === 250 || `${r.code} ${r.text}`;
+      }, deadline),
     untilAcked(
       paths.sms_in,
       i,
-      async () => (await postSignedWebhook({ postUrl: `http://127.0.0.1:${httpPort}/sms/inbound`, signedUrl: `${PUBLIC}/sms/inbound`, authToken: twilio.authToken, params })).status === 200,
+      async () => {
+        const r = await postSignedWebhook({ postUrl: `http://127.0.0.1:${httpPort}/sms/inbound`, signedUrl: `${PUBLIC}/sms/inbound`, authToken: twilio.authToken, params });
+        return r.status === 200 || `${r.status} ${r.body}`;
+      },
       deadline,
     ),
   ];
