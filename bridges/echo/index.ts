@@ -4,8 +4,8 @@
  * a XEP-0184 receipt acknowledges it when the sender asked for one.
  */
 import { z } from 'zod';
-import type { Bridge, BridgeContext, BridgeDefinition, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
-import { StanzaError } from '../../src/core/errors.js';
+import type { Bridge, BridgeContext, BridgeDefinition, ResolvedAddress, SendOptions, SendResult } from '../../src/core/bridge.js';
+import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 
 export const echoConfigSchema = z.strictObject({
@@ -15,6 +15,19 @@ export const echoConfigSchema = z.strictObject({
   delay_ms: z.number().int().min(0).default(0),
 });
 export type EchoConfig = z.infer<typeof echoConfigSchema>;
+
+/** Sleep `ms`, or less if `signal` aborts first. */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export class EchoBridge implements Bridge {
   constructor(
@@ -38,12 +51,14 @@ export class EchoBridge implements Bridge {
     return address;
   }
 
-  async send(event: Outbound): Promise<SendResult> {
+  async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
     if (event.kind !== 'message') {
       throw new StanzaError('feature-not-implemented', `The echo bridge does not handle ${event.kind}.`);
     }
     if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The echo bridge has no rooms.');
-    if (this.config.delay_ms) await new Promise((r) => setTimeout(r, this.config.delay_ms));
+    // The configured delay stands for the network: an attempt aborted meanwhile echoes nothing.
+    if (this.config.delay_ms) await abortableDelay(this.config.delay_ms, options.signal);
+    if (options.signal?.aborted) throw new RetryableError('The echo attempt was aborted (deadline).');
     const key = event.id ?? event.originId;
     await this.ctx.deliver(
       {

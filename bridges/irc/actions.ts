@@ -44,6 +44,7 @@ async function sendText(s: IrcSession, target: string, body: string, key: string
       s.progress.set(key, i + 1);
     }
   } catch (err) {
+    if (err instanceof RetryableError) throw err; // an aborted attempt: its text says so
     throw new RetryableError('The IRC connection was lost while sending.', { cause: err });
   }
   s.progress.delete(key);

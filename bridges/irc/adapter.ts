@@ -1,7 +1,8 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
 import type { Form } from '../../src/core/adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendResult, UserPresence } from '../../src/core/bridge.js';
+import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
+import { withAttemptSignal } from '../../src/core/attempt-signal.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
@@ -209,7 +210,15 @@ export class IrcBridge implements Bridge {
     return {};
   }
 
-  async send(event: Outbound): Promise<SendResult> {
+  /**
+   * The attempt's signal follows the async context down to the session's flood-control queue
+   * (`IrcSession.sendLine`): lines of an aborted attempt still waiting there are not sent.
+   */
+  async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
+    return withAttemptSignal(options.signal, () => this.dispatch(event));
+  }
+
+  private async dispatch(event: Outbound): Promise<SendResult> {
     if (event.kind === 'presence') return this.applyPresence(event);
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');

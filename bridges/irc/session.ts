@@ -3,6 +3,7 @@
  * lifecycle, reconnects (backoff + jitter, rejoin, ban detection), and the helpers the IRC event
  * handlers (irc-handlers.ts) and the XMPP actions (actions.ts) share.
  */
+import { attemptSignal } from '../../src/core/attempt-signal.js';
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
@@ -135,8 +136,9 @@ export class IrcSession {
   }
 
   /** Queue a command behind flood control; resolves once written. */
+  /** Queued behind flood control; the running outbox attempt's abort takes it out while it waits. */
   sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}): Promise<void> {
-    return this.queue.push(serializeLine(command, params, tags));
+    return this.queue.push(serializeLine(command, params, tags), attemptSignal());
   }
 
   /** Wait for a line that `match` accepts (true) or refuses (an Error), or time out. */

@@ -4,6 +4,8 @@
  * up front so the caller can tell the user (resource-constraint).
  */
 
+import { RetryableError } from '../../src/core/errors.js';
+
 interface Pending {
   line: string;
   resolve(): void;
@@ -50,10 +52,32 @@ export class ThrottledQueue {
     if (fail) for (const p of this.queue.splice(0)) p.reject(fail);
   }
 
-  /** Queue a line; resolves once it was written to the socket. */
-  push(line: string): Promise<void> {
+  /**
+   * Queue a line; resolves once it was written to the socket. An aborted `signal` (the outbox
+   * attempt's deadline) takes the line out of the queue if it is still waiting there, so a
+   * retried message cannot leave twice; a line already written stays written.
+   */
+  push(line: string, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      if (signal?.aborted) {
+        reject(new RetryableError('The attempt was aborted before the line was sent to IRC.'));
+        return;
+      }
+      const pending: Pending = { line, resolve, reject };
+      if (signal) {
+        const onAbort = (): void => {
+          const at = this.queue.indexOf(pending);
+          if (at === -1) return;
+          this.queue.splice(at, 1);
+          reject(new RetryableError('The attempt was aborted while the line waited for flood control; it was not sent.'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      }
+      this.queue.push(pending);
       this.drain();
     });
   }

@@ -8,10 +8,10 @@
  *    Twilio code and its meaning).
  * Errors never carry the SDK's/axios' objects: those hold the Authorization header.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 
+import { attemptSignal, withAttemptSignal } from '../../src/core/attempt-signal.js';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import { twilioError, twilioErrorText } from './twilio-errors.js';
 
@@ -63,21 +63,16 @@ function errorCodeOf(body: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/**
- * The abort signal of the send attempt a request belongs to. The SDK's `messages.create` takes
- * no signal, so it travels with the async context into our request interceptor (axios'
- * `config.signal` aborts the HTTP request and closes its socket).
- */
-const attemptSignal = new AsyncLocalStorage<AbortSignal>();
-
 class GatewayRequestClient extends twilio.RequestClient {
   constructor(
     private readonly baseUrl: URL | undefined,
     timeoutMs: number,
   ) {
     super({ timeout: timeoutMs, keepAlive: true });
+    // The SDK's `messages.create` takes no signal: the attempt's travels with the async context
+    // (src/core/attempt-signal.ts), and axios' `config.signal` aborts the request and its socket.
     this.axios.interceptors.request.use((config) => {
-      const signal = attemptSignal.getStore();
+      const signal = attemptSignal();
       if (signal) config.signal = signal;
       return config;
     });
@@ -158,7 +153,7 @@ export class TwilioApi {
         ...(m.mediaUrl && m.mediaUrl.length > 0 ? { mediaUrl: m.mediaUrl } : {}),
         ...(m.statusCallback !== undefined ? { statusCallback: m.statusCallback } : {}),
       });
-      const msg = await (signal ? attemptSignal.run(signal, create) : create());
+      const msg = await withAttemptSignal(signal, create);
       const segments = Number(msg.numSegments);
       return { sid: msg.sid, status: msg.status, ...(Number.isFinite(segments) ? { numSegments: segments } : {}) };
     } catch (err) {

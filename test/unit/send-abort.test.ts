@@ -1,0 +1,87 @@
+// Bridge.send's abort signal (issue 10, "no item can be stranded"): the pure parts — the IRC
+// flood-control queue drops a waiting line of an aborted attempt, the echo bridge echoes nothing
+// for one, and the attempt signal follows the async context of concurrent attempts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EchoBridge } from '../../bridges/echo/index.js';
+import { ThrottledQueue } from '../../bridges/irc/throttle.js';
+import { attemptSignal, withAttemptSignal } from '../../src/core/attempt-signal.js';
+import { RetryableError } from '../../src/core/errors.js';
+import { createTestContext, type TestBridgeContext } from '../helpers/bridge-context.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('the IRC flood-control queue and an aborted attempt', () => {
+  it('a waiting line of an aborted attempt is taken out and never written; the lines around it are', async () => {
+    const q = new ThrottledQueue(1, 50, 100);
+    const out: string[] = [];
+    q.attach((l) => out.push(l));
+    const abort = new AbortController();
+    const a = q.push('a');
+    const b = q.push('b', abort.signal);
+    const c = q.push('c');
+    expect(out).toEqual(['a']);
+    abort.abort(new Error('deadline'));
+    await expect(b).rejects.toBeInstanceOf(RetryableError);
+    await Promise.all([a, c]);
+    expect(out).toEqual(['a', 'c']);
+  });
+
+  it('a line already written stays written; an abort afterwards changes nothing', async () => {
+    const q = new ThrottledQueue(5, 0, 100);
+    const out: string[] = [];
+    q.attach((l) => out.push(l));
+    const abort = new AbortController();
+    await q.push('sent', abort.signal);
+    abort.abort(new Error('late'));
+    await q.push('next');
+    expect(out).toEqual(['sent', 'next']);
+  });
+
+  it('an attempt aborted before it queues writes nothing', async () => {
+    const q = new ThrottledQueue(5, 0, 100);
+    const out: string[] = [];
+    q.attach((l) => out.push(l));
+    const abort = new AbortController();
+    abort.abort(new Error('deadline'));
+    await expect(q.push('x', abort.signal)).rejects.toBeInstanceOf(RetryableError);
+    expect(out).toEqual([]);
+    expect(q.length).toBe(0);
+  });
+});
+
+describe('the attempt signal in the async context', () => {
+  it('each of two concurrent attempts sees its own signal across awaits', async () => {
+    const one = new AbortController();
+    const two = new AbortController();
+    const seen = async (): Promise<AbortSignal | undefined> => {
+      await new Promise((r) => setImmediate(r));
+      return attemptSignal();
+    };
+    const [a, b] = await Promise.all([withAttemptSignal(one.signal, seen), withAttemptSignal(two.signal, seen)]);
+    expect(a).toBe(one.signal);
+    expect(b).toBe(two.signal);
+    expect(attemptSignal()).toBeUndefined();
+  });
+});
+
+describe('the echo bridge and an aborted attempt', () => {
+  let t: TestBridgeContext | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('an attempt aborted during the delay echoes nothing; the retry echoes once', async () => {
+    t = await createTestContext({ id: 'echo', domain: 'echo.example.org' });
+    const bridge = new EchoBridge(t.ctx, { prefix: '', delay_ms: 60_000 });
+    const event = { kind: 'message' as const, type: 'chat' as const, user: 'u@example.org', to: 'x', body: 'hi', receiptRequested: false, id: 'e1' };
+    const abort = new AbortController();
+    const sending = bridge.send(event, { signal: abort.signal });
+    abort.abort(new Error('deadline'));
+    await expect(sending).rejects.toBeInstanceOf(RetryableError);
+    expect(t.inbound()).toHaveLength(0);
+    const fast = new EchoBridge(t.ctx, { prefix: '', delay_ms: 0 });
+    await fast.send(event);
+    await waitFor(() => t!.inbound().length === 1 || undefined, 'the echo');
+    expect(t.inbound().map((e) => (e.kind === 'message' ? e.body : e.kind))).toEqual(['hi']);
+  });
+});
