@@ -114,6 +114,7 @@ describe.each([sqlite, postgres])('store contract on $name', (backend) => {
     const d = s.outbox.enqueue(item('d'), 1).id;
     const x = s.outbox.enqueue(item('x'), 1).id;
     const dl = s.outbox.enqueue({ ...item('z'), dead: 'no route' }, 1).id;
+    await s.flush(); // each change below then needs a commit of its own
     s.outbox.retryLater(p, 99, 'busy', 2);
     s.outbox.markDone(d, 3, 'reported');
     s.outbox.markDead(x, 'gave up', 4);
@@ -162,12 +163,13 @@ describe.each([sqlite, postgres])('store contract on $name', (backend) => {
     s.kv('sms').set('a%b', 1);
     s.kv('sms').set('axb', 2);
     s.kv('sms').set('gone', 3);
+    s.subscriptions.add('sms', 'a@x', '+1666');
+    await s.flush();
     s.kv('sms').delete('gone');
     s.messages('sms').put({ user: 'a@x', xmppId: 'm1', networkId: 'SM1', peer: '+1555', resource: 'phone' });
     s.users.touch('sms', 'a@x', 10);
     s.users.touch('sms', 'a@x', 20);
     s.subscriptions.add('sms', 'a@x', '+1555');
-    s.subscriptions.add('sms', 'a@x', '+1666');
     s.subscriptions.remove('sms', 'a@x', '+1666');
     await s.flush();
     s = await reopen(s);
