@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { runWithFailover } from './failover/run.js';
 import { Gateway } from './runtime.js';
 import { FatalComponentError } from './xmpp/component.js';
 import { SOFTWARE } from './xmpp/disco.js';
@@ -53,16 +54,34 @@ async function run(file: string | undefined): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.core.log.level);
-  const gateway = new Gateway(config, log);
+  const url = config.core.store.url;
+  // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts).
+  let stop: () => Promise<void>;
+  let reload: () => void;
   const fatal = (err: Error) => {
     const message = err instanceof FatalComponentError ? `switchboard: fatal: ${err.message}` : `switchboard: start-up failed: ${err.message}`;
     log.fatal({ event: 'fatal', err: err.message }, message);
     console.error(message);
-    void gateway.stop().finally(() => process.exit(2));
+    void stop().finally(() => process.exit(2));
   };
+  if (url) {
+    // Another instance is active now: exit at once, without a graceful stop that would write.
+    const leaseLost = (why: string) => {
+      console.error(`switchboard: lease lost (${why}); exiting`);
+      process.exit(3);
+    };
+    const running = runWithFailover(config, log, url, fatal, leaseLost);
+    stop = () => running.stop();
+    reload = () => running.reload();
+  } else {
+    const gateway = new Gateway(config, log);
+    stop = () => gateway.stop();
+    reload = () => void gateway.reload();
+    gateway.start(fatal).catch(fatal);
+  }
   const shutdown = (signal: string) => {
     log.info({ event: 'signal', signal }, `${signal}: graceful stop`);
-    gateway.stop().then(
+    stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'stop failed');
@@ -72,12 +91,7 @@ async function run(file: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGHUP', () => void gateway.reload());
-  try {
-    await gateway.start(fatal);
-  } catch (err) {
-    fatal(err as Error);
-  }
+  process.on('SIGHUP', () => reload());
 }
 
 const args = process.argv.slice(2);
