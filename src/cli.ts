@@ -4,6 +4,7 @@
  * config and exits 0 or 1. Exit codes: 0 clean stop, 1 bad config, 2 fatal XMPP start-up error.
  */
 import { ConfigError, loadConfig } from './config.js';
+import { migrateStore } from './core/postgres/migrate-store.js';
 import { createLogger } from './log.js';
 import { runWithFailover } from './failover/run.js';
 import { Gateway } from './runtime.js';
@@ -13,6 +14,8 @@ import { SOFTWARE } from './xmpp/disco.js';
 const USAGE = `Usage:
   switchboard [run] --config FILE     run the gateway
   switchboard check-config FILE       validate FILE and exit (0 = valid, 1 = problems)
+  switchboard migrate-store --from FILE.sqlite --to postgres://… [--force]
+                                      copy a SQLite store into PostgreSQL (stop the gateway first)
   switchboard --version | --help`;
 
 function argValue(args: string[], ...names: string[]): string | undefined {
@@ -37,6 +40,23 @@ async function checkConfig(file: string | undefined): Promise<number> {
     return 0;
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : `${file}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function migrateStoreCommand(args: string[]): Promise<number> {
+  const from = argValue(args, '--from');
+  const to = argValue(args, '--to');
+  if (!from || !to || !/^postgres(ql)?:\/\//.test(to)) {
+    console.error(`switchboard migrate-store: --from FILE.sqlite and --to postgres://… are required\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const result = await migrateStore(from, to, args.includes('--force'));
+    (result.outcome === 'refused' ? console.error : console.log)(`switchboard migrate-store: ${result.message}`);
+    return result.outcome === 'refused' ? 1 : 0;
+  } catch (err) {
+    console.error(`switchboard migrate-store: ${(err as Error).message}`);
     return 1;
   }
 }
@@ -97,5 +117,6 @@ async function run(file: string | undefined): Promise<void> {
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
 else if (args.includes('--version')) console.log(`${SOFTWARE.name} ${SOFTWARE.version}`);
+else if (args[0] === 'migrate-store') process.exitCode = await migrateStoreCommand(args.slice(1));
 else if (args[0] === 'check-config') process.exitCode = await checkConfig(args[1] ?? argValue(args, '--config', '-c'));
 else await run(argValue(args, '--config', '-c') ?? (args[0] === 'run' ? args[1] : undefined));

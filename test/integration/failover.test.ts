@@ -120,7 +120,7 @@ describe.each(servers)('failover on PostgreSQL, with %s', (_name, start) => {
     const url = await pg.createDatabase();
     const first = await gateway(url, false);
     const second = await gateway(url, true);
-    await waitFor(async () => (await healthz(second)).body.lease?.heldBy, 'standby sees the holder').catch((e) => { console.log('STDERR', second.stderr(), second.stdout().slice(-3000)); throw e; });
+    await waitFor(async () => (await healthz(second)).body.lease?.heldBy, 'standby sees the holder');
     const stoppedAt = Date.now();
     expect(await first.stop()).toBe(0);
     await second.waitForLog((l) => l.event === 'online', 'the standby’s component online', 10_000);
