@@ -5,7 +5,7 @@
  * - inbound commit rate: callers that each wait for their commit before acknowledging;
  * - failover time: the active gateway (on Prosody) killed with SIGKILL `--kills` times, from
  *   the kill until the standby's component is online (min/median/max).
- * `node dist/bench/store.js [--items N] [--kills N]`.
+ * `node dist/bench/store.js [--items N] [--runs N] [--kills N]` (medians of --runs alternating runs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { inboundCommitRate, outboxThroughput } from './lib/store-load.js';
 const print = jsonLines('store');
 const items = Number(arg('items', '20000'));
 const kills = Number(arg('kills', '5'));
+const runs = Number(arg('runs', '3'));
 const round = (n: number) => Math.round(n * 100) / 100;
 
 const pg = await startPostgres();
@@ -43,20 +44,33 @@ try {
     ['outbox_many_conversations', (s) => outboxThroughput(s, items, 200)],
     ['inbound_commit_50_callers', (s) => inboundCommitRate(s, Math.min(items, 5000), 50)],
   ];
+  // The machine is shared: alternate the two stores `--runs` times and compare the medians.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, load] of loads) {
-    const rate: Record<string, number> = {};
-    for (const kind of ['sqlite', 'postgres'] as const) {
-      const s = await stores[kind]();
-      try {
-        rate[kind] = await load(s);
-      } finally {
-        await close(s);
+    const rates: Record<'sqlite' | 'postgres', number[]> = { sqlite: [], postgres: [] };
+    for (let r = 0; r < runs; r++) {
+      for (const kind of ['sqlite', 'postgres'] as const) {
+        const s = await stores[kind]();
+        try {
+          rates[kind].push(await load(s));
+        } finally {
+          await close(s);
+        }
       }
     }
-    print({ metric: `${name}_per_s`, sqlite: round(rate.sqlite!), postgres: round(rate.postgres!), ratio_postgres_to_sqlite: round(rate.postgres! / rate.sqlite!) });
+    const sqlite = median(rates.sqlite);
+    const postgres = median(rates.postgres);
+    print({ metric: `${name}_per_s`, runs, sqlite: round(sqlite), postgres: round(postgres), ratio_postgres_to_sqlite: round(postgres / sqlite), all: rates });
   }
 
   // Failover: kill the active, time the standby's takeover, restart the killed one as standby.
+  if (kills > 0) await failover();
+} finally {
+  await pg.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function failover(): Promise<void> {
   const DOMAIN = 'echo.localhost';
   const xmpp = await startProsody({ components: [{ domain: DOMAIN, secret: 'bench' }], users: [] });
   const url = await pg.createDatabase();
@@ -96,7 +110,4 @@ try {
     await Promise.all(running.map((g) => g.stop()));
     await xmpp.stop();
   }
-} finally {
-  await pg.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -36,38 +36,33 @@ export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
 
 const q = (c: string) => `"${c}"`;
-/** Rows per statement: well under PostgreSQL's 65535 parameters. */
-const CHUNK = 500;
+/** Rows per statement. */
+const CHUNK = 5000;
 
-/** Insert or replace whole rows. */
+/**
+ * Insert or replace whole rows: one statement per table and chunk, each column one array
+ * parameter (`unnest`), so the cost of parsing and binding does not grow with the row count.
+ */
 export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: readonly Row[]): Promise<void> {
   const cols = Object.keys(table.columns);
   const rest = cols.filter((c) => !table.key.includes(c));
+  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
+  const sql = `INSERT INTO ${table.name} (${cols.map(q).join(', ')})
+    SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')})
+    ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    const params: SqlValue[] = [];
-    const tuples = chunk.map((row) => `(${cols.map((c) => {
-      params.push(row[c] ?? null);
-      return `$${params.length}::${table.columns[c]}`;
-    }).join(', ')})`);
-    const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
-    await client.query(
-      `INSERT INTO ${table.name} (${cols.map(q).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`,
-      params,
-    );
+    await client.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
   }
 }
 
 /** Delete rows by key. */
 export async function deleteKeys(client: pg.ClientBase, table: TableSpec, keys: readonly SqlValue[][]): Promise<void> {
+  const sql = `DELETE FROM ${table.name} WHERE (${table.key.map(q).join(', ')}) IN
+    (SELECT * FROM unnest(${table.key.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')}))`;
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
-    const params: SqlValue[] = [];
-    const tuples = chunk.map((key) => `(${table.key.map((c, j) => {
-      params.push(key[j] ?? null);
-      return `$${params.length}::${table.columns[c]}`;
-    }).join(', ')})`);
-    await client.query(`DELETE FROM ${table.name} WHERE (${table.key.map(q).join(', ')}) IN (VALUES ${tuples.join(', ')})`, params);
+    await client.query(sql, table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)));
   }
 }
 
