@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { notListening } from '../../src/core/port-probe.js';
 import { CapNegotiation, type SaslParams } from './cap-negotiation.js';
 import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
 import { cleanIncomingLine, type Refusal } from './input-text.js';
@@ -52,6 +53,8 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   user?: string;
   host?: string;
   registered = false;
+  /** The attempt failed because nothing listened (port-probe.ts notListening): worth probing. */
+  refused = false;
   private socket: Socket | TLSSocket | undefined;
   private readonly reader: LineReader;
   private closed = false;
@@ -65,6 +68,11 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
     this.nick = params.nick;
     this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args), params.capLsLines);
     this.reader = new LineReader(params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
+  }
+
+  /** The server this connection is (or was) to. */
+  get server(): ServerEndpoint {
+    return this.params.server;
   }
 
   /** Capabilities the server acknowledged. */
@@ -113,6 +121,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
       });
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (!this.registered) this.refused = notListening(err);
         fail(connectErrorFor(err, server));
         this.destroy(`Connection error: ${err.message}`);
       });

@@ -39,7 +39,7 @@ export async function applyAway(sessions: IrcSession[], presence: UserPresence, 
   await Promise.all(sent);
 }
 
-/** In the background: connections are rate-limited per network (ConnectLimiter). */
+/** In the background: connections are rate-limited per network (ConnectLimiter, connect-limiter.ts). */
 export function rejoinPersistentChannels(channels: ChannelSettingsStore, sessionFor: (user: UserJid, network: string) => IrcSession, joinTimeoutMs: number, log: Logger): void {
   for (const p of channels.persistentChannels()) {
     let s: IrcSession;

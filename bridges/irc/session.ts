@@ -7,42 +7,22 @@ import { attemptSignal } from '../../src/core/attempt-signal.js';
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
+import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
-import { backoffDelay, type ConnectLimiter } from './backoff.js';
-import type { RoomArchive } from './archive.js';
-import type { ChannelSettingsStore } from './channel-settings.js';
-import type { IrcConfig, NetworkConfig } from './config.js';
-import { IrcConnectError, IrcConnection, type ConnectParams, type ServerEndpoint } from './connection.js';
+import { connectParams } from './connect-params.js';
+import { IrcConnectError, IrcConnection, type ServerEndpoint } from './connection.js';
+import { DiscardLog } from './discard-log.js';
+import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './echo.js';
 import { handleLine } from './irc-handlers.js';
 import { serializeLine, type IrcLine } from './line.js';
 import { LineWaiters, type LineMatch } from './line-waiters.js';
 import { SessionRooms, type Member, type Room } from './room.js';
-import type { RosterRegistry } from './roster.js';
+import { retryWait } from './reconnect-wait.js';
 import { rejoin, roomsLost, tellRooms } from './session-rooms.js';
-import type { UserNetworkSettings } from './settings.js';
 import { ThrottledQueue } from './throttle.js';
 
-export interface SessionDeps {
-  ctx: BridgeContext;
-  config: IrcConfig;
-  networkName: string;
-  net: NetworkConfig;
-  limiter: ConnectLimiter;
-  /** The network part as the user wrote it (replies come from it). */
-  networkAddr: string;
-  fixed: boolean;
-  /** The session ended for good (QUIT done, or gave up); the adapter forgets it. */
-  onEnded(session: IrcSession): void;
-  /** Chantypes learnt from the server, for addressing. */
-  onChanTypes(chanTypes: string): void;
-  /** The user's own settings for this network (ad-hoc `configure`). */
-  settings(): UserNetworkSettings;
-  archive: RoomArchive;
-  channels: ChannelSettingsStore;
-  /** The network's shared channel member lists. */
-  rosters: RosterRegistry;
-}
+export type { SessionDeps } from './session-deps.js';
 
 export class IrcSession {
   conn: IrcConnection | undefined;
@@ -56,8 +36,7 @@ export class IrcSession {
   readonly batches: OpenBatches;
   /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
   motdLines = 0;
-  /** Lines the connection discarded (input-text.ts, line-reader.ts), per reason. */
-  private readonly discarded = new Map<string, number>();
+  private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
@@ -66,7 +45,8 @@ export class IrcSession {
   /** The resource that last sent something through this connection (asked CTCP queries). */
   lastResource: string | undefined;
   private connecting: Promise<void> | undefined;
-  private attempt = 0;
+  /** Waits between reconnect attempts: a short first retry after a stable connection dropped, then the backoff. */
+  private readonly schedule: ReconnectSchedule;
   private serverIndex = 0;
   private quitting = false;
   private markEnded!: () => void;
@@ -83,6 +63,9 @@ export class IrcSession {
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue);
+    this.discarded = new DiscardLog(deps.ctx.log, deps.config.bounds.line_bytes, { user, network: deps.networkName });
+    const r = deps.net.reconnect;
+    this.schedule = new ReconnectSchedule({ baseDelayMs: r.initial_delay_ms, maxDelayMs: r.max_delay_ms });
   }
 
   get ctx(): BridgeContext {
@@ -187,10 +170,10 @@ export class IrcSession {
       this.conn = conn;
       conn.on('line', (line) => this.onLine(conn, line));
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
-      conn.on('discarded', ({ reason }) => this.onDiscarded(reason));
+      conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
       this.deps.onChanTypes(conn.isupport.chanTypes);
-      this.attempt = 0;
+      this.schedule.online();
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
       this.queue.attach((line) => conn.writeRaw(line));
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
@@ -202,18 +185,6 @@ export class IrcSession {
     } finally {
       release();
     }
-  }
-
-  /** Logged for the first line of each reason and then every 1000th: a server sending only bad lines does not flood the log. */
-  private onDiscarded(reason: 'too-long' | 'controls' | 'missing-params'): void {
-    const count = (this.discarded.get(reason) ?? 0) + 1;
-    this.discarded.set(reason, count);
-    if (count % 1000 !== 1) return;
-    const text =
-      reason === 'too-long' ? `an IRC line over ${this.deps.config.bounds.line_bytes} bytes was discarded`
-      : reason === 'controls' ? 'an IRC line whose nick or target was only control characters was discarded'
-      : 'an IRC line without the parameters of its command was discarded';
-    this.ctx.log.warn({ event: 'irc-line-discarded', reason, count, user: this.user, network: this.deps.networkName }, text);
   }
 
   private onLine(conn: IrcConnection, line: IrcLine): void {
@@ -248,20 +219,31 @@ export class IrcSession {
     void this.reconnectLoop();
   }
 
+  /**
+   * Reconnect, then rejoin every room: a short first retry after a stable connection dropped, the
+   * backoff after that, and while the server refuses, a readiness probe that starts the next
+   * attempt as soon as it listens again (issue 10: rejoined within 3 s of the server accepting).
+   * Every attempt still waits for the network's connect limit.
+   */
   private async reconnectLoop(): Promise<void> {
-    const { reconnect } = this.deps.net;
+    const { reconnect, servers } = this.deps.net;
     this.reconnecting = true;
+    let refusedBy: ServerEndpoint | undefined;
+    let failed = 0;
     for (;;) {
-      const delay = backoffDelay(this.attempt++, reconnect.initial_delay_ms, reconnect.max_delay_ms);
-      await new Promise((r) => setTimeout(r, delay));
-      if (this.quitting || this.ctx.signal.aborted) return;
+      const delay = this.schedule.next();
+      const woken = await retryWait(delay, { probes: this.deps.probes, refusedBy, ended: this.ended, signal: this.ctx.signal });
+      if (woken === 'stopped' || this.quitting || this.ctx.signal.aborted) return;
+      // The server that refused listens again: the next attempt goes to it, not round robin on.
+      if (woken === 'listening' && refusedBy) this.serverIndex = servers.indexOf(refusedBy);
       try {
         await this.connectOnce();
         break;
       } catch (err) {
+        refusedBy = this.conn?.refused ? this.conn.server : undefined;
         if (err instanceof IrcConnectError && err.banned) return this.giveUp(err.message);
         if (err instanceof IrcConnectError && err.condition === 'conflict') this.desiredNick += '_';
-        if (reconnect.max_attempts > 0 && this.attempt >= reconnect.max_attempts) return this.giveUp(`Could not reconnect to IRC: ${(err as Error).message}`);
+        if (reconnect.max_attempts > 0 && ++failed >= reconnect.max_attempts) return this.giveUp(`Could not reconnect to IRC: ${(err as Error).message}`);
       }
     }
     this.reconnecting = false;
@@ -298,21 +280,4 @@ export class IrcSession {
     this.deps.onEnded(this);
     this.markEnded();
   }
-}
-
-/** Registration parameters: the user's own settings (ad-hoc `configure`) over the network's defaults. */
-function connectParams(net: NetworkConfig, server: ServerEndpoint, nick: string, mine: UserNetworkSettings, bounds: IrcConfig['bounds']): ConnectParams {
-  return {
-    server,
-    nick,
-    username: mine.username ?? net.username.replace('{nick}', nick),
-    realname: mine.realname ?? net.realname.replace('{nick}', nick),
-    ...(net.password !== undefined ? { password: net.password } : {}),
-    sasl: mine.saslPassword ? { ...net.sasl, mechanism: net.sasl.mechanism === 'none' ? 'plain' : net.sasl.mechanism, password: mine.saslPassword } : net.sasl,
-    encodingFallback: net.encoding_fallback,
-    connectTimeoutMs: net.connect_timeout_ms,
-    pingIntervalMs: net.ping_interval_ms,
-    maxLineBytes: bounds.line_bytes,
-    capLsLines: bounds.cap_ls_lines,
-  };
 }

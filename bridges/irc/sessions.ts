@@ -6,10 +6,11 @@ import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { RoomArchive } from './archive.js';
-import { ConnectLimiter } from './backoff.js';
+import { ConnectLimiter } from './connect-limiter.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import { RosterRegistry } from './roster.js';
+import { ServerProbes } from './server-probes.js';
 import { IrcSession } from './session.js';
 import { readSettings } from './settings.js';
 
@@ -29,6 +30,8 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, IrcSession>();
   private readonly limiters = new Map<string, ConnectLimiter>();
   private readonly rosters = new Map<string, RosterRegistry>();
+  /** One readiness probe per server endpoint, for every session that waits for it. */
+  readonly probes = new ServerProbes();
 
   constructor(private readonly deps: SessionRegistryDeps) {}
 
@@ -88,6 +91,7 @@ export class SessionRegistry {
       networkName: found.name,
       net: found.net,
       limiter,
+      probes: this.probes,
       networkAddr: network,
       fixed: config.fixed_network !== undefined,
       onEnded: (s) => {

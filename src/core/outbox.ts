@@ -9,6 +9,7 @@
  * again, so a due row that no timer or kick reached is still taken.
  */
 import type { Logger } from 'pino';
+import { backoffDelay } from './backoff.js';
 import { withDeadline } from './attempt-deadline.js';
 import { isRetryable, isStanzaError, type StanzaError } from './errors.js';
 import type { Direction, OutboxRepo, OutboxRow } from './store.js';
@@ -19,11 +20,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Exponential backoff with jitter: base·2^(n-1), capped, then scaled by a random 50–100 %. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp * (0.5 + random() / 2));
-}
+/** The gateway's one backoff (src/core/backoff.ts), re-exported for the outbox's callers. */
+export { backoffDelay } from './backoff.js';
 
 export type Outcome = 'done' | 'failed' | 'retry' | 'dead' | 'paused';
 

@@ -9,6 +9,19 @@ import { connect, type Socket } from 'node:net';
 
 export const PROBE_EVERY_MS = 250;
 
+/** Socket errors that mean nothing accepted the TCP connection: the peer is not listening (yet). */
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+
+/**
+ * Whether a connection attempt failed because the peer does not listen, the only case in which
+ * probing helps. A peer that accepts and then resets (ECONNRESET, even before the client saw its
+ * connect complete) is up and misbehaving: it gets the backoff, never the probe, so it cannot
+ * turn the probe into a reconnect storm.
+ */
+export function notListening(err: NodeJS.ErrnoException): boolean {
+  return err.code !== undefined && NOT_LISTENING.has(err.code);
+}
+
 export class PortProbe {
   private timer: NodeJS.Timeout | undefined;
   private socket: Socket | undefined;

@@ -11,8 +11,8 @@ import { connect, type Socket } from 'node:net';
 import { Element } from 'ltx';
 import type { Logger } from 'pino';
 import { RetryableError, StanzaError } from '../core/errors.js';
-import { backoffDelay } from '../core/outbox.js';
-import { PortProbe } from '../core/port-probe.js';
+import { ReconnectSchedule } from '../core/backoff.js';
+import { notListening, PortProbe } from '../core/port-probe.js';
 import { StreamParser, type OversizedStanza, type StreamParseError } from './stream-parser.js';
 import { auditXml, xmlAuditEnabled } from './xml-audit.js';
 import { toXmlSafe } from './xml-safe.js';
@@ -32,12 +32,6 @@ export interface ComponentOptions {
   log: Logger;
   traceXml: boolean;
 }
-
-/** The first retry after a working stream dropped: the server may be back at once (a blip). */
-const FIRST_RETRY_MAX_MS = 100;
-/** Only a stream that stayed up this long earns the short first retry: a server that drops
- * every stream soon after the handshake gets the normal backoff, not ten tries a second. */
-const STABLE_ONLINE_MS = 5000;
 
 /** Stream errors that mean the configuration is wrong: fatal at start-up. */
 const FATAL_CONDITIONS = new Set(['not-authorized', 'host-unknown', 'conflict', 'improper-addressing', 'invalid-namespace']);
@@ -82,7 +76,8 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   onlineSince: number | undefined;
   reconnects = 0;
   private socket: Socket | undefined;
-  private attempt = 0;
+  /** Waits between attempts: a short first retry after a stable stream dropped, then the backoff. */
+  private readonly schedule: ReconnectSchedule;
   private everOnline = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private probe: PortProbe | undefined;
@@ -92,6 +87,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
 
   constructor(private readonly options: ComponentOptions) {
     super();
+    this.schedule = new ReconnectSchedule({ baseDelayMs: options.reconnect.initialDelayMs, maxDelayMs: options.reconnect.maxDelayMs });
   }
 
   /** Connect; resolves when first online, rejects on a fatal stream error before that. */
@@ -167,15 +163,14 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   private connect(): void {
     const { host, port, domain, log } = this.options;
     this.setStatus('connecting');
-    log.info({ event: 'connecting', host, port, attempt: this.attempt }, `connecting component ${domain} to ${host}:${port}`);
+    log.info({ event: 'connecting', host, port, attempt: this.schedule.attempts }, `connecting component ${domain} to ${host}:${port}`);
     this.probe?.stop();
     const socket = connect({ host, port });
     this.socket = socket;
-    let reached = false;
+    let refused = false;
     const parser = new StreamParser(this.options.maxStanzaSize);
     socket.setNoDelay(true);
     socket.on('connect', () => {
-      reached = true;
       this.setStatus('handshaking');
       // XEP-0114 §3: the stream header is addressed to the component's own domain.
       socket.write(
@@ -186,8 +181,11 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       if (this.options.traceXml) log.debug({ event: 'xml_in', xml: chunk.toString('utf8') }, 'received');
       parser.write(chunk);
     });
-    socket.on('error', (err) => log.warn({ event: 'socket_error', err: err.message }, `component ${domain}: ${err.message}`));
-    socket.on('close', () => this.onClose(socket, reached));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      refused = notListening(err);
+      log.warn({ event: 'socket_error', err: err.message }, `component ${domain}: ${err.message}`);
+    });
+    socket.on('close', () => this.onClose(socket, refused));
     parser.on('start', (attrs) => {
       const id = attrs.id;
       if (!id) return this.streamError(socket, 'invalid-xml', 'the server stream header has no id');
@@ -210,7 +208,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
 
   private onElement(socket: Socket, el: Element): void {
     if (el.name === 'handshake' && this.status === 'handshaking') {
-      this.attempt = 0;
+      this.schedule.online();
       this.everOnline = true;
       this.setStatus('online');
       this.options.log.info({ event: 'online' }, `component ${this.options.domain} is online`);
@@ -247,28 +245,23 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
-  /** `reached`: the TCP connection was made (the server listened) before it closed. */
-  private onClose(socket: Socket, reached: boolean): void {
+  /** `refused`: nothing accepted the TCP connection (notListening), the one case for the probe. */
+  private onClose(socket: Socket, refused: boolean): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
     if (this.status === 'stopped') return;
-    const wasOnline = this.status === 'online';
-    const stable = wasOnline && this.onlineSince !== undefined && Date.now() - this.onlineSince >= STABLE_ONLINE_MS;
     this.setStatus('offline');
-    this.attempt++;
     this.reconnects++;
-    const { initialDelayMs, maxDelayMs } = this.options.reconnect;
-    // A working stream that dropped: retry almost at once. Later retries back off.
-    const delay = stable
-      ? backoffDelay(1, { baseDelayMs: Math.min(initialDelayMs, FIRST_RETRY_MAX_MS), maxDelayMs })
-      : backoffDelay(this.attempt, { baseDelayMs: initialDelayMs, maxDelayMs });
+    // A stream that stayed up a while: retry almost at once (a blip). Later retries back off.
+    const delay = this.schedule.next();
+    const attempt = this.schedule.attempts;
     this.options.log.warn(
-      { event: 'reconnect', attempt: this.attempt, delayMs: delay },
-      `component ${this.options.domain} disconnected; reconnecting in ${delay} ms (attempt ${this.attempt})`,
+      { event: 'reconnect', attempt, delayMs: delay },
+      `component ${this.options.domain} disconnected; reconnecting in ${delay} ms (attempt ${attempt})`,
     );
     this.retryTimer = setTimeout(() => this.connect(), delay);
-    // Refused or unreachable: the server is not listening. Connect as soon as it does.
-    if (!reached && !wasOnline) {
+    // The server is not listening: connect as soon as it does, not after the backoff.
+    if (refused) {
       this.probe ??= new PortProbe(this.options.host, this.options.port);
       this.probe.start(() => {
         if (this.status !== 'offline') return;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort } from './ports.js';
-import { fillTemplate, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
+import { fillTemplate, killProcess, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
 
 export interface Ngircd {
   port: number;
@@ -20,8 +20,8 @@ export interface Ngircd {
   name: string;
   dir: string;
   stop(): Promise<void>;
-  /** Stop, then start on the same port (clients are disconnected). */
-  restart(downMs?: number): Promise<void>;
+  /** Stop, then start on the same port (clients are disconnected); `how: 'kill'` is SIGKILL (a crash). */
+  restart(downMs?: number, how?: 'stop' | 'kill'): Promise<void>;
   logs(): string;
 }
 
@@ -64,8 +64,9 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
     async stop() {
       await stopProcess(proc, 3000);
     },
-    async restart(downMs = 0) {
-      await stopProcess(proc, 3000);
+    async restart(downMs = 0, how: 'stop' | 'kill' = 'stop') {
+      if (how === 'kill') await killProcess(proc);
+      else await stopProcess(proc, 3000);
       past += proc.output();
       if (downMs) await new Promise((r) => setTimeout(r, downMs));
       await start();

@@ -19,8 +19,9 @@ export interface XmppServer {
   /**
    * Stop, then start again on the same ports with the same data (users, rosters). `whileDown`
    * runs between the two (e.g. wait until the gateway has queued what it cannot send).
+   * `how: 'kill'` ends it with SIGKILL (a crash: no stream close, no clean shutdown).
    */
-  restart(whileDown?: () => Promise<void>): Promise<void>;
+  restart(whileDown?: () => Promise<void>, how?: 'stop' | 'kill'): Promise<void>;
   /** Register one more account while the server runs (unique users per test). */
   addUser(username: string, password: string): Promise<void>;
   /** Everything the server logged so far: attach it to assertion failures. */
@@ -165,6 +166,13 @@ export async function stopProcess(proc: ServerProcess, graceMs: number): Promise
   clearTimeout(timer);
 }
 
+/** SIGKILL (a crash); resolves once the process has really exited. */
+export async function killProcess(proc: ServerProcess): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGKILL');
+  await proc.exited;
+}
+
 /** Run a command to completion; rejects with its output when it fails. */
 export async function runCommand(command: string, args: string[], options: SpawnOptions): Promise<string> {
   const proc = spawnServer(command, args, options);
@@ -227,9 +235,10 @@ export async function startManagedServer(params: ManagedServerParams): Promise<X
       finalLogs = logs();
       if (process.env['SWITCHBOARD_KEEP_TEST_DIRS'] === undefined) rmSync(params.dir, { recursive: true, force: true });
     },
-    restart: async (whileDown?: () => Promise<void>) => {
+    restart: async (whileDown?: () => Promise<void>, how: 'stop' | 'kill' = 'stop') => {
       if (finalLogs !== undefined) throw new Error(`${params.kind} was stopped; start a new one instead`);
-      await stopOnly();
+      if (how === 'kill' && proc) await killProcess(proc);
+      else await stopOnly();
       await whileDown?.();
       await start();
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectLimiter, backoffDelay } from '../backoff.js';
+import { ConnectLimiter } from '../connect-limiter.js';
 import { ThrottledQueue } from '../throttle.js';
 
 describe('token bucket queue', () => {
@@ -40,15 +40,7 @@ describe('token bucket queue', () => {
   });
 });
 
-describe('reconnect discipline', () => {
-  it('grows exponentially with jitter, capped', () => {
-    expect(backoffDelay(0, 1000, 60_000, () => 0)).toBe(500);
-    expect(backoffDelay(0, 1000, 60_000, () => 1)).toBe(1000);
-    expect(backoffDelay(3, 1000, 60_000, () => 1)).toBe(8000);
-    expect(backoffDelay(20, 1000, 60_000, () => 1)).toBe(60_000);
-    expect(backoffDelay(20, 1000, 60_000, () => 0)).toBe(30_000);
-  });
-
+describe('per-network connect limit', () => {
   it('caps concurrent connects per network, FIFO', async () => {
     const lim = new ConnectLimiter(2);
     const r1 = await lim.acquire();

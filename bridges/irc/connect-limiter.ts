@@ -1,13 +1,9 @@
 /**
- * Reconnect discipline against reconnect storms (features.md §2 item 2): exponential backoff
- * with full jitter, and a cap on connections being opened at once per network.
+ * The per-network connect limit (features.md §2 item 2): at most `max_concurrent_connects`
+ * connections of one network are being opened (TCP, TLS, registration) at once, for all users,
+ * so a server that comes back is not hit by every session in the same instant. The waits
+ * between attempts are src/core/backoff.ts.
  */
-
-/** Delay before attempt `attempt` (0-based): random in [base/2, base], base = min(max, initial·2^attempt). */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (random() * base) / 2);
-}
 
 /** A counting semaphore: at most `limit` holders at once, the others wait in FIFO order. */
 export class ConnectLimiter {

@@ -1,0 +1,20 @@
+/** What an IRC connection registers with: the user's own settings (ad-hoc `configure`) over the network's defaults. */
+import type { IrcConfig, NetworkConfig } from './config.js';
+import type { ConnectParams, ServerEndpoint } from './connection.js';
+import type { UserNetworkSettings } from './settings.js';
+
+export function connectParams(net: NetworkConfig, server: ServerEndpoint, nick: string, mine: UserNetworkSettings, bounds: IrcConfig['bounds']): ConnectParams {
+  return {
+    server,
+    nick,
+    username: mine.username ?? net.username.replace('{nick}', nick),
+    realname: mine.realname ?? net.realname.replace('{nick}', nick),
+    ...(net.password !== undefined ? { password: net.password } : {}),
+    sasl: mine.saslPassword ? { ...net.sasl, mechanism: net.sasl.mechanism === 'none' ? 'plain' : net.sasl.mechanism, password: mine.saslPassword } : net.sasl,
+    encodingFallback: net.encoding_fallback,
+    connectTimeoutMs: net.connect_timeout_ms,
+    pingIntervalMs: net.ping_interval_ms,
+    maxLineBytes: bounds.line_bytes,
+    capLsLines: bounds.cap_ls_lines,
+  };
+}

@@ -1,0 +1,33 @@
+/** What an IRC session is given by the session registry (sessions.ts): config, shared network state, callbacks. */
+import type { BridgeContext } from '../../src/core/bridge.js';
+import type { RoomArchive } from './archive.js';
+import type { ChannelSettingsStore } from './channel-settings.js';
+import type { IrcConfig, NetworkConfig } from './config.js';
+import type { ConnectLimiter } from './connect-limiter.js';
+import type { RosterRegistry } from './roster.js';
+import type { ServerProbes } from './server-probes.js';
+import type { IrcSession } from './session.js';
+import type { UserNetworkSettings } from './settings.js';
+
+export interface SessionDeps {
+  ctx: BridgeContext;
+  config: IrcConfig;
+  networkName: string;
+  net: NetworkConfig;
+  limiter: ConnectLimiter;
+  /** Readiness probes of the servers, shared by all sessions (a refused reconnect waits on one). */
+  probes: ServerProbes;
+  /** The network part as the user wrote it (replies come from it). */
+  networkAddr: string;
+  fixed: boolean;
+  /** The session ended for good (QUIT done, or gave up); the adapter forgets it. */
+  onEnded(session: IrcSession): void;
+  /** Chantypes learnt from the server, for addressing. */
+  onChanTypes(chanTypes: string): void;
+  /** The user's own settings for this network (ad-hoc `configure`). */
+  settings(): UserNetworkSettings;
+  archive: RoomArchive;
+  channels: ChannelSettingsStore;
+  /** The network's shared channel member lists. */
+  rosters: RosterRegistry;
+}
