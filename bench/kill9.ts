@@ -7,6 +7,12 @@
  * whether every duplicate carried its first copy's ids (id, origin-id, stanza-id).
  *
  *   npm run bench:kill9 [-- --rate 40 --seconds 8 --kill-at 3 --kills 1]
+ *   npm run bench:kill9 -- --window 150   (the kill inside the redelivery window, see below)
+ *
+ * A kill at a random moment rarely falls between an inbound stanza's send and its `done` commit,
+ * so duplicates are rare; `--window N` makes the first gateway kill itself there instead (the
+ * SWITCHBOARD_CRASH_POINT=inbound-sent:N hook of src/core/crash-point.ts, after its N-th inbound
+ * stanza), so the duplicates and their ids are measured too.
  *
  * Acknowledged: SMTP 250 / HTTP 200 for mail and webhooks (their senders retry, with the same
  * Message-ID / MessageSid, until they get one, as real ones do); for XMPP senders, not answered
@@ -37,6 +43,7 @@ const RATE = Number(arg('rate', '40'));
 const SECONDS = Number(arg('seconds', '8'));
 const KILL_AT = Number(arg('kill-at', '3'));
 const KILLS = Number(arg('kills', '1'));
+const WINDOW = Number(arg('window', '0'));
 const IRC_OUT_EVERY = Math.max(1, Math.round(RATE));
 const DOMAINS = { irc: 'irc.localhost', sms: 'sms.localhost', email: 'mail.localhost', echo: 'echo.localhost' } as const;
 const ALICE_NUMBER = '+15550009001';
@@ -78,7 +85,7 @@ const config = {
   },
 };
 const start = (): Promise<GatewayDaemon> => startGatewayDaemon({ dir, config });
-let gateway = await start();
+let gateway = await (WINDOW > 0 ? startGatewayDaemon({ dir, config, env: { ...process.env, SWITCHBOARD_CRASH_POINT: `inbound-sent:${WINDOW}` } }) : start());
 const alice = await connectClient(server, 'alice', 'pw-alice', 'kill9');
 const native = await connectNativeIrc(ircd.port, 'nativek9');
 native.client.join(CHANNEL);
@@ -183,10 +190,21 @@ const pending: Array<Promise<void>> = [];
 const started = Date.now();
 let kills = 0;
 let restarting: Promise<void> = Promise.resolve();
+let stopping = false;
+if (WINDOW > 0) {
+  // The gateway kills itself at the crash point: restart it when it is gone.
+  restarting = gateway.daemon.exited.then(async () => {
+    if (stopping) return;
+    kills++;
+    gatewayInChannel = false;
+    process.stderr.write(`kill9: the gateway killed itself after inbound stanza ${WINDOW}, before its done commit; restarting\n`);
+    gateway = await start();
+  });
+}
 for (let i = 0; i < total; i++) {
   await sleep(Math.max(0, started + (i * 1000) / RATE - Date.now()));
   pending.push(...sendOne(i, Date.now() + 60_000));
-  if (kills < KILLS && i === killEvery * (kills + 1)) {
+  if (WINDOW === 0 && kills < KILLS && i === killEvery * (kills + 1)) {
     kills++;
     gateway.daemon.child.kill('SIGKILL');
     gatewayInChannel = false;
@@ -195,7 +213,8 @@ for (let i = 0; i < total; i++) {
     restarting = gateway.daemon.exited.then(start).then((gw) => void (gateway = gw));
   }
 }
-await restarting;
+if (WINDOW > 0 && kills === 0) process.stderr.write(`kill9: the load ended before inbound stanza ${WINDOW}; no kill\n`);
+else await restarting;
 await Promise.all(pending);
 // Drain: until every acknowledged item arrived, or nothing arrived for 10 s (at most 60 s).
 let last = -1;
@@ -210,8 +229,9 @@ await waitFor(
   60_000,
 ).catch(() => undefined);
 await sleep(2000); // room for late copies
-for (const p of Object.values(paths)) print({ ...p.summary(), kills, rate: RATE, seconds: SECONDS });
+for (const p of Object.values(paths)) print({ ...p.summary(), kills, rate: RATE, seconds: SECONDS, ...(WINDOW > 0 ? { window: WINDOW } : {}) });
 
+stopping = true;
 await native.quit();
 await alice.stop();
 await gateway.daemon.stop(5000);
