@@ -94,7 +94,7 @@ export class BridgePipeline {
       return this.component.send(el);
     };
     const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
-    const tracker = new BounceTracker({ windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
+    const tracker = new BounceTracker({ repo: store.bounces, bridge: this.id, windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
     const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now, bounces: { tracker, retry } });
     const laneOptions = {
       bridge: this.id,
