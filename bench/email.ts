@@ -114,7 +114,7 @@ async function runClients(job: ClientJob): Promise<void> {
     return;
   }
   const transports = Array.from({ length: job.clients }, () =>
-    nodemailer.createTransport({ host: '127.0.0.1', port: job.port, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, getSocket: noDelaySocket(10_000) }),
+    nodemailer.createTransport({ host: '127.0.0.1', port: job.port, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, getSocket: noDelaySocket() }),
   );
   let next = 0;
   await Promise.all(

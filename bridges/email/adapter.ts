@@ -3,7 +3,7 @@
  * Email has no presence of its own: the core shows the relay's health as presence.
  */
 import { hostname } from 'node:os';
-import type { Bridge, BridgeContext, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
+import type { Bridge, BridgeContext, ResolvedAddress, SendOptions, SendResult } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, Outbound } from '../../src/core/model.js';
 import { buildDsn, decodeMailRef } from './dsn-out.js';
@@ -104,10 +104,10 @@ export class EmailBridge implements Bridge {
     this.ctx.log.info({ event: 'dsn_sent', user: event.user, to: dsn.to, messageId: ref.messageId }, 'undeliverable mail reported to its sender');
   }
 
-  async send(event: Outbound): Promise<SendResult> {
+  async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', `Email cannot carry ${event.kind}.`);
     if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The email bridge has no rooms.');
     if (!this.ctx.isAllowed(event.user)) throw new StanzaError('forbidden', 'You may not use this gateway.');
-    return this.out.send(event);
+    return this.out.send(event, options.signal);
   }
 }

@@ -14,13 +14,16 @@ import { addressOfLocalpart, localpartOfAddress, type Mailboxes } from './addres
 import { cutChars, outboundLine, outboundText } from './clean-text.js';
 import type { EmailConfig } from './config.js';
 import { RateLimiter } from './rate-limit.js';
-import { noDelaySocket } from './relay-socket.js';
+import { relaySockets, type RelaySockets } from './relay-socket.js';
 import { baseSubject, Threads } from './threads.js';
 
 type MessageEvent = Extract<Outbound, { kind: 'message' }>;
 
 /** How often an unreachable relay is checked again. */
 const PROBE_MS = 30_000;
+
+/** nodemailer's pool option (smtp-pool/index.js), missing from @types/nodemailer. */
+const NO_REQUEUE: { maxRequeues: number } = { maxRequeues: 0 };
 
 /** Header values must stay on one line: CR/LF would start a new header (header injection). */
 export function oneLine(text: string): string {
@@ -39,6 +42,7 @@ interface RelayError extends Error {
 
 export class MailOut {
   private transport: Transporter | undefined;
+  private sockets: RelaySockets | undefined;
   private readonly threads: Threads;
   private readonly limiter: RateLimiter;
   private down = false;
@@ -55,6 +59,9 @@ export class MailOut {
 
   start(): void {
     const r = this.config.relay;
+    // Implicit TLS (`secure`) connects through tls.connect, not the hook: no Nagle fix, and an
+    // aborted attempt there ends at nodemailer's socketTimeout instead of at once.
+    this.sockets = r.secure ? undefined : relaySockets();
     this.transport = nodemailer.createTransport({
       host: r.host,
       port: r.port,
@@ -65,8 +72,11 @@ export class MailOut {
       connectionTimeout: r.timeout_ms,
       greetingTimeout: r.timeout_ms,
       socketTimeout: r.timeout_ms,
-      ...(r.pool ? { pool: true as const, maxConnections: r.max_connections, maxMessages: Infinity } : {}),
-      ...(r.secure ? {} : { getSocket: noDelaySocket(r.timeout_ms) }),
+      // maxRequeues 0: a pooled connection that closes mid-send fails that send instead of
+      // resending it behind the outbox's back (nodemailer's default requeues for ever), which
+      // would deliver twice once the outbox retries the item (a hung relay, an aborted attempt).
+      ...(r.pool ? { pool: true as const, maxConnections: r.max_connections, maxMessages: Infinity, ...NO_REQUEUE } : {}),
+      ...(this.sockets ? { getSocket: this.sockets.getSocket } : {}),
       ...(r.auth ? { auth: { user: r.auth.user, pass: r.auth.pass } } : {}),
       ...(this.config.dkim
         ? { dkim: { domainName: this.config.dkim.domain, keySelector: this.config.dkim.selector, privateKey: dkimKey(this.config.dkim.private_key) } }
@@ -120,9 +130,10 @@ export class MailOut {
     return reason;
   }
 
-  async send(event: MessageEvent): Promise<SendResult> {
+  async send(event: MessageEvent, signal?: AbortSignal): Promise<SendResult> {
     const transport = this.transport;
     if (!transport) throw new RetryableError('the email bridge is not started');
+    if (signal?.aborted) throw new RetryableError('the attempt was aborted before it started');
     const mailbox = this.mailboxes.ofUser(event.user);
     if (!mailbox) throw new StanzaError('registration-required', 'You have no email address on this gateway; ask the operator.');
     const to = addressOfLocalpart(event.to);
@@ -140,6 +151,7 @@ export class MailOut {
     const links = (event.oob ?? []).map((o) => o.url).filter((u) => !event.body.includes(u));
     const text = [outboundText(event.body), ...links].join('\n');
 
+    const stopAbort = this.onAbort(signal);
     try {
       await transport.sendMail({
         from: { name: outboundLine(mailbox.name ?? ''), address: mailbox.address },
@@ -154,6 +166,8 @@ export class MailOut {
       });
     } catch (err) {
       throw this.mapError(err as RelayError);
+    } finally {
+      stopAbort();
     }
     this.markUp();
     this.threads.record(event.user, contact, thread, messageId, [], explicit || previous?.subject || subject);
@@ -182,6 +196,23 @@ export class MailOut {
     } catch (err) {
       throw this.mapError(err as RelayError);
     }
+  }
+
+  /**
+   * While a send runs, an abort (the outbox deadline) closes the relay connections that have
+   * been silent since it started: the one its SMTP transaction hangs on among them, so the
+   * transaction ends with a socket error and cannot complete after the retry took over.
+   */
+  private onAbort(signal: AbortSignal | undefined): () => void {
+    const sockets = this.sockets;
+    if (!signal || !sockets) return () => undefined;
+    const since = Date.now();
+    const abort = (): void => {
+      const closed = sockets.closeSilentSince(since);
+      this.ctx.log.warn({ event: 'relay_abort', closed }, 'an email attempt passed its deadline: its relay connection was closed');
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    return () => signal.removeEventListener('abort', abort);
   }
 
   private mapError(err: RelayError): Error {

@@ -3,7 +3,7 @@
  * limits and delivery tracking into the core's Bridge contract (src/core/bridge.ts).
  */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
-import type { Bridge, BridgeContext, BridgeHealth, ResolvedAddress, SendResult } from '../../src/core/bridge.js';
+import type { Bridge, BridgeContext, BridgeHealth, ResolvedAddress, SendOptions, SendResult } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 import { phoneToLocalpart, resolvePhoneLocalpart } from './address.js';
@@ -111,11 +111,11 @@ export class SmsBridge implements Bridge {
     return localpart === '' ? [] : ['jabber:x:oob'];
   }
 
-  async send(event: Outbound): Promise<SendResult> {
+  async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
     if (event.kind !== 'message') {
       throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}; a sent text cannot be corrected.`);
     }
-    return sendSms(this.outboundDeps(), event);
+    return sendSms(this.outboundDeps(), event, options.signal);
   }
 
   async retryDeadLetter(payload: unknown): Promise<void> {

@@ -45,7 +45,8 @@ export function mediaOf(event: MessageEvent): { body: string; media: string[] } 
   return { body: event.body, media };
 }
 
-export async function sendSms(deps: OutboundDeps, event: MessageEvent): Promise<SendResult> {
+/** `signal` (the outbox's attempt deadline) aborts the request in flight; parts already sent are kept (the tracker) and not sent again. */
+export async function sendSms(deps: OutboundDeps, event: MessageEvent, signal?: AbortSignal): Promise<SendResult> {
   const { ctx, config } = deps;
   if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'SMS has no group chats: write to a +number JID.');
   const to = deps.canonical(event.to);
@@ -92,7 +93,7 @@ export async function sendSms(deps: OutboundDeps, event: MessageEvent): Promise<
         body: parts[i] ?? '',
         ...(i === 0 ? { mediaUrl: media } : {}),
         statusCallback: deps.statusCallback,
-      });
+      }, signal);
       deps.reachable(true);
       deps.tracker.partSent(key, group, created.sid, created.status);
       if (event.id) ctx.messages.put({ user: event.user, xmppId: event.id, networkId: created.sid, peer: to });

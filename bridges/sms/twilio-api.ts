@@ -8,6 +8,7 @@
  *    Twilio code and its meaning).
  * Errors never carry the SDK's/axios' objects: those hold the Authorization header.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 
@@ -62,12 +63,24 @@ function errorCodeOf(body: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * The abort signal of the send attempt a request belongs to. The SDK's `messages.create` takes
+ * no signal, so it travels with the async context into our request interceptor (axios'
+ * `config.signal` aborts the HTTP request and closes its socket).
+ */
+const attemptSignal = new AsyncLocalStorage<AbortSignal>();
+
 class GatewayRequestClient extends twilio.RequestClient {
   constructor(
     private readonly baseUrl: URL | undefined,
     timeoutMs: number,
   ) {
     super({ timeout: timeoutMs, keepAlive: true });
+    this.axios.interceptors.request.use((config) => {
+      const signal = attemptSignal.getStore();
+      if (signal) config.signal = signal;
+      return config;
+    });
   }
 
   // Return type inferred from super.request (the SDK's Response class is not importable as a type from ESM).
@@ -107,6 +120,10 @@ export function classifyTwilioError(err: unknown): Error {
     });
   }
   const e = err as { isAxiosError?: unknown; code?: unknown; message?: unknown } | null;
+  if (e?.code === 'ERR_CANCELED') {
+    // Our own abort (the attempt's deadline): says nothing about Twilio's health.
+    return new RetryableError('the request to the Twilio API was aborted at the attempt deadline');
+  }
   if (e?.isAxiosError === true) {
     // No HTTP answer (validateStatus accepts every status): connection refused, reset, timeout.
     const code = typeof e.code === 'string' ? e.code : 'no response';
@@ -126,10 +143,14 @@ export class TwilioApi {
     });
   }
 
-  /** POST /2010-04-01/Accounts/{sid}/Messages.json. Throws RetryableError or StanzaError. */
-  async createMessage(m: CreateMessage): Promise<CreatedMessage> {
+  /**
+   * POST /2010-04-01/Accounts/{sid}/Messages.json. Throws RetryableError or StanzaError. An
+   * aborted `signal` aborts the HTTP request (RetryableError).
+   */
+  async createMessage(m: CreateMessage, signal?: AbortSignal): Promise<CreatedMessage> {
+    if (signal?.aborted) throw new RetryableError('the attempt was aborted before its request to the Twilio API');
     try {
-      const msg = await this.client.messages.create({
+      const create = () => this.client.messages.create({
         to: m.to,
         ...(m.from !== undefined ? { from: m.from } : {}),
         ...(m.messagingServiceSid !== undefined ? { messagingServiceSid: m.messagingServiceSid } : {}),
@@ -137,6 +158,7 @@ export class TwilioApi {
         ...(m.mediaUrl && m.mediaUrl.length > 0 ? { mediaUrl: m.mediaUrl } : {}),
         ...(m.statusCallback !== undefined ? { statusCallback: m.statusCallback } : {}),
       });
+      const msg = await (signal ? attemptSignal.run(signal, create) : create());
       const segments = Number(msg.numSegments);
       return { sid: msg.sid, status: msg.status, ...(Number.isFinite(segments) ? { numSegments: segments } : {}) };
     } catch (err) {

@@ -81,6 +81,18 @@ export interface SendResult {
   networkId?: string;
 }
 
+/** What the outbox tells one `send` attempt. */
+export interface SendOptions {
+  /**
+   * Aborted when the attempt's deadline passes (`core.outbox.attempt_timeout_ms`, design.md §5):
+   * the core has already counted the attempt as a retryable failure and will ignore its result.
+   * A bridge stops the work it can still stop (closes the stuck connection, aborts the HTTP
+   * request, drops a line still queued behind flood control) so that a late success does not
+   * duplicate the retry. Absent when the caller has no deadline.
+   */
+  signal?: AbortSignal;
+}
+
 /** The adapter. */
 export interface Bridge {
   /** Connect to the network or start listeners. Throwing here aborts start-up with the message. */
@@ -92,8 +104,9 @@ export interface Bridge {
    * door into the bridge (design.md §1.6). Messages, room joins/leaves/nick changes and, for
    * bridges with `hasPresence`, the user's own presence (kind `presence`) all come through it,
    * in order per conversation; no other member may make the bridge act on its network.
+   * `options.signal` aborts a hung attempt (see `SendOptions`).
    */
-  send(event: Outbound): Promise<SendResult>;
+  send(event: Outbound, options?: SendOptions): Promise<SendResult>;
   /**
    * Map a local part of the component domain to what it denotes. Pure. `''` is the domain itself.
    * Throws `StanzaError('jid-malformed')` for an invalid address, `'item-not-found'` for an

@@ -69,9 +69,9 @@ export class Delivery {
 
   outHooks(): LaneHooks {
     return {
-      handle: async (row) => {
+      handle: async (row, signal) => {
         const { event, iq } = JSON.parse(row.payload) as OutPayload;
-        const result = await this.deps.bridge.send(event);
+        const result = await this.deps.bridge.send(event, { signal });
         if (result.networkId && event.id) {
           this.deps.ctx.messages.put({
             user: event.user,

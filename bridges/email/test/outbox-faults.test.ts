@@ -46,8 +46,8 @@ async function setup(pool: boolean, attemptTimeoutMs?: number) {
     h.t.store.outbox,
     { bridge: 'email', direction: 'out', concurrency: 4, retry: { maxAttempts: 8, baseDelayMs: 400, maxDelayMs: 5000 }, ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}), now: () => Date.now(), log },
     {
-      handle: async (row) => {
-        await bridge.send(JSON.parse(row.payload) as Msg);
+      handle: async (row, signal) => {
+        await bridge.send(JSON.parse(row.payload) as Msg, { signal });
       },
       onFailed: () => undefined,
       onDead: () => undefined,
@@ -135,18 +135,25 @@ describe.each([true, false])('email outbound through the outbox, pool %s', (pool
     for (const r of rcpts) expect(await mailsTo(r, 1)).toHaveLength(1);
   });
 
-  it('a relay that accepts and never answers: the attempt ends at its deadline and the retry delivers once', async () => {
+  it('a relay that accepts and never answers: the attempt ends at its deadline, its connection is closed, the retry delivers once', async () => {
     const { enqueue, outcomes } = await setup(pool, 800);
     const rcpt = `${unique('hang')}@example.com`;
     const to = rcpt.replace('@', '\\40');
+    // A warm pooled connection first: the hang then holds a transaction mid-way on a live one.
+    enqueue(to, 'warm');
+    await mailsTo(rcpt, 1);
     proxy.hang(true);
     const started = Date.now();
     enqueue(to, 'first');
     await waitFor(() => outcomes.includes('retry'), 'the deadline to end the hung attempt', 5000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+    // The hang ends: whatever the proxy held is passed on. A hung transaction still open here
+    // would now complete too and deliver 'first' a second time (the abort closed it).
     proxy.hang(false);
     enqueue(to, 'second');
-    const mails = await mailsTo(rcpt, 2);
-    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first', 'second']);
+    await mailsTo(rcpt, 3);
+    await waitFor(() => outcomes.filter((o) => o === 'done').length === 3 && lane!.inflightCount === 0, 'the three items done');
+    const mails = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['warm', 'first', 'second']);
   });
 });

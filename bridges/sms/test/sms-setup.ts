@@ -27,7 +27,12 @@ export function uniqueNumber(): string {
   return `+1555${String(process.pid % 1000).padStart(3, '0')}${String(counter).padStart(4, '0')}`;
 }
 
-export async function startSms(options: Record<string, unknown> = {}, admins: string[] = []): Promise<SmsHarness> {
+/** `apiUrl` puts something (a fault proxy) between the bridge and the fake API. */
+export async function startSms(
+  options: Record<string, unknown> = {},
+  admins: string[] = [],
+  apiUrl: (twilioUrl: string) => Promise<string> | string = (url) => url,
+): Promise<SmsHarness> {
   const twilio = await startFakeTwilio();
   const user = `u${randomBytes(4).toString('hex')}@example.org`;
   const number = uniqueNumber();
@@ -35,7 +40,7 @@ export async function startSms(options: Record<string, unknown> = {}, admins: st
   const config = smsConfigSchema.parse({
     account_sid: twilio.accountSid,
     auth_token: twilio.authToken,
-    api_base_url: twilio.url,
+    api_base_url: await apiUrl(twilio.url),
     request_timeout_ms: 2000,
     numbers: { [user]: number },
     ...options,
