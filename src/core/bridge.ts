@@ -156,9 +156,10 @@ export interface Bridge {
    * DSN (RFC 3464) to the envelope sender. Called by the outbox (an `out` item of the bridge,
    * stored with the dead letter, design.md §1.6): throw RetryableError when the network cannot be
    * reached (retried with the backoff, a dead letter of its own after the attempts), StanzaError
-   * when it refuses (logged). Either way the inbound dead letter stays.
+   * when it refuses (logged). Either way the inbound dead letter stays. `options.signal` aborts
+   * an attempt past its deadline, as for `send`.
    */
-  inboundDead?(event: Inbound, reason: string): Promise<void>;
+  inboundDead?(event: Inbound, reason: string, options?: SendOptions): Promise<void>;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */

@@ -78,7 +78,7 @@ export class InboundDeadReports {
         const r = report(row);
         if (!r) return hooks.handle(row, signal);
         if (!bridge.inboundDead) return;
-        await bridge.inboundDead.call(bridge, r.event, r.reason);
+        await bridge.inboundDead.call(bridge, r.event, r.reason, { signal });
       },
       // Nobody on XMPP asked for a report: the failure is the operator's to see (logs, dead letters).
       onFailed: (row, error) => {

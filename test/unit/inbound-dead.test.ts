@@ -22,7 +22,7 @@ afterEach(async () => {
 
 const mail: Inbound = { kind: 'message', user: 'carol@x', from: 'dan\\40example.com', type: 'chat', body: 'hi', ref: '{"envelopeFrom":"dan@example.com","arrival":"now"}' };
 
-function setup(inboundDead?: (event: Inbound, reason: string) => Promise<void>) {
+function setup(inboundDead?: (event: Inbound, reason: string, options?: { signal?: AbortSignal }) => Promise<void>, attemptTimeoutMs?: number) {
   const store: Store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
   const bridge = { ...(inboundDead ? { inboundDead } : {}) } as unknown as Bridge;
   const userHooks: string[] = [];
@@ -36,7 +36,7 @@ function setup(inboundDead?: (event: Inbound, reason: string) => Promise<void>) 
   const outcomes: string[] = [];
   lane = new OutboxLane(
     store.outbox,
-    { bridge: 'email', direction: 'out', concurrency: 2, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, now: () => Date.now(), log },
+    { bridge: 'email', direction: 'out', concurrency: 2, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, now: () => Date.now(), log, ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}) },
     { ...reports.wrap(inner), onOutcome: (_r, o) => void outcomes.push(o) },
   );
   lane.resume();
@@ -66,6 +66,21 @@ describe('reports of dead inbound items go through the outbox', () => {
     const [out] = store.outbox.list('email', { direction: 'out' }, 10);
     expect(out).toMatchObject({ state: 'done', user: 'carol@x', attempts: 3 });
     expect(store.outbox.get(row.id)?.state).toBe('dead');
+  });
+
+  it('a report that hangs is aborted at the attempt deadline and retried', async () => {
+    let calls = 0;
+    const aborted: boolean[] = [];
+    const { reports, deadRow, outcomes } = setup(async (_e, _r, options) => {
+      if (++calls > 1) return;
+      // A relay that accepted the connection and went silent: only the deadline ends it.
+      await new Promise<void>((resolve) => options?.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      aborted.push(options?.signal?.aborted === true);
+    }, 50);
+    reports.enqueue(deadRow(), 'x');
+    await waitFor(() => outcomes.includes('done'), 'the report delivered on the retry');
+    expect(outcomes).toEqual(['retry', 'done']);
+    expect(aborted).toEqual([true]);
   });
 
   it('queues one report per dead row, whatever calls it twice', async () => {
