@@ -92,14 +92,14 @@ export class EmailBridge implements Bridge {
   }
 
   /** A mail we answered 250 never reached the user: a DSN to its envelope sender (RFC 5321 §6.1). */
-  async inboundDead(event: Inbound, reason: string): Promise<void> {
+  async inboundDead(event: Inbound, reason: string, options: SendOptions = {}): Promise<void> {
     const ref = event.kind === 'message' ? decodeMailRef(event.ref) : undefined;
     if (!ref) return; // not the first event of a mail (attachments): one DSN per mail
     const recipient = this.mailboxes.ofUser(event.user)?.address ?? event.user;
     const postmaster = this.postmaster ?? `postmaster@${recipient.slice(recipient.lastIndexOf('@') + 1)}`;
     const dsn = buildDsn(ref, { recipient, postmaster, mta: this.mta, reason, now: new Date(this.ctx.clock.now()) });
     if (!dsn) return; // a bounce is never answered with a bounce
-    await this.out.sendReport(dsn.to, dsn.raw);
+    await this.out.sendReport(dsn.to, dsn.raw, options.signal);
     this.ctx.metrics.count('dsn_sent');
     this.ctx.log.info({ event: 'dsn_sent', user: event.user, to: dsn.to, messageId: ref.messageId }, 'undeliverable mail reported to its sender');
   }

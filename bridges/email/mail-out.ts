@@ -190,14 +190,19 @@ export class MailOut {
   }
 
   /** A message the bridge wrote itself (a DSN), sent with the null reverse-path (RFC 5321 §4.5.5). */
-  async sendReport(to: string, raw: string): Promise<void> {
+  async sendReport(to: string, raw: string, signal?: AbortSignal): Promise<void> {
     const transport = this.transport;
     if (!transport) throw new RetryableError('the email bridge is not started');
+    if (signal?.aborted) throw new RetryableError('the attempt was aborted before it started');
+    const stopAbort = this.onAbort(signal);
     try {
       await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
     } catch (err) {
       throw this.mapError(err as RelayError);
+    } finally {
+      stopAbort();
     }
+    this.markUp();
   }
 
   /**

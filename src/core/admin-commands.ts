@@ -35,8 +35,9 @@ interface Summarised {
 
 function summary(payload: string): string {
   try {
-    const parsed = JSON.parse(payload) as { event?: Summarised; undeliverable?: unknown } & Summarised;
+    const parsed = JSON.parse(payload) as { event?: Summarised; undeliverable?: unknown; inboundDead?: { event?: Summarised } } & Summarised;
     if ('undeliverable' in parsed) return 'network message no user could take';
+    if (parsed.inboundDead) return `report to the network of an undelivered ${parsed.inboundDead.event?.kind ?? 'item'} from ${parsed.inboundDead.event?.from ?? '?'}`;
     const e: Summarised = parsed.event ?? parsed;
     return `${e.kind ?? 'item'}${e.to ? ` to ${e.to}` : ''}${e.from ? ` from ${e.from}` : ''}`;
   } catch {

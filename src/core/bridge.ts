@@ -159,9 +159,13 @@ export interface Bridge {
    * An inbound event could not be delivered to the user: the XMPP server bounced it (no such
    * account, user offline without offline storage) or it ran out of attempts. It is a dead
    * letter admins see (and can retry); here the bridge tells its network, e.g. email sends a
-   * DSN (RFC 3464) to the envelope sender. Throwing is logged; the dead letter stays.
+   * DSN (RFC 3464) to the envelope sender. Called by the outbox (an `out` item of the bridge,
+   * stored with the dead letter, design.md §1.6): throw RetryableError when the network cannot be
+   * reached (retried with the backoff, a dead letter of its own after the attempts), StanzaError
+   * when it refuses (logged). Either way the inbound dead letter stays. `options.signal` aborts
+   * an attempt past its deadline, as for `send`.
    */
-  inboundDead?(event: Inbound, reason: string): Promise<void>;
+  inboundDead?(event: Inbound, reason: string, options?: SendOptions): Promise<void>;
 }
 
 /** A namespaced key/value store for a bridge (JSON values). */

@@ -35,6 +35,8 @@ export interface DeliveryDeps {
   now(): number;
   /** Inbound messages stay correlated with their stanza id until the server could have bounced them. */
   bounces?: { tracker: BounceTracker; retry: RetryPolicy };
+  /** An inbound row is dead (in the same turn as its state): queue the bridge's report (core/inbound-dead.ts). */
+  inboundDead?(row: OutboxRow, reason: string): void;
 }
 
 /** What became of a bounced inbound item. */
@@ -150,18 +152,9 @@ export class Delivery {
     return this.deps.store.outbox.expedite(this.deps.bridgeId, 'in', user, this.deps.now());
   }
 
+  /** The bridge tells its network (a DSN), through the outbox: see inbound-dead.ts. */
   private tellBridge(row: OutboxRow, reason: string): void {
-    const hook = this.deps.bridge.inboundDead;
-    if (!hook) return;
-    let event: Inbound;
-    try {
-      event = JSON.parse(row.payload) as Inbound;
-    } catch {
-      return;
-    }
-    hook.call(this.deps.bridge, event, reason).catch((err: unknown) =>
-      this.deps.log.error({ event: 'inbound_dead_hook_failed', id: row.id, err }, 'the bridge could not report an undeliverable item; it stays a dead letter'),
-    );
+    this.deps.inboundDead?.(row, reason);
   }
 
   /** Tell the user that an outbound item failed: an error stanza with the original id. */

@@ -26,6 +26,7 @@ import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
 import { createBridgeContext } from './context.js';
 import { BounceTracker } from './bounces.js';
 import { Delivery, type OutPayload } from './delivery.js';
+import { InboundDeadReports } from './inbound-dead.js';
 import type { Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
 import type { Store } from './store.js';
@@ -94,8 +95,20 @@ export class BridgePipeline {
       return this.component.send(el);
     };
     const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
-    const tracker = new BounceTracker({ windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
-    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now, bounces: { tracker, retry } });
+    const tracker = new BounceTracker({ repo: store.bounces, bridge: this.id, windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
+    const reports = new InboundDeadReports({ bridgeId: this.id, bridge: this.bridge, store, log, now: clock.now, kick: (okey) => this.lanes.out.kick(okey) });
+    const delivery = new Delivery({
+      bridgeId: this.id,
+      domain: this.domain,
+      bridge: this.bridge,
+      ctx: this.ctx,
+      store,
+      log,
+      send,
+      now: clock.now,
+      bounces: { tracker, retry },
+      inboundDead: (row, reason) => reports.enqueue(row, reason),
+    });
     const laneOptions = {
       bridge: this.id,
       concurrency: core.outbox.concurrency,
@@ -107,7 +120,7 @@ export class BridgePipeline {
     };
     const outcome = (direction: 'in' | 'out') => (_row: unknown, o: string) => metrics.deliveries.inc({ bridge: this.id, direction, outcome: o });
     this.lanes = {
-      out: new OutboxLane(store.outbox, { ...laneOptions, direction: 'out' }, { ...delivery.outHooks(), onOutcome: outcome('out') }),
+      out: new OutboxLane(store.outbox, { ...laneOptions, direction: 'out' }, { ...reports.wrap(delivery.outHooks()), onOutcome: outcome('out') }),
       in: new OutboxLane(store.outbox, { ...laneOptions, direction: 'in' }, { ...delivery.inHooks(), onOutcome: outcome('in') }),
     };
     this.lanes.in.pause();

@@ -100,8 +100,33 @@ export interface SubscriptionRepo {
   list(bridge: string): Array<{ user: string; localpart: string }>;
 }
 
+/** A message stanza the gateway sent a user for an inbound outbox row (design.md §5: a bounce is a failed delivery). */
+export interface SentStanza {
+  rowId: number;
+  /** The resource the stanza was addressed to, when it went to a full JID. */
+  toResource?: string;
+  /** When it was sent (ms since epoch). */
+  at: number;
+}
+
+/**
+ * Stanzas sent to users, kept until the XMPP server could have bounced them, so that an error
+ * bounce finds its outbox row even after a restart. Writes join the group commit, so an entry is
+ * durable with the `done` of the delivery it belongs to.
+ */
+export interface BounceRepo {
+  /** Remember `stanzaId` sent to `user` (replacing an earlier entry for the same id). */
+  track(bridge: string, user: string, stanzaId: string, sent: SentStanza): void;
+  find(bridge: string, user: string, stanzaId: string): SentStanza | undefined;
+  forget(bridge: string, user: string, stanzaId: string): void;
+  /** Delete the entries sent before `before`, then the oldest beyond `maxEntries`; returns how many went. */
+  prune(bridge: string, before: number, maxEntries: number): number;
+  count(bridge: string): number;
+}
+
 export interface Store {
   outbox: OutboxRepo;
+  bounces: BounceRepo;
   users: UserRepo;
   subscriptions: SubscriptionRepo;
   kv(bridge: string): KeyValueStore;

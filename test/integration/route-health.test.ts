@@ -1,8 +1,8 @@
 // Route health reaches the roster (design.md §4: SMS and email have no presence of their own,
 // the core shows the route's health): with the Twilio API and the SMTP relay taken down and up
 // again, every subscribed contact goes unavailable with the reason and available again, and
-// /healthz and /metrics say the same. Real Prosody, the fake Twilio API behind a TCP toggle,
-// the aiosmtpd relay stopped and started on its port.
+// /healthz and /metrics say the same. Real Prosody and ejabberd, the fake Twilio API behind a
+// TCP toggle, the aiosmtpd relay stopped and started on its port.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,9 @@ import { startSmtpSink, type SmtpSink } from '../helpers/email-smtp-sink.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { healthz, metric } from '../helpers/gateway-http.js';
 import { freePort } from '../helpers/ports.js';
+import { startEjabberd } from '../helpers/ejabberd.js';
 import { startProsody } from '../helpers/prosody.js';
-import type { XmppServer } from '../helpers/server-process.js';
+import type { XmppServer, XmppServerOptions } from '../helpers/server-process.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/sms-fake-twilio.js';
 import { startTcpToggle, type TcpToggle } from '../helpers/tcp-toggle.js';
 import { waitFor } from '../helpers/wait.js';
@@ -25,7 +26,12 @@ const MAIL = 'mail.localhost';
 const PHONE = `+15557770100@${SMS}`;
 const MAILBOX = `bob\\40example.com@${MAIL}`;
 
-describe('route health through prosody', () => {
+const servers: Array<[string, (opts: XmppServerOptions) => Promise<XmppServer>]> = [
+  ['prosody', startProsody],
+  ['ejabberd', startEjabberd],
+];
+
+describe.each(servers)('route health through %s', (_name, start) => {
   let server: XmppServer;
   let sink: SmtpSink;
   let twilio: FakeTwilio;
@@ -46,7 +52,7 @@ describe('route health through prosody', () => {
     twilio = await startFakeTwilio();
     toggle = await startTcpToggle(Number(new URL(twilio.url).port));
     httpPort = await freePort();
-    server = await startProsody({
+    server = await start({
       components: [
         { domain: SMS, secret: 'sms-secret' },
         { domain: MAIL, secret: 'mail-secret' },

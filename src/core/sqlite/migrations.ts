@@ -85,4 +85,20 @@ export const migrations: readonly string[] = [
   DROP TABLE bridge_kv;
   ALTER TABLE bridge_kv_new RENAME TO bridge_kv;
   `,
+  // 5: which inbound outbox row a stanza sent to a user was, until the XMPP server could have
+  // bounced it (design.md §5). In the store, so that a bounce after a restart of the gateway still
+  // puts its item back; written in the group commit of the delivery itself. Keyed by what a bounce
+  // carries (bridge, user, stanza id), WITHOUT ROWID: one B-tree plus the age index for pruning.
+  `
+  CREATE TABLE bounce_track (
+    bridge TEXT NOT NULL,
+    user TEXT NOT NULL,
+    stanza_id TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    to_resource TEXT,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (bridge, user, stanza_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX bounce_track_age ON bounce_track (bridge, at);
+  `,
 ];

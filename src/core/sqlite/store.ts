@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KeyValueStore, MessageMap, MessageMapEntry } from '../bridge.js';
 import type { Store, SubscriptionRepo, UserRepo } from '../store.js';
+import { sqliteBounces } from './bounce-repo.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { sqliteOutbox } from './outbox-repo.js';
@@ -128,6 +129,7 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
 
   return {
     outbox: sqliteOutbox(db, batch),
+    bounces: sqliteBounces(db, batch),
     flush: () => batch.flush(),
     users: userRepo,
     subscriptions,
