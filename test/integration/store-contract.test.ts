@@ -179,4 +179,24 @@ describe.each([sqlite, postgres])('store contract on $name', (backend) => {
     expect(s.users.list('sms')).toEqual([{ bridge: 'sms', user: 'a@x', firstSeen: 10, lastSeen: 20 }]);
     expect(s.subscriptions.list('sms')).toEqual([{ user: 'a@x', localpart: '+1555' }]);
   });
+
+  it('keeps the bounce correlation across a restart, forgets and prunes it (window, then max entries)', async () => {
+    where = await backend.fresh();
+    let s = await openStore();
+    s.bounces.track('sms', 'a@x', 's1', { rowId: 1, at: 100, toResource: 'phone' });
+    s.bounces.track('sms', 'a@x', 's2', { rowId: 2, at: 200 });
+    s.bounces.track('sms', 'a@x', 's3', { rowId: 3, at: 300 });
+    s.bounces.track('sms', 'a@x', 's4', { rowId: 4, at: 400 });
+    s.bounces.track('email', 'a@x', 's1', { rowId: 9, at: 100 });
+    await s.flush();
+    s.bounces.forget('sms', 'a@x', 's2');
+    // Older than 150 goes (s1), then all but the 1 newest (s3).
+    expect(s.bounces.prune('sms', 150, 1)).toBe(2);
+    await s.flush();
+    s = await reopen(s);
+    expect(s.bounces.find('sms', 'a@x', 's4')).toEqual({ rowId: 4, at: 400 });
+    expect(['s1', 's2', 's3'].map((id) => s.bounces.find('sms', 'a@x', id))).toEqual([undefined, undefined, undefined]);
+    expect(s.bounces.find('email', 'a@x', 's1')).toEqual({ rowId: 9, at: 100 });
+    expect(await peek((p) => p.bounces.count('sms'))).toBe(1);
+  });
 });

@@ -57,7 +57,7 @@ function setup(opts: { failFirstSends?: number } = {}) {
     onHealth: () => undefined,
     queryUser: () => Promise.resolve({}),
   });
-  const tracker = new BounceTracker({ windowMs: 60_000, maxEntries: 100, now: () => Date.now() });
+  const tracker = new BounceTracker({ repo: store.bounces, bridge: 'b', windowMs: 60_000, maxEntries: 100, now: () => Date.now() });
   const send = (el: Element): Promise<void> => {
     attempted.push(el);
     if (failures > 0) {

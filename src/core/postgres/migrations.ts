@@ -1,7 +1,7 @@
 /**
  * Numbered schema migrations of the PostgreSQL store, in their own list: PostgreSQL migration N
  * brings `switchboard_schema.version` from N-1 to N. They are numbered apart from the SQLite ones
- * (src/core/sqlite/migrations.ts); PostgreSQL 1 creates the schema of SQLite 1-4 at once. A new
+ * (src/core/sqlite/migrations.ts); PostgreSQL 1 creates the schema of SQLite 1-4 at once, 2 is SQLite 5. A new
  * SQLite migration that changes a mirrored table needs its counterpart here and a column in
  * tables.ts. Never edit a released migration: add a new one.
  */
@@ -67,6 +67,18 @@ export const pgMigrations: readonly string[] = [
     epoch BIGINT NOT NULL,
     acquired_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL
+  );
+  `,
+  // 2: SQLite 5, the bounce correlation (which inbound row a stanza sent to a user was).
+  `
+  CREATE TABLE bounce_track (
+    bridge TEXT NOT NULL,
+    "user" TEXT NOT NULL,
+    stanza_id TEXT NOT NULL,
+    row_id BIGINT NOT NULL,
+    to_resource TEXT,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (bridge, "user", stanza_id)
   );
   `,
 ];

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { KeyValueStore, MessageMap } from '../bridge.js';
 import { migrate, openSqliteStore } from '../sqlite/store.js';
-import type { OutboxRepo, Store } from '../store.js';
+import type { BounceRepo, OutboxRepo, Store } from '../store.js';
 import { migratePg } from './migrations.js';
 import { PgCommitter, type Fence } from './pg-commit.js';
 import { insertSqlite, readAllPg, TABLES } from './tables.js';
@@ -98,9 +98,27 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
       return o.prune(before);
     },
   };
+  const b = inner.bounces;
+  const markBounce = (bridge: string, user: string, stanzaId: string) => c.mark('bounce_track', [bridge, user, stanzaId]);
+  // The keys sqliteBounces().prune deletes: older than `before`, or than the maxEntries-th newest.
+  const keepAt = db.prepare(`SELECT at FROM bounce_track WHERE bridge = ? ORDER BY at DESC LIMIT 1 OFFSET ?`).pluck();
+  const olderThan = db.prepare(`SELECT bridge, user, stanza_id FROM bounce_track WHERE bridge = ? AND at < ?`).raw();
+  const bounces: BounceRepo = {
+    track: (bridge, user, stanzaId, sent) => (b.track(bridge, user, stanzaId, sent), markBounce(bridge, user, stanzaId)),
+    find: (bridge, user, stanzaId) => b.find(bridge, user, stanzaId),
+    forget: (bridge, user, stanzaId) => (b.forget(bridge, user, stanzaId), markBounce(bridge, user, stanzaId)),
+    prune(bridge, before, maxEntries) {
+      const nth = keepAt.get(bridge, Math.max(0, maxEntries - 1)) as number | undefined;
+      const cutoff = nth === undefined ? before : Math.max(before, nth);
+      for (const key of olderThan.all(bridge, cutoff) as string[][]) c.mark('bounce_track', key);
+      return b.prune(bridge, before, maxEntries);
+    },
+    count: (bridge) => b.count(bridge),
+  };
   let closing: Promise<void> | undefined;
   return {
     outbox,
+    bounces,
     users: {
       touch: (bridge, user, now) => (inner.users.touch(bridge, user, now), c.mark('registrations', [bridge, user])),
       list: (bridge) => inner.users.list(bridge),

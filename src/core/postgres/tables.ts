@@ -30,6 +30,11 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'bridge_kv', columns: { bridge: 'text', key: 'text', value: 'text' }, key: ['bridge', 'key'] },
   { name: 'registrations', columns: { bridge: 'text', user: 'text', first_seen: 'bigint', last_seen: 'bigint' }, key: ['bridge', 'user'] },
   { name: 'subscriptions', columns: { bridge: 'text', user: 'text', localpart: 'text' }, key: ['bridge', 'user', 'localpart'] },
+  {
+    name: 'bounce_track',
+    columns: { bridge: 'text', user: 'text', stanza_id: 'text', row_id: 'bigint', to_resource: 'text', at: 'bigint' },
+    key: ['bridge', 'user', 'stanza_id'],
+  },
 ];
 
 export type SqlValue = string | number | null;
