@@ -105,7 +105,7 @@ export class Gateway {
   async reload(): Promise<string> {
     let next: LoadedConfig;
     try {
-      next = await loadConfig(this.config.file);
+      next = await loadConfig(this.config.file, this.config.registry);
     } catch (err) {
       this.log.error({ event: 'reload_failed', err: (err as Error).message }, 'config reload failed; keeping the running config');
       return `Reload failed; the running configuration is kept.\n${(err as Error).message}`;

@@ -58,6 +58,12 @@ export interface BridgeDefinition<C = unknown> {
 }
 
 /** What a local part on the component domain denotes, as the XMPP layer needs to know it. */
+/**
+ * The bridges a gateway can load by id, each imported only when the config enables it. The CLI
+ * composes it (bridges/index.ts) and passes it in: src/ never imports bridges/.
+ */
+export type BridgeRegistry = Readonly<Record<string, () => Promise<BridgeDefinition>>>;
+
 export type AddressKind = 'service' | 'contact' | 'room';
 
 export interface ResolvedAddress {
