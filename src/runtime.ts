@@ -112,7 +112,12 @@ export class Gateway {
     }
     for (const [id, policy] of this.policies) policy.update(accessFor(next, id), next.core.admins);
     const strip = (c: LoadedConfig) =>
-      JSON.stringify({ ...c.core, admins: [], access: {}, bridges: Object.fromEntries(Object.entries(c.core.bridges).map(([k, v]) => [k, { ...v, access: undefined }])) });
+      JSON.stringify({
+        ...c.core,
+        admins: [],
+        access: {},
+        bridges: Object.fromEntries(Object.entries(c.core.bridges).map(([k, v]) => [k, { ...v, access: undefined }])),
+      });
     const needsRestart = strip(next) !== strip(this.config);
     const text = `Configuration reloaded: access lists and admins updated.${needsRestart ? ' Other changes need a restart to take effect.' : ''}`;
     this.log.info({ event: 'reloaded', needsRestart }, text);

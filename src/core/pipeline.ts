@@ -95,7 +95,17 @@ export class BridgePipeline {
     };
     const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
     const tracker = new BounceTracker({ windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
-    const delivery = new Delivery({ bridgeId: this.id, domain: this.domain, bridge: this.bridge, ctx: this.ctx, store, log, send, now: clock.now, bounces: { tracker, retry } });
+    const delivery = new Delivery({
+      bridgeId: this.id,
+      domain: this.domain,
+      bridge: this.bridge,
+      ctx: this.ctx,
+      store,
+      log,
+      send,
+      now: clock.now,
+      bounces: { tracker, retry },
+    });
     const laneOptions = {
       bridge: this.id,
       concurrency: core.outbox.concurrency,
