@@ -5,7 +5,9 @@
  */
 import { builtinBridges } from '../bridges/index.js';
 import { ConfigError, loadConfig } from './config.js';
+import { migrateStore } from './core/postgres/migrate-store.js';
 import { createLogger } from './log.js';
+import { runWithFailover } from './failover/run.js';
 import { Gateway } from './runtime.js';
 import { FatalComponentError } from './xmpp/component.js';
 import { SOFTWARE } from './core/software.js';
@@ -13,6 +15,8 @@ import { SOFTWARE } from './core/software.js';
 const USAGE = `Usage:
   switchboard [run] --config FILE     run the gateway
   switchboard check-config FILE       validate FILE and exit (0 = valid, 1 = problems)
+  switchboard migrate-store --from FILE.sqlite --to postgres://… [--force]
+                                      copy a SQLite store into PostgreSQL (stop the gateway first)
   switchboard --version | --help`;
 
 function argValue(args: string[], ...names: string[]): string | undefined {
@@ -41,6 +45,23 @@ async function checkConfig(file: string | undefined): Promise<number> {
   }
 }
 
+async function migrateStoreCommand(args: string[]): Promise<number> {
+  const from = argValue(args, '--from');
+  const to = argValue(args, '--to');
+  if (!from || !to || !/^postgres(ql)?:\/\//.test(to)) {
+    console.error(`switchboard migrate-store: --from FILE.sqlite and --to postgres://… are required\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const result = await migrateStore(from, to, args.includes('--force'));
+    (result.outcome === 'refused' ? console.error : console.log)(`switchboard migrate-store: ${result.message}`);
+    return result.outcome === 'refused' ? 1 : 0;
+  } catch (err) {
+    console.error(`switchboard migrate-store: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
 async function run(file: string | undefined): Promise<void> {
   if (!file) {
     console.error(`switchboard: --config FILE is required\n${USAGE}`);
@@ -54,16 +75,34 @@ async function run(file: string | undefined): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.core.log.level);
-  const gateway = new Gateway(config, log);
+  const url = config.core.store.url;
+  // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts).
+  let stop: () => Promise<void>;
+  let reload: () => void;
   const fatal = (err: Error) => {
     const message = err instanceof FatalComponentError ? `switchboard: fatal: ${err.message}` : `switchboard: start-up failed: ${err.message}`;
     log.fatal({ event: 'fatal', err: err.message }, message);
     console.error(message);
-    void gateway.stop().finally(() => process.exit(2));
+    void stop().finally(() => process.exit(2));
   };
+  if (url) {
+    // Another instance is active now: exit at once, without a graceful stop that would write.
+    const leaseLost = (why: string) => {
+      console.error(`switchboard: lease lost (${why}); exiting`);
+      process.exit(3);
+    };
+    const running = runWithFailover(config, log, url, fatal, leaseLost);
+    stop = () => running.stop();
+    reload = () => running.reload();
+  } else {
+    const gateway = new Gateway(config, log);
+    stop = () => gateway.stop();
+    reload = () => void gateway.reload();
+    gateway.start(fatal).catch(fatal);
+  }
   const shutdown = (signal: string) => {
     log.info({ event: 'signal', signal }, `${signal}: graceful stop`);
-    gateway.stop().then(
+    stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'stop failed');
@@ -73,16 +112,12 @@ async function run(file: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGHUP', () => void gateway.reload());
-  try {
-    await gateway.start(fatal);
-  } catch (err) {
-    fatal(err as Error);
-  }
+  process.on('SIGHUP', () => reload());
 }
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
 else if (args.includes('--version')) console.log(`${SOFTWARE.name} ${SOFTWARE.version}`);
+else if (args[0] === 'migrate-store') process.exitCode = await migrateStoreCommand(args.slice(1));
 else if (args[0] === 'check-config') process.exitCode = await checkConfig(args[1] ?? argValue(args, '--config', '-c'));
 else await run(argValue(args, '--config', '-c') ?? (args[0] === 'run' ? args[1] : undefined));

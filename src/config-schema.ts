@@ -64,6 +64,22 @@ export const coreConfigSchema = z.strictObject({
   store: z
     .strictObject({
       path: z.string().default('./switchboard.sqlite'),
+      /**
+       * A PostgreSQL store instead of the SQLite file at `path` (design.md §5a): instances on one
+       * database run active/standby, decided by a lease in it.
+       */
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+      /** The active instance's lease (PostgreSQL only): a standby takes over once it has lapsed. */
+      lease: z
+        .strictObject({
+          /** Instances sharing a lease name share the active role. */
+          name: z.string().min(1).default('switchboard'),
+          /** The active's lease lasts this long after each renewal; takeover after a crash takes at most about this. */
+          ttl_ms: z.number().int().min(1000).default(5000),
+          /** The active renews, and a standby tries to take over, this often. */
+          heartbeat_ms: z.number().int().min(100).default(1000),
+        })
+        .prefault({}),
       /** `full`: what is acknowledged survives power loss; `normal`: survives process crashes. */
       synchronous: z.enum(['full', 'normal']).default('full'),
       /** Writes nobody waits for are committed at most this long after the first (0: end of the turn). */

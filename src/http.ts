@@ -6,12 +6,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeHttp, HttpHandler } from './core/bridge.js';
+import type { LeaseInfo } from './failover/lease.js';
 
 export interface HealthReport {
   ok: boolean;
   problems: string[];
   /** Whether each bridge can reach its network: detail only, a route down is not a gateway down. */
   bridges?: Record<string, { canDeliver: boolean; reason?: string }>;
+  /** With a PostgreSQL store: this instance's role and lease (src/failover/lease.ts). */
+  role?: 'active' | 'standby';
+  lease?: LeaseInfo;
 }
 
 export interface HttpOptions {
@@ -83,7 +87,13 @@ export class GatewayHttp {
       if (pathname === '/healthz') {
         const report = this.options.health();
         res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: report.ok ? 'ok' : 'unavailable', problems: report.problems, ...(report.bridges ? { bridges: report.bridges } : {}) }));
+        res.end(JSON.stringify({
+          status: report.ok ? 'ok' : 'unavailable',
+          problems: report.problems,
+          ...(report.bridges ? { bridges: report.bridges } : {}),
+          ...(report.role ? { role: report.role } : {}),
+          ...(report.lease ? { lease: report.lease } : {}),
+        }));
         return;
       }
       if (pathname === '/metrics') {

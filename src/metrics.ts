@@ -20,6 +20,7 @@ export class GatewayMetrics {
   readonly bridgeEvents: Counter<'bridge' | 'event'>;
   readonly bridgeCanDeliver: Gauge<'bridge'>;
   private readonly lanes: WatchedLane[] = [];
+  private readonly included: Registry[] = [];
 
   constructor(
     private readonly store: Store,
@@ -92,6 +93,11 @@ export class GatewayMetrics {
     });
   }
 
+  /** Also render this registry (the lease and PostgreSQL store metrics, src/failover/metrics.ts). */
+  include(registry: Registry): void {
+    this.included.push(registry);
+  }
+
   /** Report these lanes in `switchboard_outbox_oldest_due_age_seconds`. */
   watchLanes(...lanes: WatchedLane[]): void {
     this.lanes.push(...lanes);
@@ -104,6 +110,8 @@ export class GatewayMetrics {
    */
   async render(): Promise<{ contentType: string; body: string }> {
     await this.store.flush().catch(() => undefined);
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = await this.registry.metrics();
+    const extra = await Promise.all(this.included.map((r) => r.metrics()));
+    return { contentType: this.registry.contentType, body: [body, ...extra].join('\n') };
   }
 }

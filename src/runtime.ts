@@ -11,8 +11,18 @@ import { openSqliteStore } from './core/sqlite/store.js';
 import type { Store } from './core/store.js';
 import { GatewayHttp, type HealthReport } from './http.js';
 import { GatewayMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 const PRUNE_EVERY_MS = 3_600_000;
+
+export interface GatewayOptions {
+  /** An opened store (the PostgreSQL store); default: the SQLite file of `store.path`. */
+  store?: Store;
+  /** This instance's role and lease, for /healthz. */
+  role?: () => Pick<HealthReport, 'role' | 'lease'>;
+  /** More metrics for /metrics. */
+  registry?: Registry;
+}
 
 function accessFor(config: LoadedConfig, id: string): AccessConfig {
   const own = config.bridges.find((b) => b.id === id)?.entry.access;
@@ -32,10 +42,13 @@ export class Gateway {
   constructor(
     private config: LoadedConfig,
     private readonly log: Logger,
+    private readonly options: GatewayOptions = {},
   ) {
     const { core } = config;
-    this.store = openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
+    this.store =
+      options.store ?? openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
     this.metrics = new GatewayMetrics(this.store, () => this.pipelines.map((p) => p.id));
+    if (options.registry) this.metrics.include(options.registry);
     this.http = new GatewayHttp({
       host: core.http.host,
       port: core.http.port,
@@ -73,7 +86,7 @@ export class Gateway {
     const store = this.store.writableProblem();
     if (store) problems.push(store);
     const bridges = Object.fromEntries(this.pipelines.map((p) => [p.id, p.health()]));
-    return { ok: problems.length === 0, problems, bridges };
+    return { ok: problems.length === 0, problems, bridges, ...this.options.role?.() };
   }
 
   /**
@@ -132,6 +145,9 @@ export class Gateway {
       this.abort.abort();
       await Promise.all(this.pipelines.map((p) => p.stop()));
       await this.http.close();
+      // Everything acknowledged is committed before the store closes (and, on PostgreSQL, before
+      // the lease is released to a standby).
+      await this.store.flush().catch((err: unknown) => this.log.error({ event: 'final_commit_failed', err: (err as Error).message }, 'the final commit failed'));
       this.store.close();
       this.log.info({ event: 'stopped' }, 'stopped');
     })();

@@ -6,13 +6,15 @@ import { GATEWAY_NODE_FLAGS } from './gateway-daemon.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.js';
+import { repoRoot } from './repo.js';
 import { waitFor } from './wait.js';
 import { watchXmlAudit } from './xml-audit-check.js';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+// From the sources (vitest) and from dist/ (the benchmarks) alike.
+export const CLI = join(repoRoot(), 'dist', 'src', 'cli.js');
 
 export interface GatewayBridgeConfig {
   domain: string;

@@ -18,6 +18,11 @@ export interface SqliteOptions {
   synchronous: 'full' | 'normal';
   /** Commit writes nobody waits for at most this long after the first (default 0: end of turn). */
   commitDelayMs?: number;
+  /**
+   * Use this database (already migrated) instead of opening `path`: the PostgreSQL store keeps
+   * its working set in an in-memory database (src/core/postgres/store.ts).
+   */
+  database?: Database.Database;
 }
 
 /** Apply the migrations above the database's user_version, each in its own transaction. */
@@ -58,13 +63,15 @@ function walSync(walPath: string): { sync: () => Promise<void>; close: () => voi
 }
 
 export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Error) => void = () => undefined): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  if (options.path !== ':memory:' && !options.database) mkdirSync(dirname(options.path), { recursive: true });
+  const db = options.database ?? new Database(options.path);
+  if (!options.database) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  }
   const wal = options.synchronous === 'full' && options.path !== ':memory:' ? walSync(`${options.path}-wal`) : undefined;
   const batch = new GroupCommit(db, onCommitError, wal?.sync, options.commitDelayMs ?? 0);
 

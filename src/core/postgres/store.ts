@@ -1,0 +1,150 @@
+/**
+ * The PostgreSQL store (store.url: postgres://…, design.md §5a). The `Store` interface is
+ * synchronous and the outbox lane reads it synchronously, so the active instance keeps its rows
+ * in an in-memory SQLite database — the same SQL, indexes and ordering as the embedded store —
+ * loaded from PostgreSQL when it becomes active, and group-commits every change to PostgreSQL
+ * before `flush()` resolves (pg-commit.ts). One instance writes at a time: the lease
+ * (src/failover/lease.ts) decides which, and fences its commits.
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { KeyValueStore, MessageMap } from '../bridge.js';
+import { migrate, openSqliteStore } from '../sqlite/store.js';
+import type { OutboxRepo, Store } from '../store.js';
+import { migratePg } from './migrations.js';
+import { PgCommitter, type Fence } from './pg-commit.js';
+import { insertSqlite, readAllPg, TABLES } from './tables.js';
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** The lease this instance holds; every commit checks it. */
+  fence?: Fence;
+  onCommitError?: (err: Error) => void;
+  /** Seconds one commit to PostgreSQL took, and how many rows it wrote. */
+  onCommit?: (seconds: number, rows: number) => void;
+}
+
+export interface PostgresStore extends Store {
+  /** Resolves once the last commit is done and the pool is closed. */
+  closed(): Promise<void>;
+}
+
+const BIGINT_OID = 20;
+
+/** A pool that reads BIGINT columns (ms timestamps, ids) as numbers: they stay below 2^53. */
+export function pgPool(url: string, max = 4): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === BIGINT_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+    },
+  });
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = pgPool(options.url);
+  pool.on('error', (err) => options.onCommitError?.(err)); // an idle client's connection dropped
+  const db = new Database(':memory:');
+  try {
+    const client = await pool.connect();
+    try {
+      await migratePg(client);
+      migrate(db);
+      // One snapshot of every table (REPEATABLE READ), so the working set is consistent.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const table of TABLES) insertSqlite(db, table, await readAllPg(client, table));
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    db.close();
+    await pool.end();
+    throw err;
+  }
+  const committer = new PgCommitter(pool, db, options.fence, options.onCommitError ?? (() => undefined), options.onCommit);
+  const inner = openSqliteStore({ path: ':memory:', synchronous: 'normal', database: db });
+  return mirrored(inner, db, committer, pool);
+}
+
+function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.Pool): PostgresStore {
+  const o = inner.outbox;
+  const mark = (id: number) => c.mark('outbox', [id]);
+  const pendingOfUser = db.prepare(
+    `SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND user = ? AND state = 'pending' AND next_at > ?`,
+  ).pluck();
+  const prunable = db.prepare(`SELECT id FROM outbox WHERE state = 'done' AND updated_at < ?`).pluck();
+  const outbox: OutboxRepo = {
+    ...o,
+    enqueue(item, now) {
+      const r = o.enqueue(item, now);
+      if (!r.duplicate) mark(r.id);
+      return r;
+    },
+    markDone: (id, now, error) => (o.markDone(id, now, error), mark(id)),
+    retryLater: (id, nextAt, error, now) => (o.retryLater(id, nextAt, error, now), mark(id)),
+    markDead: (id, error, now) => (o.markDead(id, error, now), mark(id)),
+    reopen: (id, nextAt, error, now) => (o.reopen(id, nextAt, error, now) ? (mark(id), true) : false),
+    revive: (id, now) => (o.revive(id, now) ? (mark(id), true) : false),
+    discard: (id) => (o.discard(id) ? (mark(id), true) : false),
+    expedite(bridge, direction, user, now) {
+      for (const id of pendingOfUser.all(bridge, direction, user, now) as number[]) mark(id);
+      return o.expedite(bridge, direction, user, now);
+    },
+    prune(before) {
+      for (const id of prunable.all(before) as number[]) mark(id);
+      return o.prune(before);
+    },
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    outbox,
+    users: {
+      touch: (bridge, user, now) => (inner.users.touch(bridge, user, now), c.mark('registrations', [bridge, user])),
+      list: (bridge) => inner.users.list(bridge),
+    },
+    subscriptions: {
+      add: (bridge, user, localpart) => (inner.subscriptions.add(bridge, user, localpart), c.mark('subscriptions', [bridge, user, localpart])),
+      remove: (bridge, user, localpart) => (inner.subscriptions.remove(bridge, user, localpart), c.mark('subscriptions', [bridge, user, localpart])),
+      list: (bridge) => inner.subscriptions.list(bridge),
+    },
+    kv(bridge): KeyValueStore {
+      const kv = inner.kv(bridge);
+      return {
+        get: (key) => kv.get(key),
+        list: (prefix) => kv.list(prefix),
+        set: (key, value) => (kv.set(key, value), c.mark('bridge_kv', [bridge, key])),
+        delete: (key) => (kv.delete(key), c.mark('bridge_kv', [bridge, key])),
+      };
+    },
+    messages(bridge): MessageMap {
+      const m = inner.messages(bridge);
+      return {
+        byNetworkId: (id) => m.byNetworkId(id),
+        byXmppId: (user, id) => m.byXmppId(user, id),
+        put: (e) => (m.put(e), c.mark('message_map', [bridge, e.user, e.xmppId])),
+      };
+    },
+    async flush() {
+      await inner.flush();
+      await c.flush();
+    },
+    writableProblem() {
+      return c.lastError ? `store (PostgreSQL): the last commit failed: ${c.lastError.message}` : undefined;
+    },
+    close() {
+      void this.closed();
+    },
+    closed() {
+      closing ??= (async () => {
+        await inner.flush().catch(() => undefined);
+        await c.close();
+        inner.close();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// The lease in a real PostgreSQL (src/failover/lease.ts): one holder at a time, a lapsed lease
+// taken over with a new epoch, and the old holder fenced: its commits fail and its heartbeat
+// reports the loss.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore, pgPool } from '../../src/core/postgres/store.js';
+import { Lease } from '../../src/failover/lease.js';
+import { FailoverMetrics } from '../../src/failover/metrics.js';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgres({ fsync: false });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const log = pino({ level: 'silent' });
+
+describe('the active lease', () => {
+  it('a standby gets the lease only after it lapses, with a new epoch, and the old holder is fenced', async () => {
+    const url = await server.createDatabase();
+    const poolA = pgPool(url, 2);
+    const poolB = pgPool(url, 2);
+    const opts = { name: 'switchboard', ttlMs: 1500, heartbeatMs: 200 };
+    const a = new Lease(poolA, opts, new FailoverMetrics(), log);
+    const b = new Lease(poolB, opts, new FailoverMetrics(), log);
+    try {
+      const fenceA = await a.acquire(new AbortController().signal);
+      expect(fenceA.epoch).toBe(1);
+      const storeA = await openPostgresStore({ url, fence: fenceA });
+      storeA.kv('irc').set('before', 1);
+      await storeA.flush();
+
+      // A does not renew (as if frozen); B waits until the 1.5 s lease lapses.
+      const startedAt = Date.now();
+      const takeover = b.acquire(AbortSignal.timeout(10_000));
+      await waitFor(() => b.info().heldBy === a.holder, 'B sees A holding the lease');
+      const fenceB = await takeover;
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
+      expect(fenceB.epoch).toBe(2);
+      expect(b.info()).toMatchObject({ role: 'active', epoch: 2 });
+
+      // A wakes up: its writes are refused, and nothing of them reaches PostgreSQL.
+      storeA.kv('irc').set('after', 2);
+      await expect(storeA.flush()).rejects.toThrow(/no longer held/);
+      expect(storeA.writableProblem()).toMatch(/no longer held/);
+      const lost = new Promise<string>((resolve) => a.keep(resolve));
+      expect(await lost).toMatch(/another instance/);
+      expect(a.info().role).toBe('standby');
+
+      const storeB = await openPostgresStore({ url, fence: fenceB });
+      expect(storeB.kv('irc').get('before')).toBe(1);
+      expect(storeB.kv('irc').get('after')).toBeUndefined();
+      storeB.close();
+      await storeB.closed();
+      storeA.close();
+      await storeA.closed().catch(() => undefined);
+    } finally {
+      await b.release();
+      await poolA.end();
+      await poolB.end();
+    }
+  });
+
+  it('a released lease is taken at once', async () => {
+    const url = await server.createDatabase();
+    const pool = pgPool(url, 2);
+    const opts = { name: 'switchboard', ttlMs: 60_000, heartbeatMs: 100 };
+    const a = new Lease(pool, opts, new FailoverMetrics(), log);
+    const b = new Lease(pool, opts, new FailoverMetrics(), log);
+    try {
+      await a.acquire(new AbortController().signal);
+      a.keep(() => undefined);
+      await a.release();
+      const fence = await b.acquire(AbortSignal.timeout(5000));
+      expect(fence.epoch).toBe(2);
+      await b.release();
+    } finally {
+      await pool.end();
+    }
+  });
+});
