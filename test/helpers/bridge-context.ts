@@ -42,6 +42,8 @@ export async function createTestContext(opts: {
   synchronous?: 'full' | 'normal';
   /** Answers of the user's clients to `ctx.queryUser` (default: service-unavailable). */
   queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>;
+  /** Collects the bridge's log records (level info and up) here; without it the bridge logs nothing. */
+  logs?: Array<Record<string, unknown>>;
 }): Promise<TestBridgeContext> {
   const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
   const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: opts.synchronous ?? 'normal' });
@@ -61,7 +63,7 @@ export async function createTestContext(opts: {
     id: opts.id,
     domain: opts.domain,
     store,
-    log: log.child({ bridge: opts.id }),
+    log: (opts.logs ? pino({ level: 'info' }, { write: (line: string) => opts.logs!.push(JSON.parse(line) as Record<string, unknown>) }) : log).child({ bridge: opts.id }),
     http: http.forBridge(opts.id),
     metrics: { count: () => undefined },
     signal: abort.signal,
