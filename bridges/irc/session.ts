@@ -62,7 +62,8 @@ export class IrcSession {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
-    this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue);
+    const network = { network: deps.networkName };
+    this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
     this.discarded = new DiscardLog(deps.ctx.log, deps.config.bounds.line_bytes, { user, network: deps.networkName });
     const r = deps.net.reconnect;
     this.schedule = new ReconnectSchedule({ baseDelayMs: r.initial_delay_ms, maxDelayMs: r.max_delay_ms });
@@ -170,7 +171,10 @@ export class IrcSession {
       this.motdLines = 0;
       const conn = new IrcConnection(connectParams(net, server, this.desiredNick, this.deps.settings(), this.deps.config.bounds));
       this.conn = conn;
-      conn.on('line', (line) => this.onLine(conn, line));
+      conn.on('line', (line) => {
+        this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' });
+        this.onLine(conn, line);
+      });
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
@@ -178,7 +182,10 @@ export class IrcSession {
       this.schedule.online();
       ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
-      this.queue.attach((line) => conn.writeRaw(line));
+      this.queue.attach((line) => {
+        conn.writeRaw(line);
+        this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'out' });
+      });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
     } catch (err) {
@@ -239,6 +246,7 @@ export class IrcSession {
       const delay = this.schedule.next();
       const woken = await retryWait(delay, { probes: this.deps.probes, refusedBy, ended: this.ended, signal: this.ctx.signal });
       if (woken === 'stopped' || this.quitting || this.ctx.signal.aborted) return;
+      this.deps.metrics.reconnects.inc({ network: this.deps.networkName });
       this.ctx.log.info({ event: 'irc_reconnect_attempt', user: this.user, network: this.deps.networkName, attempt: failed + 1, waitedMs: delay, woken }, 'reconnecting to IRC');
       // The server that refused listens again: the next attempt goes to it, not round robin on.
       if (woken === 'listening' && refusedBy) this.serverIndex = servers.indexOf(refusedBy);

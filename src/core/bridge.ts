@@ -13,6 +13,7 @@
  *    event is committed to the store, so the adapter may then acknowledge its network
  *    (SMTP 250, Twilio 200). The outbox sends it to the user as soon as the component is online.
  */
+import type { Registry } from 'prom-client';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
@@ -234,6 +235,8 @@ export interface DeliverResult {
 export interface BridgeMetrics {
   /** Increment a labelled counter `switchboard_bridge_events_total{bridge,event}`. */
   count(event: string, n?: number): void;
+  /** Render the bridge's own prom-client registry on /metrics with the gateway's (names `switchboard_<bridge>_…`). */
+  include(registry: Registry): void;
 }
 
 /**

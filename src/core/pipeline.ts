@@ -79,7 +79,7 @@ export class BridgePipeline {
       store,
       log,
       http: deps.http.forBridge(this.id),
-      metrics: { count: (event, n = 1) => metrics.bridgeEvents.inc({ bridge: this.id, event }, n) },
+      metrics: { count: (event, n = 1) => metrics.bridgeEvents.inc({ bridge: this.id, event }, n), include: (registry) => metrics.include(registry) },
       signal: deps.signal,
       clock,
       isAllowed: (u) => deps.access.isAllowed(u),

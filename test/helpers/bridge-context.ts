@@ -3,6 +3,7 @@
  * server on a free port, without an XMPP server. `inbound()` reads what the adapter delivered
  * (committed 'in' outbox rows), in order.
  */
+import type { Registry } from 'prom-client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ export interface TestBridgeContext {
   /** Dead letters (ctx.deadLetter and exhausted retries). */
   deadLetters(): OutboxRow[];
   health: BridgeHealth[];
+  /** The Prometheus text of the registries the bridge included (`ctx.metrics.include`). */
+  metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -59,13 +62,14 @@ export async function createTestContext(opts: {
   });
   const health: BridgeHealth[] = [];
   const abort = new AbortController();
+  const included: Registry[] = [];
   const ctx = createBridgeContext({
     id: opts.id,
     domain: opts.domain,
     store,
     log: (opts.logs ? pino({ level: 'info' }, { write: (line: string) => opts.logs!.push(JSON.parse(line) as Record<string, unknown>) }) : log).child({ bridge: opts.id }),
     http: http.forBridge(opts.id),
-    metrics: { count: () => undefined },
+    metrics: { count: () => undefined, include: (registry) => included.push(registry) },
     signal: abort.signal,
     clock: { now: () => Date.now() },
     isAllowed: (u) => access.isAllowed(u),
@@ -78,6 +82,7 @@ export async function createTestContext(opts: {
   return {
     ctx,
     store,
+    metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,
     baseUrl: opts.http ? `http://127.0.0.1:${http.port}` : '',
     inbound: () => store.outbox.list(opts.id, { direction: 'in', state: 'pending' }, 100_000).map((r) => JSON.parse(r.payload) as Inbound),
