@@ -59,7 +59,8 @@ export class EchoBridge implements Bridge {
     // The configured delay stands for the network: an attempt aborted meanwhile echoes nothing.
     if (this.config.delay_ms) await abortableDelay(this.config.delay_ms, options.signal);
     if (options.signal?.aborted) throw new RetryableError('The echo attempt was aborted (deadline).');
-    const key = event.id ?? event.originId;
+    // The outbox item's id when the stanza had none: a redelivery after a crash echoes once.
+    const key = event.id ?? event.originId ?? options.itemId;
     await this.ctx.deliver(
       {
         kind: 'message',

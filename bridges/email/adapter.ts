@@ -108,6 +108,6 @@ export class EmailBridge implements Bridge {
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', `Email cannot carry ${event.kind}.`);
     if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The email bridge has no rooms.');
     if (!this.ctx.isAllowed(event.user)) throw new StanzaError('forbidden', 'You may not use this gateway.');
-    return this.out.send(event, options.signal);
+    return this.out.send(event, options.signal, options.itemId);
   }
 }

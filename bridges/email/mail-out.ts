@@ -4,7 +4,7 @@
  * References continue the thread (RFC 5322 §3.6.4). Relay 4xx or unreachable → RetryableError;
  * 5xx → StanzaError with the relay's text (RFC 5321 §4.2.1).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { BridgeContext, SendResult } from '../../src/core/bridge.js';
@@ -130,7 +130,7 @@ export class MailOut {
     return reason;
   }
 
-  async send(event: MessageEvent, signal?: AbortSignal): Promise<SendResult> {
+  async send(event: MessageEvent, signal?: AbortSignal, itemId?: string): Promise<SendResult> {
     const transport = this.transport;
     if (!transport) throw new RetryableError('the email bridge is not started');
     if (signal?.aborted) throw new RetryableError('the attempt was aborted before it started');
@@ -147,7 +147,9 @@ export class MailOut {
     const explicit = event.subject !== undefined ? cutChars(outboundLine(event.subject), this.config.max_subject_chars) : '';
     const subject = explicit || (previous?.subject ? `Re: ${baseSubject(previous.subject)}` : this.config.default_subject);
     const domain = mailbox.address.slice(mailbox.address.lastIndexOf('@') + 1);
-    const messageId = `<${randomBytes(16).toString('hex')}@${domain}>`;
+    // One Message-ID per outbox item, the same on every attempt: a mail sent again after a crash
+    // before its `done` commit is a copy the relay or the recipient can drop (RFC 5322 §3.6.4).
+    const messageId = `<${itemId ? createHash('sha256').update(itemId).digest('hex').slice(0, 32) : randomBytes(16).toString('hex')}@${domain}>`;
     const links = (event.oob ?? []).map((o) => o.url).filter((u) => !event.body.includes(u));
     const text = [outboundText(event.body), ...links].join('\n');
 

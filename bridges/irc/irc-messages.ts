@@ -65,9 +65,12 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
     return;
   }
   const body = notice ? `[notice] ${parsed.body}` : parsed.body;
-  if (!replay || !msgid || !s.deps.archive.has(s.user, s.deps.networkName, pmKey(src.nick), msgid)) recordPrivate(s, src.nick, { id: msgid ?? randomUUID(), nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
+  // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
+  // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
+  const archiveId = msgid ?? randomUUID();
+  if (!replay || !msgid || !s.deps.archive.has(s.user, s.deps.networkName, pmKey(src.nick), msgid)) recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
-    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, ...(delay ? { delay } : {}) },
+    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, stanzaId: archiveId, ...(delay ? { delay } : {}) },
     undefined,
     msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
   );

@@ -98,6 +98,12 @@ export interface SendOptions {
    * duplicate the retry. Absent when the caller has no deadline.
    */
   signal?: AbortSignal;
+  /**
+   * The same for every attempt of one outbox item, a retry after a crash included (fixed when the
+   * item is enqueued, unique across items): a bridge derives the network's idempotency key or
+   * message id from it (email: the Message-ID) so that a redelivered copy can be recognised.
+   */
+  itemId?: string;
 }
 
 /** The adapter. */

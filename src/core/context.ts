@@ -1,5 +1,7 @@
 /** Builds the BridgeContext the core gives an adapter (see bridge.ts for each member). */
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withStanzaIds } from '../xmpp/stanza.js';
 import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, DeliverOptions, DeliverResult, UserQuery, UserQueryAnswer } from './bridge.js';
 import type { Inbound } from './model.js';
 import type { Direction, Store } from './store.js';
@@ -27,6 +29,17 @@ export function inboundOrderingKey(event: Inbound): string {
   return `${event.user}|${event.from}`;
 }
 
+/**
+ * The stanza id of an inbound item: derived from its dedupe key (the network's own id: an email
+ * Message-ID, a Twilio MessageSid, an IRC msgid) when it has one, so that the network resending
+ * the message after a crash that came before the commit of its enqueue (an SMTP client that got
+ * no 250, Twilio that got no 200) yields the same stanza id; random otherwise.
+ */
+export function inboundStanzaId(bridge: string, user: string, dedupeKey: string | undefined): () => string {
+  if (dedupeKey === undefined) return randomUUID;
+  return () => `sb-${createHash('sha256').update(`${bridge}\n${user}\n${dedupeKey}`).digest('base64url').slice(0, 24)}`;
+}
+
 export function createBridgeContext(deps: ContextDeps): BridgeContext {
   const { id, store, clock } = deps;
   return {
@@ -44,7 +57,8 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
           bridge: id,
           user: event.user,
           okey,
-          payload: JSON.stringify(event),
+          // The stanza's ids are fixed here, before the commit: every attempt sends the same.
+          payload: JSON.stringify(withStanzaIds(event, inboundStanzaId(id, event.user, options.dedupeKey))),
           ...(options.dedupeKey !== undefined ? { dedupe: options.dedupeKey } : {}),
         },
         clock.now(),

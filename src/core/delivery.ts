@@ -3,11 +3,13 @@
  * in = send the Inbound event as a stanza. Failures become error stanzas for the user, carrying
  * the original stanza id (design.md §1.3: nothing is dropped silently).
  */
+import { randomUUID } from 'node:crypto';
 import { Element } from 'ltx';
 import type { Logger } from 'pino';
-import { encodeInbound } from '../xmpp/stanza.js';
+import { encodeInbound, type InboundItem } from '../xmpp/stanza.js';
 import { errorElement } from '../xmpp/errors.js';
 import type { Bridge, BridgeContext } from './bridge.js';
+import { crashAfter, crashPointReached } from './crash-point.js';
 import { StanzaError, toStanzaError } from './errors.js';
 import type { Inbound, Outbound } from './model.js';
 import type { BounceTracker } from './bounces.js';
@@ -18,6 +20,8 @@ import type { OutboxRow, Store } from './store.js';
 export interface OutPayload {
   event: Outbound;
   iq?: { id: string; from: string; to: string };
+  /** Fixed at enqueue, handed to every attempt as `SendOptions.itemId`. */
+  item?: string;
 }
 
 export interface DeliveryDeps {
@@ -48,7 +52,7 @@ export class Delivery {
   enqueueOut(event: Outbound, iq?: OutPayload['iq']): { duplicate: boolean; okey: string } {
     const stableId = event.originId ?? event.id;
     const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
-    const payload: OutPayload = iq ? { event, iq } : { event };
+    const payload: OutPayload = { event, ...(iq ? { iq } : {}), item: randomUUID() };
     // A user's presences go to the domain and to each contact they let see it: one key, one order.
     const okey = event.kind === 'presence' ? `${event.user}|presence` : `${event.user}|${event.to}`;
     const res = this.deps.store.outbox.enqueue(
@@ -68,8 +72,9 @@ export class Delivery {
   outHooks(): LaneHooks {
     return {
       handle: async (row, signal) => {
-        const { event, iq } = JSON.parse(row.payload) as OutPayload;
-        const result = await this.deps.bridge.send(event, { signal });
+        const { event, iq, item } = JSON.parse(row.payload) as OutPayload;
+        // Rows stored before `item` existed: the row's id and creation time are as stable.
+        const result = await this.deps.bridge.send(event, { signal, itemId: item ?? `${row.bridge}-${row.id}-${row.createdAt}` });
         if (result.networkId && event.id) {
           this.deps.ctx.messages.put({
             user: event.user,
@@ -93,11 +98,13 @@ export class Delivery {
   inHooks(): LaneHooks {
     return {
       handle: async (row) => {
-        const event = JSON.parse(row.payload) as Inbound;
+        // The ids were fixed at enqueue (context.ts): a retry or a redelivery sends the same.
+        const event = JSON.parse(row.payload) as InboundItem;
         // XEP-0184 has no "sent" state: only delivered and failed reach the user.
         if (event.kind === 'receipt' && event.state === 'sent') return;
         const el = encodeInbound(event, this.deps.domain);
         await this.deps.send(el);
+        if (crashPointReached('inbound-sent')) await crashAfter(() => this.deps.store.flush());
         // Groupchat to an occupant's resource: a bounce of it is handled as XEP-0045 §9.3 instead.
         if (event.kind === 'message' && event.type !== 'groupchat' && el.attrs.id) {
           this.deps.bounces?.tracker.track(event.user, el.attrs.id as string, row.id, event.toResource);

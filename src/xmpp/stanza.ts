@@ -126,14 +126,42 @@ function mucUserElement(muc: MucUser): Element {
   return x;
 }
 
+/**
+ * An inbound item as the outbox stores it: the event as its bridge gave it, and the ids its stanza
+ * is sent with, fixed once (see `withStanzaIds`).
+ */
+export type InboundItem = Inbound & { ids?: { id: string; originId?: string } };
+
+/**
+ * The ids an inbound item's stanza carries, fixed when the item is enqueued (before its commit),
+ * so every attempt, a bounce retry and a redelivery after a crash send the same `id`, XEP-0359
+ * `origin-id` and `stanza-id`, and clients and archives can drop the copy (design.md §5). What the
+ * bridge set wins (a reflection carries the sender's id and origin-id; an IRC room message the
+ * stanza-id it was archived under, which is in the event already). A message gets `newId()` as
+ * `id` and as `origin-id` (XEP-0359 §3: set by the originating entity, here the gateway; kept
+ * where a server or an archive replaces the `id`); other kinds get `newId()` as their stanza's
+ * own `id` (a receipt's or an error's `id` names the stanza it is about); presences carry none.
+ */
+export function withStanzaIds(event: Inbound, newId: () => string = randomUUID): InboundItem {
+  if (event.kind === 'presence') return event;
+  if (event.kind === 'message') {
+    const id = event.id ?? newId();
+    return { ...event, ids: { id, originId: event.originId ?? id } };
+  }
+  return { ...event, ids: { id: newId() } };
+}
+
 /** An inbound event as a stanza from the component domain. */
-export function encodeInbound(event: Inbound, domain: string): Element {
+export function encodeInbound(item: InboundItem, domain: string): Element {
+  const event: Inbound = item;
+  // Items stored before ids were fixed at enqueue (or events never enqueued) get a fresh one.
+  const ownId = item.ids?.id ?? randomUUID();
   const fromBare = event.from ? `${event.from}@${domain}` : domain;
   const from = event.fromResource ? `${fromBare}/${event.fromResource}` : fromBare;
   const to = event.toResource ? `${event.user}/${event.toResource}` : event.user;
   switch (event.kind) {
     case 'message': {
-      const msg = new Element('message', { from, to, type: event.type, id: event.id ?? randomUUID() });
+      const msg = new Element('message', { from, to, type: event.type, id: event.id ?? ownId });
       if (event.subject !== undefined) msg.c('subject').t(event.subject);
       msg.c('body').t(event.body);
       if (event.thread) msg.c('thread').t(event.thread);
@@ -145,12 +173,13 @@ export function encodeInbound(event: Inbound, domain: string): Element {
       if (event.replaces) msg.c('replace', { xmlns: NS.correct, id: event.replaces });
       if (event.requestReceipt) msg.c('request', { xmlns: NS.receipts });
       if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
-      if (event.originId) msg.c('origin-id', { xmlns: NS.sid, id: event.originId });
+      const originId = event.originId ?? item.ids?.originId;
+      if (originId) msg.c('origin-id', { xmlns: NS.sid, id: originId });
       if (event.delay) msg.c('delay', { xmlns: NS.delay, from: fromBare, stamp: event.delay });
       return msg;
     }
     case 'subject': {
-      const msg = new Element('message', { from, to, type: 'groupchat', id: randomUUID() });
+      const msg = new Element('message', { from, to, type: 'groupchat', id: ownId });
       msg.c('subject').t(event.subject);
       return msg;
     }
@@ -164,7 +193,7 @@ export function encodeInbound(event: Inbound, domain: string): Element {
     case 'receipt': {
       if (event.state === 'failed' && !event.toResource) {
         // Servers drop error messages to a bare JID (RFC 6121 §8.5.2.1.1): say it in words instead.
-        const msg = new Element('message', { from, to, type: 'chat', id: randomUUID() });
+        const msg = new Element('message', { from, to, type: 'chat', id: ownId });
         msg.c('body').t(`⚠ Your message was not delivered${event.text ? `: ${event.text}` : '.'}`);
         return msg;
       }
@@ -175,12 +204,12 @@ export function encodeInbound(event: Inbound, domain: string): Element {
         return msg;
       }
       // XEP-0184 §5: <received id='…'/> acknowledges the message with that id.
-      const msg = new Element('message', { from, to, id: randomUUID() });
+      const msg = new Element('message', { from, to, id: ownId });
       msg.c(event.state === 'delivered' ? 'received' : 'sent', { xmlns: NS.receipts, id: event.id });
       return msg;
     }
     case 'invite': {
-      const msg = new Element('message', { from: fromBare, to, id: randomUUID() });
+      const msg = new Element('message', { from: fromBare, to, id: ownId });
       const x = msg.c('x', { xmlns: NS.mucUser });
       const inv = x.c('invite', event.inviter ? { from: `${fromBare}/${event.inviter}` } : {});
       if (event.reason) inv.c('reason').t(event.reason);
@@ -189,7 +218,7 @@ export function encodeInbound(event: Inbound, domain: string): Element {
     }
     case 'error': {
       if (event.stanza === 'message' && !event.toResource) {
-        const msg = new Element('message', { from, to, type: 'chat', id: randomUUID() });
+        const msg = new Element('message', { from, to, type: 'chat', id: ownId });
         msg.c('body').t(`⚠ Your message was not delivered${event.text ? `: ${event.text}` : ` (${event.condition})`}`);
         return msg;
       }

@@ -16,6 +16,7 @@ import type { Inbound } from '../../src/core/model.js';
 import { openSqliteStore } from '../../src/core/sqlite/store.js';
 import type { OutboxRow, Store } from '../../src/core/store.js';
 import { GatewayHttp } from '../../src/http.js';
+import type { InboundItem } from '../../src/xmpp/stanza.js';
 
 export interface TestBridgeContext {
   ctx: BridgeContext;
@@ -85,7 +86,12 @@ export async function createTestContext(opts: {
     metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,
     baseUrl: opts.http ? `http://127.0.0.1:${http.port}` : '',
-    inbound: () => store.outbox.list(opts.id, { direction: 'in', state: 'pending' }, 100_000).map((r) => JSON.parse(r.payload) as Inbound),
+    // The events as the adapter gave them, without the stanza ids the core fixed (stanza.ts withStanzaIds).
+    inbound: () =>
+      store.outbox.list(opts.id, { direction: 'in', state: 'pending' }, 100_000).map((r) => {
+        const { ids: _ids, ...event } = JSON.parse(r.payload) as InboundItem;
+        return event as Inbound;
+      }),
     deadLetters: () => store.outbox.list(opts.id, { state: 'dead' }, 100_000),
     health,
     async close() {

@@ -66,6 +66,20 @@ describe('email outbound through a real SMTP relay', () => {
     expect(h.t.ctx.messages.byNetworkId(result.networkId!)).toMatchObject({ user, xmppId: event.id, peer: event.to });
   });
 
+  it('sends one outbox item twice (a redelivery after a crash) with the same Message-ID, another item with another (issue 10)', async () => {
+    const { h, user } = await setup();
+    const rcpt = `${unique('erin')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    const first = await h.bridge.send(message(user, to, 'once'), { itemId: 'item-1' });
+    const again = await h.bridge.send(message(user, to, 'once'), { itemId: 'item-1' });
+    const other = await h.bridge.send(message(user, to, 'twice'), { itemId: 'item-2' });
+    const mails = await sinkMessageTo(rcpt, 3);
+    expect(mails.map((m) => m.parsed.messageId)).toEqual([first.networkId, again.networkId, other.networkId]);
+    expect(again.networkId).toBe(first.networkId);
+    expect(other.networkId).not.toBe(first.networkId);
+    expect(first.networkId).toMatch(/^<[0-9a-f]{32}@mail\.example\.org>$/);
+  });
+
   it('uses the XMPP subject, then "Re: subject" with In-Reply-To and References in the same thread', async () => {
     const { h, user } = await setup();
     const rcpt = `${unique('erin')}@example.com`;
