@@ -40,7 +40,7 @@ export class IrcBridge implements Bridge {
     const metrics = new IrcMetrics(() =>
       this.sessions.all().map((s) => ({ network: s.deps.networkName, state: s.reconnecting ? 'reconnecting' : s.connected ? 'registered' : 'connecting', queued: s.queue.length }) as const),
     );
-    ctx.metrics.include(metrics.registry);
+    ctx.metrics.include?.(metrics.registry);
     this.sessions = new SessionRegistry({
       ctx,
       config,

@@ -241,8 +241,11 @@ export interface DeliverResult {
 export interface BridgeMetrics {
   /** Increment a labelled counter `switchboard_bridge_events_total{bridge,event}`. */
   count(event: string, n?: number): void;
-  /** Render the bridge's own prom-client registry on /metrics with the gateway's (names `switchboard_<bridge>_…`). */
-  include(registry: Registry): void;
+  /**
+   * Render the bridge's own prom-client registry on /metrics with the gateway's (metric names
+   * `switchboard_<bridge>_…`). The pipeline always gives it; test doubles may leave it out.
+   */
+  include?(registry: Registry): void;
 }
 
 /**
