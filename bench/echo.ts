@@ -7,7 +7,8 @@
  *
  * Modes: `sequential` (one message in flight: latency), `pipelined` (`--window` in flight to one
  * contact: throughput of one conversation, which the outbox keeps in order) and `spread`
- * (`--window` in flight over `--contacts` contacts: the outbox runs conversations in parallel). The gateway's CPU time per message comes from /proc/<pid>/stat, its memory from
+ * (`--window` in flight over `--contacts` contacts: the outbox runs conversations in parallel).
+ * The gateway's CPU time per message comes from /proc/<pid>/stat, its memory from
  * VmRSS: above a few thousand messages/s the client and Prosody, not the gateway, fill the cores
  * (design.md §10), so messages/s alone understates the gateway.
  */
@@ -57,7 +58,13 @@ interface Echoer {
 /** The floor's echoing user, in its own process (bench/lib/echoer.ts says why). */
 function startEchoer(server: XmppServer): Promise<Echoer> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'lib', 'echoer.js')], {
-    env: { ...process.env, BENCH_C2S_PORT: String(server.c2sPort), BENCH_DOMAIN: server.domain, BENCH_USER: USERS.echoer.username, BENCH_PASSWORD: USERS.echoer.password },
+    env: {
+      ...process.env,
+      BENCH_C2S_PORT: String(server.c2sPort),
+      BENCH_DOMAIN: server.domain,
+      BENCH_USER: USERS.echoer.username,
+      BENCH_PASSWORD: USERS.echoer.password,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

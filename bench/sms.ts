@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Element } from 'ltx';
 import twilio from 'twilio';
 import { SmsBridge } from '../bridges/sms/adapter.js';
 import { smsConfigSchema } from '../bridges/sms/config.js';
@@ -197,7 +198,7 @@ async function e2eLatency(): Promise<Array<{ metric: string; value: number; extr
   const alice = await connectClient(server, 'alice', 'pw');
   const arrived = new Map<string, number>();
   const waiters = new Map<string, () => void>();
-  alice.xmpp.on('stanza', (el) => {
+  alice.xmpp.on('stanza', (el: Element) => {
     const body = el.getChildText('body');
     if (body === null) return;
     arrived.set(body, performance.now());

@@ -4,9 +4,9 @@
  * A bridge is imported only when the config enables it: the dependencies of the others (the
  * Twilio SDK, nodemailer, …) would otherwise take tens of MiB of every gateway's memory.
  */
-import type { BridgeDefinition } from '../src/core/bridge.js';
+import type { BridgeRegistry } from '../src/core/bridge.js';
 
-export const builtinBridges: Readonly<Record<string, () => Promise<BridgeDefinition>>> = {
+export const builtinBridges: BridgeRegistry = {
   echo: async () => (await import('./echo/index.js')).echoBridge,
   email: async () => (await import('./email/index.js')).emailBridge,
   irc: async () => (await import('./irc/index.js')).ircBridge,

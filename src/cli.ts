@@ -3,13 +3,14 @@
  * `switchboard [run] --config FILE` runs the gateway; `switchboard check-config FILE` validates a
  * config and exits 0 or 1. Exit codes: 0 clean stop, 1 bad config, 2 fatal XMPP start-up error.
  */
+import { builtinBridges } from '../bridges/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateStore } from './core/postgres/migrate-store.js';
 import { createLogger } from './log.js';
 import { runWithFailover } from './failover/run.js';
 import { Gateway } from './runtime.js';
 import { FatalComponentError } from './xmpp/component.js';
-import { SOFTWARE } from './xmpp/disco.js';
+import { SOFTWARE } from './core/software.js';
 
 const USAGE = `Usage:
   switchboard [run] --config FILE     run the gateway
@@ -35,7 +36,7 @@ async function checkConfig(file: string | undefined): Promise<number> {
     return 1;
   }
   try {
-    const config = await loadConfig(file);
+    const config = await loadConfig(file, builtinBridges);
     console.log(`${file}: valid (${config.bridges.map((b) => `${b.id} on ${b.entry.domain}`).join(', ') || 'no bridges enabled'})`);
     return 0;
   } catch (err) {
@@ -68,7 +69,7 @@ async function run(file: string | undefined): Promise<void> {
   }
   let config;
   try {
-    config = await loadConfig(file);
+    config = await loadConfig(file, builtinBridges);
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : (err as Error).message);
     process.exit(1);

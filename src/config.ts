@@ -8,8 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { ZodError } from 'zod';
-import { builtinBridges } from '../bridges/index.js';
-import type { BridgeDefinition } from './core/bridge.js';
+import type { BridgeDefinition, BridgeRegistry } from './core/bridge.js';
 import { coreConfigSchema, type BridgeEntry, type CoreConfig } from './config-schema.js';
 
 export interface ConfigProblem {
@@ -42,6 +41,8 @@ export interface LoadedConfig {
   file: string;
   core: CoreConfig;
   bridges: LoadedBridge[];
+  /** The registry the bridges were looked up in; a reload uses it again. */
+  registry: BridgeRegistry;
 }
 
 type PathKey = string | number;
@@ -144,8 +145,11 @@ function disabledBridges(raw: unknown): string[] {
     .map(([id]) => id);
 }
 
-/** Parse and validate a config text. `file` is used in messages and to resolve module paths. */
-export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+/**
+ * Parse and validate a config text. `file` is used in messages and to resolve module paths;
+ * `registry` names the built-in bridges (the CLI passes bridges/index.ts).
+ */
+export async function parseConfig(text: string, file: string, registry: BridgeRegistry, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
@@ -181,10 +185,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
         continue;
       }
     } else {
-      const load = Object.hasOwn(builtinBridges, id) ? builtinBridges[id] : undefined;
+      const load = Object.hasOwn(registry, id) ? registry[id] : undefined;
       definition = load && (await load());
       if (!definition) {
-        const known = Object.keys(builtinBridges).join(', ');
+        const known = Object.keys(registry).join(', ');
         problems.push({ path: `bridges.${id}`, message: `unknown bridge "${id}" (built in: ${known}; or set \`module\`)`, ...lineOfPath(doc, ['bridges', id], lines) });
         continue;
       }
@@ -197,15 +201,15 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     bridges.push({ id, entry, definition, options: options.data });
   }
   if (!parsed.success || problems.length) throw new ConfigError(file, problems);
-  return { file, core: parsed.data, bridges };
+  return { file, core: parsed.data, bridges, registry };
 }
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+export async function loadConfig(file: string, registry: BridgeRegistry, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `cannot read the file: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, registry, env);
 }

@@ -118,14 +118,19 @@ export class Gateway {
   async reload(): Promise<string> {
     let next: LoadedConfig;
     try {
-      next = await loadConfig(this.config.file);
+      next = await loadConfig(this.config.file, this.config.registry);
     } catch (err) {
       this.log.error({ event: 'reload_failed', err: (err as Error).message }, 'config reload failed; keeping the running config');
       return `Reload failed; the running configuration is kept.\n${(err as Error).message}`;
     }
     for (const [id, policy] of this.policies) policy.update(accessFor(next, id), next.core.admins);
     const strip = (c: LoadedConfig) =>
-      JSON.stringify({ ...c.core, admins: [], access: {}, bridges: Object.fromEntries(Object.entries(c.core.bridges).map(([k, v]) => [k, { ...v, access: undefined }])) });
+      JSON.stringify({
+        ...c.core,
+        admins: [],
+        access: {},
+        bridges: Object.fromEntries(Object.entries(c.core.bridges).map(([k, v]) => [k, { ...v, access: undefined }])),
+      });
     const needsRestart = strip(next) !== strip(this.config);
     const text = `Configuration reloaded: access lists and admins updated.${needsRestart ? ' Other changes need a restart to take effect.' : ''}`;
     this.log.info({ event: 'reloaded', needsRestart }, text);

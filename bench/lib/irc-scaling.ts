@@ -109,7 +109,10 @@ export async function scaling(opts: IrcBenchOptions, gw: Gateway, natA: NativeIr
         const sorted = [...times].sort((a, b) => a - b);
         point.fanout_p50_ms = round(percentile(sorted, 50), 2);
         point.fanout_max_ms = round(sorted.at(-1)!, 2);
-        Object.assign(line, { fanout_ms: { p50: point.fanout_p50_ms, max: point.fanout_max_ms, runs: times.map((t) => round(t, 2)) }, fanout_cpu_ms_per_line: round(cpuF / opts.repeats, 1) });
+        Object.assign(line, {
+          fanout_ms: { p50: point.fanout_p50_ms, max: point.fanout_max_ms, runs: times.map((t) => round(t, 2)) },
+          fanout_cpu_ms_per_line: round(cpuF / opts.repeats, 1),
+        });
       }
       print({ ...line, vmrss_mib: point.vmrss_mib, baseline_mib: round(base), kb_per_user: point.kb_per_user });
       points.push(point);

@@ -24,7 +24,13 @@ export interface DirectionResult {
 }
 
 /** `--window` in flight for the rate (and CPU), `--runs` times, then one at a time for the latency. */
-export async function measureDirection(opts: IrcBenchOptions, tag: string, send: (body: string) => void, subscribe: BodyHook, pid?: number): Promise<DirectionResult> {
+export async function measureDirection(
+  opts: IrcBenchOptions,
+  tag: string,
+  send: (body: string) => void,
+  subscribe: BodyHook,
+  pid?: number,
+): Promise<DirectionResult> {
   const { n, window, lat } = opts;
   await runOneWay({ n: opts.warmup, window: Math.min(window, 20), tag: `${tag}-warm`, send, subscribe });
   const loads: Array<{ summary: Summary; cpuUs?: number }> = [];

@@ -126,7 +126,12 @@ export class Ingest {
     if (events[0] && subjectChanged && subject) events[0] = { ...events[0], subject };
     // The first event carries what a DSN needs, should the user never get it (adapter.inboundDead).
     if (events[0]) {
-      const ref = encodeMailRef({ envelopeFrom: mail.envelopeFrom, arrival: new Date(this.ctx.clock.now()).toUTCString(), ...(messageId ? { messageId } : {}), ...(subject ? { subject } : {}) });
+      const ref = encodeMailRef({
+        envelopeFrom: mail.envelopeFrom,
+        arrival: new Date(this.ctx.clock.now()).toUTCString(),
+        ...(messageId ? { messageId } : {}),
+        ...(subject ? { subject } : {}),
+      });
       events[0] = { ...events[0], ref };
     }
 

@@ -17,6 +17,7 @@ import type { Room } from './room.js';
 import { ctcpPing, ctcpQuery } from './ctcp-query.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcSession } from './session.js';
+import { IrcMetrics } from './metrics.js';
 import { SessionRegistry } from './sessions.js';
 import { configureCommand } from './settings.js';
 import { globalConfigureCommand } from './user-defaults.js';
@@ -36,12 +37,17 @@ export class IrcBridge implements Bridge {
   ) {
     this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages, config.archive_max_days);
     this.channels = new ChannelSettingsStore(ctx.kv, config);
+    const metrics = new IrcMetrics(() =>
+      this.sessions.all().map((s) => ({ network: s.deps.networkName, state: s.reconnecting ? 'reconnecting' : s.connected ? 'registered' : 'connecting', queued: s.queue.length }) as const),
+    );
+    ctx.metrics.include?.(metrics.registry);
     this.sessions = new SessionRegistry({
       ctx,
       config,
       archive: this.archiveStore,
       channels: this.channels,
       onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
+      metrics,
     });
     this.commands = [
       configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),

@@ -10,7 +10,7 @@
  * Not awaited by the line handler: a client may take seconds and lines keep flowing meanwhile.
  */
 import { isStanzaError } from '../../src/core/errors.js';
-import { SOFTWARE } from '../../src/xmpp/disco.js';
+import { SOFTWARE } from '../../src/core/software.js';
 import type { IrcSession } from './session.js';
 
 export const CTCP_CLIENT_TIMEOUT_MS = 5000;

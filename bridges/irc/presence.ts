@@ -28,7 +28,7 @@ export class UserPresences {
   update(user: UserJid, resource: string, presence: UserPresence | undefined): UserPresence | undefined {
     let resources = this.byUser.get(user);
     if (presence?.available) {
-      if (!resources) this.byUser.set(user, (resources = new Map()));
+      if (!resources) this.byUser.set(user, (resources = new Map<string, UserPresence>()));
       resources.delete(resource); // re-inserted last: the latest wins among equals
       resources.set(resource, presence);
     } else resources?.delete(resource);

@@ -4,6 +4,7 @@ import type { RoomArchive } from './archive.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
+import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';
 import type { IrcSession } from './session.js';
@@ -30,4 +31,5 @@ export interface SessionDeps {
   channels: ChannelSettingsStore;
   /** The network's shared channel member lists. */
   rosters: RosterRegistry;
+  metrics: IrcMetrics;
 }

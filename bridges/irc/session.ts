@@ -62,7 +62,8 @@ export class IrcSession {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
-    this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue);
+    const network = { network: deps.networkName };
+    this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
     this.discarded = new DiscardLog(deps.ctx.log, deps.config.bounds.line_bytes, { user, network: deps.networkName });
     const r = deps.net.reconnect;
     this.schedule = new ReconnectSchedule({ baseDelayMs: r.initial_delay_ms, maxDelayMs: r.max_delay_ms });
@@ -163,23 +164,33 @@ export class IrcSession {
     const { net, limiter, ctx } = this.deps;
     const release = await limiter.acquire(ctx.signal);
     const server = net.servers[this.serverIndex % net.servers.length]!;
+    const where = { user: this.user, network: this.deps.networkName, server: `${server.host}:${server.port}` };
     try {
+      ctx.log.info({ event: 'irc_connect', ...where, tls: server.tls }, 'connecting to IRC');
       await this.notify(`Connecting to ${server.host}:${server.port} (${server.tls ? 'encrypted' : 'not encrypted'})`);
       this.motdLines = 0;
       const conn = new IrcConnection(connectParams(net, server, this.desiredNick, this.deps.settings(), this.deps.config.bounds));
       this.conn = conn;
-      conn.on('line', (line) => this.onLine(conn, line));
+      conn.on('line', (line) => {
+        this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' });
+        this.onLine(conn, line);
+      });
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
       this.deps.onChanTypes(conn.isupport.chanTypes);
       this.schedule.online();
+      ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
-      this.queue.attach((line) => conn.writeRaw(line));
+      this.queue.attach((line) => {
+        conn.writeRaw(line);
+        this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'out' });
+      });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
     } catch (err) {
       this.serverIndex++;
+      ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');
       if (err instanceof IrcConnectError) await this.notify(err.message);
       throw err;
     } finally {
@@ -192,7 +203,7 @@ export class IrcSession {
     this.chain = this.chain
       .then(() => handleLine(this, line))
       .then(() => this.waiters.dispatch(line))
-      .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc-line-failed', command: line.command }, 'handling an IRC line failed'));
+      .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_line_failed', command: line.command }, 'handling an IRC line failed'));
   }
 
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
@@ -200,11 +211,12 @@ export class IrcSession {
     this.queue.detach();
     this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
     this.batches.clear();
-    this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err }, 'IRC close handling failed'));
+    this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_close_failed' }, 'IRC close handling failed'));
   }
 
   private async afterClose(conn: IrcConnection, reason: string, banned: boolean): Promise<void> {
     if (!conn.registered) return; // a failed connect: connectOnce reports it
+    this.ctx.log.info({ event: 'irc_disconnect', user: this.user, network: this.deps.networkName, reason, banned, quitting: this.quitting }, 'IRC connection closed');
     if (this.quitting || this.rooms.size === 0) {
       this.end();
       return;
@@ -234,6 +246,8 @@ export class IrcSession {
       const delay = this.schedule.next();
       const woken = await retryWait(delay, { probes: this.deps.probes, refusedBy, ended: this.ended, signal: this.ctx.signal });
       if (woken === 'stopped' || this.quitting || this.ctx.signal.aborted) return;
+      this.deps.metrics.reconnects.inc({ network: this.deps.networkName });
+      this.ctx.log.info({ event: 'irc_reconnect_attempt', user: this.user, network: this.deps.networkName, attempt: failed + 1, waitedMs: delay, woken }, 'reconnecting to IRC');
       // The server that refused listens again: the next attempt goes to it, not round robin on.
       if (woken === 'listening' && refusedBy) this.serverIndex = servers.indexOf(refusedBy);
       try {
@@ -252,6 +266,7 @@ export class IrcSession {
 
   /** Stop for good: every room's resources get an unavailable self-presence (110, 332). */
   async giveUp(reason: string): Promise<void> {
+    this.ctx.log.warn({ event: 'irc_stop', user: this.user, network: this.deps.networkName, reason }, 'IRC session stopped for good (banned or out of reconnect attempts)');
     this.banned = reason;
     await tellRooms(this, 'unavailable', reason);
     this.rooms.clear();

@@ -9,6 +9,7 @@ import type { RoomArchive } from './archive.js';
 import { ConnectLimiter } from './connect-limiter.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { findNetwork, type IrcConfig } from './config.js';
+import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
 import { ServerProbes } from './server-probes.js';
 import { IrcSession } from './session.js';
@@ -24,6 +25,7 @@ export interface SessionRegistryDeps {
   channels: ChannelSettingsStore;
   /** A connection learnt its server's CHANTYPES. */
   onChanTypes(network: string, chanTypes: string): void;
+  metrics: IrcMetrics;
 }
 
 export class SessionRegistry {
@@ -102,6 +104,7 @@ export class SessionRegistry {
       archive: this.deps.archive,
       channels: this.deps.channels,
       rosters,
+      metrics: this.deps.metrics,
     });
     this.sessions.set(key, session);
     return session;

@@ -8,6 +8,7 @@ import { RetryableError } from '../../src/core/errors.js';
 
 interface Pending {
   line: string;
+  queuedAt: number;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -24,6 +25,8 @@ export class ThrottledQueue {
     private readonly perSecond: number,
     readonly maxQueue: number,
     private readonly now: () => number = Date.now,
+    /** A line was written after waiting `waitedMs` in the queue (metrics). */
+    private readonly onWritten: (waitedMs: number) => void = () => undefined,
   ) {
     this.tokens = burst;
     this.last = now();
@@ -63,7 +66,7 @@ export class ThrottledQueue {
         reject(new RetryableError('The attempt was aborted before the line was sent to IRC.'));
         return;
       }
-      const pending: Pending = { line, resolve, reject };
+      const pending: Pending = { line, queuedAt: this.now(), resolve, reject };
       if (signal) {
         const onAbort = (): void => {
           const at = this.queue.indexOf(pending);
@@ -106,6 +109,7 @@ export class ThrottledQueue {
       }
       const p = this.queue.shift()!;
       this.writer(p.line);
+      this.onWritten(this.now() - p.queuedAt);
       p.resolve();
     }
   }

@@ -13,6 +13,7 @@
  *    event is committed to the store, so the adapter may then acknowledge its network
  *    (SMTP 250, Twilio 200). The outbox sends it to the user as soon as the component is online.
  */
+import type { Registry } from 'prom-client';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
@@ -58,6 +59,12 @@ export interface BridgeDefinition<C = unknown> {
 }
 
 /** What a local part on the component domain denotes, as the XMPP layer needs to know it. */
+/**
+ * The bridges a gateway can load by id, each imported only when the config enables it. The CLI
+ * composes it (bridges/index.ts) and passes it in: src/ never imports bridges/.
+ */
+export type BridgeRegistry = Readonly<Record<string, () => Promise<BridgeDefinition>>>;
+
 export type AddressKind = 'service' | 'contact' | 'room';
 
 export interface ResolvedAddress {
@@ -238,6 +245,11 @@ export interface DeliverResult {
 export interface BridgeMetrics {
   /** Increment a labelled counter `switchboard_bridge_events_total{bridge,event}`. */
   count(event: string, n?: number): void;
+  /**
+   * Render the bridge's own prom-client registry on /metrics with the gateway's (metric names
+   * `switchboard_<bridge>_…`). The pipeline always gives it; test doubles may leave it out.
+   */
+  include?(registry: Registry): void;
 }
 
 /**

@@ -80,7 +80,7 @@ export class BridgePipeline {
       store,
       log,
       http: deps.http.forBridge(this.id),
-      metrics: { count: (event, n = 1) => metrics.bridgeEvents.inc({ bridge: this.id, event }, n) },
+      metrics: { count: (event, n = 1) => metrics.bridgeEvents.inc({ bridge: this.id, event }, n), include: (registry) => metrics.include(registry) },
       signal: deps.signal,
       clock,
       isAllowed: (u) => deps.access.isAllowed(u),
@@ -95,7 +95,13 @@ export class BridgePipeline {
       return this.component.send(el);
     };
     const retry = { maxAttempts: core.outbox.max_attempts, baseDelayMs: core.outbox.base_delay_ms, maxDelayMs: core.outbox.max_delay_ms };
-    const tracker = new BounceTracker({ repo: store.bounces, bridge: this.id, windowMs: core.outbox.bounce_window_ms, maxEntries: core.outbox.bounce_max_tracked, now: clock.now });
+    const tracker = new BounceTracker({
+      repo: store.bounces,
+      bridge: this.id,
+      windowMs: core.outbox.bounce_window_ms,
+      maxEntries: core.outbox.bounce_max_tracked,
+      now: clock.now,
+    });
     const reports = new InboundDeadReports({ bridgeId: this.id, bridge: this.bridge, store, log, now: clock.now, kick: (okey) => this.lanes.out.kick(okey) });
     const delivery = new Delivery({
       bridgeId: this.id,

@@ -10,8 +10,8 @@ import type { AdhocService } from './adhoc.js';
 import { formElement } from './forms.js';
 import type { IqContext, IqRouter } from './iq.js';
 import { NS } from './ns.js';
+import { SOFTWARE } from '../core/software.js';
 
-export const SOFTWARE = { name: 'Switchboard', version: '0.1.0' };
 
 export interface DiscoDeps {
   identity: BridgeIdentity;

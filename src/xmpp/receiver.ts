@@ -67,7 +67,14 @@ export class StanzaReceiver {
         // An iq get/set to an address that maps to nothing gets that error, whatever its payload
         // (handlers such as ping or version would otherwise answer for a JID that does not exist).
         if ((el.attrs.type === 'get' || el.attrs.type === 'set') && to.local !== '') this.deps.bridge.resolve(to.local);
-        const reply = await this.deps.router.dispatch({ stanza: el, user, resource: from.resource, from: el.attrs.from!, localpart: to.local, toResource: to.resource });
+        const reply = await this.deps.router.dispatch({
+          stanza: el,
+          user,
+          resource: from.resource,
+          from: el.attrs.from!,
+          localpart: to.local,
+          toResource: to.resource,
+        });
         if (reply) await this.deps.send(reply);
         return;
       }

@@ -3,6 +3,7 @@
  * server on a free port, without an XMPP server. `inbound()` reads what the adapter delivered
  * (committed 'in' outbox rows), in order.
  */
+import type { Registry } from 'prom-client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ export interface TestBridgeContext {
   /** Dead letters (ctx.deadLetter and exhausted retries). */
   deadLetters(): OutboxRow[];
   health: BridgeHealth[];
+  /** The Prometheus text of the registries the bridge included (`ctx.metrics.include`). */
+  metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function createTestContext(opts: {
   synchronous?: 'full' | 'normal';
   /** Answers of the user's clients to `ctx.queryUser` (default: service-unavailable). */
   queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>;
+  /** Collects the bridge's log records (level info and up) here; without it the bridge logs nothing. */
+  logs?: Array<Record<string, unknown>>;
 }): Promise<TestBridgeContext> {
   const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
   const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: opts.synchronous ?? 'normal' });
@@ -58,13 +63,14 @@ export async function createTestContext(opts: {
   });
   const health: BridgeHealth[] = [];
   const abort = new AbortController();
+  const included: Registry[] = [];
   const ctx = createBridgeContext({
     id: opts.id,
     domain: opts.domain,
     store,
-    log: log.child({ bridge: opts.id }),
+    log: (opts.logs ? pino({ level: 'info' }, { write: (line: string) => opts.logs!.push(JSON.parse(line) as Record<string, unknown>) }) : log).child({ bridge: opts.id }),
     http: http.forBridge(opts.id),
-    metrics: { count: () => undefined },
+    metrics: { count: () => undefined, include: (registry) => included.push(registry) },
     signal: abort.signal,
     clock: { now: () => Date.now() },
     isAllowed: (u) => access.isAllowed(u),
@@ -77,6 +83,7 @@ export async function createTestContext(opts: {
   return {
     ctx,
     store,
+    metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,
     baseUrl: opts.http ? `http://127.0.0.1:${http.port}` : '',
     // The events as the adapter gave them, without the stanza ids the core fixed (stanza.ts withStanzaIds).

@@ -23,7 +23,12 @@ async function reportDelivered(twilio: FakeTwilio, req: RecordedRequest): Promis
   const [from, to] = [req.form['From']?.[0] ?? '', req.form['To']?.[0] ?? ''];
   if (!callback || !req.sid) return;
   for (const status of ['sent', 'delivered']) {
-    await postSignedWebhook({ postUrl: callback, signedUrl: callback, authToken: twilio.authToken, params: statusParams({ accountSid: twilio.accountSid, sid: req.sid, status, from, to }) });
+    await postSignedWebhook({
+      postUrl: callback,
+      signedUrl: callback,
+      authToken: twilio.authToken,
+      params: statusParams({ accountSid: twilio.accountSid, sid: req.sid, status, from, to }),
+    });
   }
 }
 

@@ -140,7 +140,14 @@ async function main(): Promise<void> {
     };
     // For demo-check.ts and for anyone scripting against a running demo.
     writeFileSync(join(dir, 'demo.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    printBanner({ state, dir, gatewayLog: gateway.logFile, prosodyLog: prosody.logFile, configFile: gateway.configFile, tries: bridges.map((b) => ({ id: b.def.id, lines: peers.get(b.def.id)?.tryLines ?? [] })) });
+    printBanner({
+      state,
+      dir,
+      gatewayLog: gateway.logFile,
+      prosodyLog: prosody.logFile,
+      configFile: gateway.configFile,
+      tries: bridges.map((b) => ({ id: b.def.id, lines: peers.get(b.def.id)?.tryLines ?? [] })),
+    });
   } catch (err) {
     console.error(`demo: start-up failed: ${(err as Error).message}`);
     await stopAll(1);

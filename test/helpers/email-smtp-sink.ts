@@ -93,7 +93,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       return Promise.all(
         out.map(async ({ raw }) => {
           const parsed = await simpleParser(raw);
-          const header = (name: string): string => String(parsed.headers.get(name) ?? '');
+          const header = (name: string): string => {
+            const value = parsed.headers.get(name);
+            return typeof value === 'string' ? value : '';
+          };
           return { raw, parsed, mailFrom: header('x-sink-mail-from'), rcptTo: header('x-sink-rcpt-to').split(',').filter(Boolean) };
         }),
       );

@@ -195,7 +195,14 @@ export async function postSignedWebhook(opts: {
 }
 
 /** The parameters of an incoming-SMS webhook (https://www.twilio.com/docs/messaging/guides/webhook-request). */
-export function inboundParams(o: { accountSid: string; from: string; to: string; body: string; sid?: string; media?: Array<{ url: string; type: string }> }): Record<string, string> {
+export function inboundParams(o: {
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  sid?: string;
+  media?: Array<{ url: string; type: string }>;
+}): Record<string, string> {
   const sid = o.sid ?? fakeSid(o.media?.length ? 'MM' : 'SM');
   const params: Record<string, string> = {
     ToCountry: 'US',

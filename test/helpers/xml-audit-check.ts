@@ -35,13 +35,18 @@ export function watchXmlAudit(source: LogSource): void {
  * Throws when a watched gateway logged `invalid_xml_out` since the last check (each event is
  * reported once). Gateways that have exited are forgotten once checked.
  */
+/** A log field as text: strings as they are, anything else as JSON. */
+function logText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
 export function checkXmlAudit(): void {
   const problems: string[] = [];
   for (const watched of registry()) {
     const finished = watched.source.finished();
     const lines = watched.source.logs();
     for (const line of lines.slice(watched.seen)) {
-      if (line.event === 'invalid_xml_out') problems.push(`${watched.source.label}: ${String(line.err ?? '')}\n    ${String(line.xml ?? '')}`);
+      if (line.event === 'invalid_xml_out') problems.push(`${watched.source.label}: ${logText(line.err)}\n    ${logText(line.xml)}`);
     }
     watched.seen = lines.length;
     if (finished) registry().delete(watched);

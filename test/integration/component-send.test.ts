@@ -23,7 +23,9 @@ describe('ComponentConnection.send', () => {
     else process.env.SWITCHBOARD_XML_AUDIT = saved;
   });
 
-  async function online(maxOutgoingStanzaSize: number): Promise<{ logs: Array<Record<string, unknown>>; fake: FakeComponentServer; component: ComponentConnection }> {
+  async function online(
+    maxOutgoingStanzaSize: number,
+  ): Promise<{ logs: Array<Record<string, unknown>>; fake: FakeComponentServer; component: ComponentConnection }> {
     const logs: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
     fake = await startFakeComponentServer({ secret: SECRET, domain: DOMAIN });

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { builtinBridges } from '../../bridges/index.js';
 import { ConfigError, parseConfig } from '../../src/config.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../config.example.yaml');
 
 async function problemsOf(text: string, env: NodeJS.ProcessEnv = {}) {
   try {
-    await parseConfig(text, 'test.yaml', env);
+    await parseConfig(text, 'test.yaml', builtinBridges, env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -27,7 +28,7 @@ describe('config', () => {
     const env: NodeJS.ProcessEnv = {};
     const text = readFileSync(EXAMPLE, 'utf8');
     for (const m of text.matchAll(/\$\{([A-Z0-9_]+)\}/g)) env[m[1]!] = 'from-env';
-    const config = await parseConfig(text, EXAMPLE, env);
+    const config = await parseConfig(text, EXAMPLE, builtinBridges, env);
     expect(config.bridges.map((b) => b.id)).toContain('echo');
     expect(config.core.xmpp.max_stanza_size).toBe(262144);
   });
@@ -36,25 +37,25 @@ describe('config', () => {
     const env: NodeJS.ProcessEnv = {};
     const text = readFileSync(EXAMPLE, 'utf8').replace(/enabled: false/g, 'enabled: true');
     for (const m of text.matchAll(/\$\{([A-Z0-9_]+)\}/g)) env[m[1]!] = 'from-env';
-    const config = await parseConfig(text, EXAMPLE, env);
+    const config = await parseConfig(text, EXAMPLE, builtinBridges, env);
     expect(config.bridges.map((b) => b.id).sort()).toEqual(['echo', 'email', 'irc', 'sms']);
   });
 
   it('does not need the secrets of a disabled bridge', async () => {
     const text = MINIMAL.replace('component_secret: s', 'enabled: false\n    component_secret: ${UNSET_SECRET}') + '  other:\n    module: ./nowhere.mjs\n    enabled: false\n    domain: o.example.org\n    component_secret: ${ALSO_UNSET}\n';
-    const config = await parseConfig(text, 'x.yaml', {});
+    const config = await parseConfig(text, 'x.yaml', builtinBridges, {});
     expect(config.bridges).toEqual([]);
   });
 
   it('fills defaults from the schema', async () => {
-    const config = await parseConfig(MINIMAL, 'x.yaml', {});
+    const config = await parseConfig(MINIMAL, 'x.yaml', builtinBridges, {});
     expect(config.core.xmpp).toMatchObject({ host: '127.0.0.1', port: 5347 });
     expect(config.core.outbox.max_attempts).toBe(12);
     expect(config.bridges[0]!.options).toEqual({ prefix: '', delay_ms: 0 });
   });
 
   it('replaces ${VAR} from the environment', async () => {
-    const config = await parseConfig(MINIMAL.replace('component_secret: s', 'component_secret: ${SECRET}'), 'x.yaml', { SECRET: 'abc' });
+    const config = await parseConfig(MINIMAL.replace('component_secret: s', 'component_secret: ${SECRET}'), 'x.yaml', builtinBridges, { SECRET: 'abc' });
     expect(config.bridges[0]!.entry.component_secret).toBe('abc');
   });
 

@@ -19,7 +19,7 @@ function setup() {
     store,
     log: pino({ level: 'silent' }),
     http: {} as BridgeHttp,
-    metrics: { count: () => undefined },
+    metrics: { count: () => undefined, include: () => undefined },
     signal: new AbortController().signal,
     clock: { now: () => Date.now() },
     isAllowed: () => true,

@@ -24,7 +24,11 @@ type Behaviour = 'ok' | 'retry' | 'permanent' | 'bug' | 'slow' | 'hang' | 'deaf-
 type Action = { at: number; what: 'pause' | 'resume' | 'restart' } | { at: number; what: 'jump'; ms: number };
 
 const behaviour = fc.constantFrom<Behaviour>('ok', 'ok', 'retry', 'retry', 'permanent', 'bug', 'slow', 'hang', 'deaf-hang', 'late');
-const item = fc.record({ key: fc.integer({ min: 0, max: 2 }), at: fc.integer({ min: 0, max: 60 }), script: fc.array(behaviour, { minLength: 1, maxLength: 4 }) });
+const item = fc.record({
+  key: fc.integer({ min: 0, max: 2 }),
+  at: fc.integer({ min: 0, max: 60 }),
+  script: fc.array(behaviour, { minLength: 1, maxLength: 4 }),
+});
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ at: fc.integer({ min: 0, max: 150 }), what: fc.constantFrom('pause' as const, 'resume' as const, 'restart' as const) }),
   // Forward by up to an hour (retries fall due at once), back by a little (NTP slews).

@@ -6,7 +6,13 @@ const HEADER = `<?xml version='1.0'?><stream:stream xmlns='jabber:component:acce
 
 function collect(max = 4096) {
   const parser = new StreamParser(max);
-  const out = { start: [] as Array<Record<string, string>>, stanzas: [] as Element[], oversized: [] as OversizedStanza[], errors: [] as StreamParseError[], ended: false };
+  const out = {
+    start: [] as Array<Record<string, string>>,
+    stanzas: [] as Element[],
+    oversized: [] as OversizedStanza[],
+    errors: [] as StreamParseError[],
+    ended: false,
+  };
   parser.on('start', (a) => out.start.push(a));
   parser.on('stanza', (s) => out.stanzas.push(s));
   parser.on('error', (e) => out.errors.push(e));

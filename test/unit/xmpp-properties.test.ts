@@ -73,22 +73,27 @@ describe('XMPP pure parts under random input', () => {
       fc.constantFrom('<', '>', '/', '<message>', '</message>', "<iq id='1' type='get'/>", '<![CDATA[', ']]>', '<!--', '-->', '<?x?>', "'", '"', '&amp;', '&bogus;', '<a b=', 'x'.repeat(300)).map((s) => Buffer.from(s)),
     );
     fc.assert(
-      fc.property(fc.boolean(), fc.array(piece, { maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }), (withHeader, pieces, cuts) => {
-        const bytes = Buffer.concat([withHeader ? Buffer.from(HEADER) : Buffer.alloc(0), ...pieces]);
-        const parser = new StreamParser(256);
-        let errors = 0;
-        parser.on('error', () => errors++);
-        parser.on('stanza', () => undefined);
-        parser.on('oversized', () => undefined);
-        let at = 0;
-        for (let k = 0; at < bytes.length; k++) {
-          const n = cuts[k % cuts.length]!;
-          expect(() => parser.write(bytes.subarray(at, at + n))).not.toThrow();
-          at += n;
-        }
-        expect(errors).toBeLessThanOrEqual(1);
-        expect(parser.retainedBytes).toBeLessThanOrEqual(256 + 5 * 3071 + 64);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.array(piece, { maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+        (withHeader, pieces, cuts) => {
+          const bytes = Buffer.concat([withHeader ? Buffer.from(HEADER) : Buffer.alloc(0), ...pieces]);
+          const parser = new StreamParser(256);
+          let errors = 0;
+          parser.on('error', () => errors++);
+          parser.on('stanza', () => undefined);
+          parser.on('oversized', () => undefined);
+          let at = 0;
+          for (let k = 0; at < bytes.length; k++) {
+            const n = cuts[k % cuts.length]!;
+            expect(() => parser.write(bytes.subarray(at, at + n))).not.toThrow();
+            at += n;
+          }
+          expect(errors).toBeLessThanOrEqual(1);
+          expect(parser.retainedBytes).toBeLessThanOrEqual(256 + 5 * 3071 + 64);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

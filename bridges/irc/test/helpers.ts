@@ -45,7 +45,7 @@ export async function startBridge(
   port: number,
   options: Record<string, unknown> = {},
   network: Record<string, unknown> = {},
-  clients: { queryUser?: (q: UserQuery) => Promise<UserQueryAnswer> } = {},
+  clients: { queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>; logs?: Array<Record<string, unknown>> } = {},
 ): Promise<BridgeUnderTest> {
   const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'], ...clients });
   const config = ircConfigSchema.parse({

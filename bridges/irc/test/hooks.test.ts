@@ -4,7 +4,7 @@ import { StanzaError } from '../../../src/core/errors.js';
 import type { Outbound } from '../../../src/core/model.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { SOFTWARE } from '../../../src/xmpp/disco.js';
+import { SOFTWARE } from '../../../src/core/software.js';
 import { awayLine } from '../presence.js';
 import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
 

@@ -74,7 +74,15 @@ describe('IRC bridge against a hostile IRC server (through Prosody)', () => {
     irc.line(`:Mallory!m@mal.host PRIVMSG #c :${tag}`);
     await stack.alice.waitForStanza((s) => s.is('message') && s.attrs.from === `${ROOM}/Mallory` && body(s) === tag, `the next normal message after ${what}`);
     const rss = await stack.rssWithin(before, boundMb);
-    figures.push({ case: what, survived: true, componentReconnects: stack.componentReconnects(), rssBeforeMb: before, rssAfterMb: rss.immediateMb, rssSettledMb: rss.settledMb, userSaw });
+    figures.push({
+      case: what,
+      survived: true,
+      componentReconnects: stack.componentReconnects(),
+      rssBeforeMb: before,
+      rssAfterMb: rss.immediateMb,
+      rssSettledMb: rss.settledMb,
+      userSaw,
+    });
     expect(stack.componentReconnects()).toBe(0);
     expect(stack.fakes.main!.clients).toHaveLength(1);
     expect(rss.immediateMb - before).toBeLessThan(peakMb);

@@ -80,7 +80,10 @@ describe.each(servers)('hostile texts through %s', (_name, start) => {
   const inboundUrl = `http://127.0.0.1:0/sms/inbound`;
   const post = (params: Record<string, string>) =>
     postSignedWebhook({ postUrl: inboundUrl.replace(':0', `:${httpPort}`), signedUrl: `${PUBLIC}/sms/inbound`, authToken: twilio.authToken, params });
-  const text = (from: string, body: string, extra: Record<string, string> = {}) => ({ ...inboundParams({ accountSid: twilio.accountSid, from, to: ALICE_NUMBER, body }), ...extra });
+  const text = (from: string, body: string, extra: Record<string, string> = {}) => ({
+    ...inboundParams({ accountSid: twilio.accountSid, from, to: ALICE_NUMBER, body }),
+    ...extra,
+  });
   /** The next normal text still arrives, and the component stream was never re-opened. */
   const stillServing = async () => {
     const body = uid('normal');

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError, StanzaError } from '../../../src/core/errors.js';
 import { chat, rejection, SMS_PUBLIC, startSms, uniqueNumber, type SmsHarness } from './sms-setup.js';
@@ -129,7 +130,7 @@ describe('Twilio errors', () => {
     for (let i = 0; i < 2; i += 1) {
       const err = (await rejection(h.bridge.send(chat(h.user, uniqueNumber(), 'x')))) as Error;
       const basic = Buffer.from(`${h.twilio.accountSid}:${h.twilio.authToken}`).toString('base64');
-      const seen = JSON.stringify({ m: err.message, c: String(err.cause ?? ''), s: err.stack });
+      const seen = JSON.stringify({ m: err.message, c: inspect(err.cause), s: err.stack });
       expect(seen).not.toContain(h.twilio.authToken);
       expect(seen).not.toContain(basic);
     }

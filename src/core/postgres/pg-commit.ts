@@ -51,7 +51,7 @@ export class PgCommitter {
   /** A row of `table` changed (inserted, updated or deleted) in memory. */
   mark(table: string, key: SqlValue[]): void {
     let keys = this.dirty.get(table);
-    if (!keys) this.dirty.set(table, (keys = new Map()));
+    if (!keys) this.dirty.set(table, (keys = new Map<string, SqlValue[]>()));
     const k = JSON.stringify(key);
     if (!keys.has(k)) {
       keys.set(k, key);
@@ -115,7 +115,7 @@ export class PgCommitter {
         // Not lost: the rows stay dirty and go with the next commit (their current state).
         for (const [table, keys] of taken) for (const [k, key] of keys) {
           let mine = this.dirty.get(table);
-          if (!mine) this.dirty.set(table, (mine = new Map()));
+          if (!mine) this.dirty.set(table, (mine = new Map<string, SqlValue[]>()));
           if (!mine.has(k)) {
             mine.set(k, key);
             this.dirtyCount++;

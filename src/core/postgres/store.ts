@@ -38,7 +38,7 @@ export function pgPool(url: string, max = 4): pg.Pool {
     max,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === BIGINT_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+        oid === BIGINT_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
     },
   });
 }

@@ -99,7 +99,15 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
   const subDel = db.prepare(`DELETE FROM subscriptions WHERE bridge = ? AND user = ? AND localpart = ?`);
   const subList = db.prepare(`SELECT user, localpart FROM subscriptions WHERE bridge = ? ORDER BY user, localpart`);
 
-  interface MapRaw { user: string; xmpp_id: string; network_id: string; peer: string | null; thread: string | null; resource: string | null; created_at: number }
+  interface MapRaw {
+    user: string;
+    xmpp_id: string;
+    network_id: string;
+    peer: string | null;
+    thread: string | null;
+    resource: string | null;
+    created_at: number;
+  }
   const toEntry = (r: MapRaw | undefined): MessageMapEntry | undefined =>
     r && {
       user: r.user,
