@@ -126,15 +126,16 @@ alice.xmpp.on('stanza', (el: Element) => {
 });
 native.client.on('message', (e) => {
   const m = /^io:(\d+)$/.exec(e.message ?? '');
-  if (m && e.nick === 'alice') paths.irc_out.delivered(Number(m[1]), {});
+  if (m && /^alice/.test(e.nick ?? '')) paths.irc_out.delivered(Number(m[1]), {});
 });
 // The gateway's IRC user is in the channel between its JOIN and its QUIT (or the kill).
 let gatewayInChannel = true;
 native.client.on('join', (e) => {
   if (process.env.KILL9_DEBUG) process.stderr.write(`join ${e.nick}\n`);
-  if (e.nick === 'alice') gatewayInChannel = true;
+  // After a kill -9 the old connection's nick may still be taken: the new one is alice_ or so.
+  if (/^alice/.test(e.nick ?? '')) gatewayInChannel = true;
 });
-native.client.on('quit', (e) => void (e.nick === 'alice' && (gatewayInChannel = false)));
+native.client.on('quit', (e) => void (/^alice/.test(e.nick ?? '') && (gatewayInChannel = false)));
 
 /** Retry until acknowledged, as an SMTP client or Twilio does, with the same identity. */
 async function untilAcked(path: PathCounter, i: number, attempt: () => Promise<string | true>, deadline: number): Promise<void> {
