@@ -31,14 +31,16 @@ function setup(inboundDead?: (event: Inbound, reason: string, options?: { signal
     onFailed: (row) => void userHooks.push(`failed ${row.id}`),
     onDead: (row) => void userHooks.push(`dead ${row.id}`),
   };
-  let lane: OutboxLane | undefined;
-  const reports = new InboundDeadReports({ bridgeId: 'email', bridge, store, log, now: () => Date.now(), kick: (k) => lane?.kick(k) });
+  // The reports kick the lane that is made with them.
+  const made: { lane?: OutboxLane } = {};
+  const reports = new InboundDeadReports({ bridgeId: 'email', bridge, store, log, now: () => Date.now(), kick: (k) => made.lane?.kick(k) });
   const outcomes: string[] = [];
-  lane = new OutboxLane(
+  const lane = new OutboxLane(
     store.outbox,
     { bridge: 'email', direction: 'out', concurrency: 2, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, now: () => Date.now(), log, ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}) },
     { ...reports.wrap(inner), onOutcome: (_r, o) => void outcomes.push(o) },
   );
+  made.lane = lane;
   lane.resume();
   cleanup.push(() => lane.stop(), () => store.close());
   const deadRow = (): OutboxRow => {
