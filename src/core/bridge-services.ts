@@ -1,0 +1,164 @@
+/**
+ * What the core gives an adapter (design.md §1): the context passed to `BridgeDefinition.create`
+ * and the services on it — the durable inbound door (`deliver`), key/value and message-map
+ * storage, HTTP mounts, metrics, health and user queries. Re-exported by bridge.ts, which holds
+ * the adapter's side of the contract.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Inbound, UserJid } from './model.js';
+
+/** Whether the bridge can deliver right now (shown as presence of the domain and contacts). */
+export interface BridgeHealth {
+  canDeliver: boolean;
+  /** Why not, in words for the user ("Twilio API unreachable: ECONNREFUSED"). */
+  reason?: string;
+}
+
+/** A namespaced key/value store for a bridge (JSON values). */
+export interface KeyValueStore {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  /** Entries whose key starts with `prefix`, in key order. */
+  list<T>(prefix: string): Array<{ key: string; value: T }>;
+}
+
+/** XMPP stanza id ⇄ network id, per user, kept across restarts (receipts, corrections, threads). */
+export interface MessageMap {
+  put(entry: { user: UserJid; xmppId: string; networkId: string; peer?: string; thread?: string; resource?: string }): void;
+  byNetworkId(networkId: string): MessageMapEntry | undefined;
+  byXmppId(user: UserJid, xmppId: string): MessageMapEntry | undefined;
+}
+
+export interface MessageMapEntry {
+  user: UserJid;
+  xmppId: string;
+  networkId: string;
+  peer?: string;
+  thread?: string;
+  /** The resource that sent the XMPP message: address failure reports to it. */
+  resource?: string;
+  createdAt: number;
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** The gateway's HTTP server, as a bridge sees it. */
+export interface BridgeHttp {
+  /** Mount a handler under `/<bridge id><path>`; `path` starts with `/`. */
+  mount(path: string, handler: HttpHandler): void;
+  /** The public base URL of the bridge's mount (`<public_url>/<bridge id>`), when configured. */
+  publicUrl?: string;
+  /** The underlying server once listening (tests read its port). */
+  server(): HttpServer | undefined;
+}
+
+/** Clock, replaceable in tests. */
+export interface Clock {
+  now(): number;
+}
+
+/** Options of `ctx.deliver`. */
+export interface DeliverOptions {
+  /** Network id of the event (Twilio MessageSid, Message-ID): a second deliver with it is a no-op. */
+  dedupeKey?: string;
+  /** Events with the same key are sent in order; defaults to user + sender. */
+  orderingKey?: string;
+  /**
+   * Default true: resolve once the event is durable (committed, and with `synchronous: full` on
+   * disk), for a bridge that then acknowledges its network (SMTP 250, Twilio 200). false: resolve
+   * once stored in the open batch, which commits at the end of the turn, without asking for an
+   * fsync of its own: for networks with nothing to acknowledge (IRC). A process crash loses
+   * nothing either way; only a power loss may lose events that nobody acknowledged.
+   */
+  durable?: boolean;
+}
+
+/** What `ctx.deliver` reports. */
+export interface DeliverResult {
+  /** True when the dedupe key was already known: nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** Metrics a bridge may touch; the core already counts stanzas, deliveries and retries. */
+export interface BridgeMetrics {
+  /** Increment a labelled counter `switchboard_bridge_events_total{bridge,event}`. */
+  count(event: string, n?: number): void;
+  /**
+   * Render the bridge's own prom-client registry on /metrics with the gateway's (metric names
+   * `switchboard_<bridge>_…`). The pipeline always gives it; test doubles may leave it out.
+   */
+  include?(registry: Registry): void;
+}
+
+/**
+ * A question a network contact asks one of the user's XMPP clients, live (not stored): sent as
+ * an iq get from `from[/fromResource]` to `user/resource`.
+ */
+export interface UserQuery {
+  user: UserJid;
+  /** The client to ask (an iq to a bare JID would be answered by the server, not a client). */
+  resource: string;
+  /** Local part of the asking contact (IRC: `nick%network`). */
+  from: string;
+  fromResource?: string;
+  /** XEP-0092 software version, or XEP-0199 ping. */
+  query: 'version' | 'ping';
+  /** Default 10 s; then the query rejects with StanzaError remote-server-timeout. */
+  timeoutMs?: number;
+}
+
+/** The client's answer: its software (version), or nothing (a pong). */
+export interface UserQueryAnswer {
+  name?: string;
+  version?: string;
+  os?: string;
+}
+
+/** What the core gives an adapter. */
+export interface BridgeContext {
+  /** The bridge id (config key). */
+  id: string;
+  /** The component domain, e.g. `sms.example.org`. */
+  domain: string;
+  /** A child logger with `bridge` set. Log bodies at debug only; never log secrets. */
+  log: Logger;
+  /**
+   * Commit an inbound event durably; resolves after the commit (see DeliverOptions). Events are
+   * stored in the order `deliver` is called, so a bridge with nothing to acknowledge to its
+   * network (IRC) need not wait for each commit before delivering the next event.
+   */
+  deliver(event: Inbound, options?: DeliverOptions): Promise<DeliverResult>;
+  /**
+   * Keep something that cannot be delivered (e.g. SMS to a number no user owns) as a dead letter
+   * that admins see and can retry or discard; never drop it. Resolves once committed.
+   */
+  deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): Promise<DeliverResult>;
+  /**
+   * Ask one of the user's clients something (IRC: a CTCP VERSION or PING to the user's nick).
+   * Rejects with a StanzaError: the client's error, or remote-server-timeout, or
+   * recipient-unavailable while the component is offline.
+   */
+  queryUser(query: UserQuery): Promise<UserQueryAnswer>;
+  /** Whether a user may use this bridge (the access policy of the config). */
+  isAllowed(user: UserJid): boolean;
+  /** Whether a user is an admin of the gateway. */
+  isAdmin(user: UserJid): boolean;
+  /**
+   * Report whether the network can be reached: the only way a bridge tells its health (it
+   * starts as able to deliver). The core keeps the last value; on a change it sends every
+   * subscriber of the domain and of its contacts (bridges without presence) the new presence,
+   * and shows it in /healthz and `switchboard_bridge_can_deliver`. Reporting the same value
+   * again does nothing, so a bridge may call it after every attempt.
+   */
+  setHealth(health: BridgeHealth): void;
+  kv: KeyValueStore;
+  messages: MessageMap;
+  http: BridgeHttp;
+  metrics: BridgeMetrics;
+  /** Aborted when the gateway stops. */
+  signal: AbortSignal;
+  clock: Clock;
+}
