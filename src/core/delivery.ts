@@ -13,7 +13,8 @@ import { crashAfter, crashPointReached } from './crash-point.js';
 import { StanzaError, toStanzaError } from './errors.js';
 import type { Inbound, Outbound } from './model.js';
 import type { BounceTracker } from './bounces.js';
-import { backoffDelay, type LaneHooks, type RetryPolicy } from './outbox.js';
+import { backoffDelay } from './backoff.js';
+import type { LaneHooks, RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */

@@ -8,36 +8,13 @@
  * retryable failure and its late result is ignored), and a periodic sweep looks at every key
  * again, so a due row that no timer or kick reached is still taken.
  */
-import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { withDeadline } from './attempt-deadline.js';
-import { isRetryable, isStanzaError, type StanzaError } from './errors.js';
+import { isRetryable, isStanzaError } from './errors.js';
+import type { LaneHooks, LaneOptions, Outcome } from './lane-types.js';
 import type { Direction, OutboxRepo, OutboxRow } from './store.js';
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** The gateway's one backoff (src/core/backoff.ts), re-exported for the outbox's callers. */
-export { backoffDelay } from './backoff.js';
-
-export type Outcome = 'done' | 'failed' | 'retry' | 'dead' | 'paused';
-
-export interface LaneHooks {
-  /**
-   * Deliver one item; throw RetryableError (retry), StanzaError (permanent) or anything (bug).
-   * `signal` aborts when the attempt's deadline passes: what the attempt does after that is
-   * ignored (the item is retried), so it should stop.
-   */
-  handle(row: OutboxRow, signal: AbortSignal): Promise<void>;
-  /** A permanent failure (StanzaError or bug): tell the user. */
-  onFailed(row: OutboxRow, error: StanzaError | Error): void;
-  /** The attempts ran out: tell the user. */
-  onDead(row: OutboxRow, error: Error): void;
-  onOutcome?(row: OutboxRow, outcome: Outcome, error?: Error): void;
-}
+export type { LaneHooks, LaneOptions, Outcome, RetryPolicy } from './lane-types.js';
 
 /**
  * Pumps run as microtasks, before the group commit at the end of the event-loop turn, so an item
@@ -46,22 +23,6 @@ export interface LaneHooks {
  * turn, so a long backlog cannot keep the event loop from its sockets.
  */
 const MICROTASK_PUMPS_PER_TURN = 64;
-
-export interface LaneOptions {
-  bridge: string;
-  direction: Direction;
-  concurrency: number;
-  /** Items of one ordering key taken at once and run one after the other (default 32). */
-  chain?: number;
-  retry: RetryPolicy;
-  /** Deadline of one attempt (ms): past it the attempt is a retryable failure (default 30 s). */
-  attemptTimeoutMs?: number;
-  /** How often every key is looked at again, whatever timers and kicks did (ms, default 5 s; 0 = never). */
-  sweepMs?: number;
-  now: () => number;
-  log: Logger;
-}
-
 
 export class OutboxLane {
   private readonly inflight = new Map<string, Promise<void>>();

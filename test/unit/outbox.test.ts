@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import { backoffDelay, OutboxLane, type LaneHooks, type LaneOptions, type Outcome } from '../../src/core/outbox.js';
+import { backoffDelay } from '../../src/core/backoff.js';
+import { OutboxLane, type LaneHooks, type LaneOptions, type Outcome } from '../../src/core/outbox.js';
 import { openSqliteStore } from '../../src/core/sqlite/store.js';
 import type { OutboxRow, Store } from '../../src/core/store.js';
 import { waitFor } from '../helpers/wait.js';

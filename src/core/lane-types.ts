@@ -1,0 +1,41 @@
+/** The contract of an outbox lane (src/core/outbox.ts): its hooks, options and outcomes. */
+import type { Logger } from 'pino';
+import type { StanzaError } from './errors.js';
+import type { Direction, OutboxRow } from './store.js';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export type Outcome = 'done' | 'failed' | 'retry' | 'dead' | 'paused';
+
+export interface LaneHooks {
+  /**
+   * Deliver one item; throw RetryableError (retry), StanzaError (permanent) or anything (bug).
+   * `signal` aborts when the attempt's deadline passes: what the attempt does after that is
+   * ignored (the item is retried), so it should stop.
+   */
+  handle(row: OutboxRow, signal: AbortSignal): Promise<void>;
+  /** A permanent failure (StanzaError or bug): tell the user. */
+  onFailed(row: OutboxRow, error: StanzaError | Error): void;
+  /** The attempts ran out: tell the user. */
+  onDead(row: OutboxRow, error: Error): void;
+  onOutcome?(row: OutboxRow, outcome: Outcome, error?: Error): void;
+}
+
+export interface LaneOptions {
+  bridge: string;
+  direction: Direction;
+  concurrency: number;
+  /** Items of one ordering key taken at once and run one after the other (default 32). */
+  chain?: number;
+  retry: RetryPolicy;
+  /** Deadline of one attempt (ms): past it the attempt is a retryable failure (default 30 s). */
+  attemptTimeoutMs?: number;
+  /** How often every key is looked at again, whatever timers and kicks did (ms, default 5 s; 0 = never). */
+  sweepMs?: number;
+  now: () => number;
+  log: Logger;
+}
