@@ -10,7 +10,7 @@
  * without emitting 'error', so the pool keeps the resource as busy for ever; after
  * `max_connections` refusals every slot is such a zombie and the next sendMail never settles.
  * Handed over connecting, a refusal is an error on SMTPConnection's own socket handlers
- * (ESOCKET), and the pool drops the resource (bridges/email/test/relay-pool.test.ts). A connect
+ * (ESOCKET), and the pool drops the resource (bridges/email/test/outbox-faults.test.ts, "max_connections"). A connect
  * that hangs ends at the greeting timeout (`relay.timeout_ms`). (`{ socket }`, an unconnected
  * socket, would be simpler, but the pool only takes `{ connection }` from this hook.)
  *
