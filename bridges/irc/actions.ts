@@ -32,7 +32,8 @@ function requireParticipant(s: IrcSession, channel: string, resource: string | u
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
 /** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
-async function sendText(s: IrcSession, target: string, body: string, key: string, beforeLine?: BeforeLine): Promise<ReturnType<typeof bodyToIrc>> {
+/** `signal` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
+async function sendText(s: IrcSession, target: string, body: string, key: string, beforeLine?: BeforeLine, signal?: AbortSignal): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
   const done = s.progress.get(key) ?? 0;
@@ -40,7 +41,7 @@ async function sendText(s: IrcSession, target: string, body: string, key: string
   try {
     for (let i = done; i < texts.length; i++) {
       const wire = ircWireText(texts[i]!);
-      await s.sendLine('PRIVMSG', [target, wire], beforeLine?.(i, wire));
+      await s.sendLine('PRIVMSG', [target, wire], beforeLine?.(i, wire), signal);
       s.progress.set(key, i + 1);
     }
   } catch (err) {
@@ -51,7 +52,7 @@ async function sendText(s: IrcSession, target: string, body: string, key: string
   return texts;
 }
 
-export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = ''): Promise<void> {
+export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = '', signal?: AbortSignal): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
   const mode = /^\/mode\s+(.+)$/i.exec(ev.body.trim());
@@ -69,11 +70,11 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
       const e = s.echoes.expect(s.fold(channel), wire, labels, (line) => reflect(s, room, ev, i, t, line.tags.msgid ?? randomUUID(), line.tags.time), s.deps.config.echo_timeout_ms, () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'));
       echoes.push(e.done);
       return e.label ? { label: e.label } : {};
-    });
+    }, signal);
     await Promise.all(echoes);
     return;
   }
-  const texts = await sendText(s, channel, prefix + ev.body, key);
+  const texts = await sendText(s, channel, prefix + ev.body, key, undefined, signal);
   // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
   void Promise.all(texts.map(() => awaitVerdict(s, channel))).then(async (verdicts) => {
     const refusal = verdicts.find((v) => v !== undefined);
@@ -119,9 +120,10 @@ async function reflect(s: IrcSession, room: Room, ev: Ev<'message'> | Ev<'correc
   }
 }
 
-export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = ''): Promise<void> {
+export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = '', signal?: AbortSignal): Promise<void> {
   await connectForMessage(s, ev);
-  const texts = await sendText(s, nick, prefix + ev.body, `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`);
+  const key = `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`;
+  const texts = await sendText(s, nick, prefix + ev.body, key, undefined, signal);
   recordPrivate(s, nick, { id: ev.id ?? ev.originId ?? randomUUID(), nick: s.nick, body: texts.map((t) => (t.action ? '/me ' : '') + t.text).join('\n'), outgoing: true });
 }
 

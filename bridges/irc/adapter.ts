@@ -2,7 +2,6 @@
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
 import type { Form } from '../../src/core/adhoc-model.js';
 import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
-import { withAttemptSignal } from '../../src/core/attempt-signal.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
@@ -217,14 +216,11 @@ export class IrcBridge implements Bridge {
   }
 
   /**
-   * The attempt's signal follows the async context down to the session's flood-control queue
+   * `options.signal` goes with a message's lines to the session's flood-control queue
    * (`IrcSession.sendLine`): lines of an aborted attempt still waiting there are not sent.
    */
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
-    return withAttemptSignal(options.signal, () => this.dispatch(event));
-  }
-
-  private async dispatch(event: Outbound): Promise<SendResult> {
+    const signal = options.signal;
     if (event.kind === 'presence') return this.applyPresence(event);
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
@@ -243,12 +239,12 @@ export class IrcBridge implements Bridge {
         case 'leave':
           return this.done(await leaveRoom(s, event, ch));
         case 'message':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource));
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, '', signal));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
-          return this.done(await sendGroupchat(s, event, ch));
+          return this.done(await sendGroupchat(s, event, ch, '', signal));
         case 'correction':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix));
-          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix));
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix, signal));
+          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix, signal));
         case 'subject':
           return this.done(await setSubject(s, event, ch));
         case 'moderate':
@@ -262,7 +258,7 @@ export class IrcBridge implements Bridge {
     if (event.kind === 'leave' || event.kind === 'join' || event.kind === 'nick') return {};
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '');
+      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '', signal);
       return {};
     }
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', 'Corrections of raw commands are not possible.');

@@ -3,7 +3,6 @@
  * lifecycle, reconnects (backoff + jitter, rejoin, ban detection), and the helpers the IRC event
  * handlers (irc-handlers.ts) and the XMPP actions (actions.ts) share.
  */
-import { attemptSignal } from '../../src/core/attempt-signal.js';
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
@@ -136,10 +135,9 @@ export class IrcSession {
     return !!this.conn?.caps.has('echo-message');
   }
 
-  /** Queue a command behind flood control; resolves once written. */
-  /** Queued behind flood control; the running outbox attempt's abort takes it out while it waits. */
-  sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}): Promise<void> {
-    return this.queue.push(serializeLine(command, params, tags), attemptSignal());
+  /** Queue a command behind flood control; resolves once written. An aborted `signal` takes it out while it waits. */
+  sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}, signal?: AbortSignal): Promise<void> {
+    return this.queue.push(serializeLine(command, params, tags), signal);
   }
 
   /** Wait for a line that `match` accepts (true) or refuses (an Error), or time out. */

@@ -11,7 +11,6 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 
-import { attemptSignal, withAttemptSignal } from '../../src/core/attempt-signal.js';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import { twilioError, twilioErrorText } from './twilio-errors.js';
 
@@ -63,17 +62,34 @@ function errorCodeOf(body: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * The SDK's `messages.create` takes no signal. It calls our `request` synchronously
+ * (Version.create → Twilio.request → httpClient.request), so `createMessage` leaves the signal in
+ * `pending` for that call; `request` names it in a private header, and our interceptor swaps the
+ * header for axios' `config.signal` (which aborts the request and its socket): the header never
+ * leaves the process.
+ */
+const SIGNAL_HEADER = 'x-switchboard-attempt';
+
 class GatewayRequestClient extends twilio.RequestClient {
+  /** Signals of requests in flight, by the id in SIGNAL_HEADER. */
+  private readonly signals = new Map<string, AbortSignal>();
+  private nextId = 0;
+  /** The signal for the request the next synchronous `request` call makes. */
+  pending: AbortSignal | undefined;
+
   constructor(
     private readonly baseUrl: URL | undefined,
     timeoutMs: number,
   ) {
     super({ timeout: timeoutMs, keepAlive: true });
-    // The SDK's `messages.create` takes no signal: the attempt's travels with the async context
-    // (src/core/attempt-signal.ts), and axios' `config.signal` aborts the request and its socket.
     this.axios.interceptors.request.use((config) => {
-      const signal = attemptSignal();
-      if (signal) config.signal = signal;
+      const id = config.headers.get(SIGNAL_HEADER);
+      if (typeof id === 'string') {
+        config.headers.delete(SIGNAL_HEADER);
+        const signal = this.signals.get(id);
+        if (signal) config.signal = signal;
+      }
       return config;
     });
   }
@@ -85,13 +101,23 @@ class GatewayRequestClient extends twilio.RequestClient {
       const original = new URL(opts.uri);
       uri = this.baseUrl.href.replace(/\/$/, '') + original.pathname + original.search;
     }
-    return super.request<TData>({ ...opts, uri }).then((res) => {
-      if (res.statusCode === 429 || res.statusCode >= 500) {
-        const headers = (res.headers ?? {}) as Record<string, unknown>;
-        throw new TransientHttpError(res.statusCode, parseRetryAfter(headers['retry-after'], Date.now()), errorCodeOf(res.body));
-      }
-      return res;
-    });
+    const signal = this.pending;
+    this.pending = undefined;
+    const id = signal ? String(++this.nextId) : undefined;
+    if (id) this.signals.set(id, signal!);
+    const headers = id ? { ...opts.headers, [SIGNAL_HEADER]: id } : opts.headers;
+    return super
+      .request<TData>({ ...opts, uri, ...(headers ? { headers } : {}) })
+      .then((res) => {
+        if (res.statusCode === 429 || res.statusCode >= 500) {
+          const h = (res.headers ?? {}) as Record<string, unknown>;
+          throw new TransientHttpError(res.statusCode, parseRetryAfter(h['retry-after'], Date.now()), errorCodeOf(res.body));
+        }
+        return res;
+      })
+      .finally(() => {
+        if (id) this.signals.delete(id);
+      });
   }
 }
 
@@ -129,10 +155,12 @@ export function classifyTwilioError(err: unknown): Error {
 
 export class TwilioApi {
   private readonly client: twilio.Twilio;
+  private readonly http: GatewayRequestClient;
 
   constructor(options: { accountSid: string; authToken: string; baseUrl?: string; timeoutMs: number }) {
+    this.http = new GatewayRequestClient(options.baseUrl ? new URL(options.baseUrl) : undefined, options.timeoutMs);
     this.client = twilio(options.accountSid, options.authToken, {
-      httpClient: new GatewayRequestClient(options.baseUrl ? new URL(options.baseUrl) : undefined, options.timeoutMs),
+      httpClient: this.http,
       // Retries belong to the outbox (durable, with backoff), not to the SDK.
       autoRetry: false,
     });
@@ -153,7 +181,14 @@ export class TwilioApi {
         ...(m.mediaUrl && m.mediaUrl.length > 0 ? { mediaUrl: m.mediaUrl } : {}),
         ...(m.statusCallback !== undefined ? { statusCallback: m.statusCallback } : {}),
       });
-      const msg = await withAttemptSignal(signal, create);
+      this.http.pending = signal;
+      let created: ReturnType<typeof create>;
+      try {
+        created = create();
+      } finally {
+        this.http.pending = undefined;
+      }
+      const msg = await created;
       const segments = Number(msg.numSegments);
       return { sid: msg.sid, status: msg.status, ...(Number.isFinite(segments) ? { numSegments: segments } : {}) };
     } catch (err) {

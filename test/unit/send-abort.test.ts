@@ -1,10 +1,9 @@
 // Bridge.send's abort signal (issue 10, "no item can be stranded"): the pure parts — the IRC
-// flood-control queue drops a waiting line of an aborted attempt, the echo bridge echoes nothing
-// for one, and the attempt signal follows the async context of concurrent attempts.
+// flood-control queue drops a waiting line of an aborted attempt, and the echo bridge echoes
+// nothing for one.
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoBridge } from '../../bridges/echo/index.js';
 import { ThrottledQueue } from '../../bridges/irc/throttle.js';
-import { attemptSignal, withAttemptSignal } from '../../src/core/attempt-signal.js';
 import { RetryableError } from '../../src/core/errors.js';
 import { createTestContext, type TestBridgeContext } from '../helpers/bridge-context.js';
 import { waitFor } from '../helpers/wait.js';
@@ -45,21 +44,6 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
     await expect(q.push('x', abort.signal)).rejects.toBeInstanceOf(RetryableError);
     expect(out).toEqual([]);
     expect(q.length).toBe(0);
-  });
-});
-
-describe('the attempt signal in the async context', () => {
-  it('each of two concurrent attempts sees its own signal across awaits', async () => {
-    const one = new AbortController();
-    const two = new AbortController();
-    const seen = async (): Promise<AbortSignal | undefined> => {
-      await new Promise((r) => setImmediate(r));
-      return attemptSignal();
-    };
-    const [a, b] = await Promise.all([withAttemptSignal(one.signal, seen), withAttemptSignal(two.signal, seen)]);
-    expect(a).toBe(one.signal);
-    expect(b).toBe(two.signal);
-    expect(attemptSignal()).toBeUndefined();
   });
 });
 

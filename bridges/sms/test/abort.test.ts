@@ -25,7 +25,10 @@ describe('SMS send with an abort signal', () => {
     const p = proxy!;
     const event = chat(h.user, uniqueNumber(), 'through a hung API');
     // A kept-alive connection first, so that the hang holds a request on a live connection.
-    await h.bridge.send(chat(h.user, uniqueNumber(), 'warm'));
+    await h.bridge.send(chat(h.user, uniqueNumber(), 'warm'), { signal: new AbortController().signal });
+    // The private header that carries the signal to axios never leaves the process.
+    expect(Object.keys(h.twilio.created()[0]?.headers ?? {}).filter((k) => k.startsWith('x-switchboard'))).toEqual([]);
+    expect(h.twilio.created()).toHaveLength(1);
     p.hang(true);
     const abort = new AbortController();
     const sending = h.bridge.send(event, { signal: abort.signal });
