@@ -8,6 +8,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Inbound, UserJid } from './model.js';
+import type { BridgeRooms } from './room-types.js';
 
 /** Whether the bridge can deliver right now (shown as presence of the domain and contacts). */
 export interface BridgeHealth {
@@ -155,6 +156,11 @@ export interface BridgeContext {
    */
   setHealth(health: BridgeHealth): void;
   kv: KeyValueStore;
+  /**
+   * The core's rooms (design.md §4a, room-types.ts): a bridge with group chats reports what its
+   * network says of them here, and the core renders XEP-0045 for every joined resource.
+   */
+  rooms: BridgeRooms;
   messages: MessageMap;
   http: BridgeHttp;
   metrics: BridgeMetrics;

@@ -93,6 +93,11 @@ export interface ResolvedAddress {
 export interface SendResult {
   /** The network's id of what was sent (Twilio SID, Message-ID, IRC msgid); kept in message_map. */
   networkId?: string;
+  /**
+   * For a `leave`: words for the user on the outcome, shown as the status of their unavailable
+   * self-presence (IRC: "The channel is persistent: your IRC connection stays in it.").
+   */
+  status?: string;
 }
 
 /** What the outbox tells one `send` attempt. */

@@ -5,6 +5,7 @@ import { withStanzaIds } from '../xmpp/stanza.js';
 import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, DeliverOptions, DeliverResult, UserQuery, UserQueryAnswer } from './bridge.js';
 import type { Inbound } from './model.js';
 import type { Direction, Store } from './store.js';
+import { CoreRooms } from './rooms.js';
 
 export interface ContextDeps {
   id: string;
@@ -24,6 +25,9 @@ export interface ContextDeps {
   queryUser(query: UserQuery): Promise<UserQueryAnswer>;
 }
 
+/** The context, with the core's side of its rooms (the pipeline's leave handling, self-ping, restore). */
+export type CoreBridgeContext = BridgeContext & { rooms: CoreRooms };
+
 /** The ordering key of an inbound event: one conversation = one user and one sender. */
 export function inboundOrderingKey(event: Inbound): string {
   return `${event.user}|${event.from}`;
@@ -40,9 +44,16 @@ export function inboundStanzaId(bridge: string, user: string, dedupeKey: string 
   return () => `sb-${createHash('sha256').update(`${bridge}\n${user}\n${dedupeKey}`).digest('base64url').slice(0, 24)}`;
 }
 
-export function createBridgeContext(deps: ContextDeps): BridgeContext {
+export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
   const { id, store, clock } = deps;
-  return {
+  // Room events have nothing to acknowledge: stored in call order without waiting for the commit.
+  const rooms = new CoreRooms({
+    kv: store.kv(`core:rooms:${id}`),
+    deliver: (event, dedupeKey) => {
+      ctx.deliver(event, { durable: false, ...(dedupeKey !== undefined ? { dedupeKey } : {}) }).catch((err: unknown) => deps.log.error({ err, event: 'store_failed', user: event.user }, 'could not store a room event'));
+    },
+  });
+  const ctx: CoreBridgeContext = {
     id,
     domain: deps.domain,
     log: deps.log,
@@ -91,10 +102,12 @@ export function createBridgeContext(deps: ContextDeps): BridgeContext {
     isAdmin: deps.isAdmin,
     setHealth: deps.onHealth,
     kv: store.kv(id),
+    rooms,
     messages: store.messages(id),
     http: deps.http,
     metrics: deps.metrics,
     signal: deps.signal,
     clock,
   };
+  return ctx;
 }

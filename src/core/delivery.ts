@@ -16,6 +16,7 @@ import type { BounceTracker } from './bounces.js';
 import { backoffDelay } from './backoff.js';
 import type { LaneHooks, RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
+import { sendThroughRooms, type CoreRooms } from './rooms.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
 export interface OutPayload {
@@ -34,6 +35,8 @@ export interface DeliveryDeps {
   log: Logger;
   send(el: Element): Promise<void>;
   now(): number;
+  /** The core's rooms: a leave of one of several resources ends here; the last one goes to the bridge. */
+  rooms?: CoreRooms;
   /** Inbound messages stay correlated with their stanza id until the server could have bounced them. */
   bounces?: { tracker: BounceTracker; retry: RetryPolicy };
   /** An inbound row is dead (in the same turn as its state): queue the bridge's report (core/inbound-dead.ts). */
@@ -77,7 +80,7 @@ export class Delivery {
       handle: async (row, signal) => {
         const { event, iq, item } = JSON.parse(row.payload) as OutPayload;
         // Rows stored before `item` existed: the row's id and creation time are as stable.
-        const result = await this.deps.bridge.send(event, { signal, itemId: item ?? `${row.bridge}-${row.id}-${row.createdAt}` });
+        const result = await sendThroughRooms(this.deps.bridge, this.deps.rooms, event, { signal, itemId: item ?? `${row.bridge}-${row.id}-${row.createdAt}` });
         if (result.networkId && event.id) {
           this.deps.ctx.messages.put({
             user: event.user,
@@ -166,6 +169,11 @@ export class Delivery {
       this.deps.log.warn({ event: 'presence_failed', user: event.user, err: err.message }, 'the user presence could not be applied on the network');
       return;
     }
+    // A room the core rejoined after a restart could not be joined: it ends for its resources (332).
+    if (event.kind === 'join' && event.rejoin) {
+      void this.deps.rooms?.ended(event.user, event.to, `Could not rejoin after the gateway restarted: ${err.message}`);
+      return;
+    }
     if (iq) {
       const reply = new Element('iq', { type: 'error', id: iq.id, from: iq.to, to: iq.from });
       reply.cnode(errorElement(err.condition, err.type, err.message));
@@ -182,6 +190,8 @@ export class Delivery {
       text: err.code ? `${err.message} (code ${err.code})` : err.message,
       ...(event.toResource ? { fromResource: event.toResource } : {}),
       ...(event.kind === 'join' ? { fromResource: event.nick, mucJoin: true } : {}),
+      // XEP-0045 §7.6: a refused nick change is a presence error from room/newnick.
+      ...(event.kind === 'nick' ? { fromResource: event.nick } : {}),
       ...(event.resource ? { toResource: event.resource } : {}),
       ...(event.id ? { id: event.id } : {}),
     };

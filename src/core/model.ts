@@ -71,6 +71,12 @@ export type Outbound =
       nick: string;
       password?: string;
       history?: HistoryRequest;
+      /**
+       * The core re-establishes a room whose resources did not leave (after a restart, design.md
+       * §4a): no resource is new; the bridge joins the network side and reports `ctx.rooms.joined`
+       * without a resource.
+       */
+      rejoin?: boolean;
     })
   | (OutboundBase & { kind: 'leave'; status?: string })
   | (OutboundBase & { kind: 'nick'; nick: string })

@@ -29,6 +29,7 @@ import { Delivery, type OutPayload } from './delivery.js';
 import { InboundDeadReports } from './inbound-dead.js';
 import type { Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
+import type { CoreRooms } from './rooms.js';
 import type { Store } from './store.js';
 
 export interface PipelineDeps {
@@ -53,6 +54,9 @@ export class BridgePipeline {
   private readonly presence: PresenceService;
   private healthState: BridgeHealth = { canDeliver: true };
   private readonly metrics: GatewayMetrics;
+  /** The rooms of the bridge's users (design.md §4a). */
+  readonly rooms: CoreRooms;
+  private enqueueOut: (event: Outbound) => void = () => undefined;
 
   constructor(deps: PipelineDeps) {
     const { loaded, core, store, metrics } = deps;
@@ -74,7 +78,7 @@ export class BridgePipeline {
     });
     const clock = { now: () => Date.now() };
     const iqClient = new IqClient(this.domain, (el) => this.component.send(el));
-    this.ctx = createBridgeContext({
+    const ctx = createBridgeContext({
       id: this.id,
       domain: this.domain,
       store,
@@ -89,6 +93,8 @@ export class BridgePipeline {
       onHealth: (h) => this.setHealth(h),
       queryUser: (q) => iqClient.query(q),
     });
+    this.ctx = ctx;
+    this.rooms = ctx.rooms;
     this.bridge = loaded.definition.create(this.ctx, loaded.options);
     const send = (el: import('ltx').Element) => {
       metrics.stanzasOut.inc({ bridge: this.id, kind: el.name });
@@ -112,6 +118,7 @@ export class BridgePipeline {
       log,
       send,
       now: clock.now,
+      rooms: this.rooms,
       bounces: { tracker, retry },
       inboundDead: (row, reason) => reports.enqueue(row, reason),
     });
@@ -162,6 +169,7 @@ export class BridgePipeline {
     registerDisco(router, {
       identity: loaded.definition.identity,
       bridge: this.bridge,
+      rooms: this.rooms,
       adhoc,
       ...(loaded.definition.contactIdentity ? { contactIdentity: loaded.definition.contactIdentity } : {}),
     });
@@ -183,6 +191,7 @@ export class BridgePipeline {
       if (!res.duplicate) this.lanes.out.kick(res.okey);
       return res;
     };
+    this.enqueueOut = enqueue;
     registerMucAdmin(router, this.bridge, enqueue);
     registerMucOwner(router, this.bridge);
     registerMam(router, this.bridge, this.domain, send);
@@ -257,6 +266,9 @@ export class BridgePipeline {
   /** Start the adapter, then the component; resolves when online (rejects on a fatal error). */
   async start(): Promise<void> {
     await this.bridge.start();
+    // A restart is invisible (design.md §4a): the rooms whose resources did not leave are joined
+    // again through the outbox, in order with what those users send next.
+    for (const r of this.rooms.restore()) this.enqueueOut({ kind: 'join', user: r.user, to: r.room, nick: r.nick, rejoin: true });
     this.lanes.out.resume();
     await this.component.start();
   }

@@ -11,13 +11,21 @@ import { formElement } from './forms.js';
 import type { IqContext, IqRouter } from './iq.js';
 import { NS } from './ns.js';
 import { SOFTWARE } from '../core/software.js';
+import type { CoreRooms } from '../core/rooms.js';
 
 
 export interface DiscoDeps {
   identity: BridgeIdentity;
   contactIdentity?: { category: string; type: string };
   bridge: Bridge;
+  /** The core's rooms: self-ping (XEP-0410) and muc#roominfo of rooms a bridge reports through ctx.rooms. */
+  rooms?: CoreRooms;
   adhoc: AdhocService;
+}
+
+function roomInfo(deps: DiscoDeps, iq: IqContext, name: string | undefined) {
+  const info = deps.rooms?.info(iq.user, iq.localpart);
+  return info ? { ...info, ...(name ? { name } : {}) } : undefined;
 }
 
 function resolveOrThrow(bridge: Bridge, localpart: string) {
@@ -52,7 +60,7 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
   if (deps.bridge.archive && address.kind !== 'contact') features.add('urn:xmpp:mam:2');
   for (const f of deps.bridge.features?.(iq.localpart) ?? []) features.add(f);
   for (const f of [...features].sort()) query.c('feature', { var: f });
-  const room = address.kind === 'room' ? deps.bridge.roomInfo?.(iq.user, iq.localpart) : undefined;
+  const room = address.kind === 'room' ? (deps.bridge.roomInfo?.(iq.user, iq.localpart) ?? roomInfo(deps, iq, address.name)) : undefined;
   if (room) {
     // XEP-0045 §15.5.4: muc#roominfo extended disco information.
     const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['http://jabber.org/protocol/muc#roominfo'] }];
@@ -113,8 +121,9 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
   });
   router.register('get', NS.ping, 'ping', async (iq) => {
     // XEP-0410: a ping to one's own occupant JID asks "am I still joined?".
-    if (iq.toResource && deps.bridge.selfPing && deps.bridge.resolve(iq.localpart).kind === 'room') {
-      await deps.bridge.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
+    if (iq.toResource && deps.bridge.resolve(iq.localpart).kind === 'room') {
+      if (deps.bridge.selfPing) await deps.bridge.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
+      else if (deps.rooms) deps.rooms.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
     } else if (iq.localpart && !iq.toResource && deps.bridge.pingContact && deps.bridge.resolve(iq.localpart).kind === 'contact') {
       await deps.bridge.pingContact(iq.user, iq.localpart);
     }

@@ -1,0 +1,311 @@
+/**
+ * The core's rooms (design.md §4a): per (bridge, user, room) the joined resources, the user's own
+ * nick and the subject, kept in memory and stored (so a restart is invisible, see `stored`), and
+ * the XEP-0045 stanzas for each report a bridge makes through `ctx.rooms` (src/xmpp/muc.ts writes
+ * the status codes). Occupants are never copied here: the bridge gives them with each report.
+ */
+import { StanzaError } from './errors.js';
+import type { Inbound, Outbound, UserJid } from './model.js';
+import type { KeyValueStore } from './bridge-services.js';
+import type { BridgeRooms, JoinedOptions, LeaveOptions, Occupant, RoomMessage, RoomSnapshot, StoredRoom } from './room-types.js';
+import { endedPresence, joinSelfPresence, leavePresence, occupantPresence, renamePresences, selfPresence, type MucTarget } from '../xmpp/muc.js';
+import type { RoomInfo } from './hook-types.js';
+import type { Bridge, SendOptions, SendResult } from './bridge.js';
+
+interface RoomState {
+  user: UserJid;
+  /** The room's local part as the user addressed it (replies come from it). */
+  room: string;
+  nick: string;
+  role: Occupant['role'];
+  affiliation: Occupant['affiliation'];
+  resources: Set<string>;
+  /** The network side is joined (false between `lost` and the rejoin, and after a restart). */
+  joined: boolean;
+  subject: string;
+  /** Occupants the network reported, the user included (room disco#info). */
+  occupants: number;
+}
+
+export interface CoreRoomsDeps {
+  /** The bridge's `ctx.deliver` without waiting for the commit: rooms have nothing to acknowledge. */
+  deliver(event: Inbound, dedupeKey?: string): void;
+  kv: KeyValueStore;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+const key = (user: UserJid, room: string): string => `${user}\n${room.toLowerCase()}`;
+
+export class CoreRooms implements BridgeRooms {
+  private readonly rooms = new Map<string, RoomState>();
+
+  constructor(private readonly deps: CoreRoomsDeps) {}
+
+  // ---- what a bridge reports (BridgeRooms) ----
+
+  joined(user: UserJid, room: string, snapshot: RoomSnapshot, options: JoinedOptions): Promise<void> {
+    const k = key(user, room);
+    let state = this.rooms.get(k);
+    const before = state ? `${state.nick}\n${[...state.resources].join('\n')}` : '';
+    if (!state) {
+      state = { user, room, nick: snapshot.nick, role: 'participant', affiliation: 'none', resources: new Set(), joined: true, subject: '', occupants: 0 };
+      this.rooms.set(k, state);
+    }
+    Object.assign(state, { nick: snapshot.nick, role: snapshot.self.role, affiliation: snapshot.self.affiliation, joined: true, subject: snapshot.subject });
+    const targets = options.resource !== undefined ? [options.resource] : [...state.resources];
+    const self: Occupant = { nick: snapshot.nick, ...snapshot.self };
+    const assigned = options.requestedNick !== undefined && options.requestedNick.toLowerCase() !== snapshot.nick.toLowerCase();
+    const history = options.history ? [...options.history] : [];
+    let count = 1;
+    const others: Occupant[] = [];
+    for (const o of snapshot.occupants) if (o.nick !== snapshot.nick) others.push(o);
+    count += others.length;
+    state.occupants = count;
+    for (const resource of targets) {
+      const t = { user, room, resource };
+      // XEP-0045 §7.2: the other occupants, the self-presence, the history, then the subject.
+      for (const o of others) this.deps.deliver(occupantPresence(t, o));
+      this.deps.deliver(joinSelfPresence(t, self, assigned, options.status));
+      for (const h of history) {
+        this.deps.deliver({
+          kind: 'message',
+          user,
+          from: room,
+          fromResource: h.nick,
+          toResource: resource,
+          type: 'groupchat',
+          body: h.body,
+          stanzaId: h.stanzaId,
+          delay: h.stamp,
+        });
+      }
+      const by = snapshot.subjectBy && others.some((o) => o.nick === snapshot.subjectBy) ? snapshot.subjectBy : undefined;
+      this.deps.deliver({ kind: 'subject', user, from: room, toResource: resource, subject: snapshot.subject, ...(by ? { fromResource: by } : {}) });
+    }
+    if (options.resource !== undefined) state.resources.add(options.resource);
+    if (before !== `${state.nick}\n${[...state.resources].join('\n')}`) this.persist(user, state);
+    return Promise.resolve();
+  }
+
+  occupantJoined(user: UserJid, room: string, occupant: Occupant): Promise<void> {
+    const state = this.live(user, room);
+    if (!state || occupant.nick === state.nick) return Promise.resolve();
+    state.occupants++;
+    this.fanOut(user, state, (t) => occupantPresence(t, occupant));
+    return Promise.resolve();
+  }
+
+  occupantChanged(user: UserJid, room: string, occupant: Occupant): Promise<void> {
+    const state = this.live(user, room);
+    if (!state) return Promise.resolve();
+    if (occupant.nick === state.nick) {
+      Object.assign(state, { role: occupant.role, affiliation: occupant.affiliation });
+      this.fanOut(user, state, (t) => selfPresence(t, occupant));
+    } else this.fanOut(user, state, (t) => occupantPresence(t, occupant));
+    return Promise.resolve();
+  }
+
+  occupantLeft(user: UserJid, room: string, occupant: Occupant, options: LeaveOptions = {}): Promise<void> {
+    const state = this.rooms.get(key(user, room));
+    if (!state) return Promise.resolve();
+    const isSelf = occupant.nick === state.nick;
+    if (!isSelf && !state.joined) return Promise.resolve();
+    state.occupants = Math.max(1, state.occupants - 1);
+    this.fanOut(user, state, (t) => leavePresence(t, occupant, isSelf, options));
+    if (isSelf) this.forget(user, state);
+    return Promise.resolve();
+  }
+
+  occupantRenamed(user: UserJid, room: string, occupant: Occupant, newNick: string): Promise<void> {
+    const state = this.rooms.get(key(user, room));
+    if (!state) return Promise.resolve();
+    const isSelf = occupant.nick === state.nick;
+    if (isSelf) {
+      state.nick = newNick;
+      this.persist(user, state);
+    }
+    if (!state.joined) return Promise.resolve();
+    this.fanOut(user, state, (t) => renamePresences(t, occupant, newNick, isSelf));
+    return Promise.resolve();
+  }
+
+  message(user: UserJid, room: string, m: RoomMessage): Promise<void> {
+    const state = this.live(user, room);
+    if (!state) return Promise.resolve();
+    const targets = m.toResource !== undefined ? [m.toResource] : state.resources;
+    for (const resource of targets) {
+      this.deps.deliver(
+        {
+          kind: 'message',
+          user,
+          from: state.room,
+          ...(m.nick !== undefined ? { fromResource: m.nick } : {}),
+          toResource: resource,
+          type: 'groupchat',
+          body: m.body,
+          ...(m.stanzaId ? { stanzaId: m.stanzaId } : {}),
+          ...(m.delay ? { delay: m.delay } : {}),
+          ...(m.id ? { id: m.id } : {}),
+          ...(m.originId ? { originId: m.originId } : {}),
+          ...(m.replaces ? { replaces: m.replaces } : {}),
+        },
+        m.dedupeKey !== undefined ? `${m.dedupeKey}:${resource}` : undefined,
+      );
+    }
+    return Promise.resolve();
+  }
+
+  subject(user: UserJid, room: string, subject: string, by?: string): Promise<void> {
+    const state = this.live(user, room);
+    if (!state) return Promise.resolve();
+    state.subject = subject;
+    this.fanOut(user, state, (t) => ({ kind: 'subject', user, from: state.room, toResource: t.resource, subject, ...(by ? { fromResource: by } : {}) }));
+    return Promise.resolve();
+  }
+
+  lost(user: UserJid, room: string, occupants: Iterable<Occupant>, status: string): Promise<void> {
+    const state = this.rooms.get(key(user, room));
+    if (!state) return Promise.resolve();
+    const others = [...occupants].filter((o) => o.nick !== state.nick);
+    if (state.joined) for (const o of others) this.fanOut(user, state, (t) => occupantPresence(t, o, { type: 'unavailable' }));
+    state.joined = false;
+    state.occupants = 1;
+    const self: Occupant = { nick: state.nick, role: state.role, affiliation: state.affiliation };
+    this.fanOut(user, state, (t) => selfPresence(t, self, { status }));
+    return Promise.resolve();
+  }
+
+  ended(user: UserJid, room: string, status: string): Promise<void> {
+    const state = this.rooms.get(key(user, room));
+    if (!state) return Promise.resolve();
+    this.fanOut(user, state, (t) => endedPresence(t, state.nick, status));
+    this.forget(user, state);
+    return Promise.resolve();
+  }
+
+  resources(user: UserJid, room: string): ReadonlySet<string> {
+    return this.rooms.get(key(user, room))?.resources ?? NONE;
+  }
+
+  nick(user: UserJid, room: string): string | undefined {
+    return this.rooms.get(key(user, room))?.nick;
+  }
+
+  // ---- what the core asks ----
+
+  /**
+   * A resource leaves (§7.14). `'bridge'`: it is the user's last resource in the room, so the
+   * bridge leaves the network side (then call `left`); `'done'`: nothing more to do (the room
+   * stays for the other resources, or the resource was not in it).
+   */
+  leave(event: Extract<Outbound, { kind: 'leave' }>): 'bridge' | 'done' {
+    const state = this.rooms.get(key(event.user, event.to));
+    if (!state) return 'bridge';
+    const resource = event.resource ?? '';
+    if (!state.resources.has(resource)) return 'done';
+    if (state.resources.size === 1) return 'bridge';
+    state.resources.delete(resource);
+    this.persist(event.user, state);
+    const n = state.resources.size;
+    const self: Occupant = { nick: state.nick, role: 'none', affiliation: state.affiliation };
+    this.deps.deliver(
+      selfPresence({ user: event.user, room: state.room, resource }, self, {
+        type: 'unavailable',
+        status: `${n} resource${n === 1 ? ' is' : 's are'} still in this room.`,
+      }),
+    );
+    return 'done';
+  }
+
+  /** The bridge left the network side for the last resource: its unavailable self-presence, with the bridge's word. */
+  left(event: Extract<Outbound, { kind: 'leave' }>, status?: string): void {
+    const state = this.rooms.get(key(event.user, event.to));
+    const resource = event.resource ?? '';
+    if (!state?.resources.has(resource)) return;
+    const self: Occupant = { nick: state.nick, role: 'none', affiliation: state.affiliation };
+    this.deps.deliver(selfPresence({ user: event.user, room: state.room, resource }, self, { type: 'unavailable', ...(status ? { status } : {}) }));
+    this.forget(event.user, state);
+  }
+
+  /** XEP-0410: resolves when `resource` is in the room as `nick`, else not-acceptable. */
+  selfPing(user: UserJid, resource: string, room: string, nick: string): void {
+    const state = this.rooms.get(key(user, room));
+    if (!state?.joined || !state.resources.has(resource) || state.nick !== nick)
+      throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
+  }
+
+  /** Whether the core keeps this room of the user (the bridge reports it through ctx.rooms). */
+  has(user: UserJid, room: string): boolean {
+    return this.rooms.has(key(user, room));
+  }
+
+  /** muc#roominfo of a room the user's network side is in. */
+  info(user: UserJid, room: string): RoomInfo | undefined {
+    const state = this.rooms.get(key(user, room));
+    return state?.joined ? { occupants: state.occupants, subject: state.subject } : undefined;
+  }
+
+  /** The rooms stored at the last run (a restart): held as not joined until the bridge rejoins them. */
+  restore(): StoredRoom[] {
+    const out: StoredRoom[] = [];
+    for (const { value } of this.deps.kv.list<StoredRoom>('')) {
+      if (!value.resources.length) continue;
+      this.rooms.set(key(value.user, value.room), {
+        user: value.user,
+        room: value.room,
+        nick: value.nick,
+        role: 'participant',
+        affiliation: 'none',
+        resources: new Set(value.resources),
+        joined: false,
+        subject: '',
+        occupants: 1,
+      });
+      out.push(value);
+    }
+    return out;
+  }
+
+  /** Stop for good (`stop --final`): every resource of every room gets 110 + 332, nothing is kept. */
+  endAll(status: string): void {
+    for (const state of [...this.rooms.values()]) {
+      this.fanOut(state.user, state, (t) => endedPresence(t, state.nick, status));
+      this.forget(state.user, state);
+    }
+  }
+
+  private live(user: UserJid, room: string): RoomState | undefined {
+    const state = this.rooms.get(key(user, room));
+    return state?.joined ? state : undefined;
+  }
+
+  private fanOut(user: UserJid, state: RoomState, build: (t: MucTarget) => Inbound | Inbound[]): void {
+    for (const resource of state.resources) {
+      const out = build({ user, room: state.room, resource });
+      for (const e of Array.isArray(out) ? out : [out]) this.deps.deliver(e);
+    }
+  }
+
+  private persist(user: UserJid, state: RoomState): void {
+    const stored: StoredRoom = { user, room: state.room, nick: state.nick, resources: [...state.resources] };
+    this.deps.kv.set(key(user, state.room), stored);
+  }
+
+  private forget(user: UserJid, state: RoomState): void {
+    this.rooms.delete(key(user, state.room));
+    this.deps.kv.delete(key(user, state.room));
+  }
+}
+
+/**
+ * `Bridge.send` as the outbox worker calls it, with the core's part of a leave around it (§7.14):
+ * a resource that is not the user's last in the room leaves here; the last one goes to the bridge,
+ * then gets its unavailable self-presence.
+ */
+export async function sendThroughRooms(bridge: Bridge, rooms: CoreRooms | undefined, event: Outbound, options: SendOptions): Promise<SendResult> {
+  if (event.kind === 'leave' && rooms?.leave(event) === 'done') return {};
+  const result = await bridge.send(event, options);
+  if (event.kind === 'leave') rooms?.left(event, result.status);
+  return result;
+}
