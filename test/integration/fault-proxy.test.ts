@@ -30,6 +30,8 @@ interface Client {
   received(): string;
   error(): NodeJS.ErrnoException | undefined;
   closed(): boolean;
+  /** The proxy closed it cleanly: EOF read ('end'), no socket error. */
+  ended(): boolean;
 }
 
 function open(port = proxy.port): Promise<Client> {
@@ -39,7 +41,9 @@ function open(port = proxy.port): Promise<Client> {
     let data = '';
     let error: NodeJS.ErrnoException | undefined;
     let closed = false;
-    const client: Client = { socket, received: () => data, error: () => error, closed: () => closed };
+    let ended = false;
+    const client: Client = { socket, received: () => data, error: () => error, closed: () => closed, ended: () => ended };
+    socket.on('end', () => (ended = true));
     socket.on('data', (d: Buffer) => (data += d.toString()));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e));
     socket.on('close', () => {
@@ -79,6 +83,66 @@ describe('fault proxy', () => {
     proxy.resetAll();
     await waitFor(() => c.closed(), 'the reset');
     expect(c.error()?.code).toBe('ECONNRESET');
+  });
+
+  it('closes live connections cleanly: the bytes already on their way arrive, then EOF, no reset', async () => {
+    const a = await open();
+    const b = await open();
+    a.socket.write('before');
+    await waitFor(() => a.received() === 'before', 'the echo before the close');
+    proxy.endAll();
+    await waitFor(() => a.closed() && b.closed(), 'both connections to close');
+    for (const c of [a, b]) {
+      expect(c.ended()).toBe(true);
+      expect(c.error()).toBeUndefined();
+    }
+    expect(proxy.stats).toMatchObject({ ended: 2, reset: 0 });
+    const after = await open();
+    after.socket.write('after');
+    await waitFor(() => after.received() === 'after', 'a new connection to work');
+  });
+
+  it('closes the next N connections cleanly at once, without reaching the target, then forwards again', async () => {
+    proxy.endNext(2);
+    for (let i = 0; i < 2; i++) {
+      const c = await open();
+      c.socket.write('ignored');
+      await waitFor(() => c.closed(), 'the ended connection to close');
+      expect(c.ended()).toBe(true);
+      expect(c.error()).toBeUndefined();
+      expect(c.received()).toBe('');
+    }
+    const ok = await open();
+    ok.socket.write('third');
+    await waitFor(() => ok.received() === 'third', 'the third connection to work');
+    expect(proxy.stats).toMatchObject({ accepted: 3, forwarded: 1, ended: 2, reset: 0 });
+  });
+
+  it('closes a connection cleanly where given bytes pass: what came before them is forwarded, nothing after', async () => {
+    const c = await open();
+    proxy.endAt('up', 'STOP');
+    c.socket.write('abcST');
+    await waitFor(() => c.received() === 'abcST', 'the bytes before a partial match');
+    // The match straddles two chunks: the close comes with the second one.
+    c.socket.write('OPxyz');
+    await waitFor(() => c.closed(), 'the close at the match');
+    expect(c.ended()).toBe(true);
+    expect(c.error()).toBeUndefined();
+    expect(c.received()).toBe('abcST');
+    // One-shot: the next connection passes the same bytes.
+    const next = await open();
+    next.socket.write('aSTOPb');
+    await waitFor(() => next.received() === 'aSTOPb', 'the next connection to pass the text');
+  });
+
+  it('closes cleanly within one chunk, passing the bytes before the text', async () => {
+    const c = await open();
+    proxy.endAt('down', 'STOP');
+    c.socket.write('12STOP34');
+    await waitFor(() => c.closed(), 'the close at the match');
+    expect(c.received()).toBe('12');
+    expect(c.ended()).toBe(true);
+    expect(c.error()).toBeUndefined();
   });
 
   it('accepts and hangs: nothing is forwarded, then live connections move again when the hang ends', async () => {
