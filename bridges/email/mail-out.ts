@@ -72,9 +72,12 @@ export class MailOut {
       connectionTimeout: r.timeout_ms,
       greetingTimeout: r.timeout_ms,
       socketTimeout: r.timeout_ms,
-      // maxRequeues 0: a pooled connection that closes mid-send fails that send instead of
-      // resending it behind the outbox's back (nodemailer's default requeues for ever), which
-      // would deliver twice once the outbox retries the item (a hung relay, an aborted attempt).
+      // maxRequeues 0: a pooled connection that closes without an error (nodemailer 7 only
+      // takes a clean close before the relay's greeting so; a close mid-transaction is an
+      // ECONNECTION error) fails that send instead of resending it behind the outbox's back.
+      // nodemailer's default requeues for ever, so the send hangs until the attempt deadline,
+      // the outbox retries it, and both copies leave once the relay is back
+      // (bridges/email/test/outbox-faults.test.ts, "before its greeting").
       ...(r.pool ? { pool: true as const, maxConnections: r.max_connections, maxMessages: Infinity, ...NO_REQUEUE } : {}),
       ...(this.sockets ? { getSocket: this.sockets.getSocket } : {}),
       ...(r.auth ? { auth: { user: r.auth.user, pass: r.auth.pass } } : {}),

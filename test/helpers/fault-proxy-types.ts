@@ -32,6 +32,7 @@ export interface FaultProxy {
   /**
    * The next `n` connections are accepted and closed cleanly at once, without reaching the
    * target: the client reads EOF before any byte (a TCP load balancer with no live backend).
+   * `Infinity`: every new connection until heal().
    */
   endNext(n: number): void;
   /**

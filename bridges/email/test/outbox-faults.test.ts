@@ -45,7 +45,15 @@ async function setup(pool: boolean, attemptTimeoutMs?: number) {
   const outcomes: string[] = [];
   lane = new OutboxLane(
     h.t.store.outbox,
-    { bridge: 'email', direction: 'out', concurrency: 4, retry: { maxAttempts: 8, baseDelayMs: 400, maxDelayMs: 5000 }, ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}), now: () => Date.now(), log },
+    {
+      bridge: 'email',
+      direction: 'out',
+      concurrency: 4,
+      retry: { maxAttempts: 8, baseDelayMs: 400, maxDelayMs: 5000 },
+      ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}),
+      now: () => Date.now(),
+      log,
+    },
     {
       handle: async (row, signal) => {
         await bridge.send(JSON.parse(row.payload) as Msg, { signal });
@@ -58,17 +66,22 @@ async function setup(pool: boolean, attemptTimeoutMs?: number) {
   lane.resume();
   const enqueue = (to: string, body: string) => {
     const event: Msg = { kind: 'message', type: 'chat', user, to, body, receiptRequested: false, id: unique('x') };
-    h!.t.store.outbox.enqueue({ direction: 'out', bridge: 'email', user, okey: `${user}|${to}`, payload: JSON.stringify(event) }, Date.now());
+    const { id } = h!.t.store.outbox.enqueue({ direction: 'out', bridge: 'email', user, okey: `${user}|${to}`, payload: JSON.stringify(event) }, Date.now());
     lane!.kick(`${user}|${to}`);
+    return id;
   };
   return { user, enqueue, outcomes };
 }
 
 async function mailsTo(rcpt: string, n: number) {
-  return waitFor(async () => {
-    const all = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
-    return all.length >= n ? all : undefined;
-  }, `${n} mail(s) to ${rcpt}`, 8000);
+  return waitFor(
+    async () => {
+      const all = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
+      return all.length >= n ? all : undefined;
+    },
+    `${n} mail(s) to ${rcpt}`,
+    8000,
+  );
 }
 
 describe.each([true, false])('email outbound through the outbox, pool %s', (pool) => {
@@ -128,6 +141,57 @@ describe.each([true, false])('email outbound through the outbox, pool %s', (pool
     expect(outcomes).toContain('retry');
   });
 
+  // A clean close (FIN) mid-transaction is not a reset: nodemailer must fail the send, not take
+  // the EOF for the end of the conversation. The relay never saw a whole message (the cut comes
+  // before the envelope, or before the end-of-data dot, RFC 5321 §4.1.1.4), so the outbox's
+  // retry is the only copy. With nodemailer's default requeueing these cases still pass: a close
+  // while a reply is awaited is an ECONNECTION error that fails the send before the pool's
+  // 'close' handler could requeue it (smtp-connection `_onClose`); the greeting case below is
+  // the one where maxRequeues 0 matters.
+  it.each([
+    ['as MAIL FROM is sent', (_tag: string) => 'MAIL FROM'],
+    ['in the middle of DATA', (tag: string) => tag],
+  ])('the relay closes the connection cleanly %s: retried, delivered once, the item done', async (_when, marker) => {
+    const { enqueue, outcomes } = await setup(pool);
+    const rcpt = `${unique('fin')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    const tag = unique('cut');
+    proxy.endAt('up', marker(tag));
+    const first = enqueue(to, `first ${tag}`);
+    await waitFor(() => outcomes.includes('retry'), 'the cut attempt to fail');
+    expect(proxy.stats).toMatchObject({ ended: 1, reset: 0 });
+    const second = enqueue(to, 'second');
+    await waitFor(() => outcomes.filter((o) => o === 'done').length === 2 && lane!.inflightCount === 0, 'both items done');
+    const mails = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual([`first ${tag}`, 'second']);
+    expect(h!.t.store.outbox.get(first)).toMatchObject({ state: 'done', attempts: 2 });
+    expect(h!.t.store.outbox.get(second)).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
+  // The case maxRequeues 0 is for (mail-out.ts): a relay (or the TCP load balancer in front of
+  // it) that accepts and closes at once, longer than an attempt's deadline. nodemailer's pool
+  // takes a close before the greeting for no error and requeues the mail for ever; the outbox's
+  // deadline then retries it as a second sendMail while the first is still queued inside
+  // nodemailer, and both leave once the relay is back: with the default, pool true got
+  // ['first', 'first', 'second'] here (3 runs of 3).
+  it('the relay closes every new connection cleanly before its greeting for longer than an attempt: delivered once when it is back', async () => {
+    const { enqueue, outcomes } = await setup(pool, 800);
+    const rcpt = `${unique('greet')}@example.com`;
+    const to = rcpt.replace('@', '\\40');
+    proxy.endNext(Infinity);
+    const first = enqueue(to, 'first');
+    await waitFor(() => outcomes.includes('retry'), 'the first attempt to end', 5000);
+    expect(proxy.stats.ended).toBeGreaterThanOrEqual(1);
+    expect(proxy.stats.reset).toBe(0);
+    proxy.heal();
+    const second = enqueue(to, 'second');
+    await waitFor(() => outcomes.filter((o) => o === 'done').length === 2 && lane!.inflightCount === 0, 'both items done', 15_000);
+    const mails = (await sink.messages()).filter((m) => m.rcptTo.includes(rcpt));
+    expect(mails.map((m) => m.parsed.text?.trim())).toEqual(['first', 'second']);
+    expect(h!.t.store.outbox.get(first)?.state).toBe('done');
+    expect(h!.t.store.outbox.get(second)?.state).toBe('done');
+  });
+
   it('a blip while several conversations send at once: every mail leaves once', async () => {
     const { enqueue } = await setup(pool);
     const rcpts = [0, 1, 2, 3, 4, 5].map((i) => `${unique(`many${i}x`)}@example.com`);
@@ -179,7 +243,10 @@ describe.each([1, 3])('email relay pool with max_connections %i', (slots) => {
     const p = proxy;
     const local = unique('pool');
     const user = `${local}@example.org`;
-    h = await startEmailBridge({ users: [user], options: { relay: { host: '127.0.0.1', port: p.port, timeout_ms: 2000, pool: true, max_connections: slots } } });
+    h = await startEmailBridge({
+      users: [user],
+      options: { relay: { host: '127.0.0.1', port: p.port, timeout_ms: 2000, pool: true, max_connections: slots } },
+    });
     await waitFor(() => p.stats.forwarded >= 1 && p.stats.open === 0, 'the start-up relay check');
     const rcpt = `${unique('rc')}@example.com`;
     const msg = (body: string): Msg => ({ kind: 'message', type: 'chat', user, to: rcpt.replace('@', '\\40'), body, receiptRequested: false, id: unique('x') });
