@@ -77,6 +77,7 @@ export class IrcBridge implements Bridge {
   }
 
   async start(): Promise<void> {
+    await this.sessions.start();
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
     rejoinPersistentChannels(this.channels, (user, network) => {
       if (!this.ctx.isAllowed(user)) throw new StanzaError('forbidden', 'No longer allowed on this gateway.');
@@ -153,6 +154,7 @@ export class IrcBridge implements Bridge {
 
   async stop(): Promise<void> {
     for (const s of this.sessions.all()) s.quit('Switchboard is shutting down');
+    await this.sessions.stop();
   }
 
   /** Member entries held in all shared channel lists (SessionRegistry.memberEntries). */

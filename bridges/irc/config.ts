@@ -1,5 +1,6 @@
 /** Options of the IRC bridge (`bridges.irc.options`); see config.example.yaml for the commented version. */
 import { z } from 'zod';
+import { isPrefix } from './user-ident.js';
 
 const serverSchema = z.strictObject({
   host: z.string().min(1),
@@ -29,7 +30,7 @@ export const networkSchema = z.strictObject({
     .prefault({}),
   /** Raw IRC lines sent after registration, before joins. `{nick}` is replaced. */
   after_connect: z.array(z.string()).default([]),
-  /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick. */
+  /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick; `{ident}` (username): the user's ident (`identd.ident`). */
   username: z.string().default('{nick}'),
   realname: z.string().default('{nick} (Switchboard)'),
   /** Token bucket per connection: `burst` lines at once, then `lines_per_second`; 0 = no throttle. */
@@ -56,6 +57,25 @@ export const networkSchema = z.strictObject({
     .prefault({}),
   /** Client-side keepalive: PING after this much silence; disconnect after twice as long. */
   ping_interval_ms: z.number().int().min(1000).default(120_000),
+  /**
+   * WEBIRC (https://ircv3.net/specs/extensions/webirc), for networks that gave the gateway a
+   * WebIRC block: each user is shown with their own host and address instead of the gateway's.
+   */
+  webirc: z
+    .strictObject({
+      password: z.string().min(1).regex(/^[^\s:]\S*$/, 'no spaces, not starting with ":"'),
+      /** The gateway's name in the command (the network's block may name it). */
+      gateway: z.string().regex(/^[^\s:]\S*$/, 'no spaces, not starting with ":"').default('switchboard'),
+      /** The user's host: `{hash}` is a short hash of the bare JID. Absent: the address below. */
+      hostname: z
+        .string()
+        .regex(/^[A-Za-z0-9.{}-]+$/, 'letters, digits, ".", "-" and {hash}')
+        .refine((h) => h.includes('{hash}'), 'must contain {hash}, or every user gets the same host')
+        .optional(),
+      /** The prefix users' addresses are taken from (CIDR); the rest of the address is a hash of the bare JID. */
+      ip_prefix: z.string().refine(isPrefix, 'an IPv6 or IPv4 prefix in CIDR notation, e.g. fd00:5b::/64'),
+    })
+    .optional(),
 });
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
@@ -116,6 +136,20 @@ export const ircConfigSchema = z.strictObject({
   echo_timeout_ms: z.number().int().min(100).default(30_000),
   /** Operator default of the per-channel `persistent` setting: stay joined when the user's clients left. */
   persistent_channels: z.boolean().default(false),
+  /**
+   * The built-in ident server (RFC 1413): IRC servers asking about one of the gateway's connections
+   * get that user's ident, so the username shows without `~`. Port 113 needs root,
+   * CAP_NET_BIND_SERVICE or a port redirect (README).
+   */
+  identd: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      address: z.string().min(1).default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(113),
+      /** The ident of a user: `{hash}` (hex SHA-1 of the bare JID, cut to 10, as biboumi) and `{local}` (the JID's local part). */
+      ident: z.string().min(1).default('{hash}'),
+    })
+    .prefault({}),
 });
 export type IrcConfig = z.infer<typeof ircConfigSchema>;
 

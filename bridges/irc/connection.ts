@@ -8,43 +8,22 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { notListening } from '../../src/core/port-probe.js';
-import { CapNegotiation, type SaslParams } from './cap-negotiation.js';
+import { CapNegotiation } from './cap-negotiation.js';
 import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
-import { cleanIncomingLine, type Refusal } from './input-text.js';
+import { cleanIncomingLine } from './input-text.js';
 import { Isupport } from './isupport.js';
 import { LineReader } from './line-reader.js';
 import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
 import { fingerprintMatches, openTls, type ServerEndpoint } from './irc-socket.js';
+import type { ConnectParams, IrcConnectionEvents } from './connection-types.js';
 
 export { IrcConnectError } from './connect-errors.js';
 
 export type { ServerEndpoint } from './irc-socket.js';
-
-export interface ConnectParams {
-  server: ServerEndpoint;
-  nick: string;
-  username: string;
-  realname: string;
-  password?: string;
-  sasl: SaslParams;
-  encodingFallback: 'latin1' | 'none';
-  connectTimeoutMs: number;
-  pingIntervalMs: number;
-  /** Longest line read, in bytes (config `bounds.line_bytes`). */
-  maxLineBytes: number;
-  /** CAP LS continuation lines read at most (config `bounds.cap_ls_lines`). */
-  capLsLines: number;
-}
+export type { ConnectParams, IrcConnectionEvents, SocketEnds, WebircParams } from './connection-types.js';
 
 // K-lines and bans (465 ERR_YOUREBANNEDCREEP, or an ERROR naming one) must stop reconnects.
 const BAN_TEXT = /\b[kgz]-?lined?\b|banned|ERR_YOUREBANNEDCREEP/i;
-
-export interface IrcConnectionEvents {
-  line: [IrcLine];
-  close: [{ reason: string; banned: boolean }];
-  /** A line was not handled: over the length bound, or an identifier made only of control characters. */
-  discarded: [{ reason: 'too-long' | Refusal['refused'] }];
-}
 
 export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   readonly isupport = new Isupport();
@@ -111,6 +90,10 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
       const socket = server.tls ? openTls(server, this.params.sasl) : netConnect({ host: server.host, port: server.port });
       this.socket = socket;
       socket.setNoDelay(true);
+      socket.once('connect', () => {
+        const { localAddress, localPort, remoteAddress, remotePort } = socket;
+        if (localAddress && localPort && remoteAddress && remotePort) this.emit('socket', { localAddress, localPort, remoteAddress, remotePort });
+      });
       socket.on(server.tls ? 'secureConnect' : 'connect', () => {
         if (server.tls && server.tls_fingerprint && !fingerprintMatches(socket as TLSSocket, server.tls_fingerprint)) {
           fail(new IrcConnectError('remote-server-not-found', `The TLS certificate of ${server.host} does not match the pinned fingerprint.`));
@@ -177,6 +160,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
 
   private register(): void {
     const p = this.params;
+    if (p.webirc) this.writeNow('WEBIRC', [p.webirc.password, p.webirc.gateway, p.webirc.hostname, p.webirc.ip]);
     this.writeNow('CAP', ['LS', '302']);
     if (p.password !== undefined) this.writeNow('PASS', [p.password]);
     this.writeNow('NICK', [p.nick]);

@@ -4,6 +4,7 @@ import type { RoomArchive } from './archive.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
+import type { IrcConnection, ServerEndpoint } from './connection.js';
 import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';
@@ -27,6 +28,8 @@ export interface SessionDeps {
   onChanTypes(chanTypes: string): void;
   /** The user's own settings for this network (ad-hoc `configure`). */
   settings(): UserNetworkSettings;
+  /** A new connection of this user to `server`, with the user's settings, WEBIRC cloak and ident (the identd follows it). */
+  openConnection(server: ServerEndpoint, nick: string): IrcConnection;
   archive: RoomArchive;
   channels: ChannelSettingsStore;
   /** The network's shared channel member lists. */

@@ -8,7 +8,6 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
 import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
-import { connectParams } from './connect-params.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './connection.js';
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
@@ -167,7 +166,7 @@ export class IrcSession {
       ctx.log.info({ event: 'irc_connect', ...where, tls: server.tls }, 'connecting to IRC');
       await this.notify(`Connecting to ${server.host}:${server.port} (${server.tls ? 'encrypted' : 'not encrypted'})`);
       this.motdLines = 0;
-      const conn = new IrcConnection(connectParams(net, server, this.desiredNick, this.deps.settings(), this.deps.config.bounds));
+      const conn = this.deps.openConnection(server, this.desiredNick);
       this.conn = conn;
       conn.on('line', (line) => {
         this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' });

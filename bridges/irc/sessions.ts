@@ -7,13 +7,18 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { RoomArchive } from './archive.js';
 import { ConnectLimiter } from './connect-limiter.js';
+import { connectParams } from './connect-params.js';
+import { IrcConnection } from './connection.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
 import { ServerProbes } from './server-probes.js';
+import { IdentRegistry } from './ident-registry.js';
+import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
 import { readSettings } from './settings.js';
+import { userIdent } from './user-ident.js';
 
 /** How long a new need for a network waits for the previous session's QUIT to finish. */
 const QUIT_WAIT_MS = 5000;
@@ -34,8 +39,24 @@ export class SessionRegistry {
   private readonly rosters = new Map<string, RosterRegistry>();
   /** One readiness probe per server endpoint, for every session that waits for it. */
   readonly probes = new ServerProbes();
+  /** The live connections the identd answers about (config `identd`). */
+  readonly idents = new IdentRegistry();
+  private readonly identd: IdentServer | undefined;
 
-  constructor(private readonly deps: SessionRegistryDeps) {}
+  constructor(private readonly deps: SessionRegistryDeps) {
+    const { identd } = deps.config;
+    if (identd.enabled) this.identd = new IdentServer(this.idents, identd);
+  }
+
+  /** Start the identd, when enabled (before any connection, so that none is looked up unanswered). */
+  async start(): Promise<void> {
+    await this.identd?.start();
+    if (this.identd) this.deps.ctx.log.info({ event: 'identd_listening', address: this.deps.config.identd.address, port: this.identd.port }, 'identd listening');
+  }
+
+  async stop(): Promise<void> {
+    await this.identd?.stop();
+  }
 
   all(): IrcSession[] {
     return [...this.sessions.values()];
@@ -101,6 +122,12 @@ export class SessionRegistry {
       },
       onChanTypes: (t) => this.deps.onChanTypes(found.name, t),
       settings: () => readSettings(ctx.kv, user, found.name),
+      openConnection: (server, nick) => {
+        const ident = userIdent(user, config.identd.ident);
+        const conn = new IrcConnection(connectParams(found.net, server, nick, readSettings(ctx.kv, user, found.name), config.bounds, user, ident));
+        if (this.identd) this.idents.track(conn, ident);
+        return conn;
+      },
       archive: this.deps.archive,
       channels: this.deps.channels,
       rosters,

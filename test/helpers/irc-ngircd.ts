@@ -30,6 +30,10 @@ export interface NgircdOptions {
   maxPenaltyTime?: number;
   /** Also listen with TLS on a second port, with a fresh self-signed certificate. */
   tls?: boolean;
+  /** Look up the ident of every client (RFC 1413, at 127.0.0.1:113 for the tests' clients). */
+  ident?: boolean;
+  /** Accept WEBIRC with this password. */
+  webircPassword?: string;
 }
 
 export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
@@ -47,7 +51,7 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
     tlsPort = await freePort();
     sslSection = `[SSL]\n\tCertFile = ${join(dir, 'cert.pem')}\n\tKeyFile = ${join(dir, 'key.pem')}\n\tPorts = ${tlsPort}\n`;
   }
-  writeFileSync(conf, fillTemplate(readFixture('irc/ngircd.conf.tmpl'), { port: String(port), dir, maxPenaltyTime: String(opts.maxPenaltyTime ?? 0), sslSection }));
+  writeFileSync(conf, fillTemplate(readFixture('irc/ngircd.conf.tmpl'), { port: String(port), dir, maxPenaltyTime: String(opts.maxPenaltyTime ?? 0), sslSection, ident: opts.ident ? 'yes' : 'no', webircPassword: opts.webircPassword ?? '' }));
   let proc: ServerProcess;
   let past = '';
   const start = async () => {

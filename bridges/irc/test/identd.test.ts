@@ -1,0 +1,74 @@
+/**
+ * The identd against IRC servers that look idents up: ngircd (`Ident = yes`) and InspIRCd 3
+ * (m_ident). Both ask port 113 of the client, with no setting to change it, so the identd listens
+ * on 127.0.0.1:113 (the tests run as root): this is the one test file that binds it, and its tests
+ * run one after the other.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startInspircd, type Inspircd } from '../../../test/helpers/irc-inspircd.js';
+import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import { jidHash } from '../user-ident.js';
+import { expectInbound, startBridge, unique, type BridgeUnderTest } from './helpers.js';
+
+const IDENTD = { enabled: true, address: '127.0.0.1', port: 113 };
+
+let ngircd: Ngircd | undefined;
+let inspircd: Inspircd | undefined;
+const open: Array<{ close(): Promise<void> } | NativeIrcUser> = [];
+
+beforeAll(async () => {
+  [ngircd, inspircd] = await Promise.all([startNgircd({ ident: true }), startInspircd({ ident: true })]);
+});
+
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await ('quit' in x ? x.quit() : x.close());
+});
+
+afterAll(async () => {
+  await Promise.all([ngircd?.stop(), inspircd?.stop()]);
+});
+
+/** The ident@host that a native user in the channel sees when the bridged user joins it. */
+async function identSeenOnJoin(b: BridgeUnderTest, port: number, user: string, id: string): Promise<{ ident?: string; hostname?: string }> {
+  const native = await connectNativeIrc(port, `N${id}`);
+  open.push(native);
+  native.client.join(`#i${id}`);
+  await native.expect('join', (e) => e.nick === native.nick);
+  await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#i${id}%test`, nick: `X${id}` });
+  await expectInbound(b.t, 'presence', (e) => e.user === user && !!e.muc?.codes.includes(110), 'joined', 20_000);
+  const join = await native.expect('join', (e) => e.nick === `X${id}`);
+  return { ident: join.ident, hostname: join.hostname };
+}
+
+describe.each([
+  ['ngircd', () => ngircd!.port],
+  ['InspIRCd m_ident', () => inspircd!.port],
+])('identd with %s', (_name, port) => {
+  it("the user's username on IRC is the hash of the bare JID, without '~'; another user gets another", async () => {
+    const id = unique();
+    const b = await startBridge(port(), { identd: IDENTD });
+    open.push(b);
+    const alice = `alice${id}@example.org`;
+    const seen = await identSeenOnJoin(b, port(), alice, id);
+    expect(seen.ident).toBe(jidHash(alice));
+    const id2 = unique();
+    const bob = `bob${id2}@example.org`;
+    expect((await identSeenOnJoin(b, port(), bob, id2)).ident).toBe(jidHash(bob));
+    expect(jidHash(bob)).not.toBe(jidHash(alice));
+  });
+
+  it('a configured template: the local part of the JID', async () => {
+    const id = unique();
+    const b = await startBridge(port(), { identd: { ...IDENTD, ident: 'x{local}' } });
+    open.push(b);
+    expect((await identSeenOnJoin(b, port(), `u${id}@example.org`, id)).ident).toBe(`xu${id}`.slice(0, 10));
+  });
+
+  it("without the identd the server finds no ident: the username is the USER one with '~'", async () => {
+    const id = unique();
+    const b = await startBridge(port(), {}, { username: 'plain' });
+    open.push(b);
+    expect((await identSeenOnJoin(b, port(), `u${id}@example.org`, id)).ident).toBe('~plain');
+  });
+});

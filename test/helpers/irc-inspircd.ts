@@ -1,0 +1,72 @@
+/**
+ * A real InspIRCd 3 (Debian `inspircd`, /usr/sbin/inspircd) for the IRC bridge tests, on a free
+ * loopback port, in the foreground (`--nofork --nopid`) with a config from
+ * test/fixtures/irc/inspircd.conf.tmpl in a temp dir. Modules are opt-in: m_ident (RFC 1413
+ * lookups, always to port 113 of the client: InspIRCd 3 has no setting for the port) and
+ * m_cgiirc with one WebIRC block.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireBinary } from './binaries.js';
+import { freePort } from './ports.js';
+import { fillTemplate, readFixture, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
+
+export interface Inspircd {
+  port: number;
+  /** The server name, as in numerics' prefixes. */
+  name: string;
+  dir: string;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+export interface InspircdOptions {
+  /** Load m_ident: look up the ident of every client (at 127.0.0.1:113 for the tests' clients). */
+  ident?: boolean;
+  /** Load m_cgiirc with a `<cgihost type="webirc">` block for 127.0.0.1 and this (plain text) password. */
+  webircPassword?: string;
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspircd> {
+  const bin = requireBinary('inspircd', 'inspircd');
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-inspircd-'));
+  const port = await freePort();
+  const modules: string[] = [];
+  if (opts.ident) modules.push('<module name="ident">');
+  if (opts.webircPassword !== undefined) {
+    modules.push('<module name="cgiirc">', '<cgiirc opernotice="no">');
+    modules.push(`<cgihost type="webirc" password="${escapeAttr(opts.webircPassword)}" hash="plaintext" mask="127.0.0.1">`);
+  }
+  writeFileSync(join(dir, 'motd.txt'), 'Switchboard test server\n');
+  const conf = join(dir, 'inspircd.conf');
+  writeFileSync(conf, fillTemplate(readFixture('irc/inspircd.conf.tmpl'), { port: String(port), dir, useIdent: opts.ident ? 'yes' : 'no', modules: modules.join('\n') }));
+  // The tests run as root (CI); InspIRCd refuses that without --runasroot.
+  const args = ['--nofork', '--nopid', '--config', conf, ...(process.getuid?.() === 0 ? ['--runasroot'] : [])];
+  const proc: ServerProcess = spawnServer(bin, args, { cwd: dir });
+  const logs = () => {
+    let file = '';
+    try {
+      file = readFileSync(join(dir, 'ircd.log'), 'utf8');
+    } catch {
+      // not written yet
+    }
+    return `${proc.output()}\n--- ircd.log ---\n${file}`;
+  };
+  await waitForPorts(proc, [port], 'inspircd', logs, 15_000);
+  let finalLogs: string | undefined;
+  return {
+    port,
+    name: 'irc.inspircd.test',
+    dir,
+    async stop() {
+      if (finalLogs !== undefined) return;
+      await stopProcess(proc, 3000);
+      finalLogs = logs();
+      if (process.env['SWITCHBOARD_KEEP_TEST_DIRS'] === undefined) rmSync(dir, { recursive: true, force: true });
+    },
+    logs: () => finalLogs ?? logs(),
+  };
+}
