@@ -58,7 +58,10 @@ export class IdentServer {
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        const hint = err.code === 'EACCES' ? ': a port below 1024 needs root or CAP_NET_BIND_SERVICE, or listen on a high port and redirect 113 to it (bridges/irc/README.md)' : '';
+        const hint =
+          err.code === 'EACCES'
+            ? ': a port below 1024 needs root or CAP_NET_BIND_SERVICE, or listen on a high port and redirect 113 to it (bridges/irc/README.md)'
+            : '';
         reject(new Error(`identd: cannot listen on ${this.opts.address}:${this.opts.port} (${err.code ?? err.message})${hint}`, { cause: err }));
       });
       server.listen(this.opts.port, this.opts.address, () => resolve());

@@ -42,7 +42,10 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
   }
   writeFileSync(join(dir, 'motd.txt'), 'Switchboard test server\n');
   const conf = join(dir, 'inspircd.conf');
-  writeFileSync(conf, fillTemplate(readFixture('irc/inspircd.conf.tmpl'), { port: String(port), dir, useIdent: opts.ident ? 'yes' : 'no', modules: modules.join('\n') }));
+  writeFileSync(
+    conf,
+    fillTemplate(readFixture('irc/inspircd.conf.tmpl'), { port: String(port), dir, useIdent: opts.ident ? 'yes' : 'no', modules: modules.join('\n') }),
+  );
   // The tests run as root (CI); InspIRCd refuses that without --runasroot.
   const args = ['--nofork', '--nopid', '--config', conf, ...(process.getuid?.() === 0 ? ['--runasroot'] : [])];
   const proc: ServerProcess = spawnServer(bin, args, { cwd: dir });

@@ -51,7 +51,7 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
     tlsPort = await freePort();
     sslSection = `[SSL]\n\tCertFile = ${join(dir, 'cert.pem')}\n\tKeyFile = ${join(dir, 'key.pem')}\n\tPorts = ${tlsPort}\n`;
   }
-  writeFileSync(conf, fillTemplate(readFixture('irc/ngircd.conf.tmpl'), { port: String(port), dir, maxPenaltyTime: String(opts.maxPenaltyTime ?? 0), sslSection, ident: opts.ident ? 'yes' : 'no', webircPassword: opts.webircPassword ?? '' }));
+  writeFileSync(conf, fillTemplate(readFixture('irc/ngircd.conf.tmpl'), { port: String(port), dir, maxPenaltyTime: String(opts.maxPenaltyTime ?? 0), sslSection, ident: opts.ident ? 'yes' : 'no', webircPassword: opts.webircPassword ?? '', dns: opts.ident || opts.webircPassword ? 'yes' : 'no' }));
   let proc: ServerProcess;
   let past = '';
   const start = async () => {

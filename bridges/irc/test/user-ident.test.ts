@@ -16,10 +16,13 @@ describe('RFC 1413 queries', () => {
     expect(parseIdentQuery(line)).toEqual(q);
   });
 
-  it.each(['', 'hello', '6191', '6191,', ',23', '6191 23', '-1 , 23', '61.5 , 23', '6191 , 23 , 1', '0x10 , 23', '123456 , 23', '6191 , 23 extra'])('%j is INVALID-PORT', (line) => {
-    expect(parseIdentQuery(line)).toMatchObject({ invalid: true });
-    expect(identReply(parseIdentQuery(line), 'x')).toMatch(/ : ERROR : INVALID-PORT\r\n$/);
-  });
+  it.each(['', 'hello', '6191', '6191,', ',23', '6191 23', '-1 , 23', '61.5 , 23', '6191 , 23 , 1', '0x10 , 23', '123456 , 23', '6191 , 23 extra'])(
+    '%j is INVALID-PORT',
+    (line) => {
+      expect(parseIdentQuery(line)).toMatchObject({ invalid: true });
+      expect(identReply(parseIdentQuery(line), 'x')).toMatch(/ : ERROR : INVALID-PORT\r\n$/);
+    },
+  );
 
   it('ports out of 1–65535 are INVALID-PORT and echoed', () => {
     expect(identReply(parseIdentQuery('0 , 6667'), 'x')).toBe('0 , 6667 : ERROR : INVALID-PORT\r\n');
@@ -79,7 +82,10 @@ describe('user idents and WEBIRC cloaks', () => {
     expect(c.hostname).toBe(`${jidHash('alice@example.org')}.users.example.org`);
     expect(isIPv6(c.ip)).toBe(true);
     expect(c.ip.startsWith('2001:db8:5b:0:')).toBe(true);
-    expect(userCloak('alice@example.org', { hostname: '{hash}.u', ip_prefix: '2001:db8:5b::/64' })).toEqual({ ...c, hostname: `${jidHash('alice@example.org')}.u` });
+    expect(userCloak('alice@example.org', { hostname: '{hash}.u', ip_prefix: '2001:db8:5b::/64' })).toEqual({
+      ...c,
+      hostname: `${jidHash('alice@example.org')}.u`,
+    });
     expect(userCloak('bob@example.org', { ip_prefix: '2001:db8:5b::/64' }).ip).not.toBe(c.ip);
     // Without a hostname template the address is the host.
     const bare = userCloak('bob@example.org', { ip_prefix: '10.42.0.0/16' });
@@ -109,7 +115,11 @@ describe('user idents and WEBIRC cloaks', () => {
     const c = ircConfigSchema.parse({});
     expect(c.identd).toEqual({ enabled: false, address: '0.0.0.0', port: 113, ident: '{hash}' });
     const net = (webirc: unknown) => ({ networks: { n: { servers: [{ host: 'h' }], webirc } } });
-    expect(ircConfigSchema.parse(net({ password: 'pw', ip_prefix: 'fd00:5b::/64' })).networks.n?.webirc).toEqual({ password: 'pw', gateway: 'switchboard', ip_prefix: 'fd00:5b::/64' });
+    expect(ircConfigSchema.parse(net({ password: 'pw', ip_prefix: 'fd00:5b::/64' })).networks.n?.webirc).toEqual({
+      password: 'pw',
+      gateway: 'switchboard',
+      ip_prefix: 'fd00:5b::/64',
+    });
     expect(() => ircConfigSchema.parse(net({ password: 'pw', ip_prefix: 'fd00:5b::' }))).toThrow();
     expect(() => ircConfigSchema.parse(net({ password: 'a b', ip_prefix: 'fd00::/64' }))).toThrow();
     expect(() => ircConfigSchema.parse(net({ password: 'pw', ip_prefix: 'fd00::/64', hostname: 'users.example.org' }))).toThrow(/\{hash\}/);
