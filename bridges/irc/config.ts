@@ -144,7 +144,8 @@ export const ircConfigSchema = z.strictObject({
   identd: z
     .strictObject({
       enabled: z.boolean().default(false),
-      address: z.string().min(1).default('0.0.0.0'),
+      /** Absent: every address, IPv6 and IPv4 (servers ask the address the gateway connected from). */
+      address: z.string().min(1).optional(),
       port: z.number().int().min(0).max(65535).default(113),
       /** The ident of a user: `{hash}` (hex SHA-1 of the bare JID, cut to 10, as biboumi) and `{local}` (the JID's local part). */
       ident: z.string().min(1).default('{hash}'),

@@ -40,8 +40,11 @@ export function identReply(q: IdentQuery, ident: string | undefined): string {
 }
 
 export interface IdentdOptions {
-  address: string;
+  /** Absent: every address (`::`, with IPv4 too where the system has IPv6, else 0.0.0.0: node's default). */
+  address?: string | undefined;
   port: number;
+  /** Each answer, for the operator's debug log. */
+  onAnswer?: (answer: { askedBy: string; localPort: number; remotePort: number; ident: string | undefined }) => void;
 }
 
 export class IdentServer {
@@ -62,9 +65,10 @@ export class IdentServer {
           err.code === 'EACCES'
             ? ': a port below 1024 needs root or CAP_NET_BIND_SERVICE, or listen on a high port and redirect 113 to it (bridges/irc/README.md)'
             : '';
-        reject(new Error(`identd: cannot listen on ${this.opts.address}:${this.opts.port} (${err.code ?? err.message})${hint}`, { cause: err }));
+        reject(new Error(`identd: cannot listen on ${this.opts.address ?? '*'}:${this.opts.port} (${err.code ?? err.message})${hint}`, { cause: err }));
       });
-      server.listen(this.opts.port, this.opts.address, () => resolve());
+      if (this.opts.address === undefined) server.listen(this.opts.port, () => resolve());
+      else server.listen(this.opts.port, this.opts.address, () => resolve());
     });
     this.server = server;
   }
@@ -107,7 +111,9 @@ export class IdentServer {
         if (lf > QUERY_MAX_BYTES) return this.refuse(socket);
         const q = parseIdentQuery(line);
         if ('invalid' in q) return this.refuse(socket, q);
-        socket.write(identReply(q, this.registry.lookup(q.localPort, q.remotePort, askedBy)));
+        const ident = this.registry.lookup(q.localPort, q.remotePort, askedBy);
+        this.opts.onAnswer?.({ askedBy, localPort: q.localPort, remotePort: q.remotePort, ident });
+        socket.write(identReply(q, ident));
         if (++answered >= QUERIES_PER_CONNECTION) {
           socket.end();
           return;

@@ -45,13 +45,15 @@ export class SessionRegistry {
 
   constructor(private readonly deps: SessionRegistryDeps) {
     const { identd } = deps.config;
-    if (identd.enabled) this.identd = new IdentServer(this.idents, identd);
+    const onAnswer = (a: { askedBy: string; localPort: number; remotePort: number; ident: string | undefined }) =>
+      deps.ctx.log.debug({ event: 'identd_query', ...a, answered: a.ident !== undefined }, 'ident query');
+    if (identd.enabled) this.identd = new IdentServer(this.idents, { address: identd.address, port: identd.port, onAnswer });
   }
 
   /** Start the identd, when enabled (before any connection, so that none is looked up unanswered). */
   async start(): Promise<void> {
     await this.identd?.start();
-    if (this.identd) this.deps.ctx.log.info({ event: 'identd_listening', address: this.deps.config.identd.address, port: this.identd.port }, 'identd listening');
+    if (this.identd) this.deps.ctx.log.info({ event: 'identd_listening', address: this.deps.config.identd.address ?? '*', port: this.identd.port }, 'identd listening');
   }
 
   async stop(): Promise<void> {

@@ -99,6 +99,24 @@ describe('identd (RFC 1413) on a socket', () => {
     expect(peer.received()).toBe('0 , 0 : ERROR : INVALID-PORT\r\n');
   });
 
+  it('on every address (no address configured), an IPv4 peer of the dual-stack socket is still matched', async () => {
+    const anyPort = await freePort();
+    const answers: Array<{ askedBy: string; ident: string | undefined }> = [];
+    const any = new IdentServer(registry, { port: anyPort, onAnswer: (a) => answers.push(a) });
+    await any.start();
+    try {
+      registry.add({ localAddress: '127.0.0.1', localPort: 40006, remoteAddress: '127.0.0.1', remotePort: 6667 }, 'dual');
+      const peer = await open(anyPort);
+      peer.socket.write('40006 , 6667\r\n');
+      await waitFor(() => peer.received().includes('\r\n'), 'answer');
+      expect(peer.received()).toBe('40006 , 6667 : USERID : UNIX : dual\r\n');
+      expect(answers).toEqual([expect.objectContaining({ ident: 'dual', localPort: 40006, remotePort: 6667 })]);
+      peer.socket.destroy();
+    } finally {
+      await any.stop();
+    }
+  });
+
   it('a port it may not bind fails start-up with what to do about it', async () => {
     const taken = new IdentServer(registry, { address: '127.0.0.1', port });
     await expect(taken.start()).rejects.toThrow(`identd: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);

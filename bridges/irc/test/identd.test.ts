@@ -18,7 +18,7 @@ let inspircd: Inspircd | undefined;
 const open: Array<{ close(): Promise<void> } | NativeIrcUser> = [];
 
 beforeAll(async () => {
-  [ngircd, inspircd] = await Promise.all([startNgircd({ ident: true }), startInspircd({ ident: true })]);
+  [ngircd, inspircd] = await Promise.all([startNgircd({ ident: true, tls: true }), startInspircd({ ident: true })]);
 });
 
 afterEach(async () => {
@@ -70,5 +70,16 @@ describe.each([
     const b = await startBridge(port(), {}, { username: 'plain' });
     open.push(b);
     expect((await identSeenOnJoin(b, port(), `u${id}@example.org`, id)).ident).toBe('~plain');
+  });
+});
+
+describe('identd and TLS', () => {
+  it('a TLS connection is answered too (its ports are entered at TCP connect, before the TLS handshake)', async () => {
+    const id = unique();
+    const tls = { servers: [{ host: '127.0.0.1', port: ngircd!.tlsPort, tls: true, tls_fingerprint: ngircd!.fingerprint256 }] };
+    const b = await startBridge(ngircd!.port, { identd: IDENTD }, tls);
+    open.push(b);
+    const user = `t${id}@example.org`;
+    expect((await identSeenOnJoin(b, ngircd!.port, user, id)).ident).toBe(jidHash(user));
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ircConfigSchema } from '../config.js';
+import { IrcConnection } from '../connection.js';
 import { identReply, parseIdentQuery } from '../identd.js';
 import { IdentRegistry, plainAddress } from '../ident-registry.js';
 import { addressInPrefix, isPrefix, jidHash, userCloak, userIdent } from '../user-ident.js';
@@ -47,6 +48,28 @@ describe('the identd registry', () => {
     expect(reg.lookup(6667, 40000, '192.0.2.7')).toBeUndefined();
     remove();
     expect(reg.lookup(40000, 6667, '192.0.2.7')).toBeUndefined();
+    expect(reg.size).toBe(0);
+  });
+
+  it("follows a connection: entered at its 'socket' event, gone when it closes", () => {
+    const reg = new IdentRegistry();
+    const conn = new IrcConnection({
+      server: { host: '192.0.2.7', port: 6667, tls: false, tls_verify: true },
+      nick: 'n',
+      username: 'u',
+      realname: 'r',
+      sasl: { mechanism: 'none' },
+      encodingFallback: 'latin1',
+      connectTimeoutMs: 1000,
+      pingIntervalMs: 60_000,
+      maxLineBytes: 8703,
+      capLsLines: 32,
+    });
+    reg.track(conn, 'tracked');
+    expect(reg.lookup(40000, 6667, '192.0.2.7')).toBeUndefined();
+    conn.emit('socket', ends);
+    expect(reg.lookup(40000, 6667, '192.0.2.7')).toBe('tracked');
+    conn.destroy('gone');
     expect(reg.size).toBe(0);
   });
 
@@ -113,7 +136,7 @@ describe('user idents and WEBIRC cloaks', () => {
 
   it('config: identd off by default on 113; webirc needs a password and a prefix, and a hostname with {hash}', () => {
     const c = ircConfigSchema.parse({});
-    expect(c.identd).toEqual({ enabled: false, address: '0.0.0.0', port: 113, ident: '{hash}' });
+    expect(c.identd).toEqual({ enabled: false, port: 113, ident: '{hash}' });
     const net = (webirc: unknown) => ({ networks: { n: { servers: [{ host: 'h' }], webirc } } });
     expect(ircConfigSchema.parse(net({ password: 'pw', ip_prefix: 'fd00:5b::/64' })).networks.n?.webirc).toEqual({
       password: 'pw',
