@@ -62,6 +62,16 @@ describe('WEBIRC with InspIRCd m_cgiirc', () => {
     expect(seenBob.hostname).not.toBe(seen.hostname);
   });
 
+  it("a password the network refuses fails the join with the server's reason", async () => {
+    const b = await startBridge(inspircd!.port, {}, { webirc: { password: 'wrong', ...CLOAK } });
+    open.push(b);
+    const id = unique();
+    await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#w${id}%test`, nick: `X${id}`, id: 'j' });
+    const err = await expectInbound(b.t, 'error', () => true, 'join error');
+    expect(err).toMatchObject({ stanza: 'presence', mucJoin: true, id: 'j' });
+    expect(err.text).toMatch(/WEBIRC/);
+  });
+
   it('without webirc every user has the gateway host', async () => {
     const b = await startBridge(inspircd!.port);
     open.push(b);
