@@ -16,7 +16,8 @@ import type { BounceTracker } from './bounces.js';
 import { backoffDelay } from './backoff.js';
 import type { LaneHooks, RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
-import { sendThroughRooms, type CoreRooms } from './rooms.js';
+import type { CoreRooms } from './rooms.js';
+import { sendThroughRooms } from './room-send.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
 export interface OutPayload {

@@ -10,7 +10,6 @@ import type { KeyValueStore } from './bridge-services.js';
 import type { BridgeRooms, JoinedOptions, LeaveOptions, Occupant, RoomMessage, RoomSnapshot, StoredRoom } from './room-types.js';
 import { endedPresence, joinSelfPresence, leavePresence, occupantPresence, renamePresences, selfPresence, type MucTarget } from '../xmpp/muc.js';
 import type { RoomInfo } from './hook-types.js';
-import type { Bridge, SendOptions, SendResult } from './bridge.js';
 
 interface RoomState {
   user: UserJid;
@@ -296,16 +295,4 @@ export class CoreRooms implements BridgeRooms {
     this.rooms.delete(key(user, state.room));
     this.deps.kv.delete(key(user, state.room));
   }
-}
-
-/**
- * `Bridge.send` as the outbox worker calls it, with the core's part of a leave around it (§7.14):
- * a resource that is not the user's last in the room leaves here; the last one goes to the bridge,
- * then gets its unavailable self-presence.
- */
-export async function sendThroughRooms(bridge: Bridge, rooms: CoreRooms | undefined, event: Outbound, options: SendOptions): Promise<SendResult> {
-  if (event.kind === 'leave' && rooms?.leave(event) === 'done') return {};
-  const result = await bridge.send(event, options);
-  if (event.kind === 'leave') rooms?.left(event, result.status);
-  return result;
 }

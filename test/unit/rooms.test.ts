@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Bridge, KeyValueStore, SendResult } from '../../src/core/bridge.js';
 import type { Inbound, Outbound } from '../../src/core/model.js';
 import type { Occupant } from '../../src/core/room-types.js';
-import { CoreRooms, sendThroughRooms } from '../../src/core/rooms.js';
+import { CoreRooms } from '../../src/core/rooms.js';
+import { sendThroughRooms } from '../../src/core/room-send.js';
 import { encodeInbound } from '../../src/xmpp/stanza.js';
 
 const DOMAIN = 'chat.example';
