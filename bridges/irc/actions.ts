@@ -23,7 +23,7 @@ export function requireConnected(s: IrcSession): void {
 
 function requireParticipant(s: IrcSession, channel: string, resource: string | undefined): Room {
   const room = s.room(channel);
-  if (!room?.resources.has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
+  if (!room || !s.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
   if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
   return room;
 }
@@ -103,21 +103,14 @@ async function refuseGroupchat(s: IrcSession, room: Room, ev: Ev<'message'> | Ev
 async function reflect(s: IrcSession, room: Room, ev: Ev<'message'> | Ev<'correction'>, i: number, t: { action: boolean; text: string }, stanzaId: string, delay?: string): Promise<void> {
   const body = (t.action ? '/me ' : '') + t.text;
   recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
-  for (const r of room.resources) {
-    await s.deliver({
-      kind: 'message',
-      user: s.user,
-      from: room.localpart,
-      fromResource: s.nick,
-      toResource: r,
-      type: 'groupchat',
-      body,
-      stanzaId,
-      ...(i === 0 && ev.id ? { id: ev.id } : {}),
-      ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
-      ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
-    });
-  }
+  await s.xmppRooms.message(s.user, room.localpart, {
+    nick: s.nick,
+    body,
+    stanzaId,
+    ...(i === 0 && ev.id ? { id: ev.id } : {}),
+    ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
+    ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
+  });
 }
 
 export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = '', signal?: AbortSignal): Promise<void> {

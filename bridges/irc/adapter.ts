@@ -1,7 +1,7 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
 import type { Form } from '../../src/core/adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, RoomInfo, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
+import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
@@ -9,7 +9,7 @@ import { channelItems, listChannels, pageOf } from './channel-list.js';
 import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
 import { pmKey, RoomArchive } from './archive.js';
 import { ChannelSettingsStore } from './channel-settings.js';
-import { applyAway, checkSelfPing, rejoinPersistentChannels, roomInfoOf } from './room-hooks.js';
+import { applyAway, rejoinPersistentChannels } from './room-hooks.js';
 import { UserPresences } from './presence.js';
 import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
@@ -99,15 +99,6 @@ export class IrcBridge implements Bridge {
     const found = addr.kind === 'room' ? findNetwork(this.config, addr.network) : undefined;
     if (addr.kind !== 'room' || !found) throw new StanzaError('item-not-found', 'Not an IRC channel.');
     return { network: found.name, channel: addr.channel };
-  }
-
-  /** XEP-0410: joined when this resource is in the room under this nick. */
-  async selfPing(user: UserJid, resource: string, localpart: string, nick: string): Promise<void> {
-    checkSelfPing(this.joinedRoom(user, localpart), resource, nick);
-  }
-
-  roomInfo(user: UserJid, localpart: string): RoomInfo | undefined {
-    return roomInfoOf(this.joinedRoom(user, localpart));
   }
 
   async ownerForm(user: UserJid, localpart: string): Promise<Form> {
@@ -239,7 +230,7 @@ export class IrcBridge implements Bridge {
         case 'nick':
           return this.done(await changeNick(s, event, ch, joinTimeout));
         case 'leave':
-          return this.done(await leaveRoom(s, event, ch));
+          return leaveRoom(s, event, ch);
         case 'message':
           if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, '', signal));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');

@@ -9,7 +9,7 @@ import { parseSource, type IrcLine } from './line.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { finishJoin, onNames, tellTruncated } from './join-state.js';
-import { memberMuc, occupantPresence, type Member, type Room } from './room.js';
+import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
 import { onOccupantAway } from './occupant-away.js';
@@ -66,7 +66,7 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
       if (!room) return;
       room.topic = p[1] ?? '';
       room.topicBy = src.nick;
-      for (const r of room.resources) await s.deliver({ kind: 'subject', user: s.user, from: room.localpart, fromResource: src.nick, toResource: r, subject: room.topic });
+      await s.xmppRooms.subject(s.user, room.localpart, room.topic, src.nick);
       return;
     }
     case 'PRIVMSG':
@@ -122,7 +122,7 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
     }
     case '341': {
       const room = s.room(p[2] ?? '');
-      if (room) for (const r of room.resources) await s.deliver({ kind: 'message', user: s.user, from: room.localpart, toResource: r, type: 'groupchat', body: `${p[1]} has been invited to ${room.channel}` });
+      if (room) await s.xmppRooms.message(s.user, room.localpart, { body: `${p[1]} has been invited to ${room.channel}` });
       return;
     }
     case 'ERROR':
@@ -145,10 +145,8 @@ export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
       if (pending.resource === '') {
         // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
         s.rooms.delete(s.fold(room.channel));
-        for (const r of room.resources) {
-          await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, s.nick, 'unavailable', { affiliation: 'none', role: 'none', codes: [110, 332] }, `Could not rejoin: ${p.at(-1) ?? ''}`));
-        }
-      } else if (!room.joined && room.resources.size === 0) s.rooms.delete(s.fold(room.channel));
+        await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${p.at(-1) ?? ''}`);
+      } else if (!room.joined && s.resources(room).size === 0) s.rooms.delete(s.fold(room.channel));
       pending.reject(new StanzaError(condition, p.at(-1) ?? 'Cannot join the channel.'));
       return;
     }
@@ -163,9 +161,7 @@ async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: 
   const m = room.roster.join(s.fold(src.nick), { nick: src.nick, modes: new Set(), ...(src.user ? { user: src.user } : {}), ...(src.host ? { host: src.host } : {}) });
   if (!room.joined) return;
   if (!m) return tellTruncated(s, room);
-  for (const r of room.resources) {
-    await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', memberMuc(s.conn!.isupport, m, { codes: [], jid: s.memberJid(m) })));
-  }
+  await s.xmppRooms.occupantJoined(s.user, room.localpart, s.occupant(m));
 }
 
 /** Our own PART or KICK: the room ends, and a persistent channel is no longer rejoined at start. */
@@ -174,43 +170,31 @@ function forgetRoom(s: IrcSession, room: Room): void {
   s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: undefined });
 }
 
-async function onLeave(s: IrcSession, channel: string, nick: string, status: string | undefined): Promise<void> {
+/** A PART, QUIT or KICK of `nick`: the occupant leaves; when it is the user, the room ends for every resource. */
+async function onLeave(s: IrcSession, channel: string, nick: string, status: string | undefined, kick?: { actor: string; reason?: string }): Promise<void> {
   const room = s.room(channel);
-  if (!room) return;
+  if (!room || !nick) return;
   const isupport = s.conn!.isupport;
-  const m = room.roster?.leave(s.fold(nick)) ?? { nick, modes: new Set<string>() };
   const self = s.isSelf(nick);
+  const m = room.roster?.leave(s.fold(nick)) ?? { nick, modes: new Set<string>() };
   if (self) forgetRoom(s, room);
-  for (const r of room.resources) {
-    await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'unavailable', { ...memberMuc(isupport, m, { codes: self ? [110] : [] }), role: 'none' }, status));
-  }
+  // The core knows the user by the nick it was given: the user's own occupant goes by it.
+  const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.occupant(m);
+  await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(kick ? { kick } : {}) });
 }
 
-async function onKick(s: IrcSession, channel: string, target: string, by: string, reason: string | undefined): Promise<void> {
-  const room = s.room(channel);
-  if (!room || !target) return;
-  const m = room.roster?.leave(s.fold(target)) ?? { nick: target, modes: new Set<string>() };
-  const self = s.isSelf(target);
-  if (self) forgetRoom(s, room);
-  for (const r of room.resources) {
-    const muc = { affiliation: 'none' as const, role: 'none' as const, actor: by, ...(reason ? { reason } : {}), codes: self ? [307, 110] : [307] };
-    await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'unavailable', muc));
-  }
+function onKick(s: IrcSession, channel: string, target: string, by: string, reason: string | undefined): Promise<void> {
+  return onLeave(s, channel, target, undefined, { actor: by, ...(reason ? { reason } : {}) });
 }
 
 async function onNick(s: IrcSession, oldNick: string, newNick: string): Promise<void> {
   // IrcConnection has already taken our new nick when the line reaches us.
   const self = s.isSelf(newNick);
-  const isupport = s.conn!.isupport;
   for (const room of s.rooms.values()) {
     const m = room.roster?.rename(s.fold(oldNick), s.fold(newNick), newNick);
-    if (!m) continue;
-    if (!room.joined) continue;
-    for (const r of room.resources) {
-      const base = { user: s.user, room, toResource: r };
-      await s.deliver(occupantPresence(base, oldNick, 'unavailable', memberMuc(isupport, m, { nick: newNick, codes: self ? [303, 110] : [303] })));
-      await s.deliver(occupantPresence(base, newNick, 'available', memberMuc(isupport, m, { codes: self ? [110] : [], ...(self ? {} : { jid: s.memberJid(m) }) })));
-    }
+    if (!m || !room.joined) continue;
+    const old = { ...s.occupant(m), nick: self ? (s.xmppRooms.nick(s.user, room.localpart) ?? oldNick) : oldNick };
+    await s.xmppRooms.occupantRenamed(s.user, room.localpart, old, newNick);
   }
 }
 
@@ -222,9 +206,7 @@ async function onMode(s: IrcSession, target: string, modes: string, args: string
   }
   const isupport = s.conn!.isupport;
   const changes = parseModeChanges(isupport, modes, args);
-  for (const r of room.resources) {
-    await s.deliver({ kind: 'message', user: s.user, from: room.localpart, toResource: r, type: 'groupchat', body: `Mode ${room.channel} [${formatModeChanges(changes)}] by ${by}` });
-  }
+  await s.xmppRooms.message(s.user, room.localpart, { body: `Mode ${room.channel} [${formatModeChanges(changes)}] by ${by}` });
   const touched = new Set<Member>();
   for (const ch of changes) {
     if (ch.mode === 'k') room.key = ch.adding ? ch.param : undefined;
@@ -235,10 +217,5 @@ async function onMode(s: IrcSession, target: string, modes: string, args: string
     else m.modes.delete(ch.mode);
     touched.add(m);
   }
-  for (const m of touched) {
-    const self = s.isSelf(m.nick);
-    for (const r of room.resources) {
-      await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', memberMuc(isupport, m, { codes: self ? [110] : [], jid: self ? `${s.user}/${r}` : s.memberJid(m) })));
-    }
-  }
+  for (const m of touched) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
 }

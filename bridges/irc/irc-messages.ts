@@ -39,13 +39,13 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
     const stanzaId = msgid ?? randomUUID();
     if (!(replay && msgid && s.deps.archive.has(s.user, s.deps.networkName, room.channel, msgid)))
       recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
-    for (const r of room.resources) {
-      await s.deliver(
-        { kind: 'message', user: s.user, from: room.localpart, fromResource: src.nick, toResource: r, type: 'groupchat', body: notice ? `[notice] ${parsed.body}` : parsed.body, stanzaId, ...(delay ? { delay } : {}) },
-        undefined,
-        msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}:${r}` : undefined,
-      );
-    }
+    await s.xmppRooms.message(s.user, room.localpart, {
+      nick: src.nick,
+      body: notice ? `[notice] ${parsed.body}` : parsed.body,
+      stanzaId,
+      ...(delay ? { delay } : {}),
+      ...(msgid ? { dedupeKey: `irc:${s.user}:${s.deps.networkName}:${msgid}` } : {}),
+    });
     return;
   }
   if (parsed.kind === 'ctcp') {
@@ -59,9 +59,7 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   if (noticeRoom?.joined) {
     const stanzaId = randomUUID();
     recordMessage(s, noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
-    for (const r of noticeRoom.resources) {
-      await s.deliver({ kind: 'message', user: s.user, from: noticeRoom.localpart, fromResource: src.nick, toResource: r, type: 'groupchat', body: `[notice] ${parsed.body}`, stanzaId });
-    }
+    await s.xmppRooms.message(s.user, noticeRoom.localpart, { nick: src.nick, body: `[notice] ${parsed.body}`, stanzaId });
     return;
   }
   const body = notice ? `[notice] ${parsed.body}` : parsed.body;

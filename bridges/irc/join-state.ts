@@ -1,11 +1,12 @@
 /**
- * Completing a JOIN (RFC 2812 §3.2.1: NAMES then 366) and sending a room's state to a resource in
- * the XEP-0045 §7.2 order: other occupants (§7.2.3), self-presence with 110/100/210 (§7.2.2, §7.2.14),
- * the history (§7.2.15), then the subject (§7.2.16).
+ * Completing a JOIN (RFC 2812 §3.2.1: NAMES then 366) and telling the core's rooms what the
+ * channel looks like: its members as occupants, the user's own modes, the topic and the join
+ * history (the core sends them in the XEP-0045 §7.2 order).
  */
 import type { HistoryRequest } from '../../src/core/model.js';
-import { memberFromNames, memberMuc, occupantPresence, roomMembers, type Member, type Room } from './room.js';
-import { sendHistory } from './room-history.js';
+import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
+import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
+import { historyOf } from './room-history.js';
 import type { IrcSession } from './session.js';
 
 /** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
@@ -32,7 +33,7 @@ export async function tellTruncated(s: IrcSession, room: Room, only?: string): P
   if (!only) room.truncationTold = true;
   const cap = s.deps.config.bounds.channel_members;
   const body = `The occupant list of ${room.channel} is truncated: only ${cap} members are shown (bounds.channel_members).`;
-  for (const r of only ? [only] : room.resources) await s.deliver({ kind: 'message', user: s.user, from: room.localpart, toResource: r, type: 'groupchat', body });
+  await s.xmppRooms.message(s.user, room.localpart, { body, ...(only !== undefined ? { toResource: only } : {}) });
 }
 
 export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
@@ -49,35 +50,36 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
     void s.sendLine('WHO', [room.channel]).catch(() => undefined);
   }
   const rejoin = pending.resource === '';
-  const targets = rejoin ? [...room.resources] : [pending.resource];
-  const self = selfMember(s, room);
-  for (const r of targets) {
-    const status = rejoin ? 'Rejoined after the IRC connection was re-established.' : undefined;
-    await sendRoomState(s, room, r, self, { nickChanged: s.fold(pending.requestedNick) !== s.fold(s.nick), ...(status ? { status } : {}), history: rejoin ? { maxstanzas: 0 } : pending.history });
+  await tellJoined(s, room, rejoin ? undefined : pending.resource, pending.requestedNick, rejoin ? undefined : pending.history);
+  if (roster.truncated) {
+    if (rejoin) room.truncationTold = false;
+    await tellTruncated(s, room, rejoin ? undefined : pending.resource);
   }
-  if (roster.truncated) for (const r of targets) await tellTruncated(s, room, r);
-  if (!rejoin) room.resources.add(pending.resource);
   // Remembered for the rejoin of persistent channels at gateway start.
   s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });
   pending.resolve();
 }
 
-export function selfMember(s: IrcSession, room: Room): Member {
+/**
+ * The channel's state to the core: to `resource` joining (or re-sent after a lost
+ * synchronization, §7.2.1), or, without one, a rejoin for every resource in the room.
+ */
+export async function tellJoined(s: IrcSession, room: Room, resource: string | undefined, requestedNick: string, history: HistoryRequest | undefined): Promise<void> {
+  const items: HistoryItem[] = resource === undefined ? [] : historyOf(s, room, history);
+  await s.xmppRooms.joined(s.user, room.localpart, snapshotOf(s, room), {
+    requestedNick,
+    ...(resource !== undefined ? { resource, history: items } : { status: 'Rejoined after the IRC connection was re-established.' }),
+  });
+}
+
+function selfMember(s: IrcSession, room: Room): Member {
   return room.roster?.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
 }
 
-/** Occupants, self-presence, history and subject to one resource (also a "lost synchronization" re-send). */
-export async function sendRoomState(s: IrcSession, room: Room, r: string, self: Member, opts: { nickChanged: boolean; status?: string; history: HistoryRequest | undefined }): Promise<void> {
-  const isupport = s.conn!.isupport;
-  const base = { user: s.user, room, toResource: r };
-  for (const m of roomMembers(room).values()) {
-    if (s.isSelf(m.nick)) continue;
-    const presence = occupantPresence(base, m.nick, 'available', memberMuc(isupport, m, { codes: [], jid: s.memberJid(m) }), m.away);
-    await s.deliver({ ...presence, ...(m.away ? { show: 'away' as const } : {}) });
-  }
-  const codes = opts.nickChanged ? [110, 100, 210] : [110, 100];
-  await s.deliver(occupantPresence(base, s.nick, 'available', memberMuc(isupport, self, { codes, jid: `${s.user}/${r}` }), opts.status));
-  await sendHistory(s, room, r, opts.history);
-  const setter = room.topicBy && roomMembers(room).has(s.fold(room.topicBy)) ? room.topicBy : undefined;
-  await s.deliver({ kind: 'subject', user: s.user, from: room.localpart, toResource: r, subject: room.topic ?? '', ...(setter ? { fromResource: setter } : {}) });
+function snapshotOf(s: IrcSession, room: Room): RoomSnapshot {
+  const { role, affiliation } = memberOccupant(s.conn!.isupport, selfMember(s, room));
+  const members = roomMembers(room);
+  const occupants = [...members.values()].filter((m) => !s.isSelf(m.nick)).map((m) => s.occupant(m));
+  const setter = room.topicBy !== undefined ? members.get(s.fold(room.topicBy))?.nick : undefined;
+  return { nick: s.nick, self: { role, affiliation }, occupants, subject: room.topic ?? '', ...(setter ? { subjectBy: setter } : {}) };
 }

@@ -4,7 +4,6 @@
  * channel with us; RPL_AWAY 301 tells it when we message an away user). Away → `show` away with the
  * away message as status; back → available without show. Only changes are sent.
  */
-import { memberMuc, occupantPresence } from './room.js';
 import type { IrcSession } from './session.js';
 
 /**
@@ -12,17 +11,11 @@ import type { IrcSession } from './session.js';
  * state (another session applied the same away-notify first); otherwise only a change is shown.
  */
 export async function onOccupantAway(s: IrcSession, nick: string, text: string, always: boolean): Promise<void> {
-  const isupport = s.conn!.isupport;
   for (const room of s.rooms.values()) {
     const m = room.roster?.get(s.fold(nick));
     if (!m || (!always && (m.away ?? '') === text)) continue;
     if (text) m.away = text;
     else delete m.away;
-    if (!room.joined) continue;
-    for (const r of room.resources) {
-      const self = s.isSelf(m.nick);
-      const muc = memberMuc(isupport, m, { codes: self ? [110] : [], jid: self ? `${s.user}/${r}` : s.memberJid(m) });
-      await s.deliver({ ...occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'available', muc, text || undefined), ...(text ? { show: 'away' as const } : {}) });
-    }
+    if (room.joined) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
   }
 }

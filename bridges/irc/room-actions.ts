@@ -1,13 +1,15 @@
 /**
  * XMPP → IRC room membership: join (XEP-0045 §7.2), leave (§7.14) with persistent channels and
  * client error bounces (§9.3 "service removes user"), nick change (§7.6), and the rejoin of
- * persistent channels at gateway start.
+ * persistent channels at gateway start. The core keeps the resources in each room (ctx.rooms): a
+ * leave reaches here only for the user's last resource, and a failure is thrown (the core answers).
  */
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
+import type { SendResult } from '../../src/core/bridge.js';
 import { isValidNick } from './address.js';
 import { IrcConnectError } from './connection.js';
-import { selfMember, sendRoomState } from './join-state.js';
+import { tellJoined } from './join-state.js';
 import { parseSource } from './line.js';
 import { newRoom, type Room } from './room.js';
 import type { IrcSession } from './session.js';
@@ -20,10 +22,11 @@ const REPLY_TIMEOUT_MS = 10_000;
 const BOUNCE_STATUS = 'error';
 
 export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
-  const resource = ev.resource ?? '';
+  const rejoin = ev.kind === 'join' && ev.rejoin === true;
+  const resource = rejoin ? undefined : (ev.resource ?? '');
   const password = ev.kind === 'join' ? ev.password : undefined;
   const history = ev.kind === 'join' ? ev.history : undefined;
-  if (!isValidNick(ev.nick)) return joinError(s, ev, 'jid-malformed', `"${ev.nick.replace(/[\r\n\0]/g, ' ')}" is not a valid IRC nick.`);
+  if (!isValidNick(ev.nick)) return failJoin(s, 'jid-malformed', `"${ev.nick.replace(/[\r\n\0]/g, ' ')}" is not a valid IRC nick.`);
   let existing = s.room(channel);
   // A rejoin in progress (reconnect, persistent channel at start): wait for it, then share it.
   if (existing?.pending?.resource === '' && existing.pending.done) {
@@ -31,9 +34,10 @@ export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, chann
     existing = s.room(channel);
   }
   if (existing?.joined) {
+    // The core's rejoin after a restart found the channel rejoined already (a persistent channel).
+    if (resource === undefined) return;
     // XEP-0045 §7.2.1: a join from a joined resource means it lost sync: send the state again.
-    await sendRoomState(s, existing, resource, selfMember(s, existing), { nickChanged: s.fold(ev.nick) !== s.fold(s.nick), history });
-    existing.resources.add(resource);
+    await tellJoined(s, existing, resource, ev.nick, history);
     return;
   }
   try {
@@ -41,21 +45,21 @@ export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, chann
   } catch (err) {
     // While the connection is being re-established the join waits in the outbox and is retried.
     if (err instanceof IrcConnectError && s.reconnecting) throw new RetryableError(err.message, { cause: err, retryAfterMs: 2000 });
-    if (err instanceof IrcConnectError) return joinError(s, ev, err.condition, err.message);
+    if (err instanceof IrcConnectError) return failJoin(s, err.condition, err.message, err);
     throw err;
   }
   const room: Room = existing ?? newRoom(channel, ev.to);
   if (password) room.key = password;
   s.rooms.set(s.fold(channel), room);
-  const done = startJoin(s, room, resource, ev.nick, history);
+  const done = startJoin(s, room, resource ?? '', ev.nick, history);
   const timeout = setTimeout(() => room.pending?.reject(new StanzaError('remote-server-timeout', `No answer from IRC to the JOIN of ${channel}.`)), joinTimeoutMs);
   try {
     await s.sendLine('JOIN', room.key ? [channel, room.key] : [channel]);
     await done;
   } catch (err) {
-    if (room.resources.size === 0) s.rooms.delete(s.fold(channel));
+    if (!room.joined) s.rooms.delete(s.fold(channel));
     room.pending = undefined;
-    if (err instanceof StanzaError) return joinError(s, ev, err.condition, err.message);
+    if (err instanceof StanzaError) return failJoin(s, err.condition, err.message, err);
     throw new RetryableError('The IRC connection was lost during the join.', { cause: err });
   } finally {
     clearTimeout(timeout);
@@ -82,74 +86,51 @@ export async function rejoinPersistent(s: IrcSession, channel: string, localpart
     await s.sendLine('JOIN', [channel]);
     await done;
   } catch (err) {
-    if (room.resources.size === 0) s.rooms.delete(s.fold(channel));
+    if (!room.joined) s.rooms.delete(s.fold(channel));
     throw err;
   } finally {
     clearTimeout(timeout);
   }
 }
 
-async function joinError(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, condition: StanzaError['condition'], text: string): Promise<void> {
-  await s.deliver({
-    kind: 'error',
-    user: s.user,
-    from: ev.to,
-    fromResource: ev.nick,
-    ...(ev.resource ? { toResource: ev.resource } : {}),
-    stanza: 'presence',
-    ...(ev.id ? { id: ev.id } : {}),
-    condition,
-    text,
-    mucJoin: true,
-  });
+/** A join the network refused: the core answers it (XEP-0045 §7.2 errors); a session left with no channel QUITs. */
+function failJoin(s: IrcSession, condition: StanzaError['condition'], text: string, cause?: unknown): never {
   if (s.rooms.size === 0) s.quit('Switchboard: no channel left');
+  throw new StanzaError(condition, text, cause ? { cause } : undefined);
 }
 
 /**
- * A resource leaves (unavailable presence, going offline, or an error bounce). Only the last
- * resource PARTs, and not from a persistent channel: the connection stays there, archiving.
+ * The user's last resource leaves (unavailable presence, going offline, or an error bounce): PART,
+ * but not from a persistent channel, where the connection stays, archiving (the status says so).
  */
-export async function leaveRoom(s: IrcSession, ev: Ev<'leave'>, channel: string): Promise<void> {
+export async function leaveRoom(s: IrcSession, ev: Ev<'leave'>, channel: string): Promise<SendResult> {
   const room = s.room(channel);
-  const resource = ev.resource ?? '';
-  if (!room || !room.resources.has(resource)) return; // XEP-0045: nothing to leave, nothing to say
-  const selfGone = (status?: string) =>
-    s.deliver({ kind: 'presence', user: s.user, from: room.localpart, fromResource: s.nick, toResource: resource, type: 'unavailable', ...(status ? { status } : {}), muc: { affiliation: 'none', role: 'none', codes: [110] } });
-  if (room.resources.size > 1) {
-    room.resources.delete(resource);
-    await selfGone(`${room.resources.size} resource${room.resources.size === 1 ? ' is' : 's are'} still in this channel.`);
-    return;
-  }
-  if (s.deps.channels.effective(s.user, s.deps.networkName, room.channel).persistent) {
-    room.resources.delete(resource);
-    await selfGone('The channel is persistent: your IRC connection stays in it.');
-    return;
-  }
+  if (!room) return {}; // XEP-0045: nothing to leave, nothing to say
+  if (s.deps.channels.effective(s.user, s.deps.networkName, room.channel).persistent) return { status: 'The channel is persistent: your IRC connection stays in it.' };
   const partMessage = ev.status === BOUNCE_STATUS ? undefined : ev.status;
   if (s.connected && room.joined) {
     const parted = s.waitLine((l) => (l.command === 'PART' && s.isSelf(parseSource(l.prefix).nick) && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : undefined), REPLY_TIMEOUT_MS, () => new Error('no PART echo'));
     await s.sendLine('PART', partMessage ? [channel, partMessage] : [channel]);
     await parted.catch(() => undefined);
   }
-  if (s.rooms.has(s.fold(channel))) {
-    s.rooms.delete(s.fold(channel));
-    await selfGone();
-  }
+  s.rooms.delete(s.fold(channel));
   if (s.rooms.size === 0) s.quit(partMessage ?? 'Switchboard: left every channel');
+  return {};
 }
 
 /** Leave the IRC side of a room no resource is in (a channel made non-persistent). */
 export async function partEmptyRoom(s: IrcSession, channel: string): Promise<void> {
   const room = s.room(channel);
-  if (!room || room.resources.size > 0) return;
+  if (!room || s.resources(room).size > 0) return;
   s.rooms.delete(s.fold(channel));
   if (s.connected && room.joined) await s.sendLine('PART', [channel]);
   if (s.rooms.size === 0) s.quit('Switchboard: left every channel');
 }
 
+/** §7.6: NICK; the server's NICK line reports the change (irc-handlers.ts), a refusal is thrown (the core answers from room/newnick). */
 export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
   const room = s.room(channel);
-  if (!room?.resources.has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
+  if (!room || !s.resources(room).has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
   if (s.isSelf(ev.nick) && s.nick === ev.nick) return;
   if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
   const done = s.waitLine(
@@ -162,13 +143,5 @@ export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string,
     () => new StanzaError('remote-server-timeout', 'The IRC server did not answer the nick change.'),
   );
   await s.sendLine('NICK', [ev.nick]);
-  try {
-    await done;
-  } catch (err) {
-    if (!(err instanceof StanzaError)) throw err;
-    // XEP-0045 §7.6: the nick change fails with a presence error from room/newnick, to every resource.
-    for (const r of room.resources) {
-      await s.deliver({ kind: 'error', user: s.user, from: room.localpart, fromResource: ev.nick, toResource: r, stanza: 'presence', ...(ev.id ? { id: ev.id } : {}), condition: err.condition, text: err.message });
-    }
-  }
+  await done;
 }

@@ -4,6 +4,7 @@
  * before the subject (XEP-0045 §7.2.15), with XEP-0203 delay stamps.
  */
 import type { HistoryRequest } from '../../src/core/model.js';
+import type { HistoryItem } from '../../src/core/room-types.js';
 import { pmKey } from './archive.js';
 import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
@@ -20,11 +21,11 @@ export function recordPrivate(s: IrcSession, nick: string, entry: { id: string; 
   s.deps.archive.append(s.user, s.deps.networkName, pmKey(nick), entry);
 }
 
-export async function sendHistory(s: IrcSession, room: Room, resource: string, req: HistoryRequest | undefined): Promise<void> {
+/** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
+export function historyOf(s: IrcSession, room: Room, req: HistoryRequest | undefined): HistoryItem[] {
   const { archive, channels, networkName } = s.deps;
   const settings = channels.effective(s.user, networkName, room.channel);
-  if (!settings.recordHistory) return;
-  for (const e of archive.history(s.user, networkName, room.channel, settings.maxHistoryLength, req)) {
-    await s.deliver({ kind: 'message', user: s.user, from: room.localpart, fromResource: e.nick, toResource: resource, type: 'groupchat', body: e.body, stanzaId: e.id, delay: e.stamp });
-  }
+  if (!settings.recordHistory) return [];
+  const entries = archive.history(s.user, networkName, room.channel, settings.maxHistoryLength, req);
+  return entries.map((e) => ({ nick: e.nick, body: e.body, stanzaId: e.id, stamp: e.stamp }));
 }

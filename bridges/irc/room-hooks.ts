@@ -1,30 +1,16 @@
 /**
- * The Bridge hooks about rooms and the user's presence: XEP-0410 self-ping, XEP-0045 §15.5.4
- * muc#roominfo, XMPP presence → IRC AWAY on every connection of the user (RFC 2812 §4.1), and
- * the rejoin of persistent channels at gateway start.
+ * The Bridge's work about the user's presence and persistent rooms: XMPP presence → IRC AWAY on
+ * every connection of the user (RFC 2812 §4.1), and the rejoin of persistent channels at gateway
+ * start. (Self-ping and muc#roominfo are the core's: ctx.rooms knows who is in each room.)
  */
 import type { Logger } from 'pino';
-import type { RoomInfo, UserPresence } from '../../src/core/bridge.js';
-import { StanzaError } from '../../src/core/errors.js';
+import type { UserPresence } from '../../src/core/bridge.js';
 import type { UserJid } from '../../src/core/model.js';
 import { defaultNick } from './actions.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { awayLine } from './presence.js';
 import { rejoinPersistent } from './room-actions.js';
-import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
-
-type Joined = { s: IrcSession; room: Room } | undefined;
-
-export function checkSelfPing(j: Joined, resource: string, nick: string): void {
-  if (!j || !j.room.joined || !j.room.resources.has(resource) || !j.s.isSelf(nick)) throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
-}
-
-/** The occupants and topic the user's own connection knows; nothing when it is not in the channel. */
-export function roomInfoOf(j: Joined): RoomInfo | undefined {
-  if (!j?.room.joined) return undefined;
-  return { name: j.room.channel, occupants: j.room.roster?.size ?? 0, subject: j.room.topic ?? '' };
-}
 
 /** AWAY (or back) on each connection; remembered and applied again after a reconnection. */
 export async function applyAway(sessions: IrcSession[], presence: UserPresence, log: Logger): Promise<void> {

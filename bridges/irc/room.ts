@@ -1,5 +1,10 @@
-/** What a session knows of one joined IRC channel, and the occupant presences built from it. */
-import type { HistoryRequest, Inbound, MucUser } from '../../src/core/model.js';
+/**
+ * What a session knows of one joined IRC channel (the IRC side: members, topic, key, a join in
+ * progress), and members as the core's occupants. The XMPP side of the room (resources, own nick,
+ * presences) is the core's (ctx.rooms, design.md §4a).
+ */
+import type { HistoryRequest } from '../../src/core/model.js';
+import type { Occupant } from '../../src/core/room-types.js';
 import type { Isupport } from './isupport.js';
 import { prefixesToMuc } from './modes.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
@@ -33,8 +38,6 @@ export interface Room {
   channel: string;
   /** The room's local part as the user addressed it (replies come from the same JID). */
   localpart: string;
-  /** Resources of the user that joined the room. */
-  resources: Set<string>;
   /** Whether the IRC side is joined. */
   joined: boolean;
   /** The channel's member list, shared with the other sessions in it; set while joined. */
@@ -48,7 +51,7 @@ export interface Room {
 }
 
 export function newRoom(channel: string, localpart: string): Room {
-  return { channel, localpart, resources: new Set(), joined: false };
+  return { channel, localpart, joined: false };
 }
 
 const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
@@ -104,27 +107,8 @@ export function memberFromNames(isupport: Isupport, prefixes: string, nick: stri
   return { nick, modes };
 }
 
-export function memberMuc(isupport: Isupport, member: Member, extra: Partial<MucUser> & { codes: number[] }): MucUser {
+/** A member as an occupant (XEP-0045 §5: the membership prefixes as role and affiliation), shown with `jid`. */
+export function memberOccupant(isupport: Isupport, member: Member, jid?: string): Occupant {
   const prefixes = [...member.modes].map((m) => isupport.prefixForMode(m)).filter((p): p is string => p !== undefined);
-  return { ...prefixesToMuc(prefixes), ...extra };
-}
-
-/** An occupant presence from `room/nick` to one resource. */
-export function occupantPresence(
-  base: { user: string; room: Room; toResource: string },
-  nick: string,
-  type: 'available' | 'unavailable',
-  muc: MucUser,
-  status?: string,
-): Inbound {
-  return {
-    kind: 'presence',
-    user: base.user,
-    from: base.room.localpart,
-    fromResource: nick,
-    toResource: base.toResource,
-    type,
-    muc,
-    ...(status ? { status } : {}),
-  };
+  return { nick: member.nick, ...prefixesToMuc(prefixes), ...(jid ? { jid } : {}), ...(member.away ? { away: member.away } : {}) };
 }

@@ -1,33 +1,27 @@
 /**
- * What a connection's loss and return mean for every room of a session: occupants gone, a
- * self-presence telling each resource (XEP-0045 110, or 110 + 332 when the room ends for good),
- * and the rejoin once the connection is back.
+ * What a connection's loss and return mean for every room of a session, told to the core's rooms
+ * (ctx.rooms): the room lost for now (occupants gone, the resources told), ended for good, and the
+ * rejoin once the connection is back.
  */
-import type { IrcConnection } from './connection.js';
-import { memberMuc, occupantPresence, roomMembers, type Room } from './room.js';
+import { roomMembers, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 
-/** The connection dropped: every other occupant leaves each resource's view; rooms await the rejoin. */
-export async function roomsLost(s: IrcSession, conn: IrcConnection): Promise<void> {
+/**
+ * The connection dropped: each room's members leave the resources' view (with `status` for their
+ * self-presence; without it nothing is told: the rooms are about to end) and the rooms await the rejoin.
+ */
+export async function roomsLost(s: IrcSession, status: string | undefined): Promise<void> {
   for (const [key, room] of s.rooms) {
-    for (const r of room.resources) {
-      for (const m of roomMembers(room).values()) {
-        if (s.isSelf(m.nick)) continue;
-        await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, m.nick, 'unavailable', memberMuc(conn.isupport, m, { codes: [] })));
-      }
-    }
+    if (status !== undefined) await s.xmppRooms.lost(s.user, room.localpart, [...roomMembers(room).values()].map((m) => s.occupant(m)), status);
     // The list stays with the sessions still in the channel; ours comes back with the rejoin's NAMES.
     s.rooms.detach(key, room);
     room.joined = false;
   }
 }
 
-/** A self-presence with `status` to every joined resource: connection news (110), or the end of every room (110, 332). */
-export async function tellRooms(s: IrcSession, type: 'available' | 'unavailable', status: string): Promise<void> {
-  const muc = type === 'available' ? { affiliation: 'none' as const, role: 'participant' as const, codes: [110] } : { affiliation: 'none' as const, role: 'none' as const, codes: [110, 332] };
-  for (const room of s.rooms.values()) {
-    for (const r of room.resources) await s.deliver(occupantPresence({ user: s.user, room, toResource: r }, s.nick, type, muc, status));
-  }
+/** Every room ends for good for its resources (banned, out of reconnect attempts, the user's QUIT). */
+export async function endRooms(s: IrcSession, status: string): Promise<void> {
+  for (const room of s.rooms.values()) await s.xmppRooms.ended(s.user, room.localpart, status);
 }
 
 /** JOIN again after a reconnect; NAMES + 366 complete it for every resource (join-state.ts). */

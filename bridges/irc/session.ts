@@ -6,6 +6,7 @@
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
+import type { BridgeRooms, Occupant } from '../../src/core/room-types.js';
 import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './connection.js';
@@ -15,9 +16,9 @@ import { EchoTracker, OpenBatches } from './echo.js';
 import { handleLine } from './irc-handlers.js';
 import { serializeLine, type IrcLine } from './line.js';
 import { LineWaiters, type LineMatch } from './line-waiters.js';
-import { SessionRooms, type Member, type Room } from './room.js';
+import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
-import { rejoin, roomsLost, tellRooms } from './session-rooms.js';
+import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue } from './throttle.js';
 
 export type { SessionDeps } from './session-deps.js';
@@ -102,6 +103,21 @@ export class IrcSession {
 
   contactLocalpart(nick: string): string {
     return contactLocalpart(this.deps.networkAddr, nick, this.deps.fixed);
+  }
+
+  /** The core's rooms (design.md §4a): what the user's resources see of each channel. */
+  get xmppRooms(): BridgeRooms {
+    return this.deps.ctx.rooms;
+  }
+
+  /** The user's resources in a room (the core keeps them). */
+  resources(room: Room): ReadonlySet<string> {
+    return this.deps.ctx.rooms.resources(this.user, room.localpart);
+  }
+
+  /** A member as the core's occupant: roles from its modes, its real JID unless it is the user. */
+  occupant(m: Member): Occupant {
+    return memberOccupant(this.conn!.isupport, m, this.isSelf(m.nick) ? undefined : this.memberJid(m));
   }
 
   /** The real JID shown for an occupant (biboumi: `nick%net@domain/user@host`). */
@@ -219,12 +235,12 @@ export class IrcSession {
       return;
     }
     await this.notify(reason);
-    await roomsLost(this, conn);
     if (banned) {
+      await roomsLost(this, undefined);
       await this.giveUp(`Disconnected and banned from the IRC server: ${reason}`);
       return;
     }
-    await tellRooms(this, 'available', `IRC connection lost (${reason}); reconnecting…`);
+    await roomsLost(this, `IRC connection lost (${reason}); reconnecting…`);
     void this.reconnectLoop();
   }
 
@@ -261,19 +277,19 @@ export class IrcSession {
     for (const room of this.rooms.values()) rejoin(this, room);
   }
 
-  /** Stop for good: every room's resources get an unavailable self-presence (110, 332). */
+  /** Stop for good: every room ends for its resources. */
   async giveUp(reason: string): Promise<void> {
     this.ctx.log.warn({ event: 'irc_stop', user: this.user, network: this.deps.networkName, reason }, 'IRC session stopped for good (banned or out of reconnect attempts)');
     this.banned = reason;
-    await tellRooms(this, 'unavailable', reason);
+    await endRooms(this, reason);
     this.rooms.clear();
     this.reconnecting = false;
     this.end();
   }
 
-  /** A QUIT the user asked for (raw command): every room ends (110, 332), no reconnect. */
+  /** A QUIT the user asked for (raw command): every room ends, no reconnect. */
   async userQuit(message: string): Promise<void> {
-    await tellRooms(this, 'unavailable', message);
+    await endRooms(this, message);
     this.rooms.clear();
     this.quit(message);
   }

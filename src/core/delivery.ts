@@ -11,13 +11,13 @@ import { errorElement } from '../xmpp/errors.js';
 import type { Bridge, BridgeContext } from './bridge.js';
 import { crashAfter, crashPointReached } from './crash-point.js';
 import { StanzaError, toStanzaError } from './errors.js';
-import type { Inbound, Outbound } from './model.js';
+import type { Outbound } from './model.js';
 import type { BounceTracker } from './bounces.js';
 import { backoffDelay } from './backoff.js';
 import type { LaneHooks, RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
 import type { CoreRooms } from './rooms.js';
-import { sendThroughRooms } from './room-send.js';
+import { errorReport, sendThroughRooms } from './room-send.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
 export interface OutPayload {
@@ -47,7 +47,6 @@ export interface DeliveryDeps {
 /** What became of a bounced inbound item. */
 export type BounceOutcome = 'retry' | 'dead';
 
-const PRESENCE_KINDS = new Set<Outbound['kind']>(['join', 'leave', 'nick']);
 
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
@@ -181,21 +180,7 @@ export class Delivery {
       this.deps.send(reply).catch(() => undefined);
       return;
     }
-    const inbound: Inbound = {
-      kind: 'error',
-      user: event.user,
-      from: event.to,
-      stanza: PRESENCE_KINDS.has(event.kind) ? 'presence' : 'message',
-      condition: err.condition,
-      errorType: err.type,
-      text: err.code ? `${err.message} (code ${err.code})` : err.message,
-      ...(event.toResource ? { fromResource: event.toResource } : {}),
-      ...(event.kind === 'join' ? { fromResource: event.nick, mucJoin: true } : {}),
-      // XEP-0045 §7.6: a refused nick change is a presence error from room/newnick.
-      ...(event.kind === 'nick' ? { fromResource: event.nick } : {}),
-      ...(event.resource ? { toResource: event.resource } : {}),
-      ...(event.id ? { id: event.id } : {}),
-    };
+    const inbound = errorReport(event, err);
     this.deps.ctx.deliver(inbound).catch((e: unknown) => this.deps.log.error({ event: 'report_failed', err: e }, 'could not store an error report'));
   }
 }

@@ -46,6 +46,8 @@ export class CoreRooms implements BridgeRooms {
   joined(user: UserJid, room: string, snapshot: RoomSnapshot, options: JoinedOptions): Promise<void> {
     const k = key(user, room);
     let state = this.rooms.get(k);
+    // A rejoin of a room none of the user's resources is in (IRC: a persistent channel): nobody to tell.
+    if (!state && options.resource === undefined) return Promise.resolve();
     const before = state ? `${state.nick}\n${[...state.resources].join('\n')}` : '';
     if (!state) {
       state = { user, room, nick: snapshot.nick, role: 'participant', affiliation: 'none', resources: new Set(), joined: true, subject: '', occupants: 0 };

@@ -12,6 +12,7 @@ import type { BridgeContext, BridgeHealth, UserQuery, UserQueryAnswer } from '..
 import { StanzaError } from '../../src/core/errors.js';
 import { AccessPolicy } from '../../src/core/access.js';
 import { createBridgeContext } from '../../src/core/context.js';
+import type { CoreRooms } from '../../src/core/rooms.js';
 import type { Inbound } from '../../src/core/model.js';
 import { openSqliteStore } from '../../src/core/sqlite/store.js';
 import type { OutboxRow, Store } from '../../src/core/store.js';
@@ -20,6 +21,8 @@ import type { InboundItem } from '../../src/xmpp/stanza.js';
 
 export interface TestBridgeContext {
   ctx: BridgeContext;
+  /** The core's rooms of this context (what a bridge reports through ctx.rooms; self-ping, room info). */
+  rooms: CoreRooms;
   store: Store;
   http: GatewayHttp;
   /** http://127.0.0.1:<port> of the gateway HTTP server (when `http` was asked for). */
@@ -82,6 +85,7 @@ export async function createTestContext(opts: {
   if (opts.http) await http.listen();
   return {
     ctx,
+    rooms: ctx.rooms,
     store,
     metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,

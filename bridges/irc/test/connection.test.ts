@@ -87,7 +87,9 @@ describe('IRC connections (ngircd)', () => {
     const b = await startBridge(ircd().port, { limits: { connections_per_user: 1 }, networks: { test: { servers: [{ host: '127.0.0.1', port: ircd().port, tls: false }] }, other: server } });
     const user = `u${id}@example.org`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#l${id}%test`, nick: `X${id}` });
-    await expect(b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#l${id}%other`, nick: `X${id}` })).rejects.toMatchObject({ condition: 'resource-constraint' });
+    await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#l${id}%other`, nick: `X${id}`, id: 'j2' });
+    const refused = await expectInbound(b.t, 'error', (e) => e.id === 'j2', 'the second join refused');
+    expect(refused).toMatchObject({ condition: 'resource-constraint', stanza: 'presence', mucJoin: true, toResource: 'r1' });
     await b.close();
   });
 });

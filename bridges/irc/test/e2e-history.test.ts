@@ -77,7 +77,7 @@ describe('IRC history and room hooks through Prosody', () => {
     await carol.send(xml('message', { to: ROOM, type: 'error' }, xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: NS_STANZAS }))));
     const gone = await carol.waitForStanza((s) => s.is('presence') && s.attrs.type === 'unavailable' && s.attrs.from === `${ROOM}/Alice`, 'removed');
     expect(gone.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChildren('status').map((c) => c.attrs.code)).toContain('110');
-    expect(gone.getChildText('status')).toBe('1 resource is still in this channel.');
+    expect(gone.getChildText('status')).toBe('1 resource is still in this room.');
     const ok = await alice.iq(xml('iq', { type: 'get', to: `${ROOM}/Alice` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     expect(ok.attrs.type).toBe('result');
     await carol.stop();

@@ -6,6 +6,8 @@ import { waitFor } from '../../../test/helpers/wait.js';
 import type { UserQuery, UserQueryAnswer } from '../../../src/core/bridge.js';
 import type { Inbound } from '../../../src/core/model.js';
 import { IrcBridge } from '../adapter.js';
+import { StanzaError } from '../../../src/core/errors.js';
+import { errorReport, sendThroughRooms } from '../../../src/core/room-send.js';
 import { ircConfigSchema } from '../config.js';
 
 export const DOMAIN = 'irc.localhost';
@@ -61,6 +63,7 @@ export async function startBridge(
     ...options,
   });
   const bridge = new IrcBridge(t.ctx, config);
+  sendLikeTheOutbox(bridge, t);
   await bridge.start();
   return {
     t,
@@ -70,6 +73,24 @@ export async function startBridge(
       await new Promise((r) => setTimeout(r, 100));
       await t.close();
     },
+  };
+}
+
+/**
+ * The tests call `bridge.send` as the outbox worker would (src/core/delivery.ts): through the core's
+ * rooms (a leave of one of several resources ends there), and a refused join or nick change is
+ * answered with the error stanza the core sends (the event's id, from room/nick), not thrown.
+ */
+function sendLikeTheOutbox(bridge: IrcBridge, t: TestBridgeContext): void {
+  const send = bridge.send.bind(bridge);
+  bridge.send = async (event, options) => {
+    try {
+      return await sendThroughRooms({ send }, t.rooms, event, options ?? {});
+    } catch (err) {
+      if (!(err instanceof StanzaError) || (event.kind !== 'join' && event.kind !== 'nick')) throw err;
+      await t.ctx.deliver(errorReport(event, err));
+      return {};
+    }
   };
 }
 

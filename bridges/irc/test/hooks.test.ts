@@ -53,24 +53,25 @@ describe('presence → AWAY', () => {
 describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
   it('XEP-0410 self-ping resolves for a joined resource and nick, and is not-acceptable otherwise', async () => {
     const j = await joined();
-    await expect(j.bridge.selfPing(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
-    await rejectsWith(j.bridge.selfPing(j.user, 'r2', j.room, j.nick), 'not-acceptable');
-    await rejectsWith(j.bridge.selfPing(j.user, 'r1', j.room, 'SomeoneElse'), 'not-acceptable');
-    await rejectsWith(j.bridge.selfPing(j.user, 'r1', `#nothere${j.id}%test`, j.nick), 'not-acceptable');
-    await rejectsWith(j.bridge.selfPing(`other${j.id}@example.org`, 'r1', j.room, j.nick), 'not-acceptable');
+    const ping = (user: string, resource: string, room: string, nick: string) => Promise.resolve().then(() => j.t.rooms.selfPing(user, resource, room, nick));
+    await expect(ping(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
+    await rejectsWith(ping(j.user, 'r2', j.room, j.nick), 'not-acceptable');
+    await rejectsWith(ping(j.user, 'r1', j.room, 'SomeoneElse'), 'not-acceptable');
+    await rejectsWith(ping(j.user, 'r1', `#nothere${j.id}%test`, j.nick), 'not-acceptable');
+    await rejectsWith(ping(`other${j.id}@example.org`, 'r1', j.room, j.nick), 'not-acceptable');
     await j.close();
   });
 
   it('roomInfo gives the occupant count and the subject', async () => {
     const j = await joined();
-    expect(j.bridge.roomInfo(j.user, `#nothere${j.id}%test`)).toBeUndefined();
-    expect(j.bridge.roomInfo(j.user, j.room)).toEqual({ name: j.chan, occupants: 1, subject: '' });
+    expect(j.t.rooms.info(j.user, `#nothere${j.id}%test`)).toBeUndefined();
+    expect(j.t.rooms.info(j.user, j.room)).toEqual({ occupants: 1, subject: '' });
     const native = await connectNativeIrc(ircd().port, `N${j.id}`);
     native.client.join(j.chan);
     await expectInbound(j.t, 'presence', (e) => e.fromResource === `N${j.id}`, 'native joins');
     native.client.raw(`TOPIC ${j.chan} :the topic`);
     await expectInbound(j.t, 'subject', (e) => e.subject === 'the topic', 'topic');
-    expect(j.bridge.roomInfo(j.user, j.room)).toEqual({ name: j.chan, occupants: 2, subject: 'the topic' });
+    expect(j.t.rooms.info(j.user, j.room)).toEqual({ occupants: 2, subject: 'the topic' });
     await native.quit();
     await j.close();
   });
@@ -174,10 +175,10 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r2', to: j.room, status: 'error' });
     const gone = await expectInbound(j.t, 'presence', (e) => e.toResource === 'r2' && e.type === 'unavailable', 'r2 removed');
     expect(gone.muc?.codes).toEqual([110]);
-    expect(gone.status).toBe('1 resource is still in this channel.');
+    expect(gone.status).toBe('1 resource is still in this room.');
     expect(find(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable')).toHaveLength(0);
-    await expect(j.bridge.selfPing(j.user, 'r2', j.room, j.nick)).rejects.toBeInstanceOf(StanzaError);
-    await expect(j.bridge.selfPing(j.user, 'r1', j.room, j.nick)).resolves.toBeUndefined();
+    expect(() => j.t.rooms.selfPing(j.user, 'r2', j.room, j.nick)).toThrow(StanzaError);
+    expect(() => j.t.rooms.selfPing(j.user, 'r1', j.room, j.nick)).not.toThrow();
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r1', to: j.room, status: 'error' });
     const part = await native.expect('part', (e) => e.nick === j.nick);
     expect(part.message ?? '').not.toBe('error');
