@@ -17,6 +17,9 @@ const USAGE = `Usage:
   switchboard check-config FILE       validate FILE and exit (0 = valid, 1 = problems)
   switchboard migrate-store --from FILE.sqlite --to postgres://… [--force]
                                       copy a SQLite store into PostgreSQL (stop the gateway first)
+  switchboard stop [--final] --pid PID
+                                      stop a running gateway (SIGTERM); --final (SIGUSR2) also ends
+                                      every joined room for its users (not rejoined at the next start)
   switchboard --version | --help`;
 
 function argValue(args: string[], ...names: string[]): string | undefined {
@@ -62,6 +65,37 @@ async function migrateStoreCommand(args: string[]): Promise<number> {
   }
 }
 
+/** `switchboard stop [--final] --pid PID`: signal the gateway and wait (at most 60 s) until it has exited. */
+async function stopCommand(args: string[]): Promise<number> {
+  const pid = Number(argValue(args, '--pid'));
+  if (!Number.isInteger(pid) || pid <= 0) {
+    console.error(`switchboard stop: --pid PID is required\n${USAGE}`);
+    return 1;
+  }
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    process.kill(pid, args.includes('--final') ? 'SIGUSR2' : 'SIGTERM');
+  } catch (err) {
+    console.error(`switchboard stop: ${(err as Error).message}`);
+    return 1;
+  }
+  for (let waited = 0; alive(); waited += 100) {
+    if (waited >= 60_000) {
+      console.error(`switchboard stop: process ${pid} is still running after 60 s`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return 0;
+}
+
 async function run(file: string | undefined): Promise<void> {
   if (!file) {
     console.error(`switchboard: --config FILE is required\n${USAGE}`);
@@ -77,7 +111,7 @@ async function run(file: string | undefined): Promise<void> {
   const log = createLogger(config.core.log.level);
   const url = config.core.store.url;
   // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts).
-  let stop: () => Promise<void>;
+  let stop: (final?: boolean) => Promise<void>;
   let reload: () => void;
   const fatal = (err: Error) => {
     const message = err instanceof FatalComponentError ? `switchboard: fatal: ${err.message}` : `switchboard: start-up failed: ${err.message}`;
@@ -92,17 +126,17 @@ async function run(file: string | undefined): Promise<void> {
       process.exit(3);
     };
     const running = runWithFailover(config, log, url, fatal, leaseLost);
-    stop = () => running.stop();
+    stop = (final) => running.stop(final);
     reload = () => running.reload();
   } else {
     const gateway = new Gateway(config, log);
-    stop = () => gateway.stop();
+    stop = (final) => gateway.stop(final);
     reload = () => void gateway.reload();
     gateway.start(fatal).catch(fatal);
   }
-  const shutdown = (signal: string) => {
-    log.info({ event: 'signal', signal }, `${signal}: graceful stop`);
-    stop().then(
+  const shutdown = (signal: string, final = false) => {
+    log.info({ event: 'signal', signal, final }, `${signal}: graceful stop${final ? ' for good' : ''}`);
+    stop(final).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'stop failed');
@@ -112,12 +146,14 @@ async function run(file: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGUSR2', () => shutdown('SIGUSR2', true));
   process.on('SIGHUP', () => reload());
 }
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
 else if (args.includes('--version')) console.log(`${SOFTWARE.name} ${SOFTWARE.version}`);
+else if (args[0] === 'stop') process.exitCode = await stopCommand(args.slice(1));
 else if (args[0] === 'migrate-store') process.exitCode = await migrateStoreCommand(args.slice(1));
 else if (args[0] === 'check-config') process.exitCode = await checkConfig(args[1] ?? argValue(args, '--config', '-c'));
 else await run(argValue(args, '--config', '-c') ?? (args[0] === 'run' ? args[1] : undefined));

@@ -138,12 +138,17 @@ export class Gateway {
     return text;
   }
 
-  stop(): Promise<void> {
+  /**
+   * Graceful stop. The users' rooms are kept and rejoined at the next start (an upgrade or a
+   * restart is invisible, design.md §4a); `final` (`switchboard stop --final`, SIGUSR2) ends them
+   * for every joined resource (XEP-0045 §9.3: 110 + 332), for a gateway that will not come back.
+   */
+  stop(final = false): Promise<void> {
     this.stopping ??= (async () => {
-      this.log.info({ event: 'stopping' }, 'stopping');
+      this.log.info({ event: 'stopping', final }, final ? 'stopping for good' : 'stopping');
       if (this.pruneTimer) clearInterval(this.pruneTimer);
       this.abort.abort();
-      await Promise.all(this.pipelines.map((p) => p.stop()));
+      await Promise.all(this.pipelines.map((p) => p.stop(final)));
       await this.http.close();
       // Everything acknowledged is committed before the store closes (and, on PostgreSQL, before
       // the lease is released to a standby).

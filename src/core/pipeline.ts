@@ -20,6 +20,7 @@ import { registerMucOwner } from '../xmpp/muc-owner.js';
 import { oversizedReply, oversizedResponse } from '../xmpp/oversized.js';
 import { PresenceService } from '../xmpp/presence.js';
 import { StanzaReceiver } from '../xmpp/receiver.js';
+import { encodeInbound, withStanzaIds } from '../xmpp/stanza.js';
 import type { AccessPolicy } from './access.js';
 import { adminCommands } from './admin-commands.js';
 import type { Bridge, BridgeContext, BridgeHealth } from './bridge.js';
@@ -27,7 +28,7 @@ import { createBridgeContext } from './context.js';
 import { BounceTracker } from './bounces.js';
 import { Delivery, type OutPayload } from './delivery.js';
 import { InboundDeadReports } from './inbound-dead.js';
-import type { Outbound } from './model.js';
+import type { Inbound, Outbound } from './model.js';
 import { OutboxLane } from './outbox.js';
 import type { CoreRooms } from './rooms.js';
 import type { Store } from './store.js';
@@ -273,11 +274,26 @@ export class BridgePipeline {
     await this.component.start();
   }
 
-  /** Graceful stop: no new items; in-flight ones finish; presences say so; the stream closes. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: no new items; in-flight ones finish; presences say so; the stream closes. The
+   * users' rooms are kept for the next start (design.md §4a), unless the stop is `final`: then
+   * every joined resource is told its rooms are gone (XEP-0045 §9.3: 110 + 332) and they are forgotten.
+   */
+  async stop(final = false): Promise<void> {
     await Promise.all([this.lanes.out.stop(), this.lanes.in.stop()]);
     await this.bridge.stop().catch((err: unknown) => this.ctx.log.error({ err }, 'bridge stop failed'));
-    if (this.component.status === 'online') await this.presence.broadcast(true);
+    const ended = final ? this.rooms.endAll('The gateway is shutting down for good.') : [];
+    if (this.component.status === 'online') {
+      for (const event of ended) await this.sendNow(event);
+      await this.presence.broadcast(true);
+    }
     await this.component.stop();
+  }
+
+  /** A stanza straight to the XMPP server, outside the outbox (a stop: nothing is left to retry it). */
+  private async sendNow(event: Inbound): Promise<void> {
+    const el = encodeInbound(withStanzaIds(event), this.domain);
+    this.metrics.stanzasOut.inc({ bridge: this.id, kind: el.name });
+    await this.component.send(el).catch(() => undefined);
   }
 }

@@ -268,12 +268,18 @@ export class CoreRooms implements BridgeRooms {
     return out;
   }
 
-  /** Stop for good (`stop --final`): every resource of every room gets 110 + 332, nothing is kept. */
-  endAll(status: string): void {
+  /**
+   * Stop for good (`switchboard stop --final`): the 110 + 332 self-presence for every resource of
+   * every room, returned for the caller to send at once (the outbox is stopping); nothing is kept,
+   * so the next start rejoins nothing.
+   */
+  endAll(status: string): Inbound[] {
+    const out: Inbound[] = [];
     for (const state of [...this.rooms.values()]) {
-      this.fanOut(state.user, state, (t) => endedPresence(t, state.nick, status));
+      for (const resource of state.resources) out.push(endedPresence({ user: state.user, room: state.room, resource }, state.nick, status));
       this.forget(state.user, state);
     }
+    return out;
   }
 
   private live(user: UserJid, room: string): RoomState | undefined {

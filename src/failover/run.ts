@@ -13,8 +13,8 @@ import { Lease } from './lease.js';
 import { FailoverMetrics } from './metrics.js';
 
 export interface FailoverRun {
-  /** Graceful stop: the gateway, the last commit, then the lease goes to a standby at once. */
-  stop(): Promise<void>;
+  /** Graceful stop: the gateway, the last commit, then the lease goes to a standby at once. `final`: see Gateway.stop. */
+  stop(final?: boolean): Promise<void>;
   /** SIGHUP: reload the config of the active gateway (a standby reads it when it takes over). */
   reload(): void;
 }
@@ -65,11 +65,11 @@ export function runWithFailover(
 
   return {
     reload: () => void gateway?.reload(),
-    async stop() {
+    async stop(final = false) {
       abort.abort();
       await started.catch(() => undefined);
       await standbyHttp?.close().catch(() => undefined);
-      if (gateway) await gateway.stop();
+      if (gateway) await gateway.stop(final);
       if (store) await store.closed();
       await lease.release().catch((err: unknown) => log.error({ event: 'lease_release_failed', err: (err as Error).message }, 'could not release the lease'));
       await pool.end();

@@ -243,8 +243,11 @@ describe('core rooms: leaving (§7.14), self-ping (XEP-0410), restart', () => {
         .map((e) => e.attrs.to),
     ).toEqual([`${USER}/phone`, `${USER}/laptop`]);
     expect(after.rooms.info(USER, ROOM)).toEqual({ occupants: 3, subject: 'Welcome' });
-    after.rooms.endAll('Switchboard is shutting down for good.');
-    expect(codes(after.stanzas()[0]!)).toEqual([110, 332]);
+    const ended = after.rooms.endAll('Switchboard is shutting down for good.');
+    expect(ended.map((e) => [e.toResource, e.kind === 'presence' ? e.muc?.codes : undefined])).toEqual([
+      ['phone', [110, 332]],
+      ['laptop', [110, 332]],
+    ]);
     expect(after.rooms.restore()).toEqual([]);
   });
 });
