@@ -9,12 +9,8 @@ import type { IdentRegistry } from './ident-registry.js';
 
 /** RFC 1413 gives no limit; a query is two port numbers and a few spaces. */
 export const QUERY_MAX_BYTES = 1000;
-/** RFC 1413 §2 lets the server drop an idle connection; IRC servers wait 5–10 s for an answer themselves. */
-const IDLE_MS = 15_000;
 /** Queries in one connection (RFC 1413 allows several); more closes it. */
 const QUERIES_PER_CONNECTION = 16;
-/** Connections open at once; a new one over the bound is closed at once. */
-const MAX_CONNECTIONS = 256;
 
 export type IdentQuery = { localPort: number; remotePort: number } | { invalid: true; localPort: number; remotePort: number };
 
@@ -43,6 +39,10 @@ export interface IdentdOptions {
   /** Absent: every address (`::`, with IPv4 too where the system has IPv6, else 0.0.0.0: node's default). */
   address?: string | undefined;
   port: number;
+  /** RFC 1413 §2 lets the server drop an idle connection; IRC servers wait 5–10 s for an answer themselves. */
+  idleMs?: number;
+  /** Connections open at once; a new one over the bound is closed at once. */
+  maxConnections?: number;
   /** Each answer, for the operator's debug log. */
   onAnswer?: (answer: { askedBy: string; localPort: number; remotePort: number; ident: string | undefined }) => void;
 }
@@ -87,14 +87,14 @@ export class IdentServer {
   }
 
   private accept(socket: Socket): void {
-    if (this.open.size >= MAX_CONNECTIONS) {
+    if (this.open.size >= (this.opts.maxConnections ?? 256)) {
       socket.destroy();
       return;
     }
     this.open.add(socket);
     socket.once('close', () => this.open.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(IDLE_MS, () => socket.destroy());
+    socket.setTimeout(this.opts.idleMs ?? 15_000, () => socket.destroy());
     const askedBy = socket.remoteAddress ?? '';
     let pending = Buffer.alloc(0);
     let answered = 0;

@@ -1,8 +1,11 @@
 /** The identd over real sockets on a free port: answers, bounds, and what a query line may be. */
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestContext } from '../../../test/helpers/bridge-context.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import { IrcBridge } from '../adapter.js';
+import { ircConfigSchema } from '../config.js';
 import { IdentRegistry } from '../ident-registry.js';
 import { IdentServer, QUERY_MAX_BYTES } from '../identd.js';
 
@@ -117,8 +120,50 @@ describe('identd (RFC 1413) on a socket', () => {
     }
   });
 
+  it('a connection over the bound is closed at once', async () => {
+    const boundPort = await freePort();
+    const bounded = new IdentServer(registry, { address: '127.0.0.1', port: boundPort, idleMs: 60_000, maxConnections: 2 });
+    await bounded.start();
+    try {
+      const [a, b] = [await open(boundPort), await open(boundPort)];
+      const extra = await open(boundPort);
+      await extra.closed;
+      expect(extra.received()).toBe('');
+      // The two within the bound are still served.
+      registry.add({ localAddress: '127.0.0.1', localPort: 40007, remoteAddress: '127.0.0.1', remotePort: 6667 }, 'kept');
+      a.socket.write('40007,6667\r\n');
+      await waitFor(() => a.received().includes('kept'), 'answer within the bound');
+      expect(b.socket.destroyed).toBe(false);
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  it('an idle connection is closed', async () => {
+    const idlePort = await freePort();
+    const idle = new IdentServer(registry, { address: '127.0.0.1', port: idlePort, idleMs: 200 });
+    await idle.start();
+    try {
+      const peer = await open(idlePort);
+      await peer.closed;
+      expect(peer.received()).toBe('');
+    } finally {
+      await idle.stop();
+    }
+  });
+
   it('a port it may not bind fails start-up with what to do about it', async () => {
     const taken = new IdentServer(registry, { address: '127.0.0.1', port });
     await expect(taken.start()).rejects.toThrow(`identd: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+  });
+
+  it('the IRC bridge does not start when its identd cannot listen, and says why', async () => {
+    const t = await createTestContext({ id: 'irc', domain: 'irc.localhost', domains: ['example.org'] });
+    try {
+      const bridge = new IrcBridge(t.ctx, ircConfigSchema.parse({ identd: { enabled: true, address: '127.0.0.1', port } }));
+      await expect(bridge.start()).rejects.toThrow(`identd: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    } finally {
+      await t.close();
+    }
   });
 });
