@@ -1,6 +1,7 @@
 // Bridge.send's abort signal (issue 10, "no item can be stranded"): the pure parts — the IRC
 // flood-control queue drops a waiting line of an aborted attempt, and the echo bridge echoes
 // nothing for one.
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoBridge } from '../../bridges/echo/index.js';
 import { ThrottledQueue } from '../../bridges/irc/throttle.js';
@@ -33,6 +34,27 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
     abort.abort(new Error('late'));
     await q.push('next');
     expect(out).toEqual(['sent', 'next']);
+  });
+
+  it('only a line left waiting listens to the signal: one written at once adds no abort listener', async () => {
+    const q = new ThrottledQueue(1, 50, 100);
+    const out: string[] = [];
+    q.attach((l) => out.push(l));
+    const abort = new AbortController();
+    let listeners = 0;
+    const add = abort.signal.addEventListener.bind(abort.signal);
+    abort.signal.addEventListener = (...args: Parameters<AbortSignal['addEventListener']>) => {
+      listeners += 1;
+      add(...args);
+    };
+    const first = q.push('now', abort.signal);
+    expect(out).toEqual(['now']);
+    expect(listeners).toBe(0);
+    const second = q.push('later', abort.signal);
+    expect(listeners).toBe(1);
+    await Promise.all([first, second]);
+    expect(out).toEqual(['now', 'later']);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
   });
 
   it('an attempt aborted before it queues writes nothing', async () => {
