@@ -13,7 +13,7 @@ const pureBridgeTests = [
   'bridges/email/test/reply-strip.test.ts',
   'bridges/email/test/threads.test.ts',
   'bridges/irc/test/address.test.ts',
-  'bridges/irc/test/archive.test.ts',
+  'bridges/irc/test/archive-migration.test.ts',
   'bridges/irc/test/config.test.ts',
   'bridges/irc/test/flood-and-backoff.test.ts',
   'bridges/irc/test/input-text.test.ts',

@@ -47,9 +47,6 @@ export class EchoBridge implements Bridge {
     return { kind: 'contact', localpart, name: localpart };
   }
 
-  toLocalpart(address: string): string {
-    return address;
-  }
 
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
     if (event.kind !== 'message') {

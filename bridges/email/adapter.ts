@@ -87,9 +87,6 @@ export class EmailBridge implements Bridge {
     return { kind: 'contact', localpart: localpartOfAddress(address), name: address };
   }
 
-  toLocalpart(address: string): string {
-    return localpartOfAddress(address);
-  }
 
   /** A mail we answered 250 never reached the user: a DSN to its envelope sender (RFC 5321 §6.1). */
   async inboundDead(event: Inbound, reason: string, options: SendOptions = {}): Promise<void> {

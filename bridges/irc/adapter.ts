@@ -1,13 +1,14 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
 import type { Form } from '../../src/core/adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
+import type { Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
 import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
-import { pmKey, RoomArchive } from './archive.js';
+import { migrateArchive } from './archive-migration.js';
+import { channelConversation, privateConversation } from './conversations.js';
 import { ChannelSettingsStore } from './channel-settings.js';
 import { applyAway, rejoinPersistentChannels } from './room-hooks.js';
 import { UserPresences } from './presence.js';
@@ -27,14 +28,15 @@ export class IrcBridge implements Bridge {
   private readonly presences = new UserPresences();
 
   readonly commands: AdhocCommand[];
-  private readonly archiveStore: RoomArchive;
   private readonly channels: ChannelSettingsStore;
+  /** XEP-0045 §10 muc#owner: the channel's history settings and persistence (channel-settings.ts). */
+  readonly roomConfig: NonNullable<Bridge['roomConfig']>;
 
   constructor(
     private readonly ctx: BridgeContext,
     private readonly config: IrcConfig,
   ) {
-    this.archiveStore = new RoomArchive(ctx.kv, ctx.clock, config.archive_max_messages, config.archive_max_days);
+    ctx.archive.setRetention({ maxMessages: config.archive_max_messages, maxDays: config.archive_max_days });
     this.channels = new ChannelSettingsStore(ctx.kv, config);
     const metrics = new IrcMetrics(() =>
       this.sessions.all().map((s) => ({ network: s.deps.networkName, state: s.reconnecting ? 'reconnecting' : s.connected ? 'registered' : 'connecting', queued: s.queue.length }) as const),
@@ -43,11 +45,11 @@ export class IrcBridge implements Bridge {
     this.sessions = new SessionRegistry({
       ctx,
       config,
-      archive: this.archiveStore,
       channels: this.channels,
       onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
       metrics,
     });
+    this.roomConfig = { form: (user, room) => this.ownerForm(user, room), submit: (user, room, values) => this.submitOwnerForm(user, room, values) };
     this.commands = [
       configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),
       globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
@@ -77,6 +79,8 @@ export class IrcBridge implements Bridge {
   }
 
   async start(): Promise<void> {
+    const moved = migrateArchive(this.ctx.kv, this.ctx.archive);
+    if (moved > 0) this.ctx.log.info({ event: 'archive_migrated', messages: moved }, 'moved the IRC archive into the core archive');
     await this.sessions.start();
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
     rejoinPersistentChannels(this.channels, (user, network) => {
@@ -101,12 +105,12 @@ export class IrcBridge implements Bridge {
     return { network: found.name, channel: addr.channel };
   }
 
-  async ownerForm(user: UserJid, localpart: string): Promise<Form> {
+  private async ownerForm(user: UserJid, localpart: string): Promise<Form> {
     const { network, channel } = this.roomAddress(localpart);
     return this.channels.form(user, network, channel);
   }
 
-  async submitOwnerForm(user: UserJid, localpart: string, values: Record<string, string[]>): Promise<void> {
+  private async submitOwnerForm(user: UserJid, localpart: string, values: Record<string, string[]>): Promise<void> {
     const { network, channel } = this.roomAddress(localpart);
     const now = this.channels.submit(user, network, channel, values);
     const j = this.joinedRoom(user, localpart);
@@ -134,15 +138,6 @@ export class IrcBridge implements Bridge {
     return { s, nick: addr.nick };
   }
 
-  /** XEP-0313 on a room or a nick (`nick%network`): the user's own archive of that conversation. */
-  async archive(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage> {
-    const addr = this.parse(localpart);
-    const found = addr.kind === 'contact' ? findNetwork(this.config, addr.network) : undefined;
-    if (addr.kind === 'contact' && found) return this.archiveStore.query(user, found.name, pmKey(addr.nick), query, 'chat');
-    const { network, channel } = this.roomAddress(localpart);
-    return this.archiveStore.query(user, network, channel, query);
-  }
-
   async stop(): Promise<void> {
     for (const s of this.sessions.all()) s.quit('Switchboard is shutting down');
     await this.sessions.stop();
@@ -165,32 +160,20 @@ export class IrcBridge implements Bridge {
     });
   }
 
+  /**
+   * Rooms are non-anonymous (XEP-0045 §15.6), stamp XEP-0359 stanza-ids and have an archive;
+   * nicks have one when private messages are kept (`archive_private`).
+   */
   resolve(localpart: string): ResolvedAddress {
     const addr = this.parse(localpart);
     if (addr.kind === 'gateway') return { kind: 'service', localpart: '', name: 'IRC gateway' };
-    if (!findNetwork(this.config, addr.network)) throw new StanzaError('item-not-found', `No IRC network called ${excerpt(addr.network)} is configured here.`);
+    const network = findNetwork(this.config, addr.network)?.name;
+    if (!network) throw new StanzaError('item-not-found', `No IRC network called ${excerpt(addr.network)} is configured here.`);
     if (addr.kind === 'service') return { kind: 'service', localpart, name: addr.network };
-    if (addr.kind === 'room') return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}` };
-    return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}` };
-  }
-
-  /** `nick%network` or `#chan%network` (unescaped) → local part. */
-  toLocalpart(address: string): string {
-    const addr = this.parse(address);
-    if (addr.kind === 'gateway' || addr.kind === 'service') return address;
-    const fixed = this.config.fixed_network !== undefined;
-    return addr.kind === 'room' ? `${escapeIfNeeded(addr.channel)}${fixed ? '' : `%${addr.network}`}` : `${escapeIfNeeded(addr.nick.toLowerCase())}${fixed ? '' : `%${addr.network}`}`;
-  }
-
-  /** Rooms are non-anonymous (XEP-0045 §15.6) and stamp XEP-0359 stanza-ids; nicks have a XEP-0313 archive when PMs are kept. */
-  features(localpart: string): string[] {
-    try {
-      const kind = this.parse(localpart).kind;
-      if (kind === 'contact') return this.config.archive_private ? ['urn:xmpp:mam:2'] : [];
-      return kind === 'room' ? ['muc_nonanonymous', 'urn:xmpp:sid:0'] : [];
-    } catch {
-      return [];
+    if (addr.kind === 'room') {
+      return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}`, archive: channelConversation(network, addr.channel), features: ['muc_nonanonymous', 'urn:xmpp:sid:0'] };
     }
+    return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}`, ...(this.config.archive_private ? { archive: privateConversation(network, addr.nick) } : {}) };
   }
 
   /**
@@ -272,8 +255,4 @@ export class IrcBridge implements Bridge {
     }
     throw new StanzaError('feature-not-implemented', 'Only IRC users can be invited to an IRC channel.');
   }
-}
-
-function escapeIfNeeded(raw: string): string {
-  return raw.replace(/[ "&'/:<>@\\]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
 import type { IrcLine } from './line.js';
-import { pmKey } from './archive.js';
+import { channelConversation, privateConversation } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
@@ -37,7 +37,7 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   if (room) {
     if (parsed.kind === 'ctcp' || !room.joined) return;
     const stanzaId = msgid ?? randomUUID();
-    if (!(replay && msgid && s.deps.archive.has(s.user, s.deps.networkName, room.channel, msgid)))
+    if (!(replay && msgid && s.ctx.archive.has(s.user, channelConversation(s.deps.networkName, room.channel), msgid)))
       recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
     await s.xmppRooms.message(s.user, room.localpart, {
       nick: src.nick,
@@ -66,7 +66,7 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
   // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
   const archiveId = msgid ?? randomUUID();
-  if (!replay || !msgid || !s.deps.archive.has(s.user, s.deps.networkName, pmKey(src.nick), msgid)) recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
+  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid)) recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
     { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, stanzaId: archiveId, ...(delay ? { delay } : {}) },
     undefined,

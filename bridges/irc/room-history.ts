@@ -5,27 +5,27 @@
  */
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem } from '../../src/core/room-types.js';
-import { pmKey } from './archive.js';
+import { channelConversation, privateConversation } from './conversations.js';
 import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
 
 export function recordMessage(s: IrcSession, room: Room, entry: { id: string; nick: string; body: string; stamp?: string }): void {
-  const { archive, channels, networkName } = s.deps;
+  const { channels, networkName } = s.deps;
   if (!channels.effective(s.user, networkName, room.channel).recordHistory) return;
-  archive.append(s.user, networkName, room.channel, entry);
+  s.ctx.archive.append(s.user, channelConversation(networkName, room.channel), entry);
 }
 
 /** A private message (either way) in the user's archive of the conversation with `nick`. */
 export function recordPrivate(s: IrcSession, nick: string, entry: { id: string; nick: string; body: string; stamp?: string; outgoing?: boolean }): void {
   if (!s.deps.config.archive_private) return;
-  s.deps.archive.append(s.user, s.deps.networkName, pmKey(nick), entry);
+  s.ctx.archive.append(s.user, privateConversation(s.deps.networkName, nick), entry);
 }
 
 /** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
 export function historyOf(s: IrcSession, room: Room, req: HistoryRequest | undefined): HistoryItem[] {
-  const { archive, channels, networkName } = s.deps;
+  const { channels, networkName } = s.deps;
   const settings = channels.effective(s.user, networkName, room.channel);
   if (!settings.recordHistory) return [];
-  const entries = archive.history(s.user, networkName, room.channel, settings.maxHistoryLength, req);
+  const entries = s.ctx.archive.history(s.user, channelConversation(networkName, room.channel), settings.maxHistoryLength, req);
   return entries.map((e) => ({ nick: e.nick, body: e.body, stanzaId: e.id, stamp: e.stamp }));
 }

@@ -1,6 +1,5 @@
 /** What an IRC session is given by the session registry (sessions.ts): config, shared network state, callbacks. */
 import type { BridgeContext } from '../../src/core/bridge.js';
-import type { RoomArchive } from './archive.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
@@ -30,7 +29,6 @@ export interface SessionDeps {
   settings(): UserNetworkSettings;
   /** A new connection of this user to `server`, with the user's settings, WEBIRC cloak and ident (the identd follows it). */
   openConnection(server: ServerEndpoint, nick: string): IrcConnection;
-  archive: RoomArchive;
   channels: ChannelSettingsStore;
   /** The network's shared channel member lists. */
   rosters: RosterRegistry;

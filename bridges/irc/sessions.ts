@@ -5,7 +5,6 @@
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { UserJid } from '../../src/core/model.js';
-import type { RoomArchive } from './archive.js';
 import { ConnectLimiter } from './connect-limiter.js';
 import { connectParams } from './connect-params.js';
 import { IrcConnection } from './connection.js';
@@ -26,7 +25,6 @@ const QUIT_WAIT_MS = 5000;
 export interface SessionRegistryDeps {
   ctx: BridgeContext;
   config: IrcConfig;
-  archive: RoomArchive;
   channels: ChannelSettingsStore;
   /** A connection learnt its server's CHANTYPES. */
   onChanTypes(network: string, chanTypes: string): void;
@@ -130,7 +128,6 @@ export class SessionRegistry {
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },
-      archive: this.deps.archive,
       channels: this.deps.channels,
       rosters,
       metrics: this.deps.metrics,

@@ -7,7 +7,8 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Inbound, UserJid } from './model.js';
+import type { ArchiveEntry } from './archive-query.js';
+import type { HistoryRequest, Inbound, UserJid } from './model.js';
 import type { BridgeRooms } from './room-types.js';
 
 /** Whether the bridge can deliver right now (shown as presence of the domain and contacts). */
@@ -54,6 +55,31 @@ export interface BridgeHttp {
   publicUrl?: string;
   /** The underlying server once listening (tests read its port). */
   server(): HttpServer | undefined;
+}
+
+/** How long the archive keeps a conversation's messages. */
+export interface Retention {
+  /** Messages kept per conversation (the oldest go first). */
+  maxMessages: number;
+  /** Days a message is kept; 0: until the count drops it. */
+  maxDays: number;
+}
+
+/**
+ * A bridge's side of the core's archive. `conversation` is the bridge's key of a room or a
+ * private conversation (compared lower-cased), the same that its `resolve` gives as `archive`.
+ */
+export interface BridgeArchive {
+  /** The bridge's retention (default: 1,000 messages, no age limit). */
+  setRetention(retention: Retention): void;
+  /** Record a message (`stamp` defaults to now); `id` is the XEP-0359 stanza-id it went out with. */
+  append(user: UserJid, conversation: string, entry: Omit<ArchiveEntry, 'stamp'> & { stamp?: string }): void;
+  /** Whether a message with this id is kept (a network's replay must not be recorded twice). */
+  has(user: UserJid, conversation: string, id: string): boolean;
+  /** The join history (XEP-0045 §7.2.15): at most `limit`, then the `<history/>` request's limits; oldest first. */
+  history(user: UserJid, conversation: string, limit: number, request: HistoryRequest | undefined): ArchiveEntry[];
+  /** Forget a conversation (recording turned off). */
+  clear(user: UserJid, conversation: string): void;
 }
 
 /** Clock, replaceable in tests. */
@@ -161,6 +187,12 @@ export interface BridgeContext {
    * network says of them here, and the core renders XEP-0045 for every joined resource.
    */
   rooms: BridgeRooms;
+  /**
+   * The core's archive of the user's conversations (src/core/archive.ts): what a bridge records
+   * here is the join history of its rooms and answers XEP-0313 on each address whose
+   * `ResolvedAddress.archive` names the conversation.
+   */
+  archive: BridgeArchive;
   messages: MessageMap;
   http: BridgeHttp;
   metrics: BridgeMetrics;

@@ -17,11 +17,12 @@
 import type { ZodType } from 'zod';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
-import type { ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo } from './hook-types.js';
+import type { ItemsPage, PageRequest } from './hook-types.js';
 import type { BridgeContext } from './bridge-services.js';
 
 export { RetryableError, StanzaError } from './errors.js';
 export type {
+  BridgeArchive,
   BridgeContext,
   BridgeHealth,
   BridgeHttp,
@@ -33,6 +34,7 @@ export type {
   KeyValueStore,
   MessageMap,
   MessageMapEntry,
+  Retention,
   UserQuery,
   UserQueryAnswer,
 } from './bridge-services.js';
@@ -87,6 +89,14 @@ export interface ResolvedAddress {
   localpart: string;
   /** A display name for disco and rosters. */
   name?: string;
+  /**
+   * The conversation's key in the core's archive (`ctx.archive`), when the address has one: the
+   * core answers XEP-0313 on it and advertises `urn:xmpp:mam:2`. The same for every spelling of
+   * the address (IRC: the network's name and the channel or nick, lower-cased).
+   */
+  archive?: string;
+  /** Extra disco#info features of the address (IRC rooms: `muc_nonanonymous`, `urn:xmpp:sid:0`). */
+  features?: string[];
 }
 
 /** What `send` reports on success. */
@@ -118,7 +128,15 @@ export interface SendOptions {
   itemId?: string;
 }
 
-/** The adapter. */
+/**
+ * The adapter: four required members (start, stop, send, resolve) and eight optional ones, each
+ * for something a network may have (commands, a XEP-0100 prompt, item listing, room
+ * configuration, contact version and ping, dead-letter retry and reports). Rooms (XEP-0045
+ * presences, self-ping, room info) and the archive (join history, XEP-0313) are the core's: a
+ * bridge reports to `ctx.rooms` and records to `ctx.archive`, and `resolve` names an address's
+ * archive and disco features. Every failure is thrown (`StanzaError`, `RetryableError`) and
+ * answered by the core.
+ */
 export interface Bridge {
   /** Connect to the network or start listeners. Throwing here aborts start-up with the message. */
   start(): Promise<void>;
@@ -138,8 +156,6 @@ export interface Bridge {
    * unknown network.
    */
   resolve(localpart: string): ResolvedAddress;
-  /** Map a network address to its local part. Pure; the inverse of `resolve` for contacts. */
-  toLocalpart(address: string): string;
   /** Ad-hoc commands (XEP-0050) the bridge adds on its domain or on some of its JIDs. */
   commands?: AdhocCommand[];
   /** XEP-0100 `jabber:iq:gateway`: the prompt, and the mapping of what the user typed. */
@@ -151,24 +167,18 @@ export interface Bridge {
   };
   /** disco#items on a JID of the domain (IRC: channel list on the network JID). */
   listItems?(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage>;
-  /** Extra disco#info features for a JID of the domain. */
-  features?(localpart: string): string[];
   /**
-   * XEP-0410 MUC self-ping to the user's own occupant JID: resolve when `resource` is joined to
-   * the room as `nick`; throw StanzaError('not-acceptable') when it is not.
+   * XEP-0045 §10 muc#owner: a room's configuration form, and its submission (IRC: the history
+   * settings and whether the channel stays joined without a resource in it).
    */
-  selfPing?(user: UserJid, resource: string, room: string, nick: string): Promise<void>;
-  /** disco#info of a room: shown as the XEP-0045 `muc#roominfo` form. */
-  roomInfo?(user: UserJid, room: string): RoomInfo | undefined;
-  /** XEP-0045 §10 muc#owner configuration form of a room, and its submission. */
-  ownerForm?(user: UserJid, room: string): Promise<Form>;
-  submitOwnerForm?(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+  roomConfig?: {
+    form(user: UserJid, room: string): Promise<Form>;
+    submit(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+  };
   /** XEP-0092 software version of a contact, asked on its network (IRC: CTCP VERSION). */
   contactVersion?(user: UserJid, localpart: string): Promise<{ name: string; version?: string; os?: string }>;
   /** XEP-0199 ping of a contact on its network (IRC: CTCP PING); throw StanzaError when it fails. */
   pingContact?(user: UserJid, localpart: string): Promise<void>;
-  /** XEP-0313 archive of a conversation (a room), queried with `urn:xmpp:mam:2`. */
-  archive?(user: UserJid, localpart: string, query: ArchiveQuery): Promise<ArchivePage>;
   /**
    * An admin asked to retry a dead letter that this bridge created with `ctx.deadLetter`
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.

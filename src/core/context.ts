@@ -6,6 +6,7 @@ import type { BridgeContext, BridgeHealth, BridgeHttp, BridgeMetrics, Clock, Del
 import type { Inbound } from './model.js';
 import type { Direction, Store } from './store.js';
 import { CoreRooms } from './rooms.js';
+import { CoreArchive } from './archive.js';
 
 export interface ContextDeps {
   id: string;
@@ -26,7 +27,7 @@ export interface ContextDeps {
 }
 
 /** The context, with the core's side of its rooms (the pipeline's leave handling, self-ping, restore). */
-export type CoreBridgeContext = BridgeContext & { rooms: CoreRooms };
+export type CoreBridgeContext = BridgeContext & { rooms: CoreRooms; archive: CoreArchive };
 
 /** The ordering key of an inbound event: one conversation = one user and one sender. */
 export function inboundOrderingKey(event: Inbound): string {
@@ -103,6 +104,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
     setHealth: deps.onHealth,
     kv: store.kv(id),
     rooms,
+    archive: new CoreArchive(store.kv(`core:archive:${id}`), clock),
     messages: store.messages(id),
     http: deps.http,
     metrics: deps.metrics,

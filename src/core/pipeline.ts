@@ -195,7 +195,7 @@ export class BridgePipeline {
     this.enqueueOut = enqueue;
     registerMucAdmin(router, this.bridge, enqueue);
     registerMucOwner(router, this.bridge);
-    registerMam(router, this.bridge, this.domain, send);
+    registerMam(router, this.bridge, ctx.archive, this.domain, send);
     const receiver = new StanzaReceiver({
       domain: this.domain,
       bridge: this.bridge,

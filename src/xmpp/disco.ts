@@ -57,10 +57,10 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });
     features.add(NS.muc);
   }
-  if (deps.bridge.archive && address.kind !== 'contact') features.add('urn:xmpp:mam:2');
-  for (const f of deps.bridge.features?.(iq.localpart) ?? []) features.add(f);
+  if (address.archive !== undefined) features.add('urn:xmpp:mam:2');
+  for (const f of address.features ?? []) features.add(f);
   for (const f of [...features].sort()) query.c('feature', { var: f });
-  const room = address.kind === 'room' ? (deps.bridge.roomInfo?.(iq.user, iq.localpart) ?? roomInfo(deps, iq, address.name)) : undefined;
+  const room = address.kind === 'room' ? roomInfo(deps, iq, address.name) : undefined;
   if (room) {
     // XEP-0045 §15.5.4: muc#roominfo extended disco information.
     const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['http://jabber.org/protocol/muc#roominfo'] }];
@@ -122,8 +122,7 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
   router.register('get', NS.ping, 'ping', async (iq) => {
     // XEP-0410: a ping to one's own occupant JID asks "am I still joined?".
     if (iq.toResource && deps.bridge.resolve(iq.localpart).kind === 'room') {
-      if (deps.bridge.selfPing) await deps.bridge.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
-      else if (deps.rooms) deps.rooms.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
+      deps.rooms?.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
     } else if (iq.localpart && !iq.toResource && deps.bridge.pingContact && deps.bridge.resolve(iq.localpart).kind === 'contact') {
       await deps.bridge.pingContact(iq.user, iq.localpart);
     }

@@ -1,10 +1,12 @@
 /**
- * XEP-0313 message archive management on a bridge's conversations (IRC rooms): the query form
- * (start, end, with) and XEP-0059 paging go to `bridge.archive`; each archived message is sent
- * as a `<result/>` message, then the iq result carries `<fin/>` (XEP-0313 §4.1, §4.3).
+ * XEP-0313 message archive management on a bridge's conversations (rooms and private chats) from
+ * the core's archive: an address whose `resolve` names an `archive` conversation answers the query
+ * form (start, end, with) with XEP-0059 paging; each archived message is sent as a `<result/>`
+ * message, then the iq result carries `<fin/>` (XEP-0313 §4.1, §4.3).
  */
 import { Element } from 'ltx';
 import type { Bridge, PageRequest } from '../core/bridge.js';
+import type { CoreArchive } from '../core/archive.js';
 import { StanzaError } from '../core/errors.js';
 import { readSubmittedValues } from './forms.js';
 import type { IqRouter } from './iq.js';
@@ -20,10 +22,10 @@ function isoOrThrow(value: string | undefined, name: string): string | undefined
   return t.toISOString();
 }
 
-export function registerMam(router: IqRouter, bridge: Bridge, domain: string, send: (el: Element) => Promise<void>): void {
-  const archive = bridge.archive;
-  if (!archive) return;
+export function registerMam(router: IqRouter, bridge: Bridge, archive: CoreArchive, domain: string, send: (el: Element) => Promise<void>): void {
   router.register('set', MAM, 'query', async (iq) => {
+    const address = bridge.resolve(iq.localpart);
+    if (address.archive === undefined) throw new StanzaError('service-unavailable', 'There is no archive here.');
     const values = readSubmittedValues(iq.child) ?? {};
     const start = isoOrThrow(values.start?.[0], 'start');
     const end = isoOrThrow(values.end?.[0], 'end');
@@ -39,12 +41,8 @@ export function registerMam(router: IqRouter, bridge: Bridge, domain: string, se
     if (index !== undefined) page.index = index;
     if (after !== null && after !== undefined) page.after = after;
     if (before !== null && before !== undefined) page.before = before;
-    const result = await archive.call(bridge, iq.user, iq.localpart, {
-      page,
-      ...(start ? { start } : {}),
-      ...(end ? { end } : {}),
-      ...(withJid ? { with: withJid } : {}),
-    });
+    const query = { page, ...(start ? { start } : {}), ...(end ? { end } : {}), ...(withJid ? { with: withJid } : {}) };
+    const result = archive.query(iq.user, address.archive, query, address.kind === 'room' ? 'groupchat' : 'chat');
     const roomJid = iq.localpart ? `${iq.localpart}@${domain}` : domain;
     const queryid = iq.child.attrs.queryid;
     for (const m of result.messages) {

@@ -10,14 +10,14 @@ import type { IqRouter } from './iq.js';
 import { NS } from './ns.js';
 
 export function registerMucOwner(router: IqRouter, bridge: Bridge): void {
-  const { ownerForm, submitOwnerForm } = bridge;
-  if (!ownerForm || !submitOwnerForm) return;
+  const config = bridge.roomConfig;
+  if (!config) return;
   const roomOf = (localpart: string) => {
     if (bridge.resolve(localpart).kind !== 'room') throw new StanzaError('service-unavailable', 'Only rooms have a configuration.');
   };
   router.register('get', NS.mucOwner, 'query', async (iq) => {
     roomOf(iq.localpart);
-    const form = await ownerForm.call(bridge, iq.user, iq.localpart);
+    const form = await config.form(iq.user, iq.localpart);
     return new Element('query', { xmlns: NS.mucOwner }).cnode(formElement(form, 'form')).root();
   });
   router.register('set', NS.mucOwner, 'query', async (iq) => {
@@ -26,7 +26,7 @@ export function registerMucOwner(router: IqRouter, bridge: Bridge): void {
     if (x?.attrs.type === 'cancel') return undefined;
     const values = readSubmittedValues(iq.child);
     if (!values) throw new StanzaError('bad-request', 'Submit the form (<x type="submit"/>) or cancel it.');
-    await submitOwnerForm.call(bridge, iq.user, iq.localpart, values);
+    await config.submit(iq.user, iq.localpart, values);
     return undefined;
   });
 }

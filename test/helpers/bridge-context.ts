@@ -13,6 +13,7 @@ import { StanzaError } from '../../src/core/errors.js';
 import { AccessPolicy } from '../../src/core/access.js';
 import { createBridgeContext } from '../../src/core/context.js';
 import type { CoreRooms } from '../../src/core/rooms.js';
+import type { CoreArchive } from '../../src/core/archive.js';
 import type { Inbound } from '../../src/core/model.js';
 import { openSqliteStore } from '../../src/core/sqlite/store.js';
 import type { OutboxRow, Store } from '../../src/core/store.js';
@@ -23,6 +24,8 @@ export interface TestBridgeContext {
   ctx: BridgeContext;
   /** The core's rooms of this context (what a bridge reports through ctx.rooms; self-ping, room info). */
   rooms: CoreRooms;
+  /** The core's archive of this context (what a bridge records through ctx.archive; MAM). */
+  archive: CoreArchive;
   store: Store;
   http: GatewayHttp;
   /** http://127.0.0.1:<port> of the gateway HTTP server (when `http` was asked for). */
@@ -86,6 +89,7 @@ export async function createTestContext(opts: {
   return {
     ctx,
     rooms: ctx.rooms,
+    archive: ctx.archive,
     store,
     metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,

@@ -6,32 +6,18 @@
  */
 import type { Element } from 'ltx';
 import { describe, expect, it } from 'vitest';
-import type { Bridge, KeyValueStore, SendResult } from '../../src/core/bridge.js';
+import type { Bridge, SendResult } from '../../src/core/bridge.js';
 import type { Inbound, Outbound } from '../../src/core/model.js';
 import type { Occupant } from '../../src/core/room-types.js';
 import { CoreRooms } from '../../src/core/rooms.js';
 import { sendThroughRooms } from '../../src/core/room-send.js';
+import { memoryKv } from '../helpers/memory-kv.js';
 import { encodeInbound } from '../../src/xmpp/stanza.js';
 
 const DOMAIN = 'chat.example';
 const USER = 'alice@example.org';
 const ROOM = 'lobby';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
-
-function memoryKv(): KeyValueStore & { map: Map<string, unknown> } {
-  const map = new Map<string, unknown>();
-  return {
-    map,
-    get: <T>(k: string) => map.get(k) as T | undefined,
-    set: (k, v) => void map.set(k, structuredClone(v)),
-    delete: (k) => void map.delete(k),
-    list: <T>(prefix: string) =>
-      [...map.entries()]
-        .filter(([k]) => k.startsWith(prefix))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([key, value]) => ({ key, value: value as T })),
-  };
-}
 
 const bob: Occupant = { nick: 'bob', role: 'participant', affiliation: 'none', jid: `bob@${DOMAIN}/host` };
 const carol: Occupant = { nick: 'carol', role: 'moderator', affiliation: 'admin' };

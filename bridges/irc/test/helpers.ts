@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type TestBridgeContext } from '../../../test/helpers/bridge-context.js';
 import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import type { UserQuery, UserQueryAnswer } from '../../../src/core/bridge.js';
+import type { ArchivePage, ArchiveQuery, UserQuery, UserQueryAnswer } from '../../../src/core/bridge.js';
 import type { Inbound } from '../../../src/core/model.js';
 import { IrcBridge } from '../adapter.js';
 import { StanzaError } from '../../../src/core/errors.js';
@@ -15,6 +15,8 @@ export const DOMAIN = 'irc.localhost';
 export interface BridgeUnderTest {
   t: TestBridgeContext;
   bridge: IrcBridge;
+  /** A XEP-0313 query as the core answers it (src/xmpp/mam.ts): the core's archive of the address's conversation. */
+  mam(user: string, localpart: string, query: ArchiveQuery): ArchivePage;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,11 @@ export async function startBridge(
   return {
     t,
     bridge,
+    mam(user, localpart, query) {
+      const address = bridge.resolve(localpart);
+      if (address.archive === undefined) throw new StanzaError('service-unavailable', 'There is no archive here.');
+      return t.archive.query(user, address.archive, query, address.kind === 'room' ? 'groupchat' : 'chat');
+    },
     async close() {
       await bridge.stop();
       await new Promise((r) => setTimeout(r, 100));

@@ -63,7 +63,7 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     await j.native.expect('part', (e) => e.nick === j.nick);
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r9', to: j.room, nick: j.nick });
     expect(bodiesTo(j.t.inbound(), 'r9')).toEqual(['a2', 'a3']);
-    const page = await j.bridge.archive(j.user, j.room, { page: {} });
+    const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.map((m) => m.body)).toEqual(['a1', 'a2', 'a3']);
     expect(page.complete).toBe(true);
     await j.native.quit();
@@ -74,27 +74,27 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
 describe('muc#owner channel settings and persistent channels', () => {
   it('the owner form shows persistent, record_history and max_history_length; record_history off stops archiving', async () => {
     const j = await setup();
-    const form = await j.bridge.ownerForm(j.user, j.room);
+    const form = await j.bridge.roomConfig.form(j.user, j.room);
     expect(Object.fromEntries(form.fields.map((f) => [f.var, f.values]))).toMatchObject({ persistent: ['0'], record_history: ['1'], max_history_length: ['20'] });
-    await j.bridge.submitOwnerForm(j.user, j.room, { record_history: ['0'], max_history_length: ['5'] });
+    await j.bridge.roomConfig.submit(j.user, j.room, { record_history: ['0'], max_history_length: ['5'] });
     j.native.client.say(j.chan, 'unrecorded');
     await expectInbound(j.t, 'message', (e) => e.body === 'unrecorded', 'live message');
-    expect((await j.bridge.archive(j.user, j.room, { page: {} })).messages).toEqual([]);
-    const again = await j.bridge.ownerForm(j.user, j.room);
+    expect((j.mam(j.user, j.room, { page: {} })).messages).toEqual([]);
+    const again = await j.bridge.roomConfig.form(j.user, j.room);
     expect(again.fields.find((f) => f.var === 'max_history_length')?.values).toEqual(['5']);
-    await expect(j.bridge.submitOwnerForm(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
+    await expect(j.bridge.roomConfig.submit(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
     await j.native.quit();
     await j.close();
   });
 
   it('a persistent channel stays joined after the last resource leaves, keeps archiving, and is rejoined at start', async () => {
     const j = await setup();
-    await j.bridge.submitOwnerForm(j.user, j.room, { persistent: ['1'] });
+    await j.bridge.roomConfig.submit(j.user, j.room, { persistent: ['1'] });
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r1', to: j.room });
     const gone = await expectInbound(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable', 'self unavailable');
     expect(gone.muc?.codes).toContain(110);
     j.native.client.say(j.chan, 'while you were away');
-    await waitFor(async () => ((await j.bridge.archive(j.user, j.room, { page: {} })).messages.some((m) => m.body === 'while you were away') ? true : undefined), 'archived while away');
+    await waitFor(async () => ((j.mam(j.user, j.room, { page: {} })).messages.some((m) => m.body === 'while you were away') ? true : undefined), 'archived while away');
     expect(j.native.events.some((e) => e.event === 'part' && e.nick === j.nick)).toBe(false);
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r5', to: j.room, nick: j.nick });
     expect(bodiesTo(j.t.inbound(), 'r5')).toEqual(['while you were away']);
@@ -109,10 +109,10 @@ describe('muc#owner channel settings and persistent channels', () => {
     await next.start();
     await waitFor(() => (j.native.events.filter((e) => e.event === 'join' && e.nick === j.nick).length > joinsBefore ? true : undefined), 'rejoined at start');
     j.native.client.say(j.chan, 'after restart');
-    await waitFor(async () => ((await next.archive(j.user, j.room, { page: {} })).messages.some((m) => m.body === 'after restart') ? true : undefined), 'archived after restart');
+    await waitFor(async () => (j.mam(j.user, j.room, { page: {} }).messages.some((m) => m.body === 'after restart') ? true : undefined), 'archived after restart');
 
     // Turning persistence off with no resource in the channel parts it.
-    await next.submitOwnerForm(j.user, j.room, { persistent: ['0'] });
+    await next.roomConfig.submit(j.user, j.room, { persistent: ['0'] });
     await j.native.expect('part', (e) => e.nick === j.nick);
     await next.stop();
     await j.native.quit();

@@ -67,7 +67,7 @@ describe('IRCv3 echo-message', () => {
     const refl = find(j.t, 'message', (e) => e.fromResource === j.nick);
     expect(refl).toHaveLength(1);
     expect(refl[0]).toMatchObject({ toResource: 'r1', type: 'groupchat', body: 'hello echo', id: 'm1', originId: 'o1', stanzaId: 'srv-1' });
-    const page = await j.bridge.archive(j.user, j.room, { page: {} });
+    const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.map((m) => [m.id, m.stamp, m.body])).toEqual([['srv-1', time, 'hello echo']]);
     await j.native.quit();
     await j.close();
@@ -177,7 +177,7 @@ describe('IRCv3 batch', () => {
     await feed(j.s, ...replay.map((l) => l.replace(/h1/g, 'h2')));
     const got = find(j.t, 'message', (e) => e.body === 'from the past');
     expect(got[0]).toMatchObject({ from: j.room, fromResource: n, stanzaId: 'old-1', delay: time });
-    const page = await j.bridge.archive(j.user, j.room, { page: {} });
+    const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.filter((m) => m.id === 'old-1')).toHaveLength(1);
     await j.native.quit();
     await j.close();
