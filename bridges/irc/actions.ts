@@ -33,7 +33,14 @@ type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
 /** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
 /** `signal` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
-async function sendText(s: IrcSession, target: string, body: string, key: string, beforeLine?: BeforeLine, signal?: AbortSignal): Promise<ReturnType<typeof bodyToIrc>> {
+async function sendText(
+  s: IrcSession,
+  target: string,
+  body: string,
+  key: string,
+  beforeLine?: BeforeLine,
+  signal?: AbortSignal,
+): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
   const done = s.progress.get(key) ?? 0;
@@ -65,12 +72,26 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
     // IRCv3 echo-message: each line is reflected when the server echoes it (the delivery confirmation).
     const echoes: Promise<void>[] = [];
     const labels = !!s.conn?.caps.has('labeled-response');
-    await sendText(s, channel, prefix + ev.body, key, (i, wire): Record<string, string> => {
-      const t = { action: wire.startsWith('\x01ACTION '), text: wire.replace(/^\x01ACTION (.*)\x01$/s, '$1') };
-      const e = s.echoes.expect(s.fold(channel), wire, labels, (line) => reflect(s, room, ev, i, t, line.tags.msgid ?? randomUUID(), line.tags.time), s.deps.config.echo_timeout_ms, () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'));
-      echoes.push(e.done);
-      return e.label ? { label: e.label } : {};
-    }, signal);
+    await sendText(
+      s,
+      channel,
+      prefix + ev.body,
+      key,
+      (i, wire): Record<string, string> => {
+        const t = { action: wire.startsWith('\x01ACTION '), text: wire.replace(/^\x01ACTION (.*)\x01$/s, '$1') };
+        const e = s.echoes.expect(
+          s.fold(channel),
+          wire,
+          labels,
+          (line) => reflect(s, room, ev, i, t, line.tags.msgid ?? randomUUID(), line.tags.time),
+          s.deps.config.echo_timeout_ms,
+          () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'),
+        );
+        echoes.push(e.done);
+        return e.label ? { label: e.label } : {};
+      },
+      signal,
+    );
     await Promise.all(echoes);
     return;
   }
@@ -100,7 +121,15 @@ async function refuseGroupchat(s: IrcSession, room: Room, ev: Ev<'message'> | Ev
 }
 
 /** Reflection (XEP-0045 §7.4) of one line: every joined resource, the sender's ids on the first line; archived. */
-async function reflect(s: IrcSession, room: Room, ev: Ev<'message'> | Ev<'correction'>, i: number, t: { action: boolean; text: string }, stanzaId: string, delay?: string): Promise<void> {
+async function reflect(
+  s: IrcSession,
+  room: Room,
+  ev: Ev<'message'> | Ev<'correction'>,
+  i: number,
+  t: { action: boolean; text: string },
+  stanzaId: string,
+  delay?: string,
+): Promise<void> {
   const body = (t.action ? '/me ' : '') + t.text;
   recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
@@ -117,13 +146,21 @@ export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correct
   await connectForMessage(s, ev);
   const key = `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`;
   const texts = await sendText(s, nick, prefix + ev.body, key, undefined, signal);
-  recordPrivate(s, nick, { id: ev.id ?? ev.originId ?? randomUUID(), nick: s.nick, body: texts.map((t) => (t.action ? '/me ' : '') + t.text).join('\n'), outgoing: true });
+  recordPrivate(s, nick, {
+    id: ev.id ?? ev.originId ?? randomUUID(),
+    nick: s.nick,
+    body: texts.map((t) => (t.action ? '/me ' : '') + t.text).join('\n'),
+    outgoing: true,
+  });
 }
 
 /** Messages to the network JID are raw IRC commands on the user's own connection (as biboumi). */
 export async function sendRaw(s: IrcSession, ev: Ev<'message'>): Promise<void> {
   await connectForMessage(s, ev);
-  for (const line of ev.body.split(/\r\n|\r|\n/).map((l) => l.replace(/\0/g, '').trim()).filter(Boolean)) {
+  for (const line of ev.body
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/\0/g, '').trim())
+    .filter(Boolean)) {
     if (!/^[A-Za-z]+(\s|$)|^\d{3}(\s|$)/.test(line)) throw new StanzaError('bad-request', `"${line}" is not an IRC command.`);
     const quit = /^QUIT(?:\s+:?(.*))?$/i.exec(line);
     if (quit) return s.userQuit(quit[1] ?? 'Quit');
@@ -146,7 +183,12 @@ export async function connectForMessage(s: IrcSession, ev: Outbound): Promise<vo
 
 export function defaultNick(user: string): string {
   const local = user.split('@')[0] ?? 'xmpp';
-  return local.replace(/[^A-Za-z0-9_\-[\]\\^{}|`]/g, '_').replace(/^[\d-]/, '_').slice(0, 30) || 'xmpp';
+  return (
+    local
+      .replace(/[^A-Za-z0-9_\-[\]\\^{}|`]/g, '_')
+      .replace(/^[\d-]/, '_')
+      .slice(0, 30) || 'xmpp'
+  );
 }
 
 /** TOPIC refusals (RFC 2812 §3.2.4) → XEP-0045 §8.1: a non-moderator changing the subject gets forbidden. */
@@ -181,17 +223,30 @@ export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: strin
   const member = room.roster?.get(s.fold(ev.nick));
   if (!member) throw new StanzaError('item-not-found', `${ev.nick} is not in ${channel}.`);
   const refused = (l: { command: string; params: string[] }) =>
-    ['482', '441', '401', '403', '442', '481'].includes(l.command) ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.') : undefined;
+    ['482', '441', '401', '403', '442', '481'].includes(l.command)
+      ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.')
+      : undefined;
   if (ev.role === 'none') {
-    const done = s.waitLine((l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(ev.nick) ? true : refused(l)), REPLY_TIMEOUT_MS, () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'));
+    const done = s.waitLine(
+      (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(ev.nick) ? true : refused(l)),
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
+    );
     await s.sendLine('KICK', ev.reason ? [channel, member.nick, ev.reason] : [channel, member.nick]);
     return done;
   }
   if (ev.affiliation === 'outcast') throw new StanzaError('feature-not-implemented', 'Bans are not mapped to IRC yet; use /mode +b.');
-  const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, { ...(ev.affiliation ? { affiliation: ev.affiliation } : {}), ...(ev.role ? { role: ev.role } : {}) });
+  const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, {
+    ...(ev.affiliation ? { affiliation: ev.affiliation } : {}),
+    ...(ev.role ? { role: ev.role } : {}),
+  });
   if (changes.length === 0) return;
   const [letters, ...params] = formatModeChanges(changes).split(' ');
-  const done = s.waitLine((l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : refused(l)), REPLY_TIMEOUT_MS, () => new StanzaError('remote-server-timeout', 'No answer to the MODE change.'));
+  const done = s.waitLine(
+    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : refused(l)),
+    REPLY_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'No answer to the MODE change.'),
+  );
   await s.sendLine('MODE', [channel, letters!, ...params]);
   return done;
 }

@@ -30,7 +30,14 @@ export class EchoTracker {
    * Expect the echo of one line; `onEcho` runs (reflection) when it arrives. The promise settles
    * after `onEcho`, or rejects with the error of `rejectAll` or of the timeout.
    */
-  expect(target: string, text: string, withLabel: boolean, onEcho: (line: IrcLine) => Promise<void>, timeoutMs: number, onTimeout: () => Error): { label?: string; done: Promise<void> } {
+  expect(
+    target: string,
+    text: string,
+    withLabel: boolean,
+    onEcho: (line: IrcLine) => Promise<void>,
+    timeoutMs: number,
+    onTimeout: () => Error,
+  ): { label?: string; done: Promise<void> } {
     const label = withLabel ? randomUUID().slice(0, 18) : undefined;
     let entry!: PendingEcho;
     const done = new Promise<void>((resolve, reject) => {

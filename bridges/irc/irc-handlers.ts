@@ -158,7 +158,12 @@ async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: 
   const room = s.room(channel);
   // Our own JOIN: the NAMES that follow complete it. Before that, NAMES will list this member.
   if (!room?.roster || s.isSelf(src.nick)) return;
-  const m = room.roster.join(s.fold(src.nick), { nick: src.nick, modes: new Set(), ...(src.user ? { user: src.user } : {}), ...(src.host ? { host: src.host } : {}) });
+  const m = room.roster.join(s.fold(src.nick), {
+    nick: src.nick,
+    modes: new Set(),
+    ...(src.user ? { user: src.user } : {}),
+    ...(src.host ? { host: src.host } : {}),
+  });
   if (!room.joined) return;
   if (!m) return tellTruncated(s, room);
   await s.xmppRooms.occupantJoined(s.user, room.localpart, s.occupant(m));

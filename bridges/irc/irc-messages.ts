@@ -50,7 +50,14 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   }
   if (parsed.kind === 'ctcp') {
     // CTCP (https://modern.ircdocs.horse/ctcp): VERSION and PING go to the user's client; the rest is ignored.
-    if (notice) await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${parsed.command} reply: ${parsed.args}` });
+    if (notice)
+      await s.deliver({
+        kind: 'message',
+        user: s.user,
+        from: s.contactLocalpart(src.nick),
+        type: 'chat',
+        body: `CTCP ${parsed.command} reply: ${parsed.args}`,
+      });
     else if (parsed.command === 'VERSION' || parsed.command === 'PING') answerCtcp(s, src.nick, parsed.command, parsed.args);
     return;
   }
@@ -66,7 +73,8 @@ export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; 
   // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
   // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
   const archiveId = msgid ?? randomUUID();
-  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid)) recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
+  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
+    recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
     { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, stanzaId: archiveId, ...(delay ? { delay } : {}) },
     undefined,

@@ -64,7 +64,13 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
  * The channel's state to the core: to `resource` joining (or re-sent after a lost
  * synchronization, §7.2.1), or, without one, a rejoin for every resource in the room.
  */
-export async function tellJoined(s: IrcSession, room: Room, resource: string | undefined, requestedNick: string, history: HistoryRequest | undefined): Promise<void> {
+export async function tellJoined(
+  s: IrcSession,
+  room: Room,
+  resource: string | undefined,
+  requestedNick: string,
+  history: HistoryRequest | undefined,
+): Promise<void> {
   const items: HistoryItem[] = resource === undefined ? [] : historyOf(s, room, history);
   await s.xmppRooms.joined(s.user, room.localpart, snapshotOf(s, room), {
     requestedNick,

@@ -26,7 +26,12 @@ export async function applyAway(sessions: IrcSession[], presence: UserPresence, 
 }
 
 /** In the background: connections are rate-limited per network (ConnectLimiter, connect-limiter.ts). */
-export function rejoinPersistentChannels(channels: ChannelSettingsStore, sessionFor: (user: UserJid, network: string) => IrcSession, joinTimeoutMs: number, log: Logger): void {
+export function rejoinPersistentChannels(
+  channels: ChannelSettingsStore,
+  sessionFor: (user: UserJid, network: string) => IrcSession,
+  joinTimeoutMs: number,
+  log: Logger,
+): void {
   for (const p of channels.persistentChannels()) {
     let s: IrcSession;
     try {

@@ -1,6 +1,6 @@
 /** A bare IRC client over TCP for demo-check.ts: the other side of the bridge, as a user's IRC client. */
 import { connect, type Socket } from 'node:net';
-import { waitFor } from './wait.js';
+import { waitFor } from '../test/helpers/wait.js';
 
 export interface DemoIrcClient {
   /** Every line received so far. */

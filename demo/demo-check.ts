@@ -2,14 +2,14 @@
  * A smoke check of a running `npm run demo`: logs in as alice and proves each bridge works end
  * to end (demo-check-steps.ts): echo and the admin `status` command, an IRC join and a line each
  * way with a real IRC client, an inbound SMS (signed webhook) and the reply's receipt, an inbound
- * mail (swaks) and the reply in the sink. `node dist/test/helpers/demo-check.js`; exits 0 when it works.
+ * mail (swaks) and the reply in the sink. `node dist/demo/demo-check.js`; exits 0 when it works.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DemoState } from './demo-banner.js';
 import { checkEcho, checkEmail, checkIrc, checkSms } from './demo-check-steps.js';
-import { repoRoot } from './repo.js';
-import { connectClient } from './xmpp-client.js';
+import { repoRoot } from '../test/helpers/repo.js';
+import { connectClient } from '../test/helpers/xmpp-client.js';
 
 const dir = process.env['SWITCHBOARD_DEMO_DIR'] ?? join(repoRoot(), '.demo');
 const state = JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as DemoState;

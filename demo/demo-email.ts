@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import type { DemoBridge } from './demo-bridge-types.js';
-import { freePort } from './ports.js';
-import { startSmtpSinkDaemon } from './smtp-sink-daemon.js';
+import { freePort } from '../test/helpers/ports.js';
+import { startSmtpSinkDaemon } from '../test/helpers/smtp-sink-daemon.js';
 
 /** The swaks line that mails `to` through the demo's listener. */
 export function swaksCommand(port: number, to: string, body: string): string {

@@ -1,7 +1,7 @@
 /** The IRC bridge in the demo: a local ngircd with #demo, configured as the network "localnet". */
 import { join } from 'node:path';
 import type { DemoBridge } from './demo-bridge-types.js';
-import { startNgircdDaemon } from './ngircd-daemon.js';
+import { startNgircdDaemon } from '../test/helpers/ngircd-daemon.js';
 
 export const IRC_NETWORK = 'localnet';
 export const IRC_CHANNEL = '#demo';

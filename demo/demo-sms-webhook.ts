@@ -4,7 +4,7 @@
  * Used by demo-sms.ts (the user's command) and demo-check.ts.
  */
 import type { DemoState } from './demo-banner.js';
-import { inboundParams, postSignedWebhook } from './sms-fake-twilio.js';
+import { inboundParams, postSignedWebhook } from '../test/helpers/sms-fake-twilio.js';
 
 export interface SmsDemoInfo {
   accountSid: string;

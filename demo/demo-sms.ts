@@ -1,17 +1,17 @@
 /**
  * Make an SMS arrive in a running demo, as Twilio would deliver it:
- *   node dist/test/helpers/demo-sms.js "+15551234567" "hello" [to-number]
+ *   node dist/demo/demo-sms.js "+15551234567" "hello" [to-number]
  * `to` defaults to alice's number. Exits 0 when the gateway accepted the webhook.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DemoState } from './demo-banner.js';
 import { postDemoSms, smsDemoInfo } from './demo-sms-webhook.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../test/helpers/repo.js';
 
 const [from, body, toArg] = process.argv.slice(2);
 if (!from || body === undefined) {
-  console.error('usage: node dist/test/helpers/demo-sms.js "+15551234567" "hello" [to-number]');
+  console.error('usage: node dist/demo/demo-sms.js "+15551234567" "hello" [to-number]');
   process.exit(64);
 }
 const dir = process.env['SWITCHBOARD_DEMO_DIR'] ?? join(repoRoot(), '.demo');

@@ -1,5 +1,5 @@
 /** The contract between demo.ts and each bridge's demo entry (demo-bridges.ts lists them). */
-import type { Daemon } from './daemon.js';
+import type { Daemon } from '../test/helpers/daemon.js';
 
 export interface DemoContext {
   /** A directory of the bridge's own under .demo/ for the peer's config, data and logs. */

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { freePort } from './ports.js';
+import { freePort } from '../test/helpers/ports.js';
 
 /** True when nothing holds `port` on 127.0.0.1 (a listener on 0.0.0.0 or :: also counts). */
 function bindable(port: number): Promise<boolean> {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { DemoState } from './demo-banner.js';
 import { connectIrc } from './demo-irc-client.js';
 import { postDemoSms, smsDemoInfo } from './demo-sms-webhook.js';
-import { runSwaks } from './email-swaks.js';
-import { waitFor } from './wait.js';
-import type { TestClient } from './xmpp-client.js';
+import { runSwaks } from '../test/helpers/email-swaks.js';
+import { waitFor } from '../test/helpers/wait.js';
+import type { TestClient } from '../test/helpers/xmpp-client.js';
 
 type Bridge = DemoState['bridges'][number];
 

@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinBridges } from '../../bridges/index.js';
-import { killStale, type Daemon } from './daemon.js';
+import { builtinBridges } from '../bridges/index.js';
+import { killStale, type Daemon } from '../test/helpers/daemon.js';
 import { demoBridges, type DemoPeer } from './demo-bridges.js';
 import { printBanner, type DemoState } from './demo-banner.js';
 import { preferPort } from './demo-ports.js';
-import { startGatewayDaemon } from './gateway-daemon.js';
-import { startProsodyDaemon } from './prosody-daemon.js';
-import { builtCli, repoRoot } from './repo.js';
+import { startGatewayDaemon } from '../test/helpers/gateway-daemon.js';
+import { startProsodyDaemon } from '../test/helpers/prosody-daemon.js';
+import { builtCli, repoRoot } from '../test/helpers/repo.js';
 
 const DOMAIN = 'localhost';
 const USERNAMES = ['alice', 'bob'] as const;

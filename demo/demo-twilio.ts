@@ -6,15 +6,15 @@
 import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DemoBridge } from './demo-bridge-types.js';
-import { postSignedWebhook, statusParams, startFakeTwilio, type FakeTwilio, type RecordedRequest } from './sms-fake-twilio.js';
-import { repoRoot } from './repo.js';
+import { postSignedWebhook, statusParams, startFakeTwilio, type FakeTwilio, type RecordedRequest } from '../test/helpers/sms-fake-twilio.js';
+import { repoRoot } from '../test/helpers/repo.js';
 
 /** Fictional numbers (555-01xx) the demo users send from and receive on. */
 const NUMBERS = ['+15555550100', '+15555550101'];
 
 /** The script a user runs to make a text arrive (built to dist/ by `npm run demo`). */
 export function demoSmsCommand(from: string, body: string): string {
-  const script = relative(process.cwd(), join(repoRoot(), 'dist', 'test', 'helpers', 'demo-sms.js')) || 'demo-sms.js';
+  const script = relative(process.cwd(), join(repoRoot(), 'dist', 'demo', 'demo-sms.js')) || 'demo-sms.js';
   return `node ${script} "${from}" "${body}"`;
 }
 
