@@ -8,23 +8,9 @@ import { StanzaError } from './errors.js';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { KeyValueStore } from './bridge-services.js';
 import type { BridgeRooms, JoinedOptions, LeaveOptions, Occupant, RoomMessage, RoomSnapshot, StoredRoom } from './room-types.js';
+import { RoomTable, type RoomState } from './room-table.js';
 import { endedPresence, joinSelfPresence, leavePresence, occupantPresence, renamePresences, selfPresence, type MucTarget } from '../xmpp/muc.js';
 import type { RoomInfo } from './hook-types.js';
-
-interface RoomState {
-  user: UserJid;
-  /** The room's local part as the user addressed it (replies come from it). */
-  room: string;
-  nick: string;
-  role: Occupant['role'];
-  affiliation: Occupant['affiliation'];
-  resources: Set<string>;
-  /** The network side is joined (false between `lost` and the rejoin, and after a restart). */
-  joined: boolean;
-  subject: string;
-  /** Occupants the network reported, the user included (room disco#info). */
-  occupants: number;
-}
 
 export interface CoreRoomsDeps {
   /** The bridge's `ctx.deliver` without waiting for the commit: rooms have nothing to acknowledge. */
@@ -34,24 +20,22 @@ export interface CoreRoomsDeps {
 
 const NONE: ReadonlySet<string> = new Set();
 
-const key = (user: UserJid, room: string): string => `${user}\n${room.toLowerCase()}`;
-
 export class CoreRooms implements BridgeRooms {
-  private readonly rooms = new Map<string, RoomState>();
+  private readonly rooms: RoomTable;
 
-  constructor(private readonly deps: CoreRoomsDeps) {}
+  constructor(private readonly deps: CoreRoomsDeps) {
+    this.rooms = new RoomTable(deps.kv);
+  }
 
   // ---- what a bridge reports (BridgeRooms) ----
 
   joined(user: UserJid, room: string, snapshot: RoomSnapshot, options: JoinedOptions): Promise<void> {
-    const k = key(user, room);
-    let state = this.rooms.get(k);
+    let state = this.rooms.get(user, room);
     // A rejoin of a room none of the user's resources is in (IRC: a persistent channel): nobody to tell.
     if (!state && options.resource === undefined) return Promise.resolve();
     const before = state ? `${state.nick}\n${[...state.resources].join('\n')}` : '';
     if (!state) {
-      state = { user, room, nick: snapshot.nick, role: 'participant', affiliation: 'none', resources: new Set(), joined: true, subject: '', occupants: 0 };
-      this.rooms.set(k, state);
+      state = this.rooms.add({ user, room, nick: snapshot.nick, role: 'participant', affiliation: 'none', resources: new Set(), joined: true, subject: '', occupants: 0 });
     }
     Object.assign(state, { nick: snapshot.nick, role: snapshot.self.role, affiliation: snapshot.self.affiliation, joined: true, subject: snapshot.subject });
     const targets = options.resource !== undefined ? [options.resource] : [...state.resources];
@@ -85,7 +69,7 @@ export class CoreRooms implements BridgeRooms {
       this.deps.deliver({ kind: 'subject', user, from: room, toResource: resource, subject: snapshot.subject, ...(by ? { fromResource: by } : {}) });
     }
     if (options.resource !== undefined) state.resources.add(options.resource);
-    if (before !== `${state.nick}\n${[...state.resources].join('\n')}`) this.persist(user, state);
+    if (before !== `${state.nick}\n${[...state.resources].join('\n')}`) this.rooms.persist(state);
     return Promise.resolve();
   }
 
@@ -108,23 +92,23 @@ export class CoreRooms implements BridgeRooms {
   }
 
   occupantLeft(user: UserJid, room: string, occupant: Occupant, options: LeaveOptions = {}): Promise<void> {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     if (!state) return Promise.resolve();
     const isSelf = occupant.nick === state.nick;
     if (!isSelf && !state.joined) return Promise.resolve();
     state.occupants = Math.max(1, state.occupants - 1);
     this.fanOut(user, state, (t) => leavePresence(t, occupant, isSelf, options));
-    if (isSelf) this.forget(user, state);
+    if (isSelf) this.rooms.forget(state);
     return Promise.resolve();
   }
 
   occupantRenamed(user: UserJid, room: string, occupant: Occupant, newNick: string): Promise<void> {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     if (!state) return Promise.resolve();
     const isSelf = occupant.nick === state.nick;
     if (isSelf) {
       state.nick = newNick;
-      this.persist(user, state);
+      this.rooms.persist(state);
     }
     if (!state.joined) return Promise.resolve();
     this.fanOut(user, state, (t) => renamePresences(t, occupant, newNick, isSelf));
@@ -166,7 +150,7 @@ export class CoreRooms implements BridgeRooms {
   }
 
   lost(user: UserJid, room: string, occupants: Iterable<Occupant>, status: string): Promise<void> {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     if (!state) return Promise.resolve();
     const others = [...occupants].filter((o) => o.nick !== state.nick);
     if (state.joined) for (const o of others) this.fanOut(user, state, (t) => occupantPresence(t, o, { type: 'unavailable' }));
@@ -178,19 +162,19 @@ export class CoreRooms implements BridgeRooms {
   }
 
   ended(user: UserJid, room: string, status: string): Promise<void> {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     if (!state) return Promise.resolve();
     this.fanOut(user, state, (t) => endedPresence(t, state.nick, status));
-    this.forget(user, state);
+    this.rooms.forget(state);
     return Promise.resolve();
   }
 
   resources(user: UserJid, room: string): ReadonlySet<string> {
-    return this.rooms.get(key(user, room))?.resources ?? NONE;
+    return this.rooms.get(user, room)?.resources ?? NONE;
   }
 
   nick(user: UserJid, room: string): string | undefined {
-    return this.rooms.get(key(user, room))?.nick;
+    return this.rooms.get(user, room)?.nick;
   }
 
   // ---- what the core asks ----
@@ -201,13 +185,13 @@ export class CoreRooms implements BridgeRooms {
    * stays for the other resources, or the resource was not in it).
    */
   leave(event: Extract<Outbound, { kind: 'leave' }>): 'bridge' | 'done' {
-    const state = this.rooms.get(key(event.user, event.to));
+    const state = this.rooms.get(event.user, event.to);
     if (!state) return 'bridge';
     const resource = event.resource ?? '';
     if (!state.resources.has(resource)) return 'done';
     if (state.resources.size === 1) return 'bridge';
     state.resources.delete(resource);
-    this.persist(event.user, state);
+    this.rooms.persist(state);
     const n = state.resources.size;
     const self: Occupant = { nick: state.nick, role: 'none', affiliation: state.affiliation };
     this.deps.deliver(
@@ -221,52 +205,37 @@ export class CoreRooms implements BridgeRooms {
 
   /** The bridge left the network side for the last resource: its unavailable self-presence, with the bridge's word. */
   left(event: Extract<Outbound, { kind: 'leave' }>, status?: string): void {
-    const state = this.rooms.get(key(event.user, event.to));
+    const state = this.rooms.get(event.user, event.to);
     const resource = event.resource ?? '';
     if (!state?.resources.has(resource)) return;
     const self: Occupant = { nick: state.nick, role: 'none', affiliation: state.affiliation };
     this.deps.deliver(selfPresence({ user: event.user, room: state.room, resource }, self, { type: 'unavailable', ...(status ? { status } : {}) }));
-    this.forget(event.user, state);
+    this.rooms.forget(state);
   }
 
   /** XEP-0410: resolves when `resource` is in the room as `nick`, else not-acceptable. */
   selfPing(user: UserJid, resource: string, room: string, nick: string): void {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     if (!state?.joined || !state.resources.has(resource) || state.nick !== nick)
       throw new StanzaError('not-acceptable', 'You are not an occupant of this room.');
   }
 
   /** Whether the core keeps this room of the user (the bridge reports it through ctx.rooms). */
   has(user: UserJid, room: string): boolean {
-    return this.rooms.has(key(user, room));
+    return this.rooms.get(user, room) !== undefined;
   }
 
   /** muc#roominfo of a room the user's network side is in. */
   info(user: UserJid, room: string): RoomInfo | undefined {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     return state?.joined ? { occupants: state.occupants, subject: state.subject } : undefined;
   }
 
   /** The rooms stored at the last run (a restart): held as not joined until the bridge rejoins them. */
   restore(): StoredRoom[] {
-    const out: StoredRoom[] = [];
-    for (const { value } of this.deps.kv.list<StoredRoom>('')) {
-      if (!value.resources.length) continue;
-      this.rooms.set(key(value.user, value.room), {
-        user: value.user,
-        room: value.room,
-        nick: value.nick,
-        role: 'participant',
-        affiliation: 'none',
-        resources: new Set(value.resources),
-        joined: false,
-        subject: '',
-        occupants: 1,
-      });
-      out.push(value);
-    }
-    return out;
+    return this.rooms.restore();
   }
+
 
   /**
    * Stop for good (`switchboard stop --final`): the 110 + 332 self-presence for every resource of
@@ -275,15 +244,15 @@ export class CoreRooms implements BridgeRooms {
    */
   endAll(status: string): Inbound[] {
     const out: Inbound[] = [];
-    for (const state of [...this.rooms.values()]) {
+    for (const state of this.rooms.all()) {
       for (const resource of state.resources) out.push(endedPresence({ user: state.user, room: state.room, resource }, state.nick, status));
-      this.forget(state.user, state);
+      this.rooms.forget(state);
     }
     return out;
   }
 
   private live(user: UserJid, room: string): RoomState | undefined {
-    const state = this.rooms.get(key(user, room));
+    const state = this.rooms.get(user, room);
     return state?.joined ? state : undefined;
   }
 
@@ -292,15 +261,5 @@ export class CoreRooms implements BridgeRooms {
       const out = build({ user, room: state.room, resource });
       for (const e of Array.isArray(out) ? out : [out]) this.deps.deliver(e);
     }
-  }
-
-  private persist(user: UserJid, state: RoomState): void {
-    const stored: StoredRoom = { user, room: state.room, nick: state.nick, resources: [...state.resources] };
-    this.deps.kv.set(key(user, state.room), stored);
-  }
-
-  private forget(user: UserJid, state: RoomState): void {
-    this.rooms.delete(key(user, state.room));
-    this.deps.kv.delete(key(user, state.room));
   }
 }
