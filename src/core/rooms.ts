@@ -236,7 +236,6 @@ export class CoreRooms implements BridgeRooms {
     return this.rooms.restore();
   }
 
-
   /**
    * Stop for good (`switchboard stop --final`): the 110 + 332 self-presence for every resource of
    * every room, returned for the caller to send at once (the outbox is stopping); nothing is kept,

@@ -4,6 +4,7 @@
 import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import { metric } from '../../../test/helpers/gateway-http.js';
 import { errorCondition, errorText } from '../../../test/helpers/stanza-assert.js';
 import type { TestClient } from '../../../test/helpers/xmpp-client.js';
 import { startIrcStack, type IrcStack } from './e2e-stack.js';
@@ -62,5 +63,19 @@ describe('IRC refusals through Prosody and ngircd', () => {
     expect(answer.attrs.type).toBe('error');
     expect(errorCondition(answer)).toBe('forbidden');
     expect(errorText(answer)).toMatch(/channel operator/i);
+  });
+
+  it('a join the channel refuses (+k, 475) is a presence error with its id, counted as a failed delivery', async () => {
+    native.client.join('#locked');
+    await native.expect('join', (e) => e.nick === 'ModOp' && e.channel === '#locked');
+    native.client.raw('MODE #locked +k sesame');
+    await native.expect('mode', (e) => e.target === '#locked');
+    const failedBefore = await metric(stack.gateway, 'switchboard_deliveries_total', { bridge: 'irc', direction: 'out', outcome: 'failed' });
+    const room = `#locked%test@${DOMAIN}`;
+    await alice.send(xml('presence', { to: `${room}/Alice`, id: 'join-locked' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    const refused = await alice.waitForStanza((s) => s.is('presence') && s.attrs.id === 'join-locked', 'the refused join');
+    expect(refused.attrs).toMatchObject({ type: 'error', from: `${room}/Alice` });
+    expect(errorCondition(refused)).toBe('not-authorized');
+    expect(await metric(stack.gateway, 'switchboard_deliveries_total', { bridge: 'irc', direction: 'out', outcome: 'failed' })).toBe(failedBefore + 1);
   });
 });
