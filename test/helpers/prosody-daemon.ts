@@ -52,6 +52,8 @@ export async function startProsodyDaemon(opts: ProsodyDaemonOptions): Promise<Pr
       domain: lua(opts.domain),
       logLevel: opts.logLevel ?? 'info',
       components: opts.components.map((c) => `Component ${lua(c.domain)}\n  component_secret = ${lua(c.secret)}\n`).join('\n'),
+      // The demo keeps Prosody's offline storage (tests may turn it off: prosody.ts).
+      offlineDisabled: '',
     }),
     { mode: 0o600 },
   );
