@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, Outbound } from '../../src/core/model.js';
 import { awaitVerdict, type Refusal } from './refusals.js';
-import { IrcConnectError } from './connection.js';
+import { IrcConnectError } from './client/connection.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';

@@ -3,7 +3,7 @@
  * network's defaults; `ident` is the user's identd answer (user-ident.ts), `{ident}` in the username.
  */
 import type { IrcConfig, NetworkConfig } from './config.js';
-import type { ConnectParams, ServerEndpoint } from './connection.js';
+import type { ConnectParams, ServerEndpoint } from './client/connection.js';
 import type { UserNetworkSettings } from './settings.js';
 import { userCloak } from './user-ident.js';
 

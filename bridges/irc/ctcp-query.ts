@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
-import { parseSource } from './line.js';
+import { parseSource } from './client/line.js';
 import type { IrcSession } from './session.js';
 
 export const CTCP_TIMEOUT_MS = 10_000;

@@ -3,7 +3,7 @@
  * its socket connects and removed when it closes, so a query names one of our live connections
  * or none. The connection tells its ends by an event; the identd never reaches into a session.
  */
-import type { IrcConnection, SocketEnds } from './connection.js';
+import type { IrcConnection, SocketEnds } from './client/connection.js';
 
 interface Entry {
   remoteAddress: string;

@@ -5,7 +5,7 @@
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition } from '../../src/core/model.js';
-import { parseSource, type IrcLine } from './line.js';
+import { parseSource, type IrcLine } from './client/line.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { finishJoin, onNames, tellTruncated } from './join-state.js';

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
-import type { IrcLine } from './line.js';
+import type { IrcLine } from './client/line.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';

@@ -4,7 +4,7 @@
  * + (+v) member/participant, nothing none/participant.
  */
 import type { Affiliation, Role } from '../../src/core/model.js';
-import type { Isupport } from './isupport.js';
+import type { Isupport } from './client/isupport.js';
 
 const AFFILIATION_RANK: Record<Affiliation, number> = { outcast: -1, none: 0, member: 1, admin: 2, owner: 3 };
 const ROLE_RANK: Record<Role, number> = { none: -1, visitor: 0, participant: 1, moderator: 2 };

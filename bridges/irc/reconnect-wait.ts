@@ -4,7 +4,7 @@
  * when the session ends or the bridge stops. Only a refusal (nothing listening) starts a probe:
  * a server that accepts and drops gets the whole backoff.
  */
-import type { Endpoint } from './connect-errors.js';
+import type { Endpoint } from './client/connect-errors.js';
 import type { ServerProbes } from './server-probes.js';
 
 export type Woken = 'backoff' | 'listening' | 'stopped';

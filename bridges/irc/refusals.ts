@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcLine } from './line.js';
+import type { IrcLine } from './client/line.js';
 import type { IrcSession } from './session.js';
 
 /** Refusals of a PRIVMSG/NOTICE to a channel, and the XEP-0045 / RFC 6120 condition they mean. */

@@ -8,9 +8,9 @@ import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 import type { SendResult } from '../../src/core/bridge.js';
 import { isValidNick } from './address.js';
-import { IrcConnectError } from './connection.js';
+import { IrcConnectError } from './client/connection.js';
 import { tellJoined } from './join-state.js';
-import { parseSource } from './line.js';
+import { parseSource } from './client/line.js';
 import { newRoom, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 

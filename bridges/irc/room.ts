@@ -5,7 +5,7 @@
  */
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { Occupant } from '../../src/core/room-types.js';
-import type { Isupport } from './isupport.js';
+import type { Isupport } from './client/isupport.js';
 import { prefixesToMuc } from './modes.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
 

@@ -6,7 +6,7 @@
  * again) stops it. The connects that follow still go through the per-network connect limit.
  */
 import { PortProbe } from '../../src/core/port-probe.js';
-import type { Endpoint } from './connect-errors.js';
+import type { Endpoint } from './client/connect-errors.js';
 
 interface Watch {
   probe: PortProbe;

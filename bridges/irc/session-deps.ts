@@ -3,7 +3,7 @@ import type { BridgeContext } from '../../src/core/bridge.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
-import type { IrcConnection, ServerEndpoint } from './connection.js';
+import type { IrcConnection, ServerEndpoint } from './client/connection.js';
 import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';

@@ -9,17 +9,17 @@ import type { Inbound, UserJid } from '../../src/core/model.js';
 import type { BridgeRooms, Occupant } from '../../src/core/room-types.js';
 import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
-import { IrcConnectError, IrcConnection, type ServerEndpoint } from './connection.js';
+import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/connection.js';
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
-import { EchoTracker, OpenBatches } from './echo.js';
+import { EchoTracker, OpenBatches } from './client/echo.js';
 import { handleLine } from './irc-handlers.js';
-import { serializeLine, type IrcLine } from './line.js';
-import { LineWaiters, type LineMatch } from './line-waiters.js';
+import { serializeLine, type IrcLine } from './client/line.js';
+import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
-import { ThrottledQueue } from './throttle.js';
+import { ThrottledQueue } from './client/throttle.js';
 
 export type { SessionDeps } from './session-deps.js';
 

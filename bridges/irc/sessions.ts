@@ -7,7 +7,7 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { UserJid } from '../../src/core/model.js';
 import { ConnectLimiter } from './connect-limiter.js';
 import { connectParams } from './connect-params.js';
-import { IrcConnection } from './connection.js';
+import { IrcConnection } from './client/connection.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcMetrics } from './metrics.js';

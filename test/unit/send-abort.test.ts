@@ -4,7 +4,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoBridge } from '../../bridges/echo/index.js';
-import { ThrottledQueue } from '../../bridges/irc/throttle.js';
+import { ThrottledQueue } from '../../bridges/irc/client/throttle.js';
 import { RetryableError } from '../../src/core/errors.js';
 import { createTestContext, type TestBridgeContext } from '../helpers/bridge-context.js';
 import { waitFor } from '../helpers/wait.js';

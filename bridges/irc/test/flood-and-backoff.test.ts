@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectLimiter } from '../connect-limiter.js';
-import { ThrottledQueue } from '../throttle.js';
+import { ThrottledQueue } from '../client/throttle.js';
 
 describe('token bucket queue', () => {
   it('writes a burst at once, then one line per interval, in order, dropping nothing', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cleanIncomingLine, cleanIrcText } from '../input-text.js';
-import { LineReader } from '../line-reader.js';
-import { parseLine, type IrcLine } from '../line.js';
+import { cleanIncomingLine, cleanIrcText } from '../client/input-text.js';
+import { LineReader } from '../client/line-reader.js';
+import { parseLine, type IrcLine } from '../client/line.js';
 
 const clean = (raw: string): IrcLine | undefined => {
   const line = cleanIncomingLine(parseLine(raw)!);

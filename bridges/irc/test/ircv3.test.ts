@@ -9,7 +9,7 @@ import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { handleLine } from '../irc-handlers.js';
-import { parseLine } from '../line.js';
+import { parseLine } from '../client/line.js';
 import type { IrcSession } from '../session.js';
 import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Isupport, foldCase, parsePrefix } from '../isupport.js';
+import { Isupport, foldCase, parsePrefix } from '../client/isupport.js';
 
 describe('ISUPPORT', () => {
   it('reads CHANTYPES, PREFIX, CASEMAPPING, CHANMODES, NETWORK, NICKLEN', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeTagValue, parseLine, parseSource, serializeLine, unescapeTagValue } from '../line.js';
+import { escapeTagValue, parseLine, parseSource, serializeLine, unescapeTagValue } from '../client/line.js';
 
 describe('IRC line parser', () => {
   it.each([

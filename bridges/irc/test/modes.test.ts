@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Isupport } from '../isupport.js';
+import { Isupport } from '../client/isupport.js';
 import { formatModeChanges, mucToModeChanges, parseModeChanges, prefixesToMuc } from '../modes.js';
 
 const full = new Isupport();

@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasInvalidXmlChars } from '../../../src/xmpp/xml-safe.js';
-import { cleanIncomingLine, cleanIrcText } from '../input-text.js';
-import { parseLine, serializeLine, stripLineBreaks } from '../line.js';
+import { cleanIncomingLine, cleanIrcText } from '../client/input-text.js';
+import { parseLine, serializeLine, stripLineBreaks } from '../client/line.js';
 import { bodyToIrc, byteLength, ircToBody, ircWireText, splitUtf8, topicToIrc } from '../text.js';
 
 /** Every UTF-16 code unit (lone surrogates, U+FFFE/U+FFFF, controls) as often as letters. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLine, serializeLine } from '../line.js';
+import { parseLine, serializeLine } from '../client/line.js';
 import { bodyToIrc, byteLength, ircToBody, ircWireText, splitUtf8, stripFormatting, textBudget, topicToIrc } from '../text.js';
 
 describe('message text', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ircConfigSchema } from '../config.js';
-import { IrcConnection } from '../connection.js';
+import { IrcConnection } from '../client/connection.js';
 import { identReply, parseIdentQuery } from '../identd.js';
 import { IdentRegistry, plainAddress } from '../ident-registry.js';
 import { addressInPrefix, isPrefix, jidHash, userCloak, userIdent } from '../user-ident.js';

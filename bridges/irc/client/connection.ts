@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { notListening } from '../../src/core/port-probe.js';
+import { notListening } from '../../../src/core/port-probe.js';
 import { CapNegotiation } from './cap-negotiation.js';
 import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
 import { cleanIncomingLine } from './input-text.js';

@@ -4,7 +4,7 @@
  * up front so the caller can tell the user (resource-constraint).
  */
 
-import { RetryableError } from '../../src/core/errors.js';
+import { RetryableError } from '../../../src/core/errors.js';
 
 interface Pending {
   line: string;

@@ -1,5 +1,5 @@
 /** How an IRC connection attempt fails, as the condition and text the XMPP user sees. */
-import type { ErrorCondition } from '../../src/core/model.js';
+import type { ErrorCondition } from '../../../src/core/model.js';
 import type { IrcLine } from './line.js';
 
 export interface Endpoint {
