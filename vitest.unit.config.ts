@@ -18,6 +18,7 @@ const pureBridgeTests = [
   'bridges/irc/test/flood-and-backoff.test.ts',
   'bridges/irc/test/input-text.test.ts',
   'bridges/irc/test/isupport.test.ts',
+  'bridges/irc/test/line-tags.test.ts',
   'bridges/irc/test/line.test.ts',
   'bridges/irc/test/modes.test.ts',
   'bridges/irc/test/properties.test.ts',

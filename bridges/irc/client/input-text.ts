@@ -65,7 +65,8 @@ export function cleanIncomingLine(line: IrcLine): IrcLine | Refusal {
     if ((i < last || command === 'NICK') && emptied(raw, clean)) return controls;
     params.push(clean);
   }
-  const tags: Record<string, string> = {};
+  // No prototype: a `__proto__` tag is a key like any other, not a prototype to set.
+  const tags = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(line.tags)) {
     const k = cleanIrcText(key);
     if (k) tags[k] = cleanIrcText(value);

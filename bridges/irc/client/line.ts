@@ -1,7 +1,11 @@
 /**
  * IRC protocol lines: RFC 1459 §2.3.1 message format with IRCv3 message tags
- * (https://ircv3.net/specs/extensions/message-tags). Pure functions, no I/O.
+ * (https://ircv3.net/specs/extensions/message-tags). Pure functions, no I/O. Parsing and the tag
+ * codec are irc-framework's (design.md §4b); the CR/LF/NUL guard of what we send is ours.
  */
+import Helpers from 'irc-framework/src/helpers.js';
+import parseIrcLine from 'irc-framework/src/irclineparser.js';
+import MessageTags from 'irc-framework/src/messagetags.js';
 
 export interface IrcLine {
   tags: Record<string, string>;
@@ -18,86 +22,40 @@ export interface Source {
   host?: string;
 }
 
-// message-tags §Escaping values: `\:` `;`, `\s` space, `\\` backslash, `\r` CR, `\n` LF.
-const TAG_UNESCAPES: Record<string, string> = { ':': ';', s: ' ', '\\': '\\', r: '\r', n: '\n' };
-const TAG_ESCAPES: Record<string, string> = { ';': '\\:', ' ': '\\s', '\\': '\\\\', '\r': '\\r', '\n': '\\n' };
-
+/** message-tags §Escaping values: `\:` `;`, `\s` space, `\\` backslash, `\r` CR, `\n` LF; an unknown or lone `\` is dropped. */
 export function unescapeTagValue(value: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const next = value[i + 1];
-    i++;
-    // A trailing lone backslash is dropped; an unknown escape keeps the character.
-    if (next !== undefined) out += TAG_UNESCAPES[next] ?? next;
-  }
-  return out;
+  return MessageTags.decodeValue(value);
 }
 
 /** NUL has no escape in tag values and would cut the line: it is dropped. */
 export function escapeTagValue(value: string): string {
-  return value.replace(/\0/g, '').replace(/[; \\\r\n]/g, (c) => TAG_ESCAPES[c]!);
+  return MessageTags.encodeValue(value.replace(/\0/g, ''));
 }
 
-function parseTags(text: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const part of text.split(';')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const key = eq === -1 ? part : part.slice(0, eq);
-    tags[key] = eq === -1 ? '' : unescapeTagValue(part.slice(eq + 1));
-  }
-  return tags;
-}
-
-/** Parse one line (without its CR LF). Returns undefined for a line with no command. */
+/**
+ * Parse one line (without its CR LF) with irc-framework's parser. Returns undefined for a line
+ * with no command. Tag keys come lower-cased (irc-framework's codec); the tag map has no prototype,
+ * so a `__proto__` key is only a key.
+ */
 export function parseLine(raw: string): IrcLine | undefined {
-  let rest = raw.replace(/[\r\n]+$/, '');
-  let tags: Record<string, string> = {};
-  let prefix = '';
-  rest = rest.replace(/^ +/, '');
-  if (rest.startsWith('@')) {
-    const sp = rest.indexOf(' ');
-    if (sp === -1) return undefined;
-    tags = parseTags(rest.slice(1, sp));
-    rest = rest.slice(sp + 1).replace(/^ +/, '');
-  }
-  if (rest.startsWith(':')) {
-    const sp = rest.indexOf(' ');
-    if (sp === -1) return undefined;
-    prefix = rest.slice(1, sp);
-    rest = rest.slice(sp + 1).replace(/^ +/, '');
-  }
-  const params: string[] = [];
-  let command = '';
-  while (rest.length > 0) {
-    if (command && rest.startsWith(':')) {
-      params.push(rest.slice(1));
-      break;
-    }
-    const sp = rest.indexOf(' ');
-    const word = sp === -1 ? rest : rest.slice(0, sp);
-    if (!command) command = word.toUpperCase();
-    else params.push(word);
-    rest = sp === -1 ? '' : rest.slice(sp + 1).replace(/^ +/, '');
-  }
-  if (!command) return undefined;
-  return { tags, prefix, command, params };
+  // irc-framework takes a line that starts with spaces for one without tags or prefix; RFC 1459
+  // §2.3.1 has no leading spaces, so they are skipped as our parser always did.
+  const m = parseIrcLine(raw.charCodeAt(0) === 0x20 ? raw.replace(/^ +/, '') : raw);
+  if (!m.command) return undefined;
+  return { tags: m.tags, prefix: m.prefix, command: m.command, params: m.params };
 }
 
-/** `nick!user@host` → parts; a server name has only `nick`. */
+/** `nick!user@host` → parts (irc-framework's mask parsing); a server name has only `nick`. */
 export function parseSource(prefix: string): Source {
   const bang = prefix.indexOf('!');
   const at = prefix.indexOf('@', bang === -1 ? 0 : bang);
+  // No '!' or '@': a server name (irc-framework would take a dotted one for a host) or a bare nick.
   if (bang === -1 && at === -1) return { nick: prefix };
-  const nick = prefix.slice(0, bang === -1 ? at : bang);
-  const user = bang === -1 ? undefined : prefix.slice(bang + 1, at === -1 ? undefined : at);
-  const host = at === -1 ? undefined : prefix.slice(at + 1);
-  return { nick, ...(user !== undefined ? { user } : {}), ...(host !== undefined ? { host } : {}) };
+  // parseMask splits at the first '!' and the first '@': an '@' inside the nick (before the '!') stays in it.
+  const first = prefix.indexOf('@');
+  const mask =
+    bang !== -1 && first !== -1 && first < bang ? { ...Helpers.parseMask(prefix.slice(bang)), nick: prefix.slice(0, bang) } : Helpers.parseMask(prefix);
+  return { nick: mask.nick, ...(bang !== -1 ? { user: mask.user } : {}), ...(at !== -1 ? { host: mask.host } : {}) };
 }
 
 /**
@@ -122,9 +80,7 @@ export function isSafeMiddle(param: string): boolean {
 export function serializeLine(command: string, params: readonly string[] = [], tags: Record<string, string> = {}): string {
   if (!/^[A-Za-z]+$|^\d{3}$/.test(command)) throw new Error(`invalid IRC command ${JSON.stringify(command)}`);
   const parts: string[] = [];
-  const tagText = Object.entries(tags)
-    .map(([k, v]) => (v === '' ? k : `${k}=${escapeTagValue(v)}`))
-    .join(';');
+  const tagText = MessageTags.encode(tagsToEncode(tags));
   if (tagText) parts.push(`@${tagText}`);
   parts.push(command.toUpperCase());
   params.forEach((raw, i) => {
@@ -137,4 +93,17 @@ export function serializeLine(command: string, params: readonly string[] = [], t
     else throw new Error(`unsafe IRC parameter ${JSON.stringify(param)} in ${command}`);
   });
   return parts.join(' ');
+}
+
+// message-tags §Format: `[+][vendor/]name`, the vendor a host name, the name letters, digits and '-'.
+const TAG_KEY = /^\+?([A-Za-z0-9.-]+\/)?[A-Za-z0-9-]+$/;
+
+/** A key that could break the line (space, ';', '=', CR/LF) throws; an empty value is a bare key. */
+function tagsToEncode(tags: Record<string, string>): Record<string, string | true> {
+  const out: Record<string, string | true> = Object.create(null) as Record<string, string | true>;
+  for (const [key, value] of Object.entries(tags)) {
+    if (!TAG_KEY.test(key)) throw new Error(`invalid IRC tag key ${JSON.stringify(key)}`);
+    out[key] = value === '' ? true : value.replace(/\0/g, '');
+  }
+  return out;
 }
