@@ -23,6 +23,7 @@ const pureBridgeTests = [
   'bridges/irc/test/modes.test.ts',
   'bridges/irc/test/properties.test.ts',
   'bridges/irc/test/text.test.ts',
+  'bridges/irc/test/to-event.test.ts',
   'bridges/irc/test/user-ident.test.ts',
   'bridges/sms/test/address.test.ts',
   'bridges/sms/test/config-example.test.ts',

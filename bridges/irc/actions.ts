@@ -83,7 +83,7 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
           s.fold(channel),
           wire,
           labels,
-          (line) => reflect(s, room, ev, i, t, line.tags.msgid ?? randomUUID(), line.tags.time),
+          (echo) => reflect(s, room, ev, i, t, echo.msgid ?? randomUUID(), echo.time),
           s.deps.config.echo_timeout_ms,
           () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'),
         );

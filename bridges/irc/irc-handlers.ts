@@ -2,10 +2,13 @@
  * IRC → XMPP: each IRC line a session receives, as Inbound events (peer-tests.md §1.4, biboumi's
  * behaviour): JOIN/PART/QUIT/KICK/NICK as occupant presences, NAMES as the occupant list,
  * TOPIC as the subject, MODE as "Mode … by …" plus role updates, PRIVMSG/NOTICE as messages.
+ * It reads the typed events of client/to-event.ts: no positional parameter, no numeric.
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition } from '../../src/core/model.js';
-import { parseSource, type IrcLine } from './client/line.js';
+import type { IrcEvent, JoinRefusal, JoinRefusedEvent, WhoReplyEvent } from './client/events.js';
+import type { IrcLine } from './client/line.js';
+import { toEvent } from './client/to-event.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { finishJoin, onNames, tellTruncated } from './join-state.js';
@@ -15,26 +18,22 @@ import { onText } from './irc-messages.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
 
-/** Join failures (RFC 2812 §5.2) and the XEP-0045 §7.2 conditions biboumi maps them to. */
-export const JOIN_ERRORS: Record<string, ErrorCondition> = {
-  '471': 'service-unavailable', // channel full (+l)
-  '473': 'registration-required', // invite only (+i)
-  '474': 'forbidden', // banned (+b)
-  '475': 'not-authorized', // bad key (+k)
-  '403': 'item-not-found',
-  '405': 'resource-constraint',
-  '437': 'conflict',
-  '477': 'registration-required',
-  '489': 'forbidden',
+/** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
+export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
+  'channel-full': 'service-unavailable', // 471 (+l)
+  'invite-only': 'registration-required', // 473 (+i)
+  banned: 'forbidden', // 474 (+b)
+  'bad-key': 'not-authorized', // 475 (+k)
+  'no-such-channel': 'item-not-found', // 403
+  'too-many-channels': 'resource-constraint', // 405
+  unavailable: 'conflict', // 437
+  'registered-only': 'registration-required', // 477
+  'secure-only': 'forbidden', // 489
 };
 
-// Numerics that carry nothing for the user (or that we handle as state). LIST replies (321–323)
-// feed the channel list (channel-list.ts); relayed, an endless LIST would be an endless flood of messages.
-const SILENT = new Set(['005', '353', '366', '332', '333', '329', '324', '315', '352', '321', '322', '323']);
-
-/** RPL_WHOREPLY (352) `<me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`: user@host, and G = away. */
-async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {
-  const [, channel = '', user = '', host = '', , nick = '', flags = ''] = p;
+/** RPL_WHOREPLY (352): user@host, and G = away. */
+async function onWhoReply(s: IrcSession, ev: WhoReplyEvent): Promise<void> {
+  const { channel, user, host, nick, flags } = ev;
   const m = s.room(channel)?.roster?.get(s.fold(nick));
   if (!m) return;
   if (!m.user && user && host) Object.assign(m, { user, host });
@@ -45,113 +44,112 @@ async function onWhoReply(s: IrcSession, p: string[]): Promise<void> {
 export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
   // The PONG that confirms held reflections, or a refusal of a message: it becomes an error stanza, not a notice.
   if (takeVerdictLine(s, line)) return;
-  const src = parseSource(line.prefix);
-  const p = line.params;
-  switch (line.command) {
-    case 'JOIN':
-      return onJoin(s, src, p[0] ?? '');
-    case 'PART':
-      return onLeave(s, p[0] ?? '', src.nick, p[1]);
-    case 'QUIT':
-      for (const room of s.rooms.values()) if (room.roster?.knows(s.fold(src.nick))) await onLeave(s, room.channel, src.nick, p[0]);
+  const ev = toEvent(line);
+  if (ev) await handleEvent(s, ev);
+}
+
+async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
+  switch (ev.type) {
+    case 'join':
+      return onJoin(s, ev.source, ev.channel);
+    case 'part':
+      return onLeave(s, ev.channel, ev.source.nick, ev.reason);
+    case 'quit':
+      for (const room of s.rooms.values()) if (room.roster?.knows(s.fold(ev.source.nick))) await onLeave(s, room.channel, ev.source.nick, ev.reason);
       return;
-    case 'KICK':
-      return onKick(s, p[0] ?? '', p[1] ?? '', src.nick, p[2]);
-    case 'NICK':
-      return onNick(s, src.nick, p[0] ?? '');
-    case 'MODE':
-      return onMode(s, p[0] ?? '', p[1] ?? '', p.slice(2), src.nick);
-    case 'TOPIC': {
-      const room = s.room(p[0] ?? '');
+    case 'kick':
+      return onLeave(s, ev.channel, ev.target, undefined, { actor: ev.source.nick, ...(ev.reason ? { reason: ev.reason } : {}) });
+    case 'nick':
+      return onNick(s, ev.source.nick, ev.newNick);
+    case 'mode':
+      return onMode(s, ev.target, ev.modes, ev.args, ev.source.nick);
+    case 'topic': {
+      const room = s.room(ev.channel);
       if (!room) return;
-      room.topic = p[1] ?? '';
-      room.topicBy = src.nick;
-      await s.xmppRooms.subject(s.user, room.localpart, room.topic, src.nick);
+      room.topic = ev.topic;
+      room.topicBy = ev.source.nick;
+      await s.xmppRooms.subject(s.user, room.localpart, room.topic, ev.source.nick);
       return;
     }
-    case 'PRIVMSG':
-    case 'NOTICE':
-      return onText(s, line, src);
-    case 'INVITE': {
+    case 'message':
+    case 'notice':
+      return onText(s, ev);
+    case 'invite':
       // XEP-0045 §7.8.2: a mediated invitation from the room, the inviter as an occupant nick.
-      const channel = p[1] ?? '';
-      if (!channel || !s.isSelf(p[0] ?? '')) return;
-      await s.deliver({ kind: 'invite', user: s.user, from: roomLocalpart(s.deps.networkAddr, channel, s.deps.fixed), inviter: src.nick });
+      if (!ev.channel || !s.isSelf(ev.target)) return;
+      await s.deliver({ kind: 'invite', user: s.user, from: roomLocalpart(s.deps.networkAddr, ev.channel, s.deps.fixed), inviter: ev.source.nick });
       return;
-    }
-    case 'AWAY':
+    case 'away':
       // away-notify: the server sends it on changes only; every session tells its user.
-      return onOccupantAway(s, src.nick, p[0] ?? '', true);
-    case '301':
-      // RPL_AWAY: also shown as a server message below; it repeats, so only a change is shown.
-      if (p[1]) await onOccupantAway(s, p[1], p[2] || 'Away', false);
-      break;
-    case 'CHGHOST':
+      return onOccupantAway(s, ev.source.nick, ev.message, true);
+    case 'awayReply':
+      // RPL_AWAY: also shown as a server message; it repeats, so only a change is shown.
+      if (ev.nick) await onOccupantAway(s, ev.nick, ev.message || 'Away', false);
+      return showServerText(s, ev);
+    case 'chghost':
       // IRCv3 chghost: the user and host change in place; no part/join (unlike servers without it).
       for (const room of s.rooms.values()) {
-        const m = room.roster?.get(s.fold(src.nick));
-        if (m && p[0] && p[1]) Object.assign(m, { user: p[0], host: p[1] });
+        const m = room.roster?.get(s.fold(ev.source.nick));
+        if (m && ev.user && ev.host) Object.assign(m, { user: ev.user, host: ev.host });
       }
       return;
-    case '332': {
-      const room = s.room(p[1] ?? '');
-      if (room) room.topic = p[2] ?? '';
+    case 'topicInfo': {
+      const room = s.room(ev.channel);
+      if (room && ev.topic !== undefined) room.topic = ev.topic;
+      if (room && ev.setBy) room.topicBy = ev.setBy;
       return;
     }
-    case '333': {
-      const room = s.room(p[1] ?? '');
-      if (room && p[2]) room.topicBy = parseSource(p[2]).nick;
-      return;
-    }
-    case '372': {
+    case 'motd': {
       // RPL_MOTD: at most `bounds.motd_lines` per connection reach the user (an endless MOTD is dropped).
       const max = s.deps.config.bounds.motd_lines;
       s.motdLines++;
       if (s.motdLines === max + 1) await s.notify(`The message of the day is longer than ${max} lines; the rest is not shown.`);
       if (s.motdLines > max) return;
-      break;
+      return showServerText(s, ev);
     }
-    case '353':
-      return onNames(s, p[2] ?? '', p[3] ?? '');
-    case '352':
-      return onWhoReply(s, p);
-    case '366': {
-      const room = s.room(p[1] ?? '');
+    case 'names':
+      return onNames(s, ev.channel, ev.entries);
+    case 'whoReply':
+      return onWhoReply(s, ev);
+    case 'namesEnd': {
+      const room = s.room(ev.channel);
       if (room?.pending) await finishJoin(s, room);
       return;
     }
-    case '341': {
-      const room = s.room(p[2] ?? '');
-      if (room) await s.xmppRooms.message(s.user, room.localpart, { body: `${p[1]} has been invited to ${room.channel}` });
+    case 'inviting': {
+      const room = s.room(ev.channel);
+      if (room) await s.xmppRooms.message(s.user, room.localpart, { body: `${ev.nick} has been invited to ${room.channel}` });
       return;
     }
-    case 'ERROR':
-      return; // the session reports it with the disconnection
-    case 'BATCH':
+    case 'batch':
       // IRCv3 batch: netsplit/netjoin QUITs and JOINs inside are handled one by one as usual;
       // chathistory replays are recognised by irc-messages.ts.
-      s.batches.onBatch(line);
+      s.batches.onBatch(ev);
       return;
-    case 'ACCOUNT':
-      return; // IRCv3 account-notify: nothing to show (the occupant stays the same)
+    case 'joinRefused':
+      return onJoinRefused(s, ev);
+    case 'serverText':
+      return showServerText(s, ev);
   }
-  if (/^\d{3}$/.test(line.command)) {
-    const room = s.room(p[1] ?? '');
-    const condition = JOIN_ERRORS[line.command];
-    if (condition && room?.pending) {
-      await s.notify(`${src.nick}: ${p.slice(1).join(': ')}`);
-      const pending = room.pending;
-      room.pending = undefined;
-      if (pending.resource === '') {
-        // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
-        s.rooms.delete(s.fold(room.channel));
-        await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${p.at(-1) ?? ''}`);
-      } else if (!room.joined && s.resources(room).size === 0) s.rooms.delete(s.fold(room.channel));
-      pending.reject(new StanzaError(condition, p.at(-1) ?? 'Cannot join the channel.'));
-      return;
-    }
-    if (!SILENT.has(line.command)) await s.notify(`${src.nick}: ${p.slice(1).join(' ')}`);
-  }
+}
+
+function showServerText(s: IrcSession, ev: { server: string; args: string[] }): Promise<void> {
+  return s.notify(`${ev.server}: ${ev.args.join(' ')}`);
+}
+
+/** A refused JOIN fails the pending join; a refusal for no join of ours is only shown. */
+async function onJoinRefused(s: IrcSession, ev: JoinRefusedEvent): Promise<void> {
+  const room = s.room(ev.channel);
+  if (!room?.pending) return showServerText(s, ev);
+  await s.notify(`${ev.server}: ${ev.args.join(': ')}`);
+  const pending = room.pending;
+  room.pending = undefined;
+  if (pending.resource === '') {
+    // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
+    s.rooms.delete(s.fold(room.channel));
+    await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${ev.message}`);
+  } else if (!room.joined && s.resources(room).size === 0) s.rooms.delete(s.fold(room.channel));
+  pending.reject(new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.message));
 }
 
 async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: string }, channel: string): Promise<void> {
@@ -186,10 +184,6 @@ async function onLeave(s: IrcSession, channel: string, nick: string, status: str
   // The core knows the user by the nick it was given: the user's own occupant goes by it.
   const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.occupant(m);
   await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(kick ? { kick } : {}) });
-}
-
-function onKick(s: IrcSession, channel: string, target: string, by: string, reason: string | undefined): Promise<void> {
-  return onLeave(s, channel, target, undefined, { actor: by, ...(reason ? { reason } : {}) });
 }
 
 async function onNick(s: IrcSession, oldNick: string, newNick: string): Promise<void> {

@@ -7,33 +7,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
-import type { IrcLine } from './client/line.js';
+import type { TextEvent } from './client/events.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
 
-export async function onText(s: IrcSession, line: IrcLine, src: { nick: string; user?: string }): Promise<void> {
-  const [target = '', text = ''] = line.params;
-  const notice = line.command === 'NOTICE';
+export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
+  const { source: src, target, text } = ev;
+  const notice = ev.type === 'notice';
   if (src.user === undefined || target === '*' || !s.conn?.registered) {
     await s.notify(`${src.nick}: ${text}`);
     return;
   }
   const parsed = ircToBody(text);
-  const delay = line.tags.time;
-  const msgid = line.tags.msgid;
+  const delay = ev.time;
+  const msgid = ev.msgid;
   const room = s.room(target);
   if (s.isSelf(src.nick) && !s.isSelf(target)) {
     // IRCv3 echo-message: our own line coming back. A groupchat we sent is reflected now (echo.ts);
     // our PMs (archived when sent), notices and CTCP replies are not shown again; a PRIVMSG sent
     // as a raw command to a joined channel is reflected like anyone's.
-    const pending = s.echoes.take(line, (n) => s.fold(n));
-    if (pending) return pending.onEcho(line);
+    const pending = s.echoes.take(ev, (n) => s.fold(n));
+    if (pending) return pending.onEcho(ev);
     if (!room || notice || parsed.kind === 'ctcp') return;
   }
   // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
-  const replay = s.batches.typeOf(line) === 'chathistory';
+  const replay = s.batches.typeOf(ev) === 'chathistory';
   if (room) {
     if (parsed.kind === 'ctcp' || !room.joined) return;
     const stanzaId = msgid ?? randomUUID();

@@ -10,12 +10,12 @@ import { historyOf } from './room-history.js';
 import type { IrcSession } from './session.js';
 
 /** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
-export function onNames(s: IrcSession, channel: string, entries: string): void {
+export function onNames(s: IrcSession, channel: string, entries: readonly string[]): void {
   const room = s.room(channel);
   const pending = room?.pending;
   if (!pending || !s.conn) return;
   const cap = s.deps.config.bounds.channel_members;
-  for (const entry of entries.split(' ').filter(Boolean)) {
+  for (const entry of entries) {
     const { prefixes, nick } = s.conn.isupport.splitNamesEntry(entry);
     if (!nick) continue;
     const key = s.fold(nick);

@@ -6,7 +6,7 @@
  * is on, else by target and text, first sent first matched.
  */
 import { randomUUID } from 'node:crypto';
-import type { IrcLine } from './line.js';
+import type { BatchEvent, MessageTagFields, TextEvent } from './events.js';
 
 export interface PendingEcho {
   /** The target, folded by the server's CASEMAPPING. */
@@ -15,7 +15,7 @@ export interface PendingEcho {
   text: string;
   label?: string;
   /** Called by the line handler with the echo, in the order lines arrive; settles the wait. */
-  onEcho(line: IrcLine): Promise<void>;
+  onEcho(echo: TextEvent): Promise<void>;
   settle(err?: Error): void;
 }
 
@@ -34,7 +34,7 @@ export class EchoTracker {
     target: string,
     text: string,
     withLabel: boolean,
-    onEcho: (line: IrcLine) => Promise<void>,
+    onEcho: (echo: TextEvent) => Promise<void>,
     timeoutMs: number,
     onTimeout: () => Error,
   ): { label?: string; done: Promise<void> } {
@@ -47,9 +47,9 @@ export class EchoTracker {
         target,
         text,
         ...(label ? { label } : {}),
-        onEcho: async (line) => {
+        onEcho: async (echo) => {
           try {
-            await onEcho(line);
+            await onEcho(echo);
             entry.settle();
           } catch (err) {
             entry.settle(err as Error);
@@ -68,10 +68,9 @@ export class EchoTracker {
   }
 
   /** The pending line this echo confirms (removed from the waiting list), if any. */
-  take(line: IrcLine, fold: (name: string) => string): PendingEcho | undefined {
-    const label = line.tags.label;
-    const target = fold(line.params[0] ?? '');
-    const text = line.params[1] ?? '';
+  take(echo: TextEvent, fold: (name: string) => string): PendingEcho | undefined {
+    const { label, text } = echo;
+    const target = fold(echo.target);
     const found = label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && p.text === text);
     if (found) this.pending = this.pending.filter((p) => p !== found);
     return found;
@@ -94,16 +93,14 @@ export class OpenBatches {
   }
 
   /** `BATCH +ref type …` opens one, `BATCH -ref` closes it; one over the bound is not tracked (its lines are ordinary lines). */
-  onBatch(line: IrcLine): void {
-    const ref = line.params[0] ?? '';
-    if (ref.startsWith('+')) {
-      if (this.open.size < this.max || this.open.has(ref.slice(1))) this.open.set(ref.slice(1), (line.params[1] ?? '').toLowerCase());
-    } else if (ref.startsWith('-')) this.open.delete(ref.slice(1));
+  onBatch(ev: BatchEvent): void {
+    if (!ev.opening) this.open.delete(ev.ref);
+    else if (this.open.size < this.max || this.open.has(ev.ref)) this.open.set(ev.ref, ev.batchType);
   }
 
-  /** The type of the batch a line belongs to (e.g. `chathistory`, `netsplit`), if any. */
-  typeOf(line: IrcLine): string | undefined {
-    const ref = line.tags.batch;
+  /** The type of the batch a message belongs to (its `batch` tag; e.g. `chathistory`, `netsplit`), if any. */
+  typeOf(tags: MessageTagFields): string | undefined {
+    const ref = tags.batch;
     return ref === undefined ? undefined : this.open.get(ref);
   }
 

@@ -1,0 +1,205 @@
+/**
+ * What the IRC client reports to the bridge (design.md §4b): one typed, named event per line the
+ * bridge acts on, with named fields, so that no handler reads a positional parameter or a numeric.
+ * Built from a parsed and cleaned line by to-event.ts.
+ */
+import type { Source } from './line.js';
+
+/** IRCv3 tags the bridge reads: msgid (message-ids), time (server-time), label (labeled-response), batch. */
+export interface MessageTagFields {
+  msgid?: string;
+  time?: string;
+  label?: string;
+  batch?: string;
+}
+
+/** Why a server refused a JOIN (RFC 2812 §5.2 numerics, and 477/489 of modern servers). */
+export type JoinRefusal =
+  | 'channel-full' // 471 ERR_CHANNELISFULL (+l)
+  | 'invite-only' // 473 ERR_INVITEONLYCHAN (+i)
+  | 'banned' // 474 ERR_BANNEDFROMCHAN (+b)
+  | 'bad-key' // 475 ERR_BADCHANNELKEY (+k)
+  | 'no-such-channel' // 403 ERR_NOSUCHCHANNEL
+  | 'too-many-channels' // 405 ERR_TOOMANYCHANNELS
+  | 'unavailable' // 437 ERR_UNAVAILRESOURCE
+  | 'registered-only' // 477 ERR_NEEDREGGEDNICK
+  | 'secure-only'; // 489 ERR_SECUREONLYCHAN
+
+/** A line from a user (or a server) with its source split (`nick!user@host`). */
+interface FromSource {
+  source: Source;
+}
+
+/** A numeric's origin (the server name) and its parameters after the client's nick (RFC 2812 §2.4). */
+interface Numeric {
+  server: string;
+  args: string[];
+}
+
+export interface JoinEvent extends FromSource {
+  type: 'join';
+  channel: string;
+}
+
+export interface PartEvent extends FromSource {
+  type: 'part';
+  channel: string;
+  reason?: string;
+}
+
+export interface QuitEvent extends FromSource {
+  type: 'quit';
+  reason?: string;
+}
+
+export interface KickEvent extends FromSource {
+  type: 'kick';
+  channel: string;
+  /** The nick kicked out. */
+  target: string;
+  reason?: string;
+}
+
+export interface NickEvent extends FromSource {
+  type: 'nick';
+  newNick: string;
+}
+
+export interface ModeEvent extends FromSource {
+  type: 'mode';
+  /** A channel, or a nick for user modes. */
+  target: string;
+  /** e.g. `+o-v`. */
+  modes: string;
+  args: string[];
+}
+
+export interface TopicEvent extends FromSource {
+  type: 'topic';
+  channel: string;
+  topic: string;
+}
+
+/** RPL_TOPIC (332) carries the topic, RPL_TOPICWHOTIME (333) who set it. */
+export interface TopicInfoEvent {
+  type: 'topicInfo';
+  channel: string;
+  topic?: string;
+  /** The setter's nick (333 may give a whole mask: only the nick is kept). */
+  setBy?: string;
+}
+
+/** RPL_NAMREPLY (353): members with their prefixes (`@nick`, `+nick`), as the server lists them. */
+export interface NamesEvent {
+  type: 'names';
+  channel: string;
+  entries: string[];
+}
+
+/** RPL_ENDOFNAMES (366). */
+export interface NamesEndEvent {
+  type: 'namesEnd';
+  channel: string;
+}
+
+/** RPL_WHOREPLY (352) `<me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`. */
+export interface WhoReplyEvent {
+  type: 'whoReply';
+  channel: string;
+  user: string;
+  host: string;
+  nick: string;
+  /** `H` here or `G` gone, then `*` and prefixes. */
+  flags: string;
+}
+
+/** PRIVMSG (`message`) or NOTICE (`notice`), RFC 2812 §3.3; CTCP is still inside `text`. */
+export interface TextEvent extends FromSource, MessageTagFields {
+  type: 'message' | 'notice';
+  target: string;
+  text: string;
+}
+
+export interface InviteEvent extends FromSource {
+  type: 'invite';
+  /** The nick invited (us, unless invite-notify). */
+  target: string;
+  channel: string;
+}
+
+/** IRCv3 away-notify: '' means back. */
+export interface AwayEvent extends FromSource {
+  type: 'away';
+  message: string;
+}
+
+/** RPL_AWAY (301), the answer to a PM to someone away; also shown as server text. */
+export interface AwayReplyEvent extends Numeric {
+  type: 'awayReply';
+  nick: string;
+  message: string;
+}
+
+/** IRCv3 chghost: the source's user and host change in place. */
+export interface ChghostEvent extends FromSource {
+  type: 'chghost';
+  user: string;
+  host: string;
+}
+
+/** IRCv3 batch: `BATCH +ref type …` opens one, `BATCH -ref` closes it. */
+export interface BatchEvent {
+  type: 'batch';
+  opening: boolean;
+  ref: string;
+  /** Lower-cased (`chathistory`, `netsplit`); '' when closing. */
+  batchType: string;
+}
+
+/** RPL_INVITING (341): our INVITE went out. */
+export interface InvitingEvent {
+  type: 'inviting';
+  nick: string;
+  channel: string;
+}
+
+/** RPL_MOTD (372): one line of the message of the day. */
+export interface MotdEvent extends Numeric {
+  type: 'motd';
+}
+
+export interface JoinRefusedEvent extends Numeric {
+  type: 'joinRefused';
+  channel: string;
+  reason: JoinRefusal;
+  /** The server's text (the last parameter). */
+  message: string;
+}
+
+/** Any other numeric meant for the user's eyes (WHOIS replies, errors, …). */
+export interface ServerTextEvent extends Numeric {
+  type: 'serverText';
+}
+
+export type IrcEvent =
+  | JoinEvent
+  | PartEvent
+  | QuitEvent
+  | KickEvent
+  | NickEvent
+  | ModeEvent
+  | TopicEvent
+  | TopicInfoEvent
+  | NamesEvent
+  | NamesEndEvent
+  | WhoReplyEvent
+  | TextEvent
+  | InviteEvent
+  | AwayEvent
+  | AwayReplyEvent
+  | ChghostEvent
+  | BatchEvent
+  | InvitingEvent
+  | MotdEvent
+  | JoinRefusedEvent
+  | ServerTextEvent;

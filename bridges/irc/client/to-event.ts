@@ -1,0 +1,109 @@
+/**
+ * A parsed, cleaned IRC line (input-text.ts has checked the parameters each command needs) as the
+ * typed event of events.ts, or undefined when the line is nothing for the bridge: the client's own
+ * business (PING, CAP, AUTHENTICATE, ERROR: the connection reports it on close), IRCv3 account-notify,
+ * and numerics that only feed state or carry nothing for the user.
+ */
+import type { IrcEvent, JoinRefusal, MessageTagFields } from './events.js';
+import { parseSource, type IrcLine } from './line.js';
+
+/** JOIN failures (RFC 2812 §5.2 and modern servers' 477/489), by numeric. */
+const JOIN_REFUSALS: Record<string, JoinRefusal> = {
+  '471': 'channel-full',
+  '473': 'invite-only',
+  '474': 'banned',
+  '475': 'bad-key',
+  '403': 'no-such-channel',
+  '405': 'too-many-channels',
+  '437': 'unavailable',
+  '477': 'registered-only',
+  '489': 'secure-only',
+};
+
+// Numerics that carry nothing for the user: RPL_ISUPPORT (the connection keeps it), channel modes and
+// creation time, end of WHO, and LIST replies (321–323), which feed the channel list (channel-list.ts)
+// through its own wait; relayed, an endless LIST would be an endless flood of messages.
+const SILENT = new Set(['005', '329', '324', '315', '321', '322', '323']);
+
+function tagFields(tags: Record<string, string>): MessageTagFields {
+  const { msgid, time, label, batch } = tags;
+  return {
+    ...(msgid !== undefined ? { msgid } : {}),
+    ...(time !== undefined ? { time } : {}),
+    ...(label !== undefined ? { label } : {}),
+    ...(batch !== undefined ? { batch } : {}),
+  };
+}
+
+/** An optional trailing text: absent stays absent, as the handlers tell "no reason" from "". */
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+export function toEvent(line: IrcLine): IrcEvent | undefined {
+  const p = line.params;
+  const source = parseSource(line.prefix);
+  switch (line.command) {
+    case 'JOIN':
+      return { type: 'join', source, channel: p[0] ?? '' };
+    case 'PART':
+      return { type: 'part', source, channel: p[0] ?? '', ...optional('reason', p[1]) };
+    case 'QUIT':
+      return { type: 'quit', source, ...optional('reason', p[0]) };
+    case 'KICK':
+      return { type: 'kick', source, channel: p[0] ?? '', target: p[1] ?? '', ...optional('reason', p[2]) };
+    case 'NICK':
+      return { type: 'nick', source, newNick: p[0] ?? '' };
+    case 'MODE':
+      return { type: 'mode', source, target: p[0] ?? '', modes: p[1] ?? '', args: p.slice(2) };
+    case 'TOPIC':
+      return { type: 'topic', source, channel: p[0] ?? '', topic: p[1] ?? '' };
+    case 'PRIVMSG':
+    case 'NOTICE':
+      return { type: line.command === 'NOTICE' ? 'notice' : 'message', source, target: p[0] ?? '', text: p[1] ?? '', ...tagFields(line.tags) };
+    case 'INVITE':
+      return { type: 'invite', source, target: p[0] ?? '', channel: p[1] ?? '' };
+    case 'AWAY':
+      return { type: 'away', source, message: p[0] ?? '' };
+    case 'CHGHOST':
+      return { type: 'chghost', source, user: p[0] ?? '', host: p[1] ?? '' };
+    case 'BATCH': {
+      // `+ref type …` opens, `-ref` closes; a reference without either is no batch line.
+      const ref = p[0] ?? '';
+      if (!ref.startsWith('+') && !ref.startsWith('-')) return undefined;
+      return { type: 'batch', opening: ref.startsWith('+'), ref: ref.slice(1), batchType: ref.startsWith('+') ? (p[1] ?? '').toLowerCase() : '' };
+    }
+  }
+  if (!/^\d{3}$/.test(line.command)) return undefined;
+  return numericEvent(line.command, source.nick, p);
+}
+
+/** A numeric (RFC 2812 §5): its first parameter is the client's nick. */
+function numericEvent(numeric: string, server: string, p: string[]): IrcEvent | undefined {
+  const args = p.slice(1);
+  switch (numeric) {
+    case '332':
+      return { type: 'topicInfo', channel: p[1] ?? '', topic: p[2] ?? '' };
+    case '333':
+      return { type: 'topicInfo', channel: p[1] ?? '', ...(p[2] ? { setBy: parseSource(p[2]).nick } : {}) };
+    case '353':
+      // `<me> <symbol> <channel> :<entries>`
+      return { type: 'names', channel: p[2] ?? '', entries: (p[3] ?? '').split(' ').filter(Boolean) };
+    case '366':
+      return { type: 'namesEnd', channel: p[1] ?? '' };
+    case '352': {
+      const [, channel = '', user = '', host = '', , nick = '', flags = ''] = p;
+      return { type: 'whoReply', channel, user, host, nick, flags };
+    }
+    case '301':
+      return { type: 'awayReply', server, args, nick: p[1] ?? '', message: p[2] ?? '' };
+    case '341':
+      // `<me> <nick> <channel>`
+      return { type: 'inviting', nick: p[1] ?? '', channel: p[2] ?? '' };
+    case '372':
+      return { type: 'motd', server, args };
+  }
+  const reason = JOIN_REFUSALS[numeric];
+  if (reason) return { type: 'joinRefused', server, args, channel: p[1] ?? '', reason, message: p.at(-1) ?? '' };
+  return SILENT.has(numeric) ? undefined : { type: 'serverText', server, args };
+}

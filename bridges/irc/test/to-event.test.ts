@@ -1,0 +1,68 @@
+// The IRC client's typed events (bridges/irc/client/to-event.ts): each line the bridge acts on, with
+// named fields, so the handlers never read a positional parameter or a numeric.
+import { describe, expect, it } from 'vitest';
+import { cleanIncomingLine } from '../client/input-text.js';
+import { parseLine } from '../client/line.js';
+import { toEvent } from '../client/to-event.js';
+
+function event(raw: string) {
+  const line = cleanIncomingLine(parseLine(raw)!);
+  if ('refused' in line) throw new Error(`refused: ${raw}`);
+  return toEvent(line);
+}
+
+const alice = { nick: 'alice', user: 'a', host: 'h' };
+
+describe('IRC lines as typed events', () => {
+  it.each([
+    [':alice!a@h JOIN #c', { type: 'join', source: alice, channel: '#c' }],
+    [':alice!a@h JOIN #c acct :Real Name', { type: 'join', source: alice, channel: '#c' }],
+    [':alice!a@h PART #c', { type: 'part', source: alice, channel: '#c' }],
+    [':alice!a@h PART #c :bye now', { type: 'part', source: alice, channel: '#c', reason: 'bye now' }],
+    [':alice!a@h QUIT :Quit: gone', { type: 'quit', source: alice, reason: 'Quit: gone' }],
+    [':alice!a@h KICK #c bob :spam', { type: 'kick', source: alice, channel: '#c', target: 'bob', reason: 'spam' }],
+    [':alice!a@h NICK alice2', { type: 'nick', source: alice, newNick: 'alice2' }],
+    [':alice!a@h MODE #c +ov bob carol', { type: 'mode', source: alice, target: '#c', modes: '+ov', args: ['bob', 'carol'] }],
+    [':alice!a@h TOPIC #c :new topic', { type: 'topic', source: alice, channel: '#c', topic: 'new topic' }],
+    [
+      '@time=2026-01-01T00:00:00.000Z;msgid=m1;batch=b1;label=l1 :alice!a@h PRIVMSG #c :hi there',
+      { type: 'message', source: alice, target: '#c', text: 'hi there', time: '2026-01-01T00:00:00.000Z', msgid: 'm1', batch: 'b1', label: 'l1' },
+    ],
+    [':alice!a@h NOTICE me :psst', { type: 'notice', source: alice, target: 'me', text: 'psst' }],
+    [':alice!a@h INVITE me #c', { type: 'invite', source: alice, target: 'me', channel: '#c' }],
+    [':alice!a@h AWAY :lunch', { type: 'away', source: alice, message: 'lunch' }],
+    [':alice!a@h AWAY', { type: 'away', source: alice, message: '' }],
+    [':alice!a@h CHGHOST newuser new.host', { type: 'chghost', source: alice, user: 'newuser', host: 'new.host' }],
+    [':srv BATCH +b1 chathistory #c', { type: 'batch', opening: true, ref: 'b1', batchType: 'chathistory' }],
+    [':srv BATCH -b1', { type: 'batch', opening: false, ref: 'b1', batchType: '' }],
+    [':srv 332 me #c :the topic', { type: 'topicInfo', channel: '#c', topic: 'the topic' }],
+    [':srv 333 me #c bob!b@h 1700000000', { type: 'topicInfo', channel: '#c', setBy: 'bob' }],
+    [':srv 353 me = #c :@op +voice plain', { type: 'names', channel: '#c', entries: ['@op', '+voice', 'plain'] }],
+    [':srv 366 me #c :End of /NAMES list.', { type: 'namesEnd', channel: '#c' }],
+    [':srv 352 me #c bu bh srv bob G@ :0 Bob', { type: 'whoReply', channel: '#c', user: 'bu', host: 'bh', nick: 'bob', flags: 'G@' }],
+    [':srv 301 me bob :at lunch', { type: 'awayReply', server: 'srv', args: ['bob', 'at lunch'], nick: 'bob', message: 'at lunch' }],
+    [':srv 341 me bob #c', { type: 'inviting', nick: 'bob', channel: '#c' }],
+    [':srv 372 me :- hello', { type: 'motd', server: 'srv', args: ['- hello'] }],
+    [
+      ':srv 475 me #c :Cannot join channel (+k)',
+      { type: 'joinRefused', server: 'srv', args: ['#c', 'Cannot join channel (+k)'], channel: '#c', reason: 'bad-key', message: 'Cannot join channel (+k)' },
+    ],
+    [':srv 471 me #c :full', { type: 'joinRefused', server: 'srv', args: ['#c', 'full'], channel: '#c', reason: 'channel-full', message: 'full' }],
+    [':srv 311 me bob bu bh * :Bob', { type: 'serverText', server: 'srv', args: ['bob', 'bu', 'bh', '*', 'Bob'] }],
+  ])('%s', (raw, expected) => {
+    expect(event(raw)).toEqual(expected);
+  });
+
+  it.each([
+    'PING :srv',
+    ':srv CAP me ACK :sasl',
+    'ERROR :Closing link',
+    ':alice!a@h ACCOUNT acct',
+    ':srv 005 me CHANTYPES=# :are supported',
+    ':srv 322 me #c 3 :topic',
+    ':srv 315 me #c :End of WHO',
+    ':srv BATCH b1 weird',
+  ])('is nothing for the bridge: %s', (raw) => {
+    expect(event(raw)).toBeUndefined();
+  });
+});
