@@ -77,10 +77,18 @@ export class Delivery {
 
   outHooks(): LaneHooks {
     return {
-      handle: async (row, signal) => {
+      handle: async (row, attempt) => {
         const { event, iq, item } = JSON.parse(row.payload) as OutPayload;
         // Rows stored before `item` existed: the row's id and creation time are as stable.
-        const result = await sendThroughRooms(this.deps.bridge, this.deps.rooms, event, { signal, itemId: item ?? `${row.bridge}-${row.id}-${row.createdAt}` });
+        const itemId = item ?? `${row.bridge}-${row.id}-${row.createdAt}`;
+        // The signal is made only if the bridge reads it (attempt-deadline.ts).
+        const options = {
+          itemId,
+          get signal() {
+            return attempt.signal;
+          },
+        };
+        const result = await sendThroughRooms(this.deps.bridge, this.deps.rooms, event, options);
         if (result.networkId && event.id) {
           this.deps.ctx.messages.put({
             user: event.user,

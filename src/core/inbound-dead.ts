@@ -74,11 +74,11 @@ export class InboundDeadReports {
     };
     return {
       ...hooks,
-      handle: async (row, signal) => {
+      handle: async (row, attempt) => {
         const r = report(row);
-        if (!r) return hooks.handle(row, signal);
+        if (!r) return hooks.handle(row, attempt);
         if (!bridge.inboundDead) return;
-        await bridge.inboundDead.call(bridge, r.event, r.reason, { signal });
+        await bridge.inboundDead.call(bridge, r.event, r.reason, { signal: attempt.signal });
       },
       // Nobody on XMPP asked for a report: the failure is the operator's to see (logs, dead letters).
       onFailed: (row, error) => {

@@ -1,4 +1,5 @@
 /** The contract of an outbox lane (src/core/outbox.ts): its hooks, options and outcomes. */
+import type { Attempt } from './attempt-deadline.js';
 import type { Logger } from 'pino';
 import type { StanzaError } from './errors.js';
 import type { Direction, OutboxRow } from './store.js';
@@ -14,10 +15,11 @@ export type Outcome = 'done' | 'failed' | 'retry' | 'dead' | 'paused';
 export interface LaneHooks {
   /**
    * Deliver one item; throw RetryableError (retry), StanzaError (permanent) or anything (bug).
-   * `signal` aborts when the attempt's deadline passes: what the attempt does after that is
-   * ignored (the item is retried), so it should stop.
+   * `attempt.signal` aborts when the attempt's deadline passes: what the attempt does after that
+   * is ignored (the item is retried), so it should stop. Read it only when there is work to stop
+   * (it is made on first read).
    */
-  handle(row: OutboxRow, signal: AbortSignal): Promise<void>;
+  handle(row: OutboxRow, attempt: Attempt): Promise<void>;
   /** A permanent failure (StanzaError or bug): tell the user. */
   onFailed(row: OutboxRow, error: StanzaError | Error): void;
   /** The attempts ran out: tell the user. */

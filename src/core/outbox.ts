@@ -226,7 +226,7 @@ export class OutboxLane {
     try {
       // The row's state is written only here, once per attempt: a late success (after the
       // deadline) cannot mark a retried row done, nor a later attempt of it.
-      await withDeadline((signal) => hooks.handle(row, signal), options.attemptTimeoutMs ?? 30_000, () =>
+      await withDeadline((attempt) => hooks.handle(row, attempt), options.attemptTimeoutMs ?? 30_000, () =>
         options.log.warn({ event: 'late_result', id: row.id, user: row.user }, 'an attempt succeeded after its deadline; it was counted as failed'),
       );
       repo.markDone(row.id, options.now());

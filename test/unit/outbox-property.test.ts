@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Attempt } from '../../src/core/attempt-deadline.js';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ async function scenario(items: Array<{ key: number; at: number; script: Behaviou
   let store: Store = openSqliteStore({ path, synchronous: 'normal' });
   let pausedNow = false;
 
-  const handle = async (row: OutboxRow, signal: AbortSignal): Promise<void> => {
+  const handle = async (row: OutboxRow, attempt: Attempt): Promise<void> => {
     const index = Number(row.payload);
     if (active.has(row.id)) violations.push(`row ${row.id} attempted while another attempt of it was in flight`);
     if (activeKeys.has(row.okey)) violations.push(`key ${row.okey} ran two items at once`);
@@ -78,7 +79,7 @@ async function scenario(items: Array<{ key: number; at: number; script: Behaviou
       case 'slow':
         return sleep(DEADLINE_MS / 3);
       case 'hang':
-        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        return new Promise((_resolve, reject) => attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason)));
       case 'deaf-hang':
         return new Promise(() => undefined);
       case 'late':

@@ -233,7 +233,7 @@ describe('outbox', () => {
     let reason: unknown;
     const { lane, add, dead } = setup(
       {
-        handle: (_row, signal) =>
+        handle: (_row, { signal }) =>
           new Promise((_resolve, reject) =>
             signal.addEventListener('abort', () => {
               reason = signal.reason;

@@ -55,8 +55,8 @@ async function setup(pool: boolean, attemptTimeoutMs?: number) {
       log,
     },
     {
-      handle: async (row, signal) => {
-        await bridge.send(JSON.parse(row.payload) as Msg, { signal });
+      handle: async (row, attempt) => {
+        await bridge.send(JSON.parse(row.payload) as Msg, { signal: attempt.signal });
       },
       onFailed: () => undefined,
       onDead: () => undefined,

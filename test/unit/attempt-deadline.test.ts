@@ -1,0 +1,52 @@
+// The deadline of one outbox attempt (src/core/attempt-deadline.ts): the attempt's AbortSignal is
+// made only when the work reads it, and is aborted whether it was read before or after the deadline.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AttemptTimeout, withDeadline } from '../../src/core/attempt-deadline.js';
+
+describe('withDeadline', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('makes no AbortController for an attempt that never reads its signal', async () => {
+    const made = vi.spyOn(globalThis, 'AbortController');
+    await withDeadline(async () => undefined, 1000, () => undefined);
+    expect(made).not.toHaveBeenCalled();
+  });
+
+  it('aborts a signal read before the deadline, and gives an aborted one when read after it', async () => {
+    let early: AbortSignal | undefined;
+    let late: AbortSignal | undefined;
+    let finish!: () => void;
+    const lateSuccess = vi.fn();
+    const run = withDeadline(
+      (attempt) => {
+        early = attempt.signal;
+        return new Promise<void>((resolve) => {
+          finish = () => {
+            late = attempt.signal;
+            resolve();
+          };
+        });
+      },
+      20,
+      lateSuccess,
+    );
+    await expect(run).rejects.toBeInstanceOf(AttemptTimeout);
+    expect(early?.aborted).toBe(true);
+    expect(early?.reason).toBeInstanceOf(AttemptTimeout);
+    finish();
+    await vi.waitFor(() => expect(lateSuccess).toHaveBeenCalledOnce());
+    expect(late).toBe(early);
+  });
+
+  it('gives a signal first read after the deadline already aborted', async () => {
+    let finish!: (read: AbortSignal) => void;
+    const read = new Promise<AbortSignal>((resolve) => (finish = resolve));
+    const run = withDeadline((attempt) => new Promise<void>(() => setTimeout(() => finish(attempt.signal), 40)), 10, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(AttemptTimeout);
+    const signal = await read;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(AttemptTimeout);
+  });
+});
