@@ -7,6 +7,7 @@ import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, Outbound } from '../../src/core/model.js';
 import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
+import { kickban } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
@@ -235,7 +236,7 @@ export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: strin
     await s.sendLine('KICK', ev.reason ? [channel, member.nick, ev.reason] : [channel, member.nick]);
     return done;
   }
-  if (ev.affiliation === 'outcast') throw new StanzaError('feature-not-implemented', 'Bans are not mapped to IRC yet; use /mode +b.');
+  if (ev.affiliation === 'outcast') return kickban(s, channel, member, ev.reason, refused);
   const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, {
     ...(ev.affiliation ? { affiliation: ev.affiliation } : {}),
     ...(ev.role ? { role: ev.role } : {}),

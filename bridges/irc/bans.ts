@@ -1,0 +1,45 @@
+/**
+ * muc#admin bans (XEP-0045 §9.1: affiliation `outcast`) as IRC channel bans (RFC 2811 §4.3.1,
+ * `MODE #chan +b mask`), followed by a KICK when the banned nick is in the channel (a kickban:
+ * XEP-0045 removes a banned occupant from the room).
+ *
+ * The mask: `*!user@host` when the server verified the user's ident (no `~`: RFC 1413 answered,
+ * which tells users behind one host apart, e.g. the users of an IRC gateway), else `nick!*@*`.
+ * `*!*@host` alone would ban every user sharing that host, this gateway's own users included.
+ */
+import { StanzaError } from '../../src/core/errors.js';
+import type { IrcLine } from './client/line.js';
+import type { Member } from './room.js';
+import type { IrcSession } from './session.js';
+
+const REPLY_TIMEOUT_MS = 10_000;
+
+export function banMask(member: Member): string {
+  if (member.user && member.host && !member.user.startsWith('~')) return `*!${member.user}@${member.host}`;
+  return `${member.nick}!*@*`;
+}
+
+/** Ban `member` from `channel`, then KICK it; `refused` maps the server's refusals (482 …) to errors. */
+export async function kickban(
+  s: IrcSession,
+  channel: string,
+  member: Member,
+  reason: string | undefined,
+  refused: (l: IrcLine) => StanzaError | undefined,
+): Promise<void> {
+  const mask = banMask(member);
+  const banned = s.waitLine(
+    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) && l.params.slice(1).includes(mask) ? true : refused(l)),
+    REPLY_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'No answer to the ban (MODE +b).'),
+  );
+  await s.sendLine('MODE', [channel, '+b', mask]);
+  await banned;
+  const kicked = s.waitLine(
+    (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(member.nick) ? true : refused(l)),
+    REPLY_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
+  );
+  await s.sendLine('KICK', reason ? [channel, member.nick, reason] : [channel, member.nick]);
+  await kicked;
+}
