@@ -9,10 +9,13 @@
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { IrcLine } from './client/line.js';
-import type { Member } from './room.js';
+import type { Member, Room } from './room.js';
 import type { IrcSession } from './session.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
+
+/** Ban masks kept per channel: a server listing or setting more cannot grow memory. */
+const MAX_BANS = 500;
 
 export function banMask(member: Member): string {
   if (member.user && member.host && !member.user.startsWith('~')) return `*!${member.user}@${member.host}`;
@@ -42,4 +45,25 @@ export async function kickban(
   );
   await s.sendLine('KICK', reason ? [channel, member.nick, reason] : [channel, member.nick]);
   await kicked;
+}
+
+/** A +b or -b seen on the channel (MODE, or the 367 ban list): remembered folded, at most MAX_BANS. */
+export function noteBan(room: Room, mask: string, adding: boolean, fold: (s: string) => string): void {
+  if (!adding) {
+    room.bans?.delete(fold(mask));
+    return;
+  }
+  room.bans ??= new Set();
+  if (room.bans.size < MAX_BANS) room.bans.add(fold(mask));
+}
+
+/** Whether a ban mask of the channel matches `member` (`*` any run, `?` one character, RFC 2812 §2.5). */
+export function isBanned(room: Room, member: Member, fold: (s: string) => string): boolean {
+  if (!room.bans?.size) return false;
+  const who = fold(`${member.nick}!${member.user ?? '*'}@${member.host ?? '*'}`);
+  for (const mask of room.bans) {
+    const pattern = mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    if (new RegExp(`^${pattern}$`, 's').test(who)) return true;
+  }
+  return false;
 }

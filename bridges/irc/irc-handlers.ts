@@ -12,6 +12,7 @@ import { toEvent } from './client/to-event.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { finishJoin, onNames, tellTruncated } from './join-state.js';
+import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
@@ -174,16 +175,24 @@ function forgetRoom(s: IrcSession, room: Room): void {
 }
 
 /** A PART, QUIT or KICK of `nick`: the occupant leaves; when it is the user, the room ends for every resource. */
-async function onLeave(s: IrcSession, channel: string, nick: string, status: string | undefined, kick?: { actor: string; reason?: string }): Promise<void> {
+async function onLeave(
+  s: IrcSession,
+  channel: string,
+  nick: string,
+  status: string | undefined,
+  kick?: { actor: string; reason?: string },
+): Promise<void> {
   const room = s.room(channel);
   if (!room || !nick) return;
   const isupport = s.conn!.isupport;
   const self = s.isSelf(nick);
   const m = room.roster?.leave(s.fold(nick)) ?? { nick, modes: new Set<string>() };
+  // A KICK of a member a ban mask matches is a ban (XEP-0045 §9.1: 301), ours or a native op's.
+  const removal = kick ? { ...kick, ...(isBanned(room, m, (x) => s.fold(x)) ? { banned: true } : {}) } : undefined;
   if (self) forgetRoom(s, room);
   // The core knows the user by the nick it was given: the user's own occupant goes by it.
   const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.occupant(m);
-  await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(kick ? { kick } : {}) });
+  await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(removal ? { kick: removal } : {}) });
 }
 
 async function onNick(s: IrcSession, oldNick: string, newNick: string): Promise<void> {
@@ -209,6 +218,7 @@ async function onMode(s: IrcSession, target: string, modes: string, args: string
   const touched = new Set<Member>();
   for (const ch of changes) {
     if (ch.mode === 'k') room.key = ch.adding ? ch.param : undefined;
+    if (ch.mode === 'b' && ch.param !== undefined) noteBan(room, ch.param, ch.adding, (x) => s.fold(x));
     if (!isupport.prefixForMode(ch.mode) || ch.param === undefined) continue;
     const m = room.roster?.get(s.fold(ch.param));
     if (!m) continue;

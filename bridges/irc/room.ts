@@ -45,6 +45,8 @@ export interface Room {
   topic?: string;
   topicBy?: string;
   key?: string;
+  /** Ban masks (+b) seen on the channel, folded; a KICK of a member one matches is a ban (bans.ts). */
+  bans?: Set<string>;
   pending?: PendingJoin;
   /** The resources were told that the occupant list is truncated. */
   truncationTold?: boolean;

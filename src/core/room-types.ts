@@ -84,8 +84,8 @@ export interface RoomMessage {
 export interface LeaveOptions {
   /** The part or quit message. */
   status?: string;
-  /** Kicked (status 307, §9.2) by this nick, with this reason. */
-  kick?: { actor: string; reason?: string };
+  /** Kicked (status 307, §8.2) by this nick, with this reason; `banned`: banned as well (301, §9.1: affiliation outcast). */
+  kick?: { actor: string; reason?: string; banned?: boolean };
 }
 
 /** The core's rooms as a bridge sees them (`ctx.rooms`). Every method delivers in call order. */

@@ -3,13 +3,13 @@
  * core's rooms (src/core/rooms.ts) call these with what a bridge reported; stanza.ts encodes them.
  *
  * Codes (XEP-0045 §15.6.2): 110 self-presence, 100 the room is non-anonymous (with the self-presence
- * of a join, §7.2.2), 210 the service changed the nick (§7.2.14), 303 nick change (§7.6), 307
- * kicked (§9.2), 332 removed because the service is going down or the room ended (§9.3).
+ * of a join, §7.2.2), 210 the service changed the nick (§7.2.14), 301 banned (§9.1), 303 nick
+ * change (§7.6), 307 kicked (§8.2), 332 removed because the service is going down or the room ended (§9.3).
  */
 import type { Inbound, MucUser } from '../core/model.js';
 import type { Occupant } from '../core/room-types.js';
 
-export const MUC_STATUS = { self: 110, nonAnonymous: 100, nickAssigned: 210, nickChange: 303, kicked: 307, shutdown: 332 } as const;
+export const MUC_STATUS = { self: 110, nonAnonymous: 100, nickAssigned: 210, banned: 301, nickChange: 303, kicked: 307, shutdown: 332 } as const;
 
 type Presence = Extract<Inbound, { kind: 'presence' }>;
 
@@ -78,11 +78,18 @@ export function renamePresences(t: MucTarget, o: Occupant, newNick: string, isSe
   return [occupantPresence(t, o, { type: 'unavailable', codes: [MUC_STATUS.nickChange], newNick }), occupantPresence(t, renamed)];
 }
 
-/** §7.14 / §9.2: an occupant leaves, or is kicked (307); self adds 110. */
-export function leavePresence(t: MucTarget, o: Occupant, isSelf: boolean, opts: { status?: string; kick?: { actor: string; reason?: string } }): Presence {
-  const codes: number[] = [...(opts.kick ? [MUC_STATUS.kicked] : []), ...(isSelf ? [MUC_STATUS.self] : [])];
-  const base: PresenceOptions = { type: 'unavailable', codes, ...(opts.status ? { status: opts.status } : {}), ...(opts.kick ? { kick: opts.kick } : {}) };
-  const shown = opts.kick ? { ...o, affiliation: 'none' as const } : o;
+/** §7.14 / §8.2 / §9.1: an occupant leaves, is kicked (307) or banned (301, affiliation outcast); self adds 110. */
+export function leavePresence(
+  t: MucTarget,
+  o: Occupant,
+  isSelf: boolean,
+  opts: { status?: string; kick?: { actor: string; reason?: string; banned?: boolean } },
+): Presence {
+  const removed = opts.kick ? [opts.kick.banned ? MUC_STATUS.banned : MUC_STATUS.kicked] : [];
+  const codes: number[] = [...removed, ...(isSelf ? [MUC_STATUS.self] : [])];
+  const kick = opts.kick ? { actor: opts.kick.actor, ...(opts.kick.reason ? { reason: opts.kick.reason } : {}) } : undefined;
+  const base: PresenceOptions = { type: 'unavailable', codes, ...(opts.status ? { status: opts.status } : {}), ...(kick ? { kick } : {}) };
+  const shown = opts.kick ? { ...o, affiliation: opts.kick.banned ? ('outcast' as const) : ('none' as const) } : o;
   return isSelf ? selfPresence(t, shown, base) : occupantPresence(t, shown, base);
 }
 

@@ -2,12 +2,27 @@
 // a mask that cannot hit other users of the same host, then a KICK; the banned user cannot rejoin.
 import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { banMask } from '../bans.js';
+import { banMask, isBanned, noteBan } from '../bans.js';
 import { expectInbound, startBridge, unique, useNgircd } from './helpers.js';
 
 const ircd = useNgircd();
 
 describe('ban masks', () => {
+  it('match members with * and ? under the casemapping', () => {
+    const room = { channel: '#c', localpart: '#c%net', joined: true };
+    const fold = (x: string) => x.toLowerCase();
+    const member = { nick: 'Mallory', modes: new Set<string>(), user: '~m', host: 'evil.example' };
+    expect(isBanned(room, member, fold)).toBe(false);
+    noteBan(room, '*!*@*.EXAMPLE', true, fold);
+    expect(isBanned(room, member, fold)).toBe(true);
+    noteBan(room, '*!*@*.example', false, fold);
+    noteBan(room, 'mallor?!*@*', true, fold);
+    expect(isBanned(room, member, fold)).toBe(true);
+    expect(isBanned(room, { ...member, nick: 'Mallory2' }, fold)).toBe(false);
+    noteBan(room, 'a.b+c!*@*', true, fold); // regex characters in a mask are literal
+    expect(isBanned(room, { nick: 'aXb+c', modes: new Set<string>() }, fold)).toBe(false);
+  });
+
   it('use a verified ident with the host, else the nick alone (never *!*@host)', () => {
     expect(banMask({ nick: 'Mallory', modes: new Set(), user: 'e842917e96', host: 'gw.example.org' })).toBe('*!e842917e96@gw.example.org');
     expect(banMask({ nick: 'Mallory', modes: new Set(), user: '~mallory', host: 'gw.example.org' })).toBe('Mallory!*@*');
@@ -34,7 +49,8 @@ describe('bans through muc#admin (ngircd)', () => {
     const kick = await native.expect('kick', (e) => e.kicked === native.nick);
     expect(kick.message).toBe('spam');
     const gone = await expectInbound(b.t, 'presence', (e) => e.type === 'unavailable' && e.fromResource === native.nick, 'the banned occupant leaves');
-    expect(gone.muc?.codes).toEqual([307]);
+    // XEP-0045 §9.1: a banned occupant leaves with 301 and affiliation outcast (a plain kick is 307).
+    expect(gone.muc).toMatchObject({ codes: [301], affiliation: 'outcast', role: 'none', actor: `X${id}`, reason: 'spam' });
 
     native.client.join(chan);
     await native.expect('irc error', (e) => e.error === 'banned_from_channel' || JSON.stringify(e).includes('474'));
