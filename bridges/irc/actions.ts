@@ -7,7 +7,7 @@ import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, Outbound } from '../../src/core/model.js';
 import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
-import { kickban } from './bans.js';
+import { kickban, setBanOfJid } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
@@ -221,15 +221,18 @@ export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: stri
 export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
-  const member = room.roster?.get(s.fold(ev.nick));
-  if (!member) throw new StanzaError('item-not-found', `${ev.nick} is not in ${channel}.`);
   const refused = (l: { command: string; params: string[] }) =>
     ['482', '441', '401', '403', '442', '481'].includes(l.command)
       ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.')
       : undefined;
+  // An affiliation change by JID (XEP-0045 §9.1, §9.2): a ban or unban of a mask, in the room or not.
+  if (ev.nick === undefined) return setBanOfJid(s, channel, ev.jid ?? '', ev.affiliation, refused);
+  const nick = ev.nick;
+  const member = room.roster?.get(s.fold(nick));
+  if (!member) throw new StanzaError('item-not-found', `${nick} is not in ${channel}.`);
   if (ev.role === 'none') {
     const done = s.waitLine(
-      (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(ev.nick) ? true : refused(l)),
+      (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(nick) ? true : refused(l)),
       REPLY_TIMEOUT_MS,
       () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
     );

@@ -1,9 +1,9 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
 import type { Form } from '../../src/core/adhoc-model.js';
-import type { Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
+import type { AffiliationEntry, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
-import type { Outbound, UserJid } from '../../src/core/model.js';
+import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
 import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
@@ -11,6 +11,7 @@ import { migrateArchive } from './archive-migration.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { ChannelSettingsStore } from './channel-settings.js';
 import { applyAway, rejoinPersistentChannels } from './room-hooks.js';
+import { banList } from './bans.js';
 import { UserPresences } from './presence.js';
 import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
@@ -49,7 +50,11 @@ export class IrcBridge implements Bridge {
       onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
       metrics,
     });
-    this.roomConfig = { form: (user, room) => this.ownerForm(user, room), submit: (user, room, values) => this.submitOwnerForm(user, room, values) };
+    this.roomConfig = {
+      form: (user, room) => this.ownerForm(user, room),
+      submit: (user, room, values) => this.submitOwnerForm(user, room, values),
+      affiliations: (user, room, affiliation) => this.affiliations(user, room, affiliation),
+    };
     this.commands = [
       configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),
       globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
@@ -116,6 +121,14 @@ export class IrcBridge implements Bridge {
     const j = this.joinedRoom(user, localpart);
     if (j && !now.persistent) await partEmptyRoom(j.s, channel);
     if (j?.room.joined && now.persistent) this.channels.update(user, network, channel, { localpart: j.room.localpart, nick: j.s.nick });
+  }
+
+  /** XEP-0045 §9.5: the channel's ban list, as the user's connection reads it; IRC has no other affiliation list. */
+  private async affiliations(user: UserJid, localpart: string, affiliation: Affiliation): Promise<AffiliationEntry[]> {
+    if (affiliation !== 'outcast') throw new StanzaError('feature-not-implemented', 'IRC keeps only a ban list (outcast); operators and voice are the occupants\' roles.');
+    const j = this.joinedRoom(user, localpart);
+    if (!j?.room.joined) throw new StanzaError('not-acceptable', 'Join the channel to read its ban list.');
+    return banList(j.s, j.room);
   }
 
   /** XEP-0092 on `nick%network`: the nick's CTCP VERSION answer. */

@@ -7,7 +7,10 @@
  * which tells users behind one host apart, e.g. the users of an IRC gateway), else `nick!*@*`.
  * `*!*@host` alone would ban every user sharing that host, this gateway's own users included.
  */
+import type { AffiliationEntry } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
+import type { Affiliation } from '../../src/core/model.js';
+import { escapeLocal, parseJid, unescapeLocal } from '../../src/xmpp/jid.js';
 import type { IrcLine } from './client/line.js';
 import type { Member, Room } from './room.js';
 import type { IrcSession } from './session.js';
@@ -66,4 +69,58 @@ export function isBanned(room: Room, member: Member, fold: (s: string) => string
     if (new RegExp(`^${pattern}$`, 's').test(who)) return true;
   }
   return false;
+}
+
+/**
+ * The IRC mask a JID of a ban stands for: a mask listed as `<escaped mask>@<domain>` (banList), or
+ * an IRC nick's JID (`nick%network@domain`, or `nick@domain` on a fixed network): `nick!*@*`.
+ */
+export function maskOfJid(jid: string, domain: string): string {
+  const parsed = parseJid(jid);
+  if (!parsed?.local || parsed.domain.toLowerCase() !== domain.toLowerCase()) {
+    throw new StanzaError('not-acceptable', 'Only IRC users (nick%network) and IRC ban masks can be banned in an IRC channel.');
+  }
+  const local = unescapeLocal(parsed.local);
+  if (local.includes('!')) return local;
+  const at = local.lastIndexOf('%');
+  return `${at > 0 ? local.slice(0, at) : local}!*@*`;
+}
+
+/** XEP-0045 §9.1 / §9.2 by JID: outcast sets +b on its mask, none lifts it; other affiliations need the occupant's nick. */
+export async function setBanOfJid(
+  s: IrcSession,
+  channel: string,
+  jid: string,
+  affiliation: Affiliation | undefined,
+  refused: (l: IrcLine) => StanzaError | undefined,
+): Promise<void> {
+  if (affiliation !== 'outcast' && affiliation !== 'none') throw new StanzaError('feature-not-implemented', 'On IRC only bans (outcast) and unbans (none) can be set by JID; give the nick of an occupant.');
+  const mask = maskOfJid(jid, s.ctx.domain);
+  const done = s.waitLine(
+    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) && l.params.slice(1).includes(mask) ? true : refused(l)),
+    REPLY_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'No answer to the ban change (MODE).'),
+  );
+  await s.sendLine('MODE', [channel, affiliation === 'outcast' ? '+b' : '-b', mask]);
+  await done;
+}
+
+/** XEP-0045 §9.5: the channel's ban list (RPL_BANLIST 367 … RPL_ENDOFBANLIST 368, RFC 2812 §3.2.3), each mask as a JID on the domain. */
+export async function banList(s: IrcSession, room: Room): Promise<AffiliationEntry[]> {
+  const masks: string[] = [];
+  const done = s.waitLine(
+    (l) => {
+      if (s.fold(l.params[1] ?? '') !== s.fold(room.channel)) return undefined;
+      if (l.command === '367' && l.params[2] && masks.length < MAX_BANS) masks.push(l.params[2]);
+      if (l.command === '368') return true;
+      return l.command === '482' || l.command === '442' ? new StanzaError('forbidden', l.params.at(-1) ?? 'The IRC server refused the ban list.') : undefined;
+    },
+    REPLY_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'No answer to the ban list (MODE b).'),
+  );
+  await s.sendLine('MODE', [room.channel, 'b']);
+  await done;
+  room.bans = new Set();
+  for (const mask of masks) noteBan(room, mask, true, (x) => s.fold(x));
+  return masks.map((mask) => ({ jid: `${escapeLocal(mask)}@${s.ctx.domain}`, affiliation: 'outcast' as const }));
 }

@@ -15,7 +15,7 @@
  *    (SMTP 250, Twilio 200). The outbox sends it to the user as soon as the component is online.
  */
 import type { ZodType } from 'zod';
-import type { Inbound, Outbound, UserJid } from './model.js';
+import type { Affiliation, Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
 import type { ItemsPage, PageRequest } from './hook-types.js';
 import type { BridgeContext } from './bridge-services.js';
@@ -99,6 +99,16 @@ export interface ResolvedAddress {
   features?: string[];
 }
 
+/** One entry of a room's affiliation list (XEP-0045 §9.5 ban list, §9.8 member list). */
+export interface AffiliationEntry {
+  /** The JID the entry is about (IRC: a ban mask escaped as a local part on the domain). */
+  jid: string;
+  affiliation: Affiliation;
+  /** The entry's nick, when it has one. */
+  nick?: string;
+  reason?: string;
+}
+
 /** What `send` reports on success. */
 export interface SendResult {
   /** The network's id of what was sent (Twilio SID, Message-ID, IRC msgid); kept in message_map. */
@@ -174,6 +184,12 @@ export interface Bridge {
   roomConfig?: {
     form(user: UserJid, room: string): Promise<Form>;
     submit(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+    /**
+     * XEP-0045 §9.5 (the ban list) and kin: the room's entries with this affiliation, as the
+     * network keeps them (IRC: the +b masks, each as a JID on the domain). Absent or throwing
+     * feature-not-implemented: the list cannot be read there.
+     */
+    affiliations?(user: UserJid, room: string, affiliation: Affiliation): Promise<AffiliationEntry[]>;
   };
   /** XEP-0092 software version of a contact, asked on its network (IRC: CTCP VERSION). */
   contactVersion?(user: UserJid, localpart: string): Promise<{ name: string; version?: string; os?: string }>;

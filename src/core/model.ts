@@ -82,9 +82,14 @@ export type Outbound =
   | (OutboundBase & { kind: 'nick'; nick: string })
   | (OutboundBase & { kind: 'subject'; subject: string })
   | (OutboundBase & {
-      /** muc#admin item change: kick (role none), voice, op… */
+      /**
+       * muc#admin item change: kick (role none), voice, op… on the occupant `nick`; or an
+       * affiliation change of `jid` (XEP-0045 §9.1 ban, §9.2 unban by affiliation none), who
+       * need not be in the room. One of the two is given.
+       */
       kind: 'moderate';
-      nick: string;
+      nick?: string;
+      jid?: string;
       role?: Role;
       affiliation?: Affiliation;
       reason?: string;

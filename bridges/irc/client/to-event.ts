@@ -23,7 +23,8 @@ const JOIN_REFUSALS: Record<string, JoinRefusal> = {
 // Numerics that carry nothing for the user: RPL_ISUPPORT (the connection keeps it), channel modes and
 // creation time, end of WHO, and LIST replies (321–323), which feed the channel list (channel-list.ts)
 // through its own wait; relayed, an endless LIST would be an endless flood of messages.
-const SILENT = new Set(['005', '329', '324', '315', '321', '322', '323']);
+// 367/368: the ban list, read by bans.ts for the muc#admin outcast list.
+const SILENT = new Set(['005', '329', '324', '315', '321', '322', '323', '367', '368']);
 
 function tagFields(tags: Record<string, string>): MessageTagFields {
   const { msgid, time, label, batch } = tags;
