@@ -101,7 +101,7 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
   const b = inner.bounces;
   const markBounce = (bridge: string, user: string, stanzaId: string) => c.mark('bounce_track', [bridge, user, stanzaId]);
   // The keys sqliteBounces().prune deletes: older than `before`, or than the maxEntries-th newest.
-  const keepAt = db.prepare(`SELECT at FROM bounce_track WHERE bridge = ? ORDER BY at DESC LIMIT 1 OFFSET ?`).pluck();
+  const keepAt = db.prepare(`SELECT at FROM bounce_track WHERE bridge = ? ORDER BY at DESC LIMIT 1 OFFSET CAST(? AS INTEGER)`).pluck();
   const olderThan = db.prepare(`SELECT bridge, user, stanza_id FROM bounce_track WHERE bridge = ? AND at < ?`).raw();
   const bounces: BounceRepo = {
     track: (bridge, user, stanzaId, sent) => (b.track(bridge, user, stanzaId, sent), markBounce(bridge, user, stanzaId)),
