@@ -28,6 +28,11 @@ export const networkSchema = z.strictObject({
       key_file: z.string().optional(),
     })
     .prefault({}),
+  /**
+   * A nick in use at registration (433/436): `conflict` fails the join (biboumi's); `alternative`
+   * tries `nick_`, then `nick_2`… (5 tries, within NICKLEN) and the user is told the nick with 210.
+   */
+  nick_collision: z.enum(['conflict', 'alternative']).default('conflict'),
   /** Raw IRC lines sent after registration, before joins. `{nick}` is replaced. */
   after_connect: z.array(z.string()).default([]),
   /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick; `{ident}` (username): the user's ident (`identd.ident`). */

@@ -23,6 +23,7 @@ export function connectParams(
     realname: mine.realname ?? net.realname.replace('{nick}', nick),
     ...(net.password !== undefined ? { password: net.password } : {}),
     sasl: mine.saslPassword ? { ...net.sasl, mechanism: net.sasl.mechanism === 'none' ? 'plain' : net.sasl.mechanism, password: mine.saslPassword } : net.sasl,
+    nickCollision: net.nick_collision,
     encodingFallback: net.encoding_fallback,
     connectTimeoutMs: net.connect_timeout_ms,
     pingIntervalMs: net.ping_interval_ms,

@@ -24,6 +24,7 @@ export function registrationError(line: IrcLine, registered: boolean, nick: stri
   const text = line.params.at(-1) ?? '';
   switch (line.command) {
     case '433':
+    case '436':
       return registered ? undefined : new IrcConnectError('conflict', `${line.params[1] ?? nick}: Nickname is already in use`);
     case '432':
       return registered ? undefined : new IrcConnectError('not-acceptable', `${line.params[1] ?? nick}: Erroneous nickname`);

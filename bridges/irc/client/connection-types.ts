@@ -1,6 +1,7 @@
 /** What an IRC connection (connection.ts) is opened with, and the events it emits. */
 import type { SaslParams } from './cap-negotiation.js';
 import type { Refusal } from './input-text.js';
+import type { NickCollision } from './nick-alternatives.js';
 import type { ServerEndpoint } from './irc-socket.js';
 import type { IrcLine } from './line.js';
 
@@ -18,6 +19,8 @@ export interface ConnectParams {
   maxLineBytes: number;
   /** CAP LS continuation lines read at most (config `bounds.cap_ls_lines`). */
   capLsLines: number;
+  /** A nick in use at registration: fail with conflict (default) or try `nick_`, `nick_2`… (nick-alternatives.ts). */
+  nickCollision?: NickCollision;
   /** Sent first, before CAP and NICK (https://ircv3.net/specs/extensions/webirc). */
   webirc?: WebircParams;
 }

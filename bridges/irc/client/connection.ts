@@ -13,6 +13,7 @@ import { connectErrorFor, IrcConnectError, registrationError } from './connect-e
 import { cleanIncomingLine } from './input-text.js';
 import { Isupport } from './isupport.js';
 import { LineReader } from './line-reader.js';
+import { NickAlternatives } from './nick-alternatives.js';
 import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
 import { fingerprintMatches, openTls, type ServerEndpoint } from './irc-socket.js';
 import type { ConnectParams, IrcConnectionEvents } from './connection-types.js';
@@ -28,6 +29,7 @@ const BAN_TEXT = /\b[kgz]-?lined?\b|banned|ERR_YOUREBANNEDCREEP/i;
 export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   readonly isupport = new Isupport();
   private readonly capNegotiation: CapNegotiation;
+  private readonly nickAlternatives: NickAlternatives;
   nick: string;
   user?: string;
   host?: string;
@@ -45,6 +47,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   constructor(private readonly params: ConnectParams) {
     super();
     this.nick = params.nick;
+    this.nickAlternatives = new NickAlternatives(params.nick, params.nickCollision ?? 'conflict');
     this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args), params.capLsLines);
     this.reader = new LineReader(params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
   }
@@ -72,6 +75,12 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
       };
       const timer = setTimeout(() => fail(new IrcConnectError('remote-server-timeout', `Connection to ${server.host}:${server.port} timed out.`)), this.params.connectTimeoutMs);
       const onLine = (line: IrcLine) => {
+        const alternative = this.nickAlternatives.next(line, this.registered, this.isupport.nickLen);
+        if (alternative !== undefined) {
+          this.nick = alternative;
+          this.writeNow('NICK', [alternative]);
+          return;
+        }
         const err = registrationError(line, this.registered, this.nick);
         if (err) fail(err);
         else if (line.command === '376' || line.command === '422') {

@@ -20,7 +20,8 @@ export class Isupport {
   /** CHANMODES groups A (list), B (always a parameter), C (parameter when set), D (none). */
   chanModes: [string, string, string, string] = ['beI', 'k', 'l', 'imnpst'];
   network?: string;
-  nickLen = 30;
+  /** NICKLEN; undefined until the server advertises it. */
+  nickLen: number | undefined;
 
   /** Apply the tokens of one 005 line (the nick and the trailing text excluded). */
   apply(tokens: readonly string[]): void {

@@ -9,7 +9,15 @@ describe('IRC bridge options', () => {
     const doc = parse(text) as { bridges: { irc: { options: unknown } } };
     const config = ircConfigSchema.parse(doc.bridges.irc.options);
     expect(config.networks.libera?.throttle).toEqual({ burst: 10, lines_per_second: 1, max_queue: 1000 });
+    expect(config.networks.libera?.nick_collision).toBe('conflict');
     expect(config.networks.libera?.servers[0]).toMatchObject({ host: 'irc.libera.chat', port: 6697, tls: true, tls_verify: true });
+  });
+
+  it("nick_collision is 'conflict' unless set, and only 'conflict' or 'alternative'", () => {
+    const net = (extra: object) => ircConfigSchema.parse({ networks: { n: { servers: [{ host: 'h' }], ...extra } } }).networks.n;
+    expect(net({})?.nick_collision).toBe('conflict');
+    expect(net({ nick_collision: 'alternative' })?.nick_collision).toBe('alternative');
+    expect(() => net({ nick_collision: 'regain' })).toThrow();
   });
 
   it('refuses unknown keys (typos are errors)', () => {
