@@ -18,7 +18,8 @@ const LIST_CHANNELS = 5000;
 const body = (s: Element) => s.getChildText('body');
 const texts = (el: Element): string[] => [...el.children.map((c) => (typeof c === 'string' ? c : texts(c).join(''))), ...Object.values(el.attrs).map(String)];
 
-describe('IRC bridge against a hostile IRC server (through Prosody)', () => {
+// 90 s a test: the RSS check waits up to 60 s for V8 to give memory back (hostile-stack.ts).
+describe('IRC bridge against a hostile IRC server (through Prosody)', { timeout: 90_000 }, () => {
   let stack: HostileStack;
   let irc: FakeIrcClient;
   const figures: HostileFigure[] = [];
