@@ -77,7 +77,6 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
     { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, stanzaId: archiveId, ...(delay ? { delay } : {}) },
-    undefined,
     msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
   );
 }

@@ -97,7 +97,7 @@ export class IrcSession {
     return this.rooms.get(this.fold(channel));
   }
 
-  serviceLocalpart(): string {
+  private serviceLocalpart(): string {
     return serviceLocalpart(this.deps.networkAddr, this.deps.fixed);
   }
 
@@ -121,20 +121,18 @@ export class IrcSession {
   }
 
   /** The real JID shown for an occupant (biboumi: `nick%net@domain/user@host`). */
-  memberJid(m: Member): string {
+  private memberJid(m: Member): string {
     const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
     return m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare;
   }
 
   /**
-   * Store an event for the user. IRC has no acknowledgement to hold back until the commit, so
-   * this does not wait for it (a join with 200 occupants would otherwise wait 200 commits in a
-   * row) nor asks for an fsync of its own (`durable: false`). ctx.deliver keeps the call order;
-   * a failed commit is logged by the store (it cannot be refused to IRC).
+   * Store an event for the user without waiting for the commit (IRC has nothing to acknowledge;
+   * `durable: false`), in call order per conversation, as the core's rooms do (context.ts).
    */
-  deliver(event: Inbound, orderingKey?: string, dedupeKey?: string): Promise<void> {
+  deliver(event: Inbound, dedupeKey?: string): Promise<void> {
     this.ctx
-      .deliver(event, { orderingKey: orderingKey ?? `${this.user}|${event.from}`, durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
+      .deliver(event, { durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
       .catch((err: unknown) => this.ctx.log.error({ err, event: 'store_failed', user: this.user }, 'could not store an IRC event for the user'));
     return Promise.resolve();
   }

@@ -266,10 +266,11 @@ export class BridgePipeline {
 
   /** Start the adapter, then the component; resolves when online (rejects on a fatal error). */
   async start(): Promise<void> {
+    // A restart is invisible (design.md §4a): rooms are restored before the bridge starts (one it
+    // rejoins by itself, an IRC persistent channel, finds its resources), then rejoined in order.
+    const restored = this.rooms.restore();
     await this.bridge.start();
-    // A restart is invisible (design.md §4a): the rooms whose resources did not leave are joined
-    // again through the outbox, in order with what those users send next.
-    for (const r of this.rooms.restore()) this.enqueueOut({ kind: 'join', user: r.user, to: r.room, nick: r.nick, rejoin: true });
+    for (const r of restored) this.enqueueOut({ kind: 'join', user: r.user, to: r.room, nick: r.nick, rejoin: true });
     this.lanes.out.resume();
     await this.component.start();
   }

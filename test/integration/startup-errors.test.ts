@@ -123,3 +123,14 @@ describe('switchboard check-config', () => {
     expect(missing.stderr).toMatch(/nope\.yaml.*cannot read the file/s);
   });
 });
+
+describe('switchboard stop', () => {
+  it('exits 1 with the usage without a valid --pid, and with the reason for a process that does not exist', () => {
+    const noPid = spawnSync(process.execPath, [CLI, 'stop', '--final'], { encoding: 'utf8' });
+    expect(noPid.status).toBe(1);
+    expect(noPid.stderr).toMatch(/--pid PID is required/);
+    const gone = spawnSync(process.execPath, [CLI, 'stop', '--pid', '2147483646'], { encoding: 'utf8' });
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toMatch(/switchboard stop: .*ESRCH/);
+  });
+});
