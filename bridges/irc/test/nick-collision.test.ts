@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { alternativeNick, MAX_NICK_TRIES, NickAlternatives } from '../client/nick-alternatives.js';
 import { parseLine } from '../client/line.js';
+import { registrationError } from '../client/connect-errors.js';
 import { expectInbound, startBridge, unique, useNgircd, type BridgeUnderTest } from './helpers.js';
 
 const ircd = useNgircd();
@@ -28,6 +29,16 @@ describe('alternative nicks at registration (nick-alternatives.ts)', () => {
     expect(new NickAlternatives('Nick', 'alternative').next(inUse, true, undefined)).toBeUndefined();
     expect(new NickAlternatives('Nick', 'alternative').next(parseLine(':irc.test 432 * Nick :Erroneous nickname')!, false, undefined)).toBeUndefined();
     expect(new NickAlternatives('Nick', 'alternative').next(parseLine(':irc.test 436 * Nick :Nickname collision KILL')!, false, undefined)).toBe('Nick_');
+  });
+});
+
+describe('a nick collision under the default policy (connect-errors.ts)', () => {
+  it('ends the registration with conflict on 433 and on 436 (nick collision, RFC 2812 §5.2), and not after it', () => {
+    for (const numeric of ['433', '436']) {
+      const line = parseLine(`:irc.example ${numeric} * Taken :Nickname is already in use`)!;
+      expect(registrationError(line, false, 'Taken')).toMatchObject({ condition: 'conflict' });
+      expect(registrationError(line, true, 'Taken')).toBeUndefined();
+    }
   });
 });
 
