@@ -22,6 +22,7 @@ const pureBridgeTests = [
   'bridges/irc/test/line.test.ts',
   'bridges/irc/test/modes.test.ts',
   'bridges/irc/test/properties.test.ts',
+  'bridges/irc/test/styling.test.ts',
   'bridges/irc/test/text.test.ts',
   'bridges/irc/test/to-event.test.ts',
   'bridges/irc/test/user-ident.test.ts',

@@ -12,6 +12,7 @@ import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
+import { ircToStyling } from './styling.js';
 import { bodyToIrc, ircWireText, textBudget, topicToIrc } from './text.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
@@ -131,7 +132,8 @@ async function reflect(
   stanzaId: string,
   delay?: string,
 ): Promise<void> {
-  const body = (t.action ? '/me ' : '') + t.text;
+  // What the room saw, read back as XEP-0393 (as IRC → XMPP reads everyone's line).
+  const body = (t.action ? '/me ' : '') + ircToStyling(t.text);
   recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
     nick: s.nick,
@@ -150,7 +152,7 @@ export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correct
   recordPrivate(s, nick, {
     id: ev.id ?? ev.originId ?? randomUUID(),
     nick: s.nick,
-    body: texts.map((t) => (t.action ? '/me ' : '') + t.text).join('\n'),
+    body: texts.map((t) => (t.action ? '/me ' : '') + ircToStyling(t.text)).join('\n'),
     outgoing: true,
   });
 }

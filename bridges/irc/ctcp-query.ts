@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
+import { stripIrcFormatting } from './client/input-text.js';
 import { parseSource } from './client/line.js';
 import type { IrcSession } from './session.js';
 
@@ -22,7 +23,7 @@ export async function ctcpQuery(s: IrcSession, nick: string, command: 'VERSION' 
       const m = /^\x01(\S+) ?([^\x01]*)\x01?$/.exec(line.params[1] ?? '');
       if (!m || m[1]!.toUpperCase() !== command) return undefined;
       if (command === 'PING' && m[2] !== arg) return undefined;
-      reply = m[2] ?? '';
+      reply = stripIrcFormatting(m[2] ?? '');
       return true;
     },
     timeoutMs,

@@ -11,13 +11,13 @@ import type { TextEvent } from './client/events.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
-import { ircToBody } from './text.js';
+import { ircToBody, stripFormatting } from './text.js';
 
 export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const { source: src, target, text } = ev;
   const notice = ev.type === 'notice';
   if (src.user === undefined || target === '*' || !s.conn?.registered) {
-    await s.notify(`${src.nick}: ${text}`);
+    await s.notify(`${src.nick}: ${stripFormatting(text)}`);
     return;
   }
   const parsed = ircToBody(text);

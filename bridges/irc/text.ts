@@ -2,6 +2,8 @@
  * Message text between XMPP and IRC: splitting bodies into lines that fit RFC 1459's 512-byte
  * limit (§2.3, CR LF and the relayed prefix included), `/me` ⇄ CTCP ACTION, formatting codes.
  */
+import { stripIrcFormatting } from './client/input-text.js';
+import { ircToStyling, openCodesAtEnd, stylingToIrcLines } from './styling.js';
 
 const encoder = new TextEncoder();
 
@@ -61,19 +63,28 @@ export function textToIrc(text: string): string {
 
 /**
  * An XMPP body as IRC texts: one per line (CR, LF, NUL never reach the wire), empty lines
- * dropped (IRC cannot send them), `/me ` on the first line as CTCP ACTION (XEP-0245).
- * `budget(action)` gives the bytes available for one text.
+ * dropped (IRC cannot send them), `/me ` on the first line as CTCP ACTION (XEP-0245), XEP-0393
+ * styling as IRC formatting (styling.ts). `budget(action)` gives the bytes available for one text.
  */
 export function bodyToIrc(body: string, budget: (action: boolean) => number): IrcText[] {
   const out: IrcText[] = [];
-  const lines = textToIrc(body).split(/\r\n|\r|\n/);
+  const lines = stylingToIrcLines(textToIrc(body).split(/\r\n|\r|\n/));
   lines.forEach((line, i) => {
     if (line === '') return;
     const action = i === 0 && line.startsWith('/me ');
     const text = action ? line.slice(4) : line;
-    if (text === '') return;
-    // CTCP framing: \x01ACTION text\x01 costs 9 bytes.
-    for (const chunk of splitUtf8(text, budget(action) - (action ? 9 : 0))) out.push({ action, text: chunk });
+    if (stripFormatting(text) === '') return;
+    // CTCP framing: \x01ACTION text\x01 costs 9 bytes. IRC formatting ends with each message: a
+    // line cut in several opens the next chunk with the codes still on (up to 4 bytes, kept free).
+    const room = budget(action) - (action ? 9 : 0);
+    const carries = text !== stripFormatting(text) && room >= 8;
+    let carry = '';
+    for (const chunk of splitUtf8(text, room - (carries ? 4 : 0))) {
+      const t = carry + chunk;
+      if (carries) carry = openCodesAtEnd(t);
+      // A chunk of nothing but codes shows nothing; its effect is in `carry`.
+      if (stripFormatting(t) !== '') out.push({ action, text: t });
+    }
   });
   return out;
 }
@@ -86,7 +97,8 @@ export function ircWireText(t: IrcText): string {
 export type CtcpOrText = { kind: 'text'; body: string } | { kind: 'ctcp'; command: string; args: string };
 
 /**
- * A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting removed.
+ * A PRIVMSG/NOTICE text as XMPP sees it: `ACTION` → `/me …`, other CTCPs apart, formatting as
+ * XEP-0393 styling where it can say it, else removed (styling.ts).
  * A \x01 that is not CTCP framing (https://modern.ircdocs.horse/ctcp) means nothing: it is dropped.
  */
 export function ircToBody(text: string): CtcpOrText {
@@ -96,15 +108,15 @@ export function ircToBody(text: string): CtcpOrText {
     const sp = inner.indexOf(' ');
     const command = noDelim(sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
     const args = noDelim(sp === -1 ? '' : inner.slice(sp + 1));
-    if (command === 'ACTION') return { kind: 'text', body: `/me ${stripFormatting(args)}` };
-    return { kind: 'ctcp', command, args };
+    if (command === 'ACTION') return { kind: 'text', body: `/me ${ircToStyling(args)}` };
+    return { kind: 'ctcp', command, args: stripFormatting(args) };
   }
-  return { kind: 'text', body: noDelim(stripFormatting(text)) };
+  return { kind: 'text', body: ircToStyling(noDelim(text)) };
 }
 
 /** Remove mIRC formatting codes: bold, colour (with its digits), reset, reverse, italic, underline, strike, monospace. */
 export function stripFormatting(text: string): string {
-  return text.replace(/\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g, '');
+  return stripIrcFormatting(text);
 }
 
 /** IRC topics are one line (biboumi multiline_topic): newlines become spaces. */

@@ -3,10 +3,12 @@
  * our own PRIVMSGs back, the echo is the delivery confirmation, so a groupchat is reflected to the
  * user's resources only when its echo arrives. Each line sent waits here until its echo is matched:
  * by its `label` tag when labeled-response (https://ircv3.net/specs/extensions/labeled-response)
- * is on, else by target and text, first sent first matched.
+ * is on, else by target and text (without formatting codes, which a channel mode such as
+ * InspIRCd's +S may strip from what it relays), first sent first matched.
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchEvent, MessageTagFields, TextEvent } from './events.js';
+import { stripIrcFormatting } from './input-text.js';
 
 export interface PendingEcho {
   /** The target, folded by the server's CASEMAPPING. */
@@ -71,7 +73,9 @@ export class EchoTracker {
   take(echo: TextEvent, fold: (name: string) => string): PendingEcho | undefined {
     const { label, text } = echo;
     const target = fold(echo.target);
-    const found = label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && p.text === text);
+    const plain = stripIrcFormatting(text);
+    const found =
+      label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && stripIrcFormatting(p.text) === plain);
     if (found) this.pending = this.pending.filter((p) => p !== found);
     return found;
   }

@@ -4,7 +4,8 @@
  * messages, MOTD and notices, numerics' texts, tags) has the same defined text:
  *
  * - mIRC formatting codes (bold \x02, colour \x03 with its digits, hex colour \x04, reset \x0f,
- *   monospace \x11, reverse \x16, italic \x1d, strike \x1e, underline \x1f) are removed;
+ *   monospace \x11, reverse \x16, italic \x1d, strike \x1e, underline \x1f) are removed, except in
+ *   the text of a PRIVMSG or NOTICE, where text.ts turns them into XEP-0393 styling (styling.ts);
  * - TAB becomes a space (it is not allowed in a JID, RFC 7622 §3.2/§3.4 via PRECIS);
  * - every other control character (C0, DEL, C1: BEL, ESC, VT, FF, NUL, …) is dropped, except the
  *   CTCP delimiter \x01 in the text of a PRIVMSG or NOTICE (text.ts `ircToBody` needs it);
@@ -20,17 +21,22 @@ import { parseSource, type IrcLine } from './line.js';
 
 const FORMATTING = /\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
 const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-const CONTROLS_BUT_CTCP = /[\x00\x02-\x08\x0a-\x1f\x7f-\x9f]/g;
+// The text of PRIVMSG/NOTICE: CTCP's \x01 and the formatting codes (\x02 \x03 \x04 \x0f \x11 \x16 \x1d-\x1f) stay.
+const CONTROLS_BUT_TEXT = /[\x00\x05-\x08\x0a-\x0e\x10\x12-\x15\x17-\x1c\x7f-\x9f]/g;
 const BROKEN = /[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ANY = /[\x00-\x1f\x7f-\x9f\uFFFE\uFFFF\uD800-\uDFFF]/;
 
-/** One field as the bridge shows it; `ctcp` keeps \x01 (the text of PRIVMSG/NOTICE). */
+/** Remove mIRC formatting codes: bold, colour (with its digits), hex colour, reset, reverse, italic, underline, strike, monospace. */
+export function stripIrcFormatting(text: string): string {
+  return text.replace(FORMATTING, '');
+}
+
+/** One field as the bridge shows it; `ctcp` (the text of PRIVMSG/NOTICE) keeps \x01 and the formatting codes. */
 export function cleanIrcText(text: string, ctcp = false): string {
   if (!ANY.test(text)) return text;
-  return text
-    .replace(FORMATTING, '')
+  return (ctcp ? text : text.replace(FORMATTING, ''))
     .replace(/\t/g, ' ')
-    .replace(ctcp ? CONTROLS_BUT_CTCP : CONTROLS, '')
+    .replace(ctcp ? CONTROLS_BUT_TEXT : CONTROLS, '')
     .replace(BROKEN, '\uFFFD');
 }
 

@@ -97,7 +97,8 @@ describe('IRC bridge against a hostile IRC server (through Prosody)', { timeout:
     irc.send(':Mal\x07lory!m\x00@mal.host\x1b PRIVMSG #c\x07 :ring\x07 esc\x1b[31m nul\x00 vt\x0b ff\x0c \x02bold\x02 \x0304,12colour\x03 tab\there \ufffe\uffff end\r\n');
     const msg = await alice.waitForStanza((s) => s.is('message') && body(s)?.startsWith('ring') === true, 'the message with controls');
     expect(msg.attrs.from).toBe(`${ROOM}/Mallory`);
-    expect(body(msg)).toBe('ring esc[31m nul vt ff bold colour tab here \ufffd\ufffd end');
+    // Formatting is XEP-0393 styling (styling.ts), colours are removed.
+    expect(body(msg)).toBe('ring esc[31m nul vt ff *bold* colour tab here \ufffd\ufffd end');
 
     irc.send(':Mallory!m@mal.host NOTICE #c :\x07notice\x00 text\r\n');
     expect(body(await alice.waitForStanza((s) => s.is('message') && body(s)?.includes('notice text') === true, 'the notice'))).toBe('[notice] notice text');
@@ -141,7 +142,7 @@ describe('IRC bridge against a hostile IRC server (through Prosody)', { timeout:
     // A nick or target that is nothing but controls cannot address anyone: the line is refused and logged.
     irc.send(':\x07\x07!x@x.host PRIVMSG #c :ghost\r\n:Mallory!m@mal.host PRIVMSG \x07\x00 :ghost\r\n');
     await stack.gateway.waitForLog((l) => l.event === 'irc-line-discarded' && l.reason === 'controls', 'the refused line logged');
-    await survived('controls and NUL in every position', before, 20, 'text with controls dropped, formatting removed, U+FFFE/U+FFFF as U+FFFD, latin-1 decoded');
+    await survived('controls and NUL in every position', before, 20, 'text with controls dropped, formatting as XEP-0393 styling, U+FFFE/U+FFFF as U+FFFD, latin-1 decoded');
     expect(stack.alice.received.some((s) => body(s) === 'ghost')).toBe(false);
   });
 

@@ -16,7 +16,14 @@ const risky = fc
   .map((a) => a.join(''));
 const text = fc.oneof(units, risky, fc.string({ unit: 'binary', maxLength: 80 }));
 /** Well-formed Unicode (no lone surrogates): what an XML parser hands the bridge. */
-const wellFormed = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 200 }), risky.map((s) => s.replace(/[\ud800-\udfff]/g, '')));
+/** XEP-0393 directives among words, spaces and line breaks (styling.ts). */
+const styled = fc.array(fc.constantFrom('*', '_', '~', '`', '```', ' ', '\n', 'word', 'é', '👋', '/me '), { maxLength: 120 }).map((a) => a.join(''));
+const wellFormed = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: 'grapheme', maxLength: 200 }),
+  risky.map((s) => s.replace(/[\ud800-\udfff]/g, '')),
+  styled,
+);
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -52,7 +59,7 @@ const ircLine = fc
   .map(([tags, prefix, command, middles, trailing]) => `${tags === null ? '' : `@k=${tags.replace(/ /g, '')} `}${prefix === null ? '' : `:${prefix.replace(/ /g, '')} `}${command} ${middles.map((m) => m.replace(/ /g, '') || 'x').join(' ')} :${trailing}`);
 
 describe('IRC input boundary (properties)', () => {
-  it('any line, once cleaned, has no control character but the CTCP delimiter in PRIVMSG/NOTICE text, and nothing XML cannot carry', () => {
+  it('any line, once cleaned, has no control character but the CTCP delimiter and formatting codes in PRIVMSG/NOTICE text, and nothing XML cannot carry', () => {
     fc.assert(
       fc.property(fc.oneof(text, ircLine), (raw) => {
         const parsed = parseLine(raw);
@@ -60,10 +67,12 @@ describe('IRC input boundary (properties)', () => {
         const line = cleanIncomingLine(parsed);
         if ('refused' in line) return;
         const fields = [line.prefix, line.command, ...Object.keys(line.tags), ...Object.values(line.tags), ...line.params];
-        for (const f of fields) expect(hasInvalidXmlChars(f.replace(/\x01/g, ''))).toBe(false);
+        // The text of PRIVMSG/NOTICE keeps \x01 and the formatting codes for text.ts (ircToBody, below).
+        const TEXT_CODES = /[\x01\x02\x03\x04\x0f\x11\x16\x1d\x1e\x1f]/g;
+        for (const f of fields) expect(hasInvalidXmlChars(f.replace(TEXT_CODES, ''))).toBe(false);
         for (const [i, p] of line.params.entries()) {
           const ctcp = (line.command === 'PRIVMSG' || line.command === 'NOTICE') && i === 1;
-          expect(p).not.toMatch(ctcp ? /[\x00\x02-\x1f\x7f-\x9f]/ : /[\x00-\x1f\x7f-\x9f]/);
+          expect(ctcp ? p.replace(TEXT_CODES, '') : p).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
         }
       }),
     );
@@ -96,14 +105,14 @@ describe('split to 512 bytes (properties)', () => {
     );
   });
 
-  it('bodyToIrc gives texts without CR/LF/NUL or other controls, each within its budget on the wire', () => {
+  it('bodyToIrc gives texts without CR/LF/NUL or controls but its formatting codes, each within its budget on the wire', () => {
     fc.assert(
       fc.property(wellFormed, fc.integer({ min: 13, max: 500 }), (body, budget) => {
         for (const t of bodyToIrc(body, () => budget)) {
           const wire = ircWireText(t);
           expect(byteLength(wire)).toBeLessThanOrEqual(budget);
-          expect(t.text).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
-          expect(t.text.length).toBeGreaterThan(0);
+          expect(t.text.replace(/[\x02\x11\x1d\x1e]/g, '')).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+          expect(t.text.replace(/[\x02\x11\x1d\x1e]/g, '').length).toBeGreaterThan(0);
           expect(LONE_SURROGATE.test(t.text)).toBe(false);
           // And it serialises as one safe PRIVMSG line.
           expect(serializeLine('PRIVMSG', ['#c', wire])).not.toMatch(/[\r\n\0]/);
