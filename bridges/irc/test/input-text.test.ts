@@ -26,6 +26,12 @@ describe('IRC input boundary: one defined text for every field', () => {
     expect(clean(':n!u@h TOPIC #c :\x01topic\x01')?.params).toEqual(['#c', 'topic']);
   });
 
+  it('keeps the formatting codes only in the text of PRIVMSG and NOTICE (text.ts makes them XEP-0393 styling)', () => {
+    expect(clean(':n!u@h PRIVMSG #c :\x02b\x02 \x0304,12c\x03 \x1di\x1d\x0f\x07')?.params).toEqual(['#c', '\x02b\x02 \x0304,12c\x03 \x1di\x1d\x0f']);
+    expect(clean(':n!u@h NOTICE #c :\x11m\x11 \x1es\x1e \x16r\x1fu\x04ff0000h')?.params).toEqual(['#c', '\x11m\x11 \x1es\x1e \x16r\x1fu\x04ff0000h']);
+    expect(clean(':n!u@h PART #c :\x02bye\x02')?.params).toEqual(['#c', 'bye']);
+  });
+
   it('cleans every position: tags, prefix, channel, trailing', () => {
     expect(clean('@msgid=a\\sb\x07;time=2024\x1b :ni\x07ck!us\x00er@ho\x1bst PRIVMSG #ch\x07an :t\x1bext\x00')).toEqual({
       tags: { msgid: 'a b', time: '2024' },
