@@ -42,6 +42,13 @@ function componentHosts(opts: XmppServerOptions): string {
     .join('\n');
 }
 
+function domainBalancing(domains: Record<string, number> | undefined): string {
+  const entries = Object.entries(domains ?? {});
+  if (entries.length === 0) return '';
+  const lines = entries.map(([d, n]) => `  ${JSON.stringify(d)}:\n    type: bare_source\n    component_number: ${n}`);
+  return `domain_balancing:\n${lines.join('\n')}`;
+}
+
 /**
  * Start ejabberd 23.01 in the foreground in a fresh temp dir (config, mnesia spool, logs,
  * HOME with its own Erlang cookie), with the given components and accounts.
@@ -75,6 +82,7 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
       logLevel: opts.logLevel === 'warn' ? 'warning' : (opts.logLevel ?? 'info'),
       components: componentHosts(opts),
       offlineModule: opts.offlineStorage === false ? '' : '  mod_offline: {}',
+      domainBalancing: domainBalancing(opts.domainBalancing),
     }),
   );
 

@@ -50,6 +50,11 @@ export interface XmppServerOptions {
    * off, so that a message to an offline user bounces with service-unavailable.
    */
   offlineStorage?: boolean;
+  /**
+   * ejabberd only: balance each of these component domains over its connections by the
+   * sender's bare JID (`domain_balancing`, type bare_source, with this many slots).
+   */
+  domainBalancing?: Record<string, number>;
 }
 
 // Every server child still alive, so a test that forgets stop() (or crashes) leaves nothing behind.
