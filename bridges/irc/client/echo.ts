@@ -13,8 +13,8 @@ import { stripIrcFormatting } from './input-text.js';
 export interface PendingEcho {
   /** The target, folded by the server's CASEMAPPING. */
   target: string;
-  /** The text as written on the wire (CTCP framing included). */
-  text: string;
+  /** The text as written on the wire (CTCP framing included), without formatting codes. */
+  plain: string;
   label?: string;
   /** Called by the line handler with the echo, in the order lines arrive; settles the wait. */
   onEcho(echo: TextEvent): Promise<void>;
@@ -47,7 +47,8 @@ export class EchoTracker {
       timer.unref();
       entry = {
         target,
-        text,
+        // Stripped once here, not once per pending line for every echo.
+        plain: stripIrcFormatting(text),
         ...(label ? { label } : {}),
         onEcho: async (echo) => {
           try {
@@ -75,7 +76,7 @@ export class EchoTracker {
     const target = fold(echo.target);
     const plain = stripIrcFormatting(text);
     const found =
-      label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && stripIrcFormatting(p.text) === plain);
+      label !== undefined ? this.pending.find((p) => p.label === label) : this.pending.find((p) => p.target === target && p.plain === plain);
     if (found) this.pending = this.pending.filter((p) => p !== found);
     return found;
   }
