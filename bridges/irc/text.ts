@@ -106,7 +106,7 @@ export function ircToBody(text: string): CtcpOrText {
   if (text.startsWith('\x01')) {
     const inner = text.slice(1).replace(/\x01$/, '');
     const sp = inner.indexOf(' ');
-    const command = noDelim(sp === -1 ? inner : inner.slice(0, sp)).toUpperCase();
+    const command = stripFormatting(noDelim(sp === -1 ? inner : inner.slice(0, sp))).toUpperCase();
     const args = noDelim(sp === -1 ? '' : inner.slice(sp + 1));
     if (command === 'ACTION') return { kind: 'text', body: `/me ${ircToStyling(args)}` };
     return { kind: 'ctcp', command, args: stripFormatting(args) };

@@ -51,6 +51,9 @@ describe('message text', () => {
   it('keeps other CTCPs apart and strips formatting codes', () => {
     expect(ircToBody('\x01VERSION\x01')).toEqual({ kind: 'ctcp', command: 'VERSION', args: '' });
     expect(ircToBody('\x01PING 123\x01')).toEqual({ kind: 'ctcp', command: 'PING', args: '123' });
+    // The command name too: a formatting code there reached XMPP as a control character (fast-check seed -1098441439).
+    expect(ircToBody('\x01\x03')).toEqual({ kind: 'ctcp', command: '', args: '' });
+    expect(ircToBody('\x01\x02VER\x02SION\x01')).toEqual({ kind: 'ctcp', command: 'VERSION', args: '' });
     expect(stripFormatting('\x02bold\x02 \x0304,01red\x03 \x1funder\x0f')).toBe('bold red under');
   });
 
