@@ -75,6 +75,13 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
     case 'message':
     case 'notice':
       return onText(s, ev);
+    case 'tagmsg':
+    case 'redact':
+      // IRCv3 client tags and redactions: typed here, mapped once the model has their kinds (issue 12).
+      return;
+    case 'fail':
+      // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
+      return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
     case 'invite':
       // XEP-0045 §7.8.2: a mediated invitation from the room, the inviter as an occupant nick.
       if (!ev.channel || !s.isSelf(ev.target)) return;

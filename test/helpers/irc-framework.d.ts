@@ -33,7 +33,9 @@ declare module 'irc-framework' {
     once(event: string, listener: (event: IrcEvent) => void): this;
     join(channel: string, key?: string): void;
     part(channel: string, message?: string): void;
-    say(target: string, message: string): void;
+    say(target: string, message: string, tags?: Record<string, string>): void;
+    /** IRCv3 TAGMSG: client tags only (the 'tagmsg' event on the other side). */
+    tagmsg(target: string, tags: Record<string, string>): void;
     notice(target: string, message: string): void;
     action(target: string, message: string): void;
     changeNick(nick: string): void;

@@ -2,8 +2,9 @@
  * A real InspIRCd 3 (Debian `inspircd`, /usr/sbin/inspircd) for the IRC bridge tests, on a free
  * loopback port, in the foreground (`--nofork --nopid`) with a config from
  * test/fixtures/irc/inspircd.conf.tmpl in a temp dir. Modules are opt-in: m_ident (RFC 1413
- * lookups, always to port 113 of the client: InspIRCd 3 has no setting for the port) and
- * m_cgiirc with one WebIRC block.
+ * lookups, always to port 113 of the client: InspIRCd 3 has no setting for the port),
+ * m_cgiirc with one WebIRC block, and the IRCv3 modules (CAP, message-tags with client tags,
+ * echo-message, msgid, server-time, batch, labeled-response, account-tag, chghost, invite-notify).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,24 @@ export interface InspircdOptions {
   ident?: boolean;
   /** Load m_cgiirc with a `<cgihost type="webirc">` block for 127.0.0.1 and this (plain text) password. */
   webircPassword?: string;
+  /** Load m_cap and the IRCv3 modules (InspIRCd 3 has no draft/message-redaction). */
+  ircv3?: boolean;
 }
+
+/** The IRCv3 modules of Debian's InspIRCd 3 that a modern network loads (issue 12). */
+export const IRCV3_MODULES = [
+  'cap',
+  'ircv3',
+  'ircv3_ctctags',
+  'ircv3_echomessage',
+  'ircv3_msgid',
+  'ircv3_servertime',
+  'ircv3_batch',
+  'ircv3_labeledresponse',
+  'ircv3_accounttag',
+  'ircv3_chghost',
+  'ircv3_invitenotify',
+];
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -40,6 +58,7 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
     modules.push('<module name="cgiirc">', '<cgiirc opernotice="no">');
     modules.push(`<cgihost type="webirc" password="${escapeAttr(opts.webircPassword)}" hash="plaintext" mask="127.0.0.1">`);
   }
+  if (opts.ircv3) modules.push(...IRCV3_MODULES.map((m) => `<module name="${m}">`));
   writeFileSync(join(dir, 'motd.txt'), 'Switchboard test server\n');
   const conf = join(dir, 'inspircd.conf');
   writeFileSync(

@@ -18,7 +18,7 @@ export interface NativeIrcUser {
   quit(): Promise<void>;
 }
 
-const RECORDED = ['message', 'join', 'part', 'quit', 'kick', 'nick', 'topic', 'mode', 'invite', 'close', 'irc error', 'userlist'];
+const RECORDED = ['message', 'tagmsg', 'join', 'part', 'quit', 'kick', 'nick', 'topic', 'mode', 'invite', 'close', 'irc error', 'userlist'];
 
 export async function connectNativeIrc(port: number, nick: string): Promise<NativeIrcUser> {
   const client = new Client();

@@ -15,7 +15,8 @@ export interface SaslParams {
 /**
  * Capabilities we use when the server offers them. With echo-message a groupchat is reflected once
  * the server echoes it (echo.ts); labeled-response lets the echo be matched by label; batch lines
- * are handled one by one (irc-handlers.ts).
+ * are handled one by one (irc-handlers.ts); message-tags carries client tags (replies, reactions,
+ * typing: ircv3-commands.ts) and draft/message-redaction REDACT (retractions).
  */
 export const WANTED_CAPS = [
   'multi-prefix',
@@ -30,6 +31,7 @@ export const WANTED_CAPS = [
   'extended-join',
   'chghost',
   'userhost-in-names',
+  'draft/message-redaction',
 ];
 
 export class CapNegotiation {

@@ -113,11 +113,51 @@ export interface WhoReplyEvent {
   flags: string;
 }
 
+/**
+ * IRCv3 client tags the bridge reads (https://ircv3.net/specs/extensions/message-tags, `+` prefix):
+ * `+draft/reply` (the msgid answered or reacted to), `+draft/react` / `+draft/unreact` (a
+ * reaction), `+typing` (active, paused, done).
+ */
+export interface ClientTagFields {
+  reply?: string;
+  react?: string;
+  unreact?: string;
+  typing?: 'active' | 'paused' | 'done';
+}
+
 /** PRIVMSG (`message`) or NOTICE (`notice`), RFC 2812 §3.3; CTCP is still inside `text`. */
-export interface TextEvent extends FromSource, MessageTagFields {
+export interface TextEvent extends FromSource, MessageTagFields, ClientTagFields {
   type: 'message' | 'notice';
   target: string;
   text: string;
+}
+
+/** IRCv3 TAGMSG (message-tags): tags only, no text. */
+export interface TagmsgEvent extends FromSource, MessageTagFields, ClientTagFields {
+  type: 'tagmsg';
+  target: string;
+}
+
+/** IRCv3 `REDACT <target> <msgid> [:reason]` (draft/message-redaction): the source took the message back. */
+export interface RedactEvent extends FromSource, MessageTagFields {
+  type: 'redact';
+  target: string;
+  redacted: string;
+  reason?: string;
+}
+
+/**
+ * IRCv3 standard reply `FAIL <command> <code> [<context>…] :<description>`
+ * (https://ircv3.net/specs/extensions/standard-replies): e.g. `FAIL REDACT UNKNOWN_MSGID #c id :…`.
+ */
+export interface FailEvent {
+  type: 'fail';
+  server: string;
+  /** The command refused, upper-cased (`*` when none). */
+  command: string;
+  code: string;
+  context: string[];
+  description: string;
 }
 
 export interface InviteEvent extends FromSource {
@@ -194,6 +234,9 @@ export type IrcEvent =
   | NamesEndEvent
   | WhoReplyEvent
   | TextEvent
+  | TagmsgEvent
+  | RedactEvent
+  | FailEvent
   | InviteEvent
   | AwayEvent
   | AwayReplyEvent

@@ -22,6 +22,8 @@ export class Isupport {
   network?: string;
   /** NICKLEN; undefined until the server advertises it. */
   nickLen: number | undefined;
+  /** CLIENTTAGDENY (IRCv3 message-tags): client tags the server will not relay; `*` all, `-name` but that one. */
+  clientTagDeny: string[] = [];
 
   /** Apply the tokens of one 005 line (the nick and the trailing text excluded). */
   apply(tokens: readonly string[]): void {
@@ -52,8 +54,18 @@ export class Isupport {
         case 'NICKLEN':
           if (/^\d+$/.test(value)) this.nickLen = Number(value);
           break;
+        case 'CLIENTTAGDENY':
+          this.clientTagDeny = value.split(',').filter(Boolean).slice(0, 64);
+          break;
       }
     }
+  }
+
+  /** Whether the server relays the client tag `+name` (https://ircv3.net/specs/extensions/message-tags#rpl_isupport-tokens). */
+  clientTagAllowed(name: string): boolean {
+    const bare = name.replace(/^\+/, '');
+    if (this.clientTagDeny.includes(`-${bare}`)) return true;
+    return !this.clientTagDeny.includes('*') && !this.clientTagDeny.includes(bare);
   }
 
   isChannel(name: string): boolean {

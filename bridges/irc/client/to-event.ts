@@ -4,7 +4,7 @@
  * business (PING, CAP, AUTHENTICATE, ERROR: the connection reports it on close), IRCv3 account-notify,
  * and numerics that only feed state or carry nothing for the user.
  */
-import type { IrcEvent, JoinRefusal, MessageTagFields } from './events.js';
+import type { ClientTagFields, IrcEvent, JoinRefusal, MessageTagFields } from './events.js';
 import { parseSource, type IrcLine } from './line.js';
 
 /** JOIN failures (RFC 2812 §5.2 and modern servers' 477/489), by numeric. */
@@ -36,6 +36,23 @@ function tagFields(tags: Record<string, string>): MessageTagFields {
   };
 }
 
+const TYPING = new Set(['active', 'paused', 'done']);
+/** A msgid is a middle parameter (REDACT sends it as one); a reaction is an emoji or a short text. */
+const MSGID = /^[^\s:][^\s]{0,199}$/;
+const MAX_REACTION = 64;
+
+/** The client tags the bridge reads; an empty, unknown or oversized value is no tag. */
+function clientTagFields(tags: Record<string, string>): ClientTagFields {
+  const { '+draft/reply': reply, '+draft/react': react, '+draft/unreact': unreact, '+typing': typing } = tags;
+  const reaction = (v: string | undefined) => v !== undefined && v.trim() !== '' && v.length <= MAX_REACTION;
+  return {
+    ...(reply && MSGID.test(reply) ? { reply } : {}),
+    ...(reaction(react) ? { react: react! } : {}),
+    ...(reaction(unreact) ? { unreact: unreact! } : {}),
+    ...(typing && TYPING.has(typing) ? { typing: typing as 'active' | 'paused' | 'done' } : {}),
+  };
+}
+
 /** An optional trailing text: absent stays absent, as the handlers tell "no reason" from "". */
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
@@ -61,13 +78,20 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
       return { type: 'topic', source, channel: p[0] ?? '', topic: p[1] ?? '' };
     case 'PRIVMSG':
     case 'NOTICE':
-      return { type: line.command === 'NOTICE' ? 'notice' : 'message', source, target: p[0] ?? '', text: p[1] ?? '', ...tagFields(line.tags) };
+      return { type: line.command === 'NOTICE' ? 'notice' : 'message', source, target: p[0] ?? '', text: p[1] ?? '', ...tagFields(line.tags), ...clientTagFields(line.tags) };
+    case 'TAGMSG':
+      return { type: 'tagmsg', source, target: p[0] ?? '', ...tagFields(line.tags), ...clientTagFields(line.tags) };
+    case 'REDACT':
+      return { type: 'redact', source, target: p[0] ?? '', redacted: p[1] ?? '', ...optional('reason', p[2]), ...tagFields(line.tags) };
     case 'INVITE':
       return { type: 'invite', source, target: p[0] ?? '', channel: p[1] ?? '' };
     case 'AWAY':
       return { type: 'away', source, message: p[0] ?? '' };
     case 'CHGHOST':
       return { type: 'chghost', source, user: p[0] ?? '', host: p[1] ?? '' };
+    case 'FAIL':
+      // Standard replies: `FAIL <command> <code> [<context>…] <description>`.
+      return { type: 'fail', server: source.nick, command: (p[0] ?? '*').toUpperCase(), code: p[1] ?? '', context: p.slice(2, -1), description: p.at(-1) ?? '' };
     case 'BATCH': {
       // `+ref type …` opens, `-ref` closes; a reference without either is no batch line.
       const ref = p[0] ?? '';

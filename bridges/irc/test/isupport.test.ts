@@ -33,6 +33,20 @@ describe('ISUPPORT', () => {
     expect(foldCase(name, mapping)).toBe(expected);
   });
 
+  it.each([
+    [[], '+typing', true],
+    [['CLIENTTAGDENY='], '+typing', true],
+    [['CLIENTTAGDENY=*'], '+draft/react', false],
+    [['CLIENTTAGDENY=*,-draft/react'], '+draft/react', true],
+    [['CLIENTTAGDENY=*,-draft/react'], '+typing', false],
+    [['CLIENTTAGDENY=typing,draft/reply'], '+typing', false],
+    [['CLIENTTAGDENY=typing,draft/reply'], '+draft/react', true],
+  ])('CLIENTTAGDENY %j lets %s through: %s', (tokens, tag, allowed) => {
+    const i = new Isupport();
+    i.apply(tokens);
+    expect(i.clientTagAllowed(tag)).toBe(allowed);
+  });
+
   it('compares nicks by the server casemapping', () => {
     const i = new Isupport();
     expect(i.sameName('Foo[a]', 'foo{A}')).toBe(true);

@@ -49,6 +49,21 @@ describe('IRC lines as typed events', () => {
     ],
     [':srv 471 me #c :full', { type: 'joinRefused', server: 'srv', args: ['#c', 'full'], channel: '#c', reason: 'channel-full', message: 'full' }],
     [':srv 311 me bob bu bh * :Bob', { type: 'serverText', server: 'srv', args: ['bob', 'bu', 'bh', '*', 'Bob'] }],
+    // IRCv3 client tags (message-tags) on PRIVMSG and TAGMSG, REDACT, standard replies.
+    ['@+draft/reply=p1;msgid=m2 :alice!a@h PRIVMSG #c :yes', { type: 'message', source: alice, target: '#c', text: 'yes', msgid: 'm2', reply: 'p1' }],
+    ['@+draft/react=👍;+draft/reply=p1 :alice!a@h TAGMSG #c', { type: 'tagmsg', source: alice, target: '#c', react: '👍', reply: 'p1' }],
+    ['@+draft/unreact=👍;+draft/reply=p1 :alice!a@h TAGMSG #c', { type: 'tagmsg', source: alice, target: '#c', unreact: '👍', reply: 'p1' }],
+    ['@+typing=active :alice!a@h TAGMSG me', { type: 'tagmsg', source: alice, target: 'me', typing: 'active' }],
+    ['@+typing=paused;time=2026-01-01T00:00:00.000Z :alice!a@h TAGMSG #c', { type: 'tagmsg', source: alice, target: '#c', typing: 'paused', time: '2026-01-01T00:00:00.000Z' }],
+    ['@+typing=dancing;+draft/react=;+draft/reply=:bad :alice!a@h TAGMSG #c', { type: 'tagmsg', source: alice, target: '#c' }],
+    [`@+draft/react=${'x'.repeat(65)} :alice!a@h TAGMSG #c`, { type: 'tagmsg', source: alice, target: '#c' }],
+    [':alice!a@h REDACT #c m1', { type: 'redact', source: alice, target: '#c', redacted: 'm1' }],
+    ['@msgid=r1 :alice!a@h REDACT #c m1 :oops', { type: 'redact', source: alice, target: '#c', redacted: 'm1', reason: 'oops', msgid: 'r1' }],
+    [
+      ':srv FAIL REDACT UNKNOWN_MSGID #c m1 :This message does not exist',
+      { type: 'fail', server: 'srv', command: 'REDACT', code: 'UNKNOWN_MSGID', context: ['#c', 'm1'], description: 'This message does not exist' },
+    ],
+    [':srv FAIL * ACCOUNT_REQUIRED :Log in first', { type: 'fail', server: 'srv', command: '*', code: 'ACCOUNT_REQUIRED', context: [], description: 'Log in first' }],
   ])('%s', (raw, expected) => {
     expect(event(raw)).toEqual(expected);
   });
