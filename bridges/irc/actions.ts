@@ -12,6 +12,7 @@ import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
+import type { Abortable } from './client/throttle.js';
 import { ircToStyling } from './styling.js';
 import { bodyToIrc, ircWireText, textBudget, topicToIrc } from './text.js';
 
@@ -34,14 +35,14 @@ function requireParticipant(s: IrcSession, channel: string, resource: string | u
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
 /** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
-/** `signal` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
+/** `attempt` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
 async function sendText(
   s: IrcSession,
   target: string,
   body: string,
   key: string,
   beforeLine?: BeforeLine,
-  signal?: AbortSignal,
+  attempt?: Abortable,
 ): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
@@ -50,7 +51,7 @@ async function sendText(
   try {
     for (let i = done; i < texts.length; i++) {
       const wire = ircWireText(texts[i]!);
-      await s.sendLine('PRIVMSG', [target, wire], beforeLine?.(i, wire), signal);
+      await s.sendLine('PRIVMSG', [target, wire], beforeLine?.(i, wire), attempt);
       s.progress.set(key, i + 1);
     }
   } catch (err) {
@@ -61,7 +62,7 @@ async function sendText(
   return texts;
 }
 
-export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = '', signal?: AbortSignal): Promise<void> {
+export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = '', attempt?: Abortable): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
   const mode = /^\/mode\s+(.+)$/i.exec(ev.body.trim());
@@ -92,12 +93,12 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
         echoes.push(e.done);
         return e.label ? { label: e.label } : {};
       },
-      signal,
+      attempt,
     );
     await Promise.all(echoes);
     return;
   }
-  const texts = await sendText(s, channel, prefix + ev.body, key, undefined, signal);
+  const texts = await sendText(s, channel, prefix + ev.body, key, undefined, attempt);
   // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
   void Promise.all(texts.map(() => awaitVerdict(s, channel))).then(async (verdicts) => {
     const refusal = verdicts.find((v) => v !== undefined);
@@ -145,10 +146,10 @@ async function reflect(
   });
 }
 
-export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = '', signal?: AbortSignal): Promise<void> {
+export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = '', attempt?: Abortable): Promise<void> {
   await connectForMessage(s, ev);
   const key = `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`;
-  const texts = await sendText(s, nick, prefix + ev.body, key, undefined, signal);
+  const texts = await sendText(s, nick, prefix + ev.body, key, undefined, attempt);
   recordPrivate(s, nick, {
     id: ev.id ?? ev.originId ?? randomUUID(),
     nick: s.nick,

@@ -205,11 +205,12 @@ export class IrcBridge implements Bridge {
   }
 
   /**
-   * `options.signal` goes with a message's lines to the session's flood-control queue
-   * (`IrcSession.sendLine`): lines of an aborted attempt still waiting there are not sent.
+   * `options` (the attempt's deadline) goes with a message's lines to the session's flood-control
+   * queue (`IrcSession.sendLine`): lines of an aborted attempt still waiting there are not sent.
+   * Its `signal` is read there only for a line that has to wait (throttle.ts).
    */
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
-    const signal = options.signal;
+    const attempt = options;
     if (event.kind === 'presence') return this.applyPresence(event);
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
@@ -228,12 +229,12 @@ export class IrcBridge implements Bridge {
         case 'leave':
           return leaveRoom(s, event, ch);
         case 'message':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, '', signal));
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, '', attempt));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
-          return this.done(await sendGroupchat(s, event, ch, '', signal));
+          return this.done(await sendGroupchat(s, event, ch, '', attempt));
         case 'correction':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix, signal));
-          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix, signal));
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix, attempt));
+          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix, attempt));
         case 'subject':
           return this.done(await setSubject(s, event, ch));
         case 'moderate':
@@ -247,7 +248,7 @@ export class IrcBridge implements Bridge {
     if (event.kind === 'leave' || event.kind === 'join' || event.kind === 'nick') return {};
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '', signal);
+      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '', attempt);
       return {};
     }
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', 'Corrections of raw commands are not possible.');

@@ -19,7 +19,7 @@ import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
-import { ThrottledQueue } from './client/throttle.js';
+import { ThrottledQueue, type Abortable } from './client/throttle.js';
 
 export type { SessionDeps } from './session-deps.js';
 
@@ -148,9 +148,9 @@ export class IrcSession {
     return !!this.conn?.caps.has('echo-message');
   }
 
-  /** Queue a command behind flood control; resolves once written. An aborted `signal` takes it out while it waits. */
-  sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}, signal?: AbortSignal): Promise<void> {
-    return this.queue.push(serializeLine(command, params, tags), signal);
+  /** Queue a command behind flood control; resolves once written. An aborted `attempt` takes it out while it waits. */
+  sendLine(command: string, params: readonly string[], tags: Record<string, string> = {}, attempt?: Abortable): Promise<void> {
+    return this.queue.push(serializeLine(command, params, tags), attempt);
   }
 
   /** Wait for a line that `match` accepts (true) or refuses (an Error), or time out. */

@@ -16,6 +16,8 @@ export class AttemptTimeout extends RetryableError {}
 export interface Attempt {
   /** Aborted (with an AttemptTimeout) when the deadline passes. */
   readonly signal: AbortSignal;
+  /** Whether the deadline has passed: what `signal.aborted` says, without making the signal. */
+  readonly expired: boolean;
 }
 
 /**
@@ -32,6 +34,9 @@ export function withDeadline(work: (attempt: Attempt) => Promise<void>, ms: numb
         if (timedOut) abort.abort(timedOut);
       }
       return abort.signal;
+    },
+    get expired() {
+      return timedOut !== undefined;
     },
   };
   return new Promise<void>((resolve, reject) => {

@@ -131,6 +131,12 @@ export interface SendOptions {
    */
   signal?: AbortSignal;
   /**
+   * Whether the deadline has passed (what `signal.aborted` would say). The core makes `signal` on
+   * first read, and an AbortSignal costs about as much as a message's other work on Node 20: a
+   * bridge that needs the signal only when it has to wait reads this first and `signal` then.
+   */
+  readonly expired?: boolean;
+  /**
    * The same for every attempt of one outbox item, a retry after a crash included (fixed when the
    * item is enqueued, unique across items): a bridge derives the network's idempotency key or
    * message id from it (email: the Message-ID) so that a redelivered copy can be recognised.

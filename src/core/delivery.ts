@@ -87,6 +87,9 @@ export class Delivery {
           get signal() {
             return attempt.signal;
           },
+          get expired() {
+            return attempt.expired;
+          },
         };
         const result = await sendThroughRooms(this.deps.bridge, this.deps.rooms, event, options);
         if (result.networkId && event.id) {

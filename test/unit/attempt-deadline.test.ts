@@ -14,6 +14,31 @@ describe('withDeadline', () => {
     expect(made).not.toHaveBeenCalled();
   });
 
+  it('says whether the deadline passed (expired) without making the signal', async () => {
+    const made = vi.spyOn(globalThis, 'AbortController');
+    const seen: boolean[] = [];
+    let finish!: () => void;
+    let expiredAtEnd = false;
+    const run = withDeadline(
+      (attempt) => {
+        seen.push(attempt.expired);
+        return new Promise<void>((resolve) => {
+          finish = () => {
+            expiredAtEnd = attempt.expired;
+            resolve();
+          };
+        });
+      },
+      20,
+      () => undefined,
+    );
+    await expect(run).rejects.toBeInstanceOf(AttemptTimeout);
+    finish();
+    await vi.waitFor(() => expect(expiredAtEnd).toBe(true));
+    expect(seen).toEqual([false]);
+    expect(made).not.toHaveBeenCalled();
+  });
+
   it('aborts a signal read before the deadline, and gives an aborted one when read after it', async () => {
     let early: AbortSignal | undefined;
     let late: AbortSignal | undefined;

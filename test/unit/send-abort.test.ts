@@ -9,6 +9,20 @@ import { RetryableError } from '../../src/core/errors.js';
 import { createTestContext, type TestBridgeContext } from '../helpers/bridge-context.js';
 import { waitFor } from '../helpers/wait.js';
 
+/** An attempt as the core hands it over (delivery.ts): `signal` counted on each read. */
+function attemptOf(abort: AbortController): { readonly signal: AbortSignal; readonly expired: boolean; reads: number } {
+  return {
+    reads: 0,
+    get signal() {
+      this.reads += 1;
+      return abort.signal;
+    },
+    get expired() {
+      return abort.signal.aborted;
+    },
+  };
+}
+
 describe('the IRC flood-control queue and an aborted attempt', () => {
   it('a waiting line of an aborted attempt is taken out and never written; the lines around it are', async () => {
     const q = new ThrottledQueue(1, 50, 100);
@@ -16,7 +30,7 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
     q.attach((l) => out.push(l));
     const abort = new AbortController();
     const a = q.push('a');
-    const b = q.push('b', abort.signal);
+    const b = q.push('b', attemptOf(abort));
     const c = q.push('c');
     expect(out).toEqual(['a']);
     abort.abort(new Error('deadline'));
@@ -30,13 +44,13 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
     const out: string[] = [];
     q.attach((l) => out.push(l));
     const abort = new AbortController();
-    await q.push('sent', abort.signal);
+    await q.push('sent', attemptOf(abort));
     abort.abort(new Error('late'));
     await q.push('next');
     expect(out).toEqual(['sent', 'next']);
   });
 
-  it('only a line left waiting listens to the signal: one written at once adds no abort listener', async () => {
+  it('only a line left waiting reads the signal and listens to it: one written at once does neither', async () => {
     const q = new ThrottledQueue(1, 50, 100);
     const out: string[] = [];
     q.attach((l) => out.push(l));
@@ -47,11 +61,14 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
       listeners += 1;
       add(...args);
     };
-    const first = q.push('now', abort.signal);
+    const attempt = attemptOf(abort);
+    const first = q.push('now', attempt);
     expect(out).toEqual(['now']);
     expect(listeners).toBe(0);
-    const second = q.push('later', abort.signal);
+    expect(attempt.reads).toBe(0);
+    const second = q.push('later', attempt);
     expect(listeners).toBe(1);
+    expect(attempt.reads).toBe(1);
     await Promise.all([first, second]);
     expect(out).toEqual(['now', 'later']);
     expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
@@ -63,7 +80,7 @@ describe('the IRC flood-control queue and an aborted attempt', () => {
     q.attach((l) => out.push(l));
     const abort = new AbortController();
     abort.abort(new Error('deadline'));
-    await expect(q.push('x', abort.signal)).rejects.toBeInstanceOf(RetryableError);
+    await expect(q.push('x', attemptOf(abort))).rejects.toBeInstanceOf(RetryableError);
     expect(out).toEqual([]);
     expect(q.length).toBe(0);
   });

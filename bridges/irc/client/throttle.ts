@@ -6,6 +6,12 @@
 
 import { RetryableError } from '../../../src/core/errors.js';
 
+/** What a line knows of its outbox attempt (core `SendOptions`): `signal` is made on first read. */
+export interface Abortable {
+  readonly signal?: AbortSignal;
+  readonly expired?: boolean;
+}
+
 interface Pending {
   line: string;
   queuedAt: number;
@@ -58,23 +64,28 @@ export class ThrottledQueue {
   }
 
   /**
-   * Queue a line; resolves once it was written to the socket. An aborted `signal` (the outbox
-   * attempt's deadline) takes the line out of the queue if it is still waiting there, so a
-   * retried message cannot leave twice; a line already written stays written.
+   * Queue a line; resolves once it was written to the socket. An aborted attempt (the outbox
+   * attempt's deadline, `attempt.signal`) takes the line out of the queue if it is still waiting
+   * there, so a retried message cannot leave twice; a line already written stays written.
+   * `attempt.signal` is read only for a line left waiting: on Node 20 making an attempt's signal
+   * and its first listener cost ~10-20 µs per message (bench/irc.ts --cpu-prof), and most lines
+   * are written at once; `attempt.expired` says cheaply whether the deadline already passed.
    */
-  push(line: string, signal?: AbortSignal): Promise<void> {
+  push(line: string, attempt?: Abortable): Promise<void> {
+    if (attempt?.expired) return Promise.reject(new RetryableError('The attempt was aborted before the line was sent to IRC.'));
+    // The common case: nothing waits and a token is free, so the line is written now.
+    if (this.writer && !this.timer && this.queue.length === 0 && this.takeToken()) {
+      this.writer(line);
+      this.onWritten(0);
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new RetryableError('The attempt was aborted before the line was sent to IRC.'));
-        return;
-      }
       const pending: Pending = { line, queuedAt: this.now(), written: false, resolve, reject };
       this.queue.push(pending);
       this.drain();
-      // Only a line left waiting listens for the abort: one written at once has nothing left to
-      // take back, and on Node 20 the first listener on an attempt's fresh AbortSignal costs
-      // about as much as creating the signal (~5 µs, per line; bench/irc.ts --cpu-prof).
-      if (!signal || pending.written) return;
+      if (pending.written) return;
+      const signal = attempt?.signal;
+      if (!signal) return;
       const onAbort = (): void => {
         const at = this.queue.indexOf(pending);
         if (at === -1) return;
@@ -89,6 +100,15 @@ export class ThrottledQueue {
     });
   }
 
+  /** Take a token if one is free (always, without flood control). */
+  private takeToken(): boolean {
+    if (this.perSecond <= 0) return true;
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
   private refill(): void {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
@@ -97,19 +117,14 @@ export class ThrottledQueue {
 
   private drain(): void {
     if (!this.writer || this.timer) return;
-    const unlimited = this.perSecond <= 0;
     while (this.queue.length > 0) {
-      if (!unlimited) {
-        this.refill();
-        if (this.tokens < 1) {
-          const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            this.drain();
-          }, waitMs);
-          return;
-        }
-        this.tokens -= 1;
+      if (!this.takeToken()) {
+        const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.drain();
+        }, waitMs);
+        return;
       }
       const p = this.queue.shift()!;
       p.written = true;
