@@ -22,6 +22,20 @@ export interface Oob {
 export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
 
+/**
+ * XEP-0461 reply: the message this one answers. `id` is the parent's id as the replying client
+ * names it: in a room the XEP-0359 stanza-id the room gave it, in a chat the sender's message id
+ * (or origin-id). `to` is the full JID (outbound: as the client wrote it) or, inbound, the local
+ * part + resource of the parent's author when the bridge knows it.
+ */
+export interface ReplyRef {
+  id: string;
+  to?: string;
+}
+
+/** XEP-0085 chat states. */
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
+
 /** XEP-0045 join history request (`<history/>` in the join presence). */
 export interface HistoryRequest {
   maxchars?: number;
@@ -57,6 +71,39 @@ export type Outbound =
       oob?: Oob[];
       /** XEP-0184: the sender asked for a delivery receipt. */
       receiptRequested: boolean;
+      /** XEP-0461: the message answers this one (its quoted fallback is already removed). */
+      replyTo?: ReplyRef;
+    })
+  | (OutboundBase & {
+      /**
+       * XEP-0424 retraction of the user's own earlier message `retracts` (a stanza-id in a room,
+       * the message id or origin-id in a chat). A network that cannot unsend throws
+       * `feature-not-implemented` with what happened ("SMS cannot unsend a text; it was already
+       * delivered"); nothing is sent.
+       */
+      kind: 'retraction';
+      type: 'chat' | 'groupchat' | 'normal';
+      retracts: string;
+    })
+  | (OutboundBase & {
+      /**
+       * XEP-0444 reactions of the user to the message `reactsTo` (id as for `ReplyRef.id`):
+       * `emojis` is the user's whole current set for it (empty = every reaction removed), as the
+       * XEP says; a bridge sends what changed, or refuses with `feature-not-implemented`.
+       */
+      kind: 'reaction';
+      type: 'chat' | 'groupchat' | 'normal';
+      reactsTo: string;
+      emojis: string[];
+    })
+  | (OutboundBase & {
+      /**
+       * XEP-0085 chat state of the user in a chat or room (a standalone notification, no body).
+       * Not durable: a bridge that has no way to show it drops it silently (it is not a message).
+       */
+      kind: 'chatstate';
+      type: 'chat' | 'groupchat';
+      state: ChatState;
     })
   | (OutboundBase & {
       /** XEP-0308 last message correction: `replaces` is the id of the corrected message. */
@@ -186,12 +233,45 @@ export type Inbound =
       replaces?: string;
       /** Ask the client for a XEP-0184 receipt. */
       requestReceipt?: boolean;
+      /** XEP-0461: the message answers this one (id as the XMPP side knows it). */
+      replyTo?: ReplyRef;
       /**
        * The bridge's own note about the network message (never sent over XMPP), handed back to
        * `Bridge.inboundDead` when the message cannot be delivered (email: the envelope sender
        * the DSN goes to).
        */
       ref?: string;
+    })
+  | (InboundBase & {
+      /**
+       * XEP-0424: the author `from` (room occupant or contact) unsent their message `retracts`
+       * (the id the XMPP side knows it by: the stanza-id in a room, the message id in a chat).
+       */
+      kind: 'retraction';
+      type: 'chat' | 'groupchat';
+      retracts: string;
+      /** Stanza id to use; stanza-id assigned by the room, as for messages. */
+      id?: string;
+      stanzaId?: string;
+    })
+  | (InboundBase & {
+      /**
+       * XEP-0444: `from`'s whole current set of reactions to the message `reactsTo` (empty =
+       * all removed). A network that sends one change at a time is turned into a set by the
+       * bridge (it knows what it sent before).
+       */
+      kind: 'reaction';
+      type: 'chat' | 'groupchat';
+      reactsTo: string;
+      emojis: string[];
+      id?: string;
+      stanzaId?: string;
+    })
+  | (InboundBase & {
+      /** XEP-0085 chat state of `from` (typing, paused, …); not archived, not retried. */
+      kind: 'chatstate';
+      type: 'chat' | 'groupchat';
+      state: ChatState;
     })
   | (InboundBase & {
       kind: 'subject';

@@ -23,4 +23,9 @@ export const NS = {
   rsm: 'http://jabber.org/protocol/rsm', // XEP-0059
   hints: 'urn:xmpp:hints', // XEP-0334
   caps: 'http://jabber.org/protocol/caps', // XEP-0115
+  retract: 'urn:xmpp:message-retract:1', // XEP-0424
+  reactions: 'urn:xmpp:reactions:0', // XEP-0444
+  reply: 'urn:xmpp:reply:0', // XEP-0461
+  fallback: 'urn:xmpp:fallback:0', // XEP-0428
+  styling: 'urn:xmpp:styling:0', // XEP-0393
 } as const;

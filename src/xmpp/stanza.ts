@@ -151,6 +151,14 @@ export function withStanzaIds(event: Inbound, newId: () => string = randomUUID):
   return { ...event, ids: { id: newId() } };
 }
 
+/** A reply target's JID: a local part with an optional resource, on the component domain. */
+function replyJid(target: string, domain: string): string {
+  const slash = target.indexOf('/');
+  const local = slash < 0 ? target : target.slice(0, slash);
+  const resource = slash < 0 ? '' : target.slice(slash);
+  return `${local ? `${local}@${domain}` : domain}${resource}`;
+}
+
 /** An inbound event as a stanza from the component domain. */
 export function encodeInbound(item: InboundItem, domain: string): Element {
   const event: Inbound = item;
@@ -171,11 +179,39 @@ export function encodeInbound(item: InboundItem, domain: string): Element {
         if (o.desc) x.c('desc').t(o.desc);
       }
       if (event.replaces) msg.c('replace', { xmlns: NS.correct, id: event.replaces });
+      if (event.replyTo) msg.c('reply', { xmlns: NS.reply, id: event.replyTo.id, ...(event.replyTo.to ? { to: replyJid(event.replyTo.to, domain) } : {}) });
       if (event.requestReceipt) msg.c('request', { xmlns: NS.receipts });
       if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
       const originId = event.originId ?? item.ids?.originId;
       if (originId) msg.c('origin-id', { xmlns: NS.sid, id: originId });
       if (event.delay) msg.c('delay', { xmlns: NS.delay, from: fromBare, stamp: event.delay });
+      return msg;
+    }
+    case 'retraction': {
+      // XEP-0424 §4: <retract id/> names the retracted message; the body is the XEP-0428
+      // fallback for clients without it, and the hint asks archives to keep the tombstone.
+      const msg = new Element('message', { from, to, type: event.type, id: event.id ?? ownId });
+      msg.c('retract', { xmlns: NS.retract, id: event.retracts });
+      msg.c('fallback', { xmlns: NS.fallback, for: NS.retract });
+      msg.c('body').t('This person attempted to retract a previous message, but it is unsupported by your client.');
+      msg.c('store', { xmlns: NS.hints });
+      if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
+      return msg;
+    }
+    case 'reaction': {
+      // XEP-0444 §3: the whole current set of the sender's reactions to the message `id`.
+      const msg = new Element('message', { from, to, type: event.type, id: event.id ?? ownId });
+      const r = msg.c('reactions', { xmlns: NS.reactions, id: event.reactsTo });
+      for (const e of event.emojis) r.c('reaction').t(e);
+      msg.c('store', { xmlns: NS.hints });
+      if (event.stanzaId) msg.c('stanza-id', { xmlns: NS.sid, by: fromBare, id: event.stanzaId });
+      return msg;
+    }
+    case 'chatstate': {
+      // XEP-0085 §5.5: a standalone notification; XEP-0334 no-store keeps it out of archives.
+      const msg = new Element('message', { from, to, type: event.type, id: ownId });
+      msg.c(event.state, { xmlns: NS.chatStates });
+      msg.c('no-store', { xmlns: NS.hints });
       return msg;
     }
     case 'subject': {
