@@ -112,10 +112,19 @@ export class SmsBridge implements Bridge {
   }
 
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
-    if (event.kind !== 'message') {
-      throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}; a sent text cannot be corrected.`);
+    switch (event.kind) {
+      case 'message':
+        // XEP-0461: the reply's quote is already gone; the text goes alone (SMS has no threads).
+        return sendSms(this.outboundDeps(), event, options.signal);
+      case 'retraction':
+        throw new StanzaError('feature-not-implemented', 'SMS cannot unsend a text; it was already delivered. Nothing was sent.', { type: 'cancel' });
+      case 'chatstate':
+        return {}; // SMS has no typing notifications (the core drops them before the outbox anyway)
+      case 'correction':
+        throw new StanzaError('feature-not-implemented', 'SMS cannot correct a text that was already sent; send a new one.', { type: 'cancel' });
+      default:
+        throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}.`, { type: 'cancel' });
     }
-    return sendSms(this.outboundDeps(), event, options.signal);
   }
 
   async retryDeadLetter(payload: unknown): Promise<void> {
