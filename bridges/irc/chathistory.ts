@@ -11,7 +11,7 @@
  * there (what came is delivered, and its later lines are swallowed until the batch closes or the
  * connection drops); a batch for a target nobody asked is not collected here.
  */
-import type { BatchEvent, HistoryTargetEvent, TextEvent } from './client/events.js';
+import type { BatchEvent, FailEvent, HistoryTargetEvent, TextEvent } from './client/events.js';
 import type { IrcConnection } from './client/connection.js';
 import { anchorOf, isoMillis, requestLimit } from './chathistory-anchor.js';
 import { deliverReplay, type HistoryReply } from './chathistory-deliver.js';
@@ -23,6 +23,10 @@ import type { IrcSession } from './session.js';
 interface Request {
   target: string;
   limit: number;
+  /** `msgid=…` or `timestamp=…`. */
+  anchor: string;
+  /** Asked again by time when the server does not know the msgid (the last archived message's time). */
+  byTime?: string;
   timer: NodeJS.Timeout;
 }
 
@@ -57,7 +61,7 @@ function stateOf(conn: IrcConnection): HistoryState {
 }
 
 /** Send `CHATHISTORY AFTER <target> <anchor> <limit>`, one at a time per target. */
-function request(s: IrcSession, conn: IrcConnection, target: string, anchor: string): void {
+function request(s: IrcSession, conn: IrcConnection, target: string, anchor: string, byTime?: string): void {
   const st = stateOf(conn);
   const key = s.fold(target);
   if (st.requests.has(key)) return;
@@ -68,7 +72,7 @@ function request(s: IrcSession, conn: IrcConnection, target: string, anchor: str
     s.ctx.log.info({ event: 'chathistory_unanswered', user: s.user, network: s.deps.networkName, target }, 'no chathistory reply');
   }, s.deps.config.chathistory.timeout_ms);
   timer.unref();
-  st.requests.set(key, { target, limit, timer });
+  st.requests.set(key, { target, limit, anchor, timer, ...(byTime !== undefined && byTime !== anchor ? { byTime } : {}) });
   void s.sendLine('CHATHISTORY', ['AFTER', target, anchor, String(limit)]).catch(() => st.requests.delete(key));
 }
 
@@ -78,7 +82,7 @@ export function fetchMissedInRoom(s: IrcSession, room: Room): void {
   if (!conn) return;
   const last = s.ctx.archive.history(s.user, channelConversation(s.deps.networkName, room.channel), 1, undefined).at(-1);
   const anchor = anchorOf(last, seenBefore(s), conn.isupport.msgRefTypes);
-  if (anchor) request(s, conn, room.channel, anchor);
+  if (anchor) request(s, conn, room.channel, anchor, anchorOf(last, seenBefore(s), ['timestamp']));
 }
 
 /**
@@ -171,6 +175,27 @@ function fetchPrivate(s: IrcSession, names: readonly string[], since: string): v
     if (conn.isupport.isChannel(nick) || s.isSelf(nick) || !/^[^\s:,*?!@]+$/.test(nick)) continue;
     const last = s.ctx.archive.history(s.user, privateConversation(s.deps.networkName, nick), 1, undefined).at(-1);
     const anchor = anchorOf(last, since, conn.isupport.msgRefTypes);
-    if (anchor) request(s, conn, nick, anchor);
+    if (anchor) request(s, conn, nick, anchor, anchorOf(last, since, ['timestamp']));
   }
+}
+
+/**
+ * `FAIL CHATHISTORY <code> <context…> :text` (https://ircv3.net/specs/extensions/chathistory#errors)
+ * naming one of our requests by its target or its message reference: a msgid the server does not
+ * know (a bouncer's buffer moved on) is asked again by the time of that message; any other refusal
+ * ends the request and is shown. True when the FAIL was about a request of ours and was retried.
+ */
+export function onHistoryFail(s: IrcSession, ev: FailEvent): boolean {
+  const st = s.conn ? states.get(s.conn) : undefined;
+  if (ev.command !== 'CHATHISTORY' || !st) return false;
+  const named = new Set(ev.context.map((c) => s.fold(c)));
+  const found = [...st.requests].find(([key, r]) => named.has(key) || named.has(s.fold(r.anchor)) || named.has(s.fold(r.anchor.replace(/^msgid=/, ''))));
+  if (!found) return false;
+  const [key, req] = found;
+  st.requests.delete(key);
+  clearTimeout(req.timer);
+  if (!req.anchor.startsWith('msgid=') || req.byTime === undefined || !/MSGREFID|PARAMS/.test(ev.code)) return false;
+  s.ctx.log.info({ event: 'chathistory_retry_by_time', user: s.user, network: s.deps.networkName, target: req.target, code: ev.code }, 'msgid unknown to the server: asking by time');
+  request(s, s.conn!, req.target, req.byTime);
+  return true;
 }

@@ -18,7 +18,7 @@ import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
-import { onHistoryBatch, onHistoryTarget, takeHistoryLine } from './chathistory.js';
+import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
 
 /** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
@@ -84,6 +84,8 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       // IRCv3 client tags and redactions: typed here, mapped once the model has their kinds (issue 12).
       return;
     case 'fail':
+      // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
+      if (onHistoryFail(s, ev)) return;
       // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
       return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
     case 'invite':

@@ -5,7 +5,8 @@
  * the fake's `onLine`:
  *
  * - `CHATHISTORY AFTER <target> msgid=…|timestamp=… <limit>` answered from `history` with a
- *   `BATCH +ref chathistory <target>` (https://ircv3.net/specs/extensions/chathistory), and
+ *   `BATCH +ref chathistory <target>` (https://ircv3.net/specs/extensions/chathistory), a msgid
+ *   not in `history` with `FAIL CHATHISTORY INVALID_MSGREFID`, and
  *   `CHATHISTORY TARGETS` with a `draft/chathistory-targets` batch;
  * - echo-message: a PRIVMSG echoed with msgid, time and its label; a client multiline batch
  *   (https://ircv3.net/specs/extensions/multiline) echoed as a server batch, the label on its
@@ -99,6 +100,11 @@ export function fakeIrcv3(opts: { echo?: boolean; history?: FakeHistoryMessage[]
     const byMsgid = b.startsWith('msgid=');
     const at = byMsgid ? all.findIndex((m) => m.msgid === b.slice(6)) : all.findIndex((m) => m.time > b.slice('timestamp='.length)) - 1;
     const start = byMsgid && at === -1 ? all.length : at === -2 ? all.length : at + 1;
+    if (byMsgid && at === -1) {
+      // As Ergo and soju do for a msgid they do not have (any more).
+      client.line(`:fake.irc FAIL CHATHISTORY INVALID_MSGREFID AFTER ${a} ${b} :Unknown message reference`);
+      return;
+    }
     const found = all.slice(start, start + Number(c));
     client.line(`:fake.irc BATCH +${ref} chathistory ${a}`);
     for (const m of found) client.line(wire(m, `batch=${ref};`));

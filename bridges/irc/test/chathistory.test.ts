@@ -99,6 +99,52 @@ describe('draft/chathistory after a reconnect', () => {
   });
 });
 
+describe('draft/chathistory when the server lost the anchor', () => {
+  it('a msgid the server no longer knows (FAIL INVALID_MSGREFID) is asked again by the time of that message', async () => {
+    const { b, v3, chan } = await setup();
+    const c0 = await fake!.client(0);
+    v3.say('Bob', chan, 'kept by the gateway only', c0);
+    await expectInbound(b.t, 'message', (e) => e.body === 'kept by the gateway only', 'the live message');
+    c0.close();
+    v3.history.splice(0); // the bouncer's buffer moved on
+    v3.say('Bob', chan, 'after the buffer moved on');
+    const c1 = await fake!.client(1);
+    await c1.expect((l) => l.startsWith(`CHATHISTORY AFTER ${chan} msgid=`), 'the request by msgid');
+    await c1.expect((l) => l.startsWith(`CHATHISTORY AFTER ${chan} timestamp=`), 'the request again by time');
+    await expectInbound(b.t, 'message', (e) => e.body === 'after the buffer moved on', 'the missed message');
+    expect(find(b.t, 'message', (e) => e.body.includes('INVALID_MSGREFID'))).toEqual([]);
+  });
+});
+
+describe('draft/chathistory replies holding multiline messages', () => {
+  it('a multiline batch inside the reply is one message of the history', async () => {
+    const v3 = fakeIrcv3();
+    const time = '2026-01-01T12:00:00.000Z';
+    const { b, chan } = await setup(v3, (client, line) => {
+      const m = /^CHATHISTORY AFTER (#\S+) /.exec(line);
+      if (!m) return v3.onLine(client, line);
+      for (const l of [
+        `:fake.irc BATCH +h1 chathistory ${m[1]}`,
+        `@batch=h1;msgid=ml-1;time=${time} :Bob!u@fake.host BATCH +m1 draft/multiline ${m[1]}`,
+        `@batch=m1 :Bob!u@fake.host PRIVMSG ${m[1]} :first`,
+        `@batch=m1;draft/multiline-concat :Bob!u@fake.host PRIVMSG ${m[1]} : half`,
+        `@batch=m1 :Bob!u@fake.host PRIVMSG ${m[1]} :second`,
+        ':fake.irc BATCH -m1',
+        ':fake.irc BATCH -h1',
+      ])
+        client.line(l);
+      return true;
+    });
+    const c0 = await fake!.client(0);
+    v3.say('Bob', chan, 'live', c0);
+    await expectInbound(b.t, 'message', (e) => e.body === 'live', 'the live message');
+    c0.close();
+    const got = await expectInbound(b.t, 'message', (e) => e.body.startsWith('first'), 'the multiline message of the history');
+    expect(got).toMatchObject({ type: 'groupchat', fromResource: 'Bob', body: 'first half\nsecond', stanzaId: 'ml-1', delay: time });
+    expect(find(b.t, 'message', (e) => e.body === 'second' || e.body === 'first')).toEqual([]);
+  });
+});
+
 describe('draft/chathistory after a gateway restart', () => {
   it('the core rejoins the room and the new bridge fetches what it missed while the gateway was down', async () => {
     const { b, v3, user, chan, room, nick } = await setup();
