@@ -48,7 +48,7 @@ async function sendText(
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
   // IRCv3 draft/multiline: one message per batch instead of one per line (multiline-messages.ts).
-  const batched = await sendMultiline(s, target, texts, key, beforeLine, attempt);
+  const batched = texts.length > 1 ? await sendMultiline(s, target, texts, key, beforeLine, attempt) : undefined;
   if (batched) return batched;
   const done = s.progress.get(key) ?? 0;
   if (!s.queue.hasRoom(texts.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');

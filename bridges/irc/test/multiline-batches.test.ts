@@ -84,6 +84,14 @@ describe('draft/multiline out', () => {
     expect(j.b.mam(j.user, j.room, { page: {} }).messages.map((m) => m.body)).toEqual(['first\nsecond']);
   });
 
+  it('with echo-message but no labels, the echoed batch is matched by target and text', async () => {
+    const j = await setup([...MULTILINE, 'echo-message'], true);
+    await j.say('un\ndeux', 'm6');
+    const refl = await waitFor(() => reflections(j.b, j.nick)[0], 'the reflection of the echo');
+    expect(refl).toMatchObject({ body: 'un\ndeux', id: 'm6', stanzaId: expect.stringMatching(/^fake-/) as unknown as string });
+    expect(reflections(j.b, j.nick)).toHaveLength(1);
+  });
+
   it('without the capability, one PRIVMSG per line stays', async () => {
     const j = await setup(['batch', 'server-time']);
     await j.say('one\ntwo', 'm5');
