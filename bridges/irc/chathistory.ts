@@ -102,7 +102,8 @@ export function onRegistered(s: IrcSession): void {
   }, s.deps.config.chathistory.timeout_ms);
   timer.unref();
   st.targets = { since, names: [], timer };
-  const now = new Date(s.ctx.clock.now()).toISOString();
+  // The server's clock stamps its history: a minute ahead of ours, so a server clock ahead of ours loses nothing.
+  const now = new Date(s.ctx.clock.now() + 60_000).toISOString();
   void s.sendLine('CHATHISTORY', ['TARGETS', `timestamp=${isoMillis(since)}`, `timestamp=${now}`, String(max)]).catch(() => undefined);
 }
 
