@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { serializeLine } from '../client/line.js';
 import { batchLines, joinParts, MultilineAssembler, parseMultilineLimits, planBatches } from '../client/multiline.js';
 import type { BatchEvent, TextEvent } from '../client/events.js';
 
@@ -72,5 +74,42 @@ describe('an inbound multiline batch', () => {
     b.take(line('m', '0123456789'));
     b.take(line('m', 'more'));
     expect(b.end('m')).toMatchObject({ text: '0123456789', truncated: true });
+  });
+});
+
+describe('multiline properties (fast-check)', () => {
+  const bytes = (t: string) => new TextEncoder().encode(t).length;
+  const part = fc.record({ text: fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }), concat: fc.boolean() });
+
+  it('batches cover the parts in order, each within max-lines and max-bytes; undefined only for a part over max-bytes', () => {
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 60 }), fc.integer({ min: 1, max: 300 }), fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }), (parts, maxBytes, maxLines) => {
+        const limits = maxLines === undefined ? { maxBytes } : { maxBytes, maxLines };
+        const plan = planBatches(parts, limits);
+        if (plan === undefined) return parts.some((p) => bytes(p.text) > maxBytes);
+        let next = 0;
+        for (const [a, b] of plan) {
+          if (a !== next || b <= a) return false;
+          if (maxLines !== undefined && b - a > maxLines) return false;
+          const content = parts.slice(a, b).reduce((n, p, i) => n + bytes(p.text) + (i > 0 && !p.concat ? 1 : 0), 0);
+          if (content > maxBytes) return false;
+          next = b;
+        }
+        return next === parts.length;
+      }),
+    );
+  });
+
+  it('a batch written for any text and target has no CR, LF or NUL inside a line, or is refused', () => {
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 20 }), (parts, target) => {
+        try {
+          const lines = batchLines('r', 'PRIVMSG', target, parts).map((l) => serializeLine(l.command, l.params, l.tags));
+          return lines.every((l) => !/[\r\n\0]/.test(l));
+        } catch (err) {
+          return /unsafe IRC parameter/.test((err as Error).message);
+        }
+      }),
+    );
   });
 });
