@@ -84,7 +84,10 @@ export async function deliverReplay(s: IrcSession, reply: HistoryReply): Promise
     }
   }
   const where = { user: s.user, network, target: reply.target };
-  s.ctx.log.info({ event: 'chathistory_replayed', ...where, received: reply.lines.length, delivered, dropped: reply.dropped, wrongTarget: wrong, timedOut: reply.timedOut }, 'missed messages fetched');
+  s.ctx.log.info(
+    { event: 'chathistory_replayed', ...where, received: reply.lines.length, delivered, dropped: reply.dropped, wrongTarget: wrong, timedOut: reply.timedOut },
+    'missed messages fetched',
+  );
   if (reply.dropped > 0 || reply.timedOut || wrong > 0) {
     const why = [
       reply.dropped > 0 ? `${reply.dropped} messages over the ${reply.limit} asked were dropped` : '',

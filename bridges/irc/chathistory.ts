@@ -196,7 +196,10 @@ export function onHistoryFail(s: IrcSession, ev: FailEvent): boolean {
   st.requests.delete(key);
   clearTimeout(req.timer);
   if (!req.anchor.startsWith('msgid=') || req.byTime === undefined || !/MSGREFID|PARAMS/.test(ev.code)) return false;
-  s.ctx.log.info({ event: 'chathistory_retry_by_time', user: s.user, network: s.deps.networkName, target: req.target, code: ev.code }, 'msgid unknown to the server: asking by time');
+  s.ctx.log.info(
+    { event: 'chathistory_retry_by_time', user: s.user, network: s.deps.networkName, target: req.target, code: ev.code },
+    'msgid unknown to the server: asking by time',
+  );
   request(s, s.conn!, req.target, req.byTime);
   return true;
 }

@@ -137,8 +137,11 @@ export function fakeIrcv3(opts: { echo?: boolean; history?: FakeHistoryMessage[]
         if (!b || !opts.echo) return true;
         const ref = `m${++seq}`;
         const m = { msgid: `fake-${++seq}`, time: new Date().toISOString() };
-        client.line(`@${b.label !== undefined ? `label=${b.label};` : ''}msgid=${m.msgid};time=${m.time} :${client.nick}!u@fake.host BATCH +${ref} draft/multiline ${b.target}`);
-        for (const part of b.parts) client.line(`@batch=${ref}${part.concat ? ';draft/multiline-concat' : ''} :${client.nick}!u@fake.host PRIVMSG ${b.target} :${part.text}`);
+        client.line(
+          `@${b.label !== undefined ? `label=${b.label};` : ''}msgid=${m.msgid};time=${m.time} :${client.nick}!u@fake.host BATCH +${ref} draft/multiline ${b.target}`,
+        );
+        for (const part of b.parts)
+          client.line(`@batch=${ref}${part.concat ? ';draft/multiline-concat' : ''} :${client.nick}!u@fake.host PRIVMSG ${b.target} :${part.text}`);
         client.line(`:fake.irc BATCH -${ref}`);
         return true;
       }

@@ -76,7 +76,13 @@ export interface BatchLine {
 }
 
 /** The lines of one outgoing batch; `openTags` (a label, client tags) go on its `BATCH +` line, as the spec says. */
-export function batchLines(ref: string, command: 'PRIVMSG' | 'NOTICE', target: string, parts: readonly MultilinePart[], openTags: Record<string, string> = {}): BatchLine[] {
+export function batchLines(
+  ref: string,
+  command: 'PRIVMSG' | 'NOTICE',
+  target: string,
+  parts: readonly MultilinePart[],
+  openTags: Record<string, string> = {},
+): BatchLine[] {
   return [
     { command: 'BATCH', params: [`+${ref}`, 'draft/multiline', target], tags: openTags },
     ...parts.map((p, i): BatchLine => {
@@ -106,9 +112,7 @@ interface Open {
 export class MultilineAssembler {
   private readonly open = new Map<string, Open>();
 
-  constructor(
-    private readonly bounds: { maxOpen: number; maxLines: number; maxChars: number },
-  ) {}
+  constructor(private readonly bounds: { maxOpen: number; maxLines: number; maxChars: number }) {}
 
   /** `BATCH +ref draft/multiline <target>`: start one (false when it is not one, or too many are open). */
   begin(ev: BatchEvent): boolean {

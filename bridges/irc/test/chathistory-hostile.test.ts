@@ -47,7 +47,8 @@ async function reconnectWith(answer: (client: FakeIrcClient, chan: string) => vo
   return { b: bridge, c1, chan, room, user };
 }
 
-const line = (ref: string, i: number, target: string, text: string) => `@batch=${ref};msgid=${ref}-${i};time=2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z :Bob!u@fake.host PRIVMSG ${target} :${text}\r\n`;
+const line = (ref: string, i: number, target: string, text: string) =>
+  `@batch=${ref};msgid=${ref}-${i};time=2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z :Bob!u@fake.host PRIVMSG ${target} :${text}\r\n`;
 const notices = (b: BridgeUnderTest, part: string) => find(b.t, 'message', (e) => e.from === 'test' && e.body.includes(part));
 
 describe('a hostile answer to CHATHISTORY', () => {

@@ -39,7 +39,8 @@ async function setup(v3: FakeIrcv3 = fakeIrcv3(), onLine = v3.onLine) {
   return { b, v3, user, chan, room, nick, fake };
 }
 
-const groupchat = (t: BridgeUnderTest['t'], body: string): Array<Extract<Inbound, { kind: 'message' }>> => find(t, 'message', (e) => e.type === 'groupchat' && e.body === body);
+const groupchat = (t: BridgeUnderTest['t'], body: string): Array<Extract<Inbound, { kind: 'message' }>> =>
+  find(t, 'message', (e) => e.type === 'groupchat' && e.body === body);
 const mamBodies = (b: BridgeUnderTest, user: string, localpart: string) => b.mam(user, localpart, { page: {} }).messages.map((m) => m.body);
 
 describe('draft/chathistory after a reconnect', () => {
@@ -83,7 +84,8 @@ describe('draft/chathistory after a reconnect', () => {
   it('a server that replays more than asked for (a bouncer buffer) delivers nothing twice', async () => {
     const v3 = fakeIrcv3();
     // Answers every AFTER with the whole conversation, whatever the anchor.
-    const sloppy = (client: Parameters<FakeIrcv3['onLine']>[0], line: string) => v3.onLine(client, line.replace(/^(CHATHISTORY AFTER \S+) \S+/, '$1 timestamp=1970-01-01T00:00:00.000Z'));
+    const sloppy = (client: Parameters<FakeIrcv3['onLine']>[0], line: string) =>
+      v3.onLine(client, line.replace(/^(CHATHISTORY AFTER \S+) \S+/, '$1 timestamp=1970-01-01T00:00:00.000Z'));
     const { b, chan, room, user } = await setup(v3, sloppy);
     const c0 = await fake!.client(0);
     for (const text of ['a', 'b']) v3.say('Bob', chan, text, c0);
@@ -155,7 +157,9 @@ describe('draft/chathistory after a gateway restart', () => {
     const missed = v3.say('Bob', chan, 'while the gateway was down');
     v3.say('Dave', nick, 'a private message while down');
 
-    const config = ircConfigSchema.parse({ networks: { test: { servers: [{ host: '127.0.0.1', port: fake!.port, tls: false }], throttle: { burst: 50, lines_per_second: 50 } } } });
+    const config = ircConfigSchema.parse({
+      networks: { test: { servers: [{ host: '127.0.0.1', port: fake!.port, tls: false }], throttle: { burst: 50, lines_per_second: 50 } } },
+    });
     const next = new IrcBridge(b.t.ctx, config);
     bridges.push({ stop: () => next.stop() });
     await next.start();

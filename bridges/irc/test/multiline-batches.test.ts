@@ -32,13 +32,15 @@ async function setup(caps: string[], echo = false, options: Record<string, unkno
   const nick = `W${id}`;
   await bridge.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick });
   const client = await fake.client(0);
-  const say = (body: string, id: string) => bridge!.bridge.send({ kind: 'message', user, resource: 'r1', to: room, type: 'groupchat', body, id, receiptRequested: false });
+  const say = (body: string, id: string) =>
+    bridge!.bridge.send({ kind: 'message', user, resource: 'r1', to: room, type: 'groupchat', body, id, receiptRequested: false });
   return { b: bridge, client, user, chan, room, nick, say };
 }
 
 /** What the server received after the JOIN, without keepalives and WHO. */
 const sent = (lines: string[]) => lines.slice(lines.findIndex((l) => l.startsWith('JOIN')) + 1).filter((l) => !/^(PING|WHO) /.test(l));
-const reflections = (b: BridgeUnderTest, nick: string) => find(b.t, 'message', (e) => e.type === 'groupchat' && e.fromResource === nick && e.toResource === 'r1');
+const reflections = (b: BridgeUnderTest, nick: string) =>
+  find(b.t, 'message', (e) => e.type === 'groupchat' && e.fromResource === nick && e.toResource === 'r1');
 
 describe('draft/multiline out', () => {
   it('a multi-line body goes out as one batch and is reflected as one message', async () => {
@@ -48,7 +50,12 @@ describe('draft/multiline out', () => {
     const lines = sent(j.client.received);
     const ref = /^BATCH \+(\S+) draft\/multiline (\S+)$/.exec(lines[0]!);
     expect(ref?.[2]).toBe(j.chan);
-    expect(lines.slice(1)).toEqual([`@batch=${ref![1]} PRIVMSG ${j.chan} one`, `@batch=${ref![1]} PRIVMSG ${j.chan} two`, `@batch=${ref![1]} PRIVMSG ${j.chan} three`, `BATCH -${ref![1]}`]);
+    expect(lines.slice(1)).toEqual([
+      `@batch=${ref![1]} PRIVMSG ${j.chan} one`,
+      `@batch=${ref![1]} PRIVMSG ${j.chan} two`,
+      `@batch=${ref![1]} PRIVMSG ${j.chan} three`,
+      `BATCH -${ref![1]}`,
+    ]);
     const refl = await waitFor(() => reflections(j.b, j.nick)[0], 'the reflection');
     expect(refl).toMatchObject({ body: 'one\ntwo\nthree', id: 'm1' });
     expect(reflections(j.b, j.nick)).toHaveLength(1);
@@ -103,7 +110,11 @@ describe('draft/multiline out', () => {
 describe('draft/multiline in', () => {
   const batch = (ref: string, target: string, lines: string[], tags = '') => [
     `@${tags}msgid=${ref}-id;time=2026-01-01T00:00:00.000Z :Bob!u@fake.host BATCH +${ref} draft/multiline ${target}`,
-    ...lines.map((l) => (l.startsWith('+') ? `@batch=${ref};draft/multiline-concat :Bob!u@fake.host PRIVMSG ${target} :${l.slice(1)}` : `@batch=${ref} :Bob!u@fake.host PRIVMSG ${target} :${l}`)),
+    ...lines.map((l) =>
+      l.startsWith('+')
+        ? `@batch=${ref};draft/multiline-concat :Bob!u@fake.host PRIVMSG ${target} :${l.slice(1)}`
+        : `@batch=${ref} :Bob!u@fake.host PRIVMSG ${target} :${l}`,
+    ),
     `:fake.irc BATCH -${ref}`,
   ];
 
@@ -120,7 +131,12 @@ describe('draft/multiline in', () => {
 
   it('is bounded: a batch over bounds.multiline_lines is cut and says so', async () => {
     const j = await setup(MULTILINE, false, { bounds: { multiline_lines: 3 } });
-    for (const l of batch('big', j.chan, Array.from({ length: 500 }, (_, i) => `line ${i}`))) j.client.line(l);
+    for (const l of batch(
+      'big',
+      j.chan,
+      Array.from({ length: 500 }, (_, i) => `line ${i}`),
+    ))
+      j.client.line(l);
     const got = await expectInbound(j.b.t, 'message', (e) => e.body.startsWith('line 0'), 'the cut message');
     expect(got.body).toBe('line 0\nline 1\nline 2\n[truncated by the gateway: longer than 3 lines or 16384 characters]');
     j.client.line(`:Bob!u@fake.host PRIVMSG ${j.chan} :after`);

@@ -26,11 +26,18 @@ describe('cutting a body into batches', () => {
     expect(planBatches(parts('a', 'b', 'c'), { maxBytes: 100, maxLines: 3 })).toEqual([[0, 3]]);
   });
   it('cuts at max-lines', () => {
-    expect(planBatches(parts('a', 'b', 'c', 'd', 'e'), { maxBytes: 100, maxLines: 2 })).toEqual([[0, 2], [2, 4], [4, 5]]);
+    expect(planBatches(parts('a', 'b', 'c', 'd', 'e'), { maxBytes: 100, maxLines: 2 })).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 5],
+    ]);
   });
   it('cuts at max-bytes, counting the line breaks but not before a concat line', () => {
     // 'aaaa' + '\n' + 'bbbb' = 9 bytes; 'cccc' would make 14.
-    expect(planBatches(parts('aaaa', 'bbbb', 'cccc'), { maxBytes: 10 })).toEqual([[0, 2], [2, 3]]);
+    expect(planBatches(parts('aaaa', 'bbbb', 'cccc'), { maxBytes: 10 })).toEqual([
+      [0, 2],
+      [2, 3],
+    ]);
     expect(planBatches(parts('aaaa', '+bbbb', '+cc'), { maxBytes: 10 })).toEqual([[0, 3]]);
   });
   it('gives up when one line alone is over max-bytes', () => {
@@ -51,13 +58,29 @@ describe('cutting a body into batches', () => {
 
 describe('an inbound multiline batch', () => {
   const bob = { nick: 'bob', user: 'b', host: 'h' };
-  const open = (ref: string, extra: Partial<BatchEvent> = {}): BatchEvent => ({ type: 'batch', source: bob, opening: true, ref, batchType: 'draft/multiline', params: ['#c'], ...extra });
-  const line = (ref: string, text: string, extra: Partial<TextEvent> = {}): TextEvent => ({ type: 'message', source: bob, target: '#c', text, batch: ref, ...extra });
+  const open = (ref: string, extra: Partial<BatchEvent> = {}): BatchEvent => ({
+    type: 'batch',
+    source: bob,
+    opening: true,
+    ref,
+    batchType: 'draft/multiline',
+    params: ['#c'],
+    ...extra,
+  });
+  const line = (ref: string, text: string, extra: Partial<TextEvent> = {}): TextEvent => ({
+    type: 'message',
+    source: bob,
+    target: '#c',
+    text,
+    batch: ref,
+    ...extra,
+  });
 
-  it('becomes one message with the opening line\'s ids', () => {
+  it("becomes one message with the opening line's ids", () => {
     const a = new MultilineAssembler({ maxOpen: 4, maxLines: 10, maxChars: 1000 });
     expect(a.begin(open('m', { msgid: 'id1', time: 't1', label: 'l1' }))).toBe(true);
-    for (const ev of [line('m', 'one'), line('m', 'tw'), line('m', 'o', { concat: true }), line('m', 'elsewhere', { target: '#other' })]) expect(a.take(ev)).toBe(true);
+    for (const ev of [line('m', 'one'), line('m', 'tw'), line('m', 'o', { concat: true }), line('m', 'elsewhere', { target: '#other' })])
+      expect(a.take(ev)).toBe(true);
     expect(a.take(line('other', 'x'))).toBe(false);
     expect(a.end('m')).toEqual({ type: 'message', source: bob, target: '#c', text: 'one\ntwo', msgid: 'id1', time: 't1', label: 'l1', truncated: false });
     expect(a.end('m')).toBeUndefined();
@@ -83,20 +106,25 @@ describe('multiline properties (fast-check)', () => {
 
   it('batches cover the parts in order, each within max-lines and max-bytes; undefined only for a part over max-bytes', () => {
     fc.assert(
-      fc.property(fc.array(part, { maxLength: 60 }), fc.integer({ min: 1, max: 300 }), fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }), (parts, maxBytes, maxLines) => {
-        const limits = maxLines === undefined ? { maxBytes } : { maxBytes, maxLines };
-        const plan = planBatches(parts, limits);
-        if (plan === undefined) return parts.some((p) => bytes(p.text) > maxBytes);
-        let next = 0;
-        for (const [a, b] of plan) {
-          if (a !== next || b <= a) return false;
-          if (maxLines !== undefined && b - a > maxLines) return false;
-          const content = parts.slice(a, b).reduce((n, p, i) => n + bytes(p.text) + (i > 0 && !p.concat ? 1 : 0), 0);
-          if (content > maxBytes) return false;
-          next = b;
-        }
-        return next === parts.length;
-      }),
+      fc.property(
+        fc.array(part, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+        (parts, maxBytes, maxLines) => {
+          const limits = maxLines === undefined ? { maxBytes } : { maxBytes, maxLines };
+          const plan = planBatches(parts, limits);
+          if (plan === undefined) return parts.some((p) => bytes(p.text) > maxBytes);
+          let next = 0;
+          for (const [a, b] of plan) {
+            if (a !== next || b <= a) return false;
+            if (maxLines !== undefined && b - a > maxLines) return false;
+            const content = parts.slice(a, b).reduce((n, p, i) => n + bytes(p.text) + (i > 0 && !p.concat ? 1 : 0), 0);
+            if (content > maxBytes) return false;
+            next = b;
+          }
+          return next === parts.length;
+        },
+      ),
     );
   });
 
