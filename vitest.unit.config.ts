@@ -14,6 +14,7 @@ const pureBridgeTests = [
   'bridges/email/test/threads.test.ts',
   'bridges/irc/test/address.test.ts',
   'bridges/irc/test/archive-migration.test.ts',
+  'bridges/irc/test/client-tag-maps.test.ts',
   'bridges/irc/test/config.test.ts',
   'bridges/irc/test/flood-and-backoff.test.ts',
   'bridges/irc/test/input-text.test.ts',

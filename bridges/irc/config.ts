@@ -117,8 +117,20 @@ export const ircConfigSchema = z.strictObject({
       cap_ls_lines: z.number().int().min(1).default(32),
       /** MOTD lines (372) forwarded to the user per connection; the rest is dropped with one notice. */
       motd_lines: z.number().int().min(0).default(200),
+      /** Messages remembered per connection for replies, reactions and retractions (XMPP id ⇄ IRC msgid, message-refs.ts); older ones get the fallback. */
+      message_refs: z.number().int().min(1).default(2000),
     })
     .prefault({}),
+  /**
+   * XEP-0461 replies where the server does not relay `+draft/reply`: the text is prefixed with
+   * `nick: ` (the parent's author) in rooms (`rooms`), in rooms and private chats (`always`), or never.
+   */
+  reply_nick_prefix: z.enum(['rooms', 'always', 'never']).default('rooms'),
+  /**
+   * XEP-0444 reactions where the server does not relay `+draft/react`: `text` sends a line
+   * `* nick reacted 👍 to "first words…"` (a /me), `error` refuses with feature-not-implemented.
+   */
+  reaction_fallback: z.enum(['text', 'error']).default('text'),
   /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
   correction_prefix: z.string().default('* '),
   /** Forward server notices and numerics to the user as messages from the network JID. */

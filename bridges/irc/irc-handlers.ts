@@ -16,6 +16,7 @@ import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
+import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
 
@@ -76,9 +77,9 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
     case 'notice':
       return onText(s, ev);
     case 'tagmsg':
+      return onTagmsg(s, ev);
     case 'redact':
-      // IRCv3 client tags and redactions: typed here, mapped once the model has their kinds (issue 12).
-      return;
+      return onRedact(s, ev);
     case 'fail':
       // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
       return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);

@@ -20,6 +20,8 @@ import { memberOccupant, SessionRooms, type Member, type Room } from './room.js'
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
+import { MessageRefs } from './message-refs.js';
+import { TypingOut } from './typing.js';
 
 export type { SessionDeps } from './session-deps.js';
 
@@ -29,12 +31,12 @@ export class IrcSession {
   readonly rooms: SessionRooms;
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
-  /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
-  readonly echoes = new EchoTracker();
-  /** IRCv3 batches the server has opened. */
-  readonly batches: OpenBatches;
-  /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
-  motdLines = 0;
+  readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
+  readonly batches: OpenBatches; // IRCv3 batches the server has opened
+  /** XMPP id ⇄ IRC msgid of recent messages, and the `+typing` last sent per target (issue 12). */
+  readonly refs: MessageRefs;
+  readonly typing = new TypingOut();
+  motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
@@ -49,8 +51,7 @@ export class IrcSession {
   private serverIndex = 0;
   private quitting = false;
   private markEnded!: () => void;
-  /** Settles when the session has ended (after its QUIT, or when it gave up). */
-  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve)); // after its QUIT, or when it gave up
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters = new LineWaiters();
 
@@ -60,6 +61,7 @@ export class IrcSession {
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
+    this.refs = new MessageRefs(deps.config.bounds.message_refs);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
@@ -97,15 +99,11 @@ export class IrcSession {
     return this.rooms.get(this.fold(channel));
   }
 
-  private serviceLocalpart(): string {
-    return serviceLocalpart(this.deps.networkAddr, this.deps.fixed);
-  }
-
   contactLocalpart(nick: string): string {
     return contactLocalpart(this.deps.networkAddr, nick, this.deps.fixed);
   }
 
-  /** The core's rooms (design.md §4a): what the user's resources see of each channel. */
+  /** The core's rooms (design.md §4a). */
   get xmppRooms(): BridgeRooms {
     return this.deps.ctx.rooms;
   }
@@ -115,21 +113,14 @@ export class IrcSession {
     return this.deps.ctx.rooms.resources(this.user, room.localpart);
   }
 
-  /** A member as the core's occupant: roles from its modes, its real JID unless it is the user. */
+  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
   occupant(m: Member): Occupant {
-    return memberOccupant(this.conn!.isupport, m, this.isSelf(m.nick) ? undefined : this.memberJid(m));
-  }
-
-  /** The real JID shown for an occupant (biboumi: `nick%net@domain/user@host`). */
-  private memberJid(m: Member): string {
+    if (this.isSelf(m.nick)) return memberOccupant(this.conn!.isupport, m, undefined);
     const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
-    return m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare;
+    return memberOccupant(this.conn!.isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
   }
 
-  /**
-   * Store an event for the user without waiting for the commit (IRC has nothing to acknowledge;
-   * `durable: false`), in call order per conversation, as the core's rooms do (context.ts).
-   */
+  /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */
   deliver(event: Inbound, dedupeKey?: string): Promise<void> {
     this.ctx
       .deliver(event, { durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
@@ -140,7 +131,7 @@ export class IrcSession {
   /** A message from the network JID (connection progress, server notices). */
   async notify(text: string): Promise<void> {
     if (!this.deps.config.server_messages) return;
-    await this.deliver({ kind: 'message', user: this.user, from: this.serviceLocalpart(), type: 'chat', body: text });
+    await this.deliver({ kind: 'message', user: this.user, from: serviceLocalpart(this.deps.networkAddr, this.deps.fixed), type: 'chat', body: text });
   }
 
   /** Whether the server echoes our PRIVMSGs (IRCv3 echo-message): reflection waits for the echo. */
