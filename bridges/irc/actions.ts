@@ -1,6 +1,8 @@
 /**
- * XMPP → IRC: what each Outbound event does on a user's IRC session (XEP-0045 ⇄ RFC 2812).
- * Called by the adapter's `send`, one event at a time per (user, room or contact).
+ * XMPP → IRC messages on a user's IRC session (XEP-0045 ⇄ RFC 2812): groupchat with its
+ * reflection, private messages, raw commands to the network JID, and connecting for them. Called
+ * by the adapter's `send`, one event at a time per (user, room or contact); room commands are in
+ * room-commands.ts, replies/reactions/retractions/typing in client-tag-actions.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
