@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
+import { FEATURES } from '../../src/core/features.js';
 import type { Outbound } from '../../src/core/model.js';
 import { connectForMessage, requireConnected, requireParticipant, sendGroupchat, sendPrivate } from './actions.js';
 import type { Abortable } from './client/throttle.js';
@@ -168,16 +169,17 @@ export async function sendTagEvent(s: IrcSession, ev: Ev<'retraction'> | Ev<'rea
 }
 
 /**
- * disco#info features of a channel or nick (issue 12: exactly what the bridge handles there):
+ * disco#info features of a channel or nick (issue 12: exactly what the bridge handles there; the
+ * core also drops chat states before the outbox where `chatStates` is not listed, core/features.ts):
  * XEP-0461 replies and XEP-0393 styling always (a reply without the tag is the text, styling is
  * IRC formatting); XEP-0444 reactions with `+draft/react` or the text fallback; XEP-0085 chat
  * states with `+typing`; XEP-0424 retraction with draft/message-redaction. `conn`: a connection to
  * the network's server (none yet: what works without IRCv3).
  */
 export function clientTagFeatures(conn: Ircv3Support | undefined, config: Pick<IrcConfig, 'reaction_fallback'>): string[] {
-  const features = ['urn:xmpp:reply:0', 'urn:xmpp:styling:0'];
-  if (config.reaction_fallback === 'text' || canSendTag(conn, '+draft/react')) features.push('urn:xmpp:reactions:0');
-  if (canSendTag(conn, '+typing')) features.push('http://jabber.org/protocol/chatstates');
-  if (canRedact(conn)) features.push('urn:xmpp:message-retract:1');
+  const features: string[] = [FEATURES.reply, FEATURES.styling];
+  if (config.reaction_fallback === 'text' || canSendTag(conn, '+draft/react')) features.push(FEATURES.reactions);
+  if (canSendTag(conn, '+typing')) features.push(FEATURES.chatStates);
+  if (canRedact(conn)) features.push(FEATURES.retract);
   return features;
 }

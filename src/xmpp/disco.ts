@@ -6,6 +6,7 @@ import { Element } from 'ltx';
 import type { Bridge, BridgeIdentity } from '../core/bridge.js';
 import { StanzaError } from '../core/errors.js';
 import type { FormField } from '../core/adhoc-model.js';
+import type { ReactionLimits } from '../core/features.js';
 import type { AdhocService } from './adhoc.js';
 import { formElement } from './forms.js';
 import type { IqContext, IqRouter } from './iq.js';
@@ -50,9 +51,10 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.c('identity', { category: 'gateway', type: deps.identity.type, name: deps.identity.name });
     if (deps.bridge.gateway) features.add(NS.gateway);
   } else if (address.kind === 'contact') {
+    // Receipts, like everything a contact or room can carry, only where the bridge declares it
+    // (ResolvedAddress.features, core/features.ts): a client that believes in XEP-0184 waits for them.
     const identity = deps.contactIdentity ?? { category: 'client', type: 'pc' };
     query.c('identity', { ...identity, name: address.name ?? address.localpart });
-    features.add(NS.receipts);
   } else {
     query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });
     features.add(NS.muc);
@@ -60,6 +62,7 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
   if (address.archive !== undefined) features.add('urn:xmpp:mam:2');
   for (const f of address.features ?? []) features.add(f);
   for (const f of [...features].sort()) query.c('feature', { var: f });
+  if (address.reactions && features.has(NS.reactions)) query.cnode(reactionLimitsForm(address.reactions));
   const room = address.kind === 'room' ? roomInfo(deps, iq, address.name) : undefined;
   if (room) {
     // XEP-0045 §15.5.4: muc#roominfo extended disco information.
@@ -69,6 +72,14 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.cnode(formElement({ fields }, 'result'));
   }
   return query;
+}
+
+/** XEP-0444 §2.2: the network's limits on reactions, as a disco#info extension form. */
+function reactionLimitsForm(limits: ReactionLimits): Element {
+  const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['urn:xmpp:reactions:0:restrictions'] }];
+  if (limits.maxPerUser !== undefined) fields.push({ var: 'max_reactions_per_user', type: 'text-single', values: [String(limits.maxPerUser)] });
+  if (limits.allowlist) fields.push({ var: 'allowlist', type: 'list-multi', values: limits.allowlist });
+  return formElement({ fields }, 'result');
 }
 
 async function itemsElement(deps: DiscoDeps, iq: IqContext): Promise<Element> {
