@@ -11,7 +11,7 @@ import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
 import type { Abortable } from './client/throttle.js';
 import { ircToStyling } from './styling.js';
@@ -147,7 +147,7 @@ async function reflect(
   const stanzaId = msgid ?? randomUUID();
   // What the room saw, read back as XEP-0393 (as IRC → XMPP reads everyone's line).
   const body = (t.action ? '/me ' : '') + ircToStyling(t.text);
-  s.refs.add(channelConversation(s.deps.networkName, room.channel), [stanzaId], { ...(msgid ? { msgid } : {}), nick: s.nick, text: body });
+  s.deps.refs.add(channelConversation(s.deps.networkName, room.channel), [stanzaId], { ...(msgid ? { msgid } : {}), nick: s.nick, text: body });
   recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
     nick: s.nick,
@@ -172,9 +172,9 @@ export async function sendPrivate(
   const key = `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`;
   s.typing.sentMessage(s.fold(nick));
   const ids = [ev.id, ev.originId].filter((x): x is string => x !== undefined);
-  const conversation = privateConversation(s.deps.networkName, nick);
-  const ref = s.refs.add(conversation, ids.length > 0 ? ids : [randomUUID()], { nick: s.nick, text: prefix + ev.body });
-  const learn = (m: string) => s.refs.addMsgid(conversation, ref, ids[0]!, m);
+  const conversation = privateRefs(s.user, s.deps.networkName, nick);
+  const ref = s.deps.refs.add(conversation, ids.length > 0 ? ids : [randomUUID()], { nick: s.nick, text: prefix + ev.body });
+  const learn = (m: string) => s.deps.refs.addMsgid(conversation, ref, ids[0]!, m);
   const beforeLine = (_: number, wire: string) => (s.echoMessage && ids[0] !== undefined ? learnMsgid(s, nick, wire, learn, tags) : tags);
   const texts = await sendText(s, nick, prefix + ev.body, key, beforeLine, attempt);
   recordPrivate(s, nick, {

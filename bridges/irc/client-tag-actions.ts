@@ -20,7 +20,7 @@ import { FEATURES } from '../../src/core/features.js';
 import type { Outbound } from '../../src/core/model.js';
 import { connectForMessage, requireConnected, requireParticipant, sendGroupchat, sendPrivate } from './actions.js';
 import type { Abortable } from './client/throttle.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
 import { isSafeMiddle, parseSource } from './client/line.js';
 import type { IrcConfig } from './config.js';
@@ -43,7 +43,7 @@ const REDACT_TIMEOUT_MS = 10_000;
 
 /** The IRC msgid of a message the XMPP side names by `id`, when IRC can point at it. */
 function msgidOf(s: IrcSession, t: TagTarget, id: string): { ref?: MessageRef; msgid?: string } {
-  const ref = s.refs.get(t.conversation, id);
+  const ref = s.deps.refs.get(t.conversation, id);
   if (ref) return ref.msgids[0] !== undefined ? { ref, msgid: ref.msgids[0] } : { ref };
   // Not remembered (older, or before a restart): wherever the server gives msgids, the ids the
   // XMPP side has of IRC messages are those msgids.
@@ -113,7 +113,7 @@ export async function sendReaction(s: IrcSession, t: TagTarget, ev: Ev<'reaction
   const emojis = [...new Set(ev.emojis)];
   if (emojis.some((e) => e.trim() === '' || Array.from(e).length > MAX_REACTION)) throw new StanzaError('bad-request', 'A reaction is one emoji or a short text.');
   const { ref, msgid } = msgidOf(s, t, ev.reactsTo);
-  const { added, removed } = reactionDiff(ref?.mine ?? [], emojis);
+  const { added, removed } = reactionDiff(s.deps.refs.mine(ref, s.user), emojis);
   if (msgid !== undefined && canSendTag(s.conn, '+draft/react')) {
     for (const e of added) await write(s, tagmsg(t.target, { reply: msgid, react: e }));
     if (canSendTag(s.conn, '+draft/unreact')) for (const e of removed) await write(s, tagmsg(t.target, { reply: msgid, unreact: e }));
@@ -124,8 +124,7 @@ export async function sendReaction(s: IrcSession, t: TagTarget, ev: Ev<'reaction
     if (added.length > 0) await fallback(`/me reacted ${added.join(' ')} to ${what}`);
     if (removed.length > 0) await fallback(`/me took back ${removed.join(' ')} from ${what}`);
   }
-  if (ref) ref.mine = emojis;
-  else s.refs.add(t.conversation, [ev.reactsTo], { nick: '', text: '' }).mine = emojis;
+  s.deps.refs.setMine(t.conversation, ev.reactsTo, s.user, emojis);
   if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'reaction', reactsTo: ev.reactsTo, emojis, stanzaId: randomUUID() });
 }
 
@@ -149,7 +148,7 @@ export async function sendChatState(s: IrcSession, t: TagTarget, ev: Ev<'chatsta
 /** A channel (with its room, when the user is in it) or a nick, as a `TagTarget`. */
 export function tagTarget(s: IrcSession, to: { channel: string } | { nick: string }): TagTarget {
   const network = s.deps.networkName;
-  if ('nick' in to) return { target: to.nick, conversation: privateConversation(network, to.nick) };
+  if ('nick' in to) return { target: to.nick, conversation: privateRefs(s.user, network, to.nick) };
   const room = s.room(to.channel);
   return { target: to.channel, conversation: channelConversation(network, to.channel), ...(room ? { room } : {}) };
 }

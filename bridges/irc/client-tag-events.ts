@@ -9,7 +9,7 @@
 import type { ReplyRef } from '../../src/core/model.js';
 import type { RoomAction } from '../../src/core/room-types.js';
 import type { RedactEvent, TagmsgEvent } from './client/events.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { typingToChatState } from './typing.js';
@@ -19,7 +19,7 @@ function placeOf(s: IrcSession, nick: string, target: string): { room?: Room; co
   if (s.isSelf(nick)) return undefined;
   const room = s.room(target);
   if (room) return room.joined ? { room, conversation: channelConversation(s.deps.networkName, room.channel) } : undefined;
-  return s.isSelf(target) ? { conversation: privateConversation(s.deps.networkName, nick) } : undefined;
+  return s.isSelf(target) ? { conversation: privateRefs(s.user, s.deps.networkName, nick) } : undefined;
 }
 
 /** One action of `nick` where it shows: to every resource in the room, or from `nick%network`. */
@@ -43,8 +43,8 @@ export async function onTagmsg(s: IrcSession, ev: TagmsgEvent): Promise<void> {
   if (ev.typing) await show(s, nick, place, { kind: 'chatstate', state: typingToChatState(ev.typing) });
   if ((ev.react === undefined && ev.unreact === undefined) || ev.reply === undefined) return;
   // https://ircv3.net/specs/client-tags/react: the TAGMSG's +draft/reply names the message reacted to.
-  const reactsTo = s.refs.xmppId(place.conversation, ev.reply);
-  const emojis = s.refs.react(place.conversation, reactsTo, s.fold(nick), {
+  const reactsTo = s.deps.refs.xmppId(place.conversation, ev.reply);
+  const emojis = s.deps.refs.react(place.conversation, reactsTo, s.fold(nick), {
     ...(ev.react !== undefined ? { add: ev.react } : {}),
     ...(ev.unreact !== undefined ? { remove: ev.unreact } : {}),
   });
@@ -56,15 +56,15 @@ export async function onRedact(s: IrcSession, ev: RedactEvent): Promise<void> {
   const nick = ev.source.nick;
   const place = placeOf(s, nick, ev.target);
   if (!place || ev.redacted === '') return;
-  const retracts = s.refs.xmppId(place.conversation, ev.redacted);
+  const retracts = s.deps.refs.xmppId(place.conversation, ev.redacted);
   await show(s, nick, place, { kind: 'retraction', retracts, ...(ev.msgid ? { stanzaId: ev.msgid } : {}) });
 }
 
 /** A PRIVMSG's `+draft/reply` (https://ircv3.net/specs/client-tags/reply) as the XEP-0461 reference. */
 export function replyRefOf(s: IrcSession, conversation: string, reply: string | undefined, room: Room | undefined): ReplyRef | undefined {
   if (reply === undefined) return undefined;
-  const id = s.refs.xmppId(conversation, reply);
-  const author = s.refs.get(conversation, id)?.nick;
+  const id = s.deps.refs.xmppId(conversation, reply);
+  const author = s.deps.refs.get(conversation, id)?.nick;
   if (!author || (!room && s.isSelf(author))) return { id };
   return { id, to: room ? `${room.localpart}/${author}` : s.contactLocalpart(author) };
 }

@@ -117,8 +117,8 @@ export const ircConfigSchema = z.strictObject({
       cap_ls_lines: z.number().int().min(1).default(32),
       /** MOTD lines (372) forwarded to the user per connection; the rest is dropped with one notice. */
       motd_lines: z.number().int().min(0).default(200),
-      /** Messages remembered per connection for replies, reactions and retractions (XMPP id ⇄ IRC msgid, message-refs.ts); older ones get the fallback. */
-      message_refs: z.number().int().min(1).default(2000),
+      /** Messages remembered per network (shared by its users) for replies, reactions and retractions (XMPP id ⇄ IRC msgid, message-refs.ts). */
+      message_refs: z.number().int().min(1).default(5000),
     })
     .prefault({}),
   /**

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
 import type { TextEvent } from './client/events.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody, stripFormatting } from './text.js';
@@ -40,7 +40,7 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     const stanzaId = msgid ?? randomUUID();
     const conversation = channelConversation(s.deps.networkName, room.channel);
     const replyTo = replyRefOf(s, conversation, ev.reply, room);
-    s.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
+    s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
     if (!(replay && msgid && s.ctx.archive.has(s.user, conversation, msgid)))
       recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
     await s.xmppRooms.message(s.user, room.localpart, {
@@ -79,10 +79,10 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
   // The msgid is also the message id: a reply, reaction or retraction in a chat names that (XEP-0461 §3).
   const archiveId = msgid ?? randomUUID();
-  const conversation = privateConversation(s.deps.networkName, src.nick);
-  const replyTo = replyRefOf(s, conversation, ev.reply, undefined);
-  s.refs.add(conversation, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
-  if (!replay || !msgid || !s.ctx.archive.has(s.user, conversation, msgid))
+  const refs = privateRefs(s.user, s.deps.networkName, src.nick);
+  const replyTo = replyRefOf(s, refs, ev.reply, undefined);
+  s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
+  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
     recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
     {

@@ -4,6 +4,7 @@ import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
 import type { IrcConnection, ServerEndpoint } from './client/connection.js';
+import type { MessageRefs } from './message-refs.js';
 import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';
@@ -32,5 +33,7 @@ export interface SessionDeps {
   channels: ChannelSettingsStore;
   /** The network's shared channel member lists. */
   rosters: RosterRegistry;
+  /** The network's XMPP id ⇄ msgid map, shared by its sessions (issue 12). */
+  refs: MessageRefs;
   metrics: IrcMetrics;
 }

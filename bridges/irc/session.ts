@@ -20,7 +20,6 @@ import { memberOccupant, SessionRooms, type Member, type Room } from './room.js'
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
-import { MessageRefs } from './message-refs.js';
 import { TypingOut } from './typing.js';
 
 export type { SessionDeps } from './session-deps.js';
@@ -33,9 +32,7 @@ export class IrcSession {
   readonly progress = new Map<string, number>();
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
   readonly batches: OpenBatches; // IRCv3 batches the server has opened
-  /** XMPP id ⇄ IRC msgid of recent messages, and the `+typing` last sent per target (issue 12). */
-  readonly refs: MessageRefs;
-  readonly typing = new TypingOut();
+  readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
   motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
   private readonly discarded: DiscardLog;
   desiredNick = '';
@@ -61,7 +58,6 @@ export class IrcSession {
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
-    this.refs = new MessageRefs(deps.config.bounds.message_refs);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));

@@ -50,6 +50,20 @@ describe('MessageRefs', () => {
     expect(refs.get('c', 'p')?.reactions?.size).toBe(MAX_REACTORS);
   });
 
+  it('keeps one entry for a channel line every user\'s connection reports, and each user\'s own reactions apart', () => {
+    const refs = new MessageRefs(10);
+    const first = refs.add('net\n#c', ['m1'], { msgid: 'm1', nick: 'bob', text: 'hello' });
+    refs.react('net\n#c', 'm1', 'ann', { add: '👍' });
+    const again = refs.add('net\n#c', ['m1'], { msgid: 'm1', nick: 'bob', text: 'hello' });
+    expect(again).toBe(first);
+    expect(refs.react('net\n#c', 'm1', 'ann', { add: '👍' })).toEqual(['👍']); // the same change from another connection
+    expect(refs.size).toBe(1);
+    refs.setMine('net\n#c', 'm1', 'alice@example.org', ['🎉']);
+    refs.setMine('net\n#c', 'm1', 'carol@example.org', ['👀']);
+    expect(refs.mine(refs.get('net\n#c', 'm1'), 'alice@example.org')).toEqual(['🎉']);
+    expect(refs.mine(refs.get('net\n#c', 'm1'), 'dave@example.org')).toEqual([]);
+  });
+
   it('diffs two reaction sets', () => {
     expect(reactionDiff(['👍', '🎉'], ['🎉', '👀'])).toEqual({ added: ['👀'], removed: ['👍'] });
     expect(reactionDiff([], [])).toEqual({ added: [], removed: [] });

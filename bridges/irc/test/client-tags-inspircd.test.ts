@@ -10,7 +10,7 @@ import { StanzaError } from '../../../src/core/errors.js';
 import { startInspircd, type Inspircd } from '../../../test/helpers/irc-inspircd.js';
 import { connectNativeIrc, type NativeIrcUser, type RecordedEvent } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { privateConversation } from '../conversations.js';
+import { privateRefs } from '../conversations.js';
 import { expectInbound, find, startBridge, unique, type BridgeUnderTest, DOMAIN } from './helpers.js';
 
 let inspircd: Inspircd | undefined;
@@ -90,8 +90,8 @@ describe('replies (+draft/reply) on InspIRCd 3', () => {
 /** Wait until the echo of the user's own PM `id` taught the session its msgid. */
 async function waitForRef(j: Awaited<ReturnType<typeof inChannel>>, to: string, id: string): Promise<void> {
   const s = j.bridge.sessionsOf(j.user)[0]!;
-  const conv = privateConversation('test', to.split('%')[0]!);
-  await waitFor(() => (s.refs.get(conv, id)?.msgids.length ?? 0) > 0 || undefined, 'the echo of the PM');
+  const conv = privateRefs(j.user, 'test', to.split('%')[0]!);
+  await waitFor(() => (s.deps.refs.get(conv, id)?.msgids.length ?? 0) > 0 || undefined, 'the echo of the PM');
 }
 
 /** A tag of a line the native client got (it must be there). */

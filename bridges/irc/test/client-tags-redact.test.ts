@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { startFakeIrcServer, type FakeIrcClient, type FakeIrcServer } from '../../../test/helpers/fake-irc-server.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { privateConversation } from '../conversations.js';
+import { privateRefs } from '../conversations.js';
 import { expectInbound, find, startBridge, unique, type BridgeUnderTest } from './helpers.js';
 
 const open: Array<BridgeUnderTest | FakeIrcServer> = [];
@@ -81,7 +81,7 @@ describe('REDACT (fake IRC server: no Debian server has draft/message-redaction)
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to, type: 'chat', body: 'secret', id: 'pm-1', originId: 'o-1', receiptRequested: false });
     await j.client.expect((l) => /^PRIVMSG bob :?secret$/.test(l), 'the PM');
     const s = j.bridge.sessionsOf(j.user)[0]!;
-    await waitFor(() => s.refs.get(privateConversation('test', 'bob'), 'o-1')?.msgids[0], 'the msgid of the PM from its echo');
+    await waitFor(() => s.deps.refs.get(privateRefs(j.user, 'test', 'bob'), 'o-1')?.msgids[0], 'the msgid of the PM from its echo');
     await j.bridge.send({ kind: 'retraction', user: j.user, resource: 'r1', to, type: 'chat', retracts: 'o-1' });
     expect(j.client.received).toContain('REDACT bob m1');
   });
