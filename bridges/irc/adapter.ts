@@ -28,6 +28,8 @@ import { globalConfigureCommand } from './user-defaults.js';
 export class IrcBridge implements Bridge {
   private readonly sessions: SessionRegistry;
   private readonly chanTypes = new Map<string, string>();
+  /** Per network: the disco features its server's IRCv3 offer allows (resolve() runs for every stanza: no lookup there). */
+  private readonly serverFeatures = new Map<string, string[]>();
   private readonly presences = new UserPresences();
 
   readonly commands: AdhocCommand[];
@@ -49,7 +51,10 @@ export class IrcBridge implements Bridge {
       ctx,
       config,
       channels: this.channels,
-      onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
+      onRegistered: (network, conn) => {
+        this.chanTypes.set(network, conn.isupport.chanTypes);
+        this.serverFeatures.set(network, clientTagFeatures(conn, config));
+      },
       metrics,
     });
     this.roomConfig = {
@@ -193,10 +198,9 @@ export class IrcBridge implements Bridge {
     return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}`, ...archive, features: this.modernFeatures(network) };
   }
 
-  /** What the network's rooms and nicks handle (issue 12), as a connection of the gateway to it finds its server. */
+  /** What the network's rooms and nicks handle (issue 12), as the last connection to it found its server; none yet: without IRCv3. */
   private modernFeatures(network: string): string[] {
-    const conn = this.sessions.all().find((x) => x.deps.networkName === network && x.connected)?.conn;
-    return clientTagFeatures(conn, this.config);
+    return this.serverFeatures.get(network) ?? clientTagFeatures(undefined, this.config);
   }
 
   /**

@@ -24,8 +24,8 @@ export interface SessionDeps {
   fixed: boolean;
   /** The session ended for good (QUIT done, or gave up); the adapter forgets it. */
   onEnded(session: IrcSession): void;
-  /** Chantypes learnt from the server, for addressing. */
-  onChanTypes(chanTypes: string): void;
+  /** A connection registered: its server's chantypes (addressing) and IRCv3 offer (disco features). */
+  onRegistered(conn: IrcConnection): void;
   /** The user's own settings for this network (ad-hoc `configure`). */
   settings(): UserNetworkSettings;
   /** A new connection of this user to `server`, with the user's settings, WEBIRC cloak and ident (the identd follows it). */

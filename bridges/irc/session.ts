@@ -176,7 +176,7 @@ export class IrcSession {
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
-      this.deps.onChanTypes(conn.isupport.chanTypes);
+      this.deps.onRegistered(conn);
       this.schedule.online();
       ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);

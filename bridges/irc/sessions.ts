@@ -27,8 +27,8 @@ export interface SessionRegistryDeps {
   ctx: BridgeContext;
   config: IrcConfig;
   channels: ChannelSettingsStore;
-  /** A connection learnt its server's CHANTYPES. */
-  onChanTypes(network: string, chanTypes: string): void;
+  /** A connection registered on `network` (its server's CHANTYPES and IRCv3 offer are known). */
+  onRegistered(network: string, conn: IrcConnection): void;
   metrics: IrcMetrics;
 }
 
@@ -125,7 +125,7 @@ export class SessionRegistry {
       onEnded: (s) => {
         if (this.sessions.get(key) === s) this.sessions.delete(key);
       },
-      onChanTypes: (t) => this.deps.onChanTypes(found.name, t),
+      onRegistered: (conn) => this.deps.onRegistered(found.name, conn),
       settings: () => readSettings(ctx.kv, user, found.name),
       openConnection: (server, nick) => {
         const ident = userIdent(user, config.identd.ident);
