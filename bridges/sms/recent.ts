@@ -3,18 +3,21 @@
  * key/value store: what a reaction refers to. A reaction from the XMPP user names a message by
  * its XMPP id; a tapback from a phone names it by quoting its text. Each entry also keeps the
  * current reactions of each side, since XEP-0444 sends whole sets and SMS one change at a time.
- * Bounded: the last MAX_RECENT texts per conversation, each kept to MAX_TEXT code points.
+ * Bounded: the last MAX_RECENT texts per conversation, each kept to MAX_TEXT code points (phones
+ * cut long quotes anyway), so the one record rewritten per text stays a few KiB.
  */
 import type { KeyValueStore } from '../../src/core/bridge.js';
 import { quoteMatches } from './tapbacks.js';
 
-export const MAX_RECENT = 50;
-const MAX_TEXT = 500;
+export const MAX_RECENT = 30;
+export const MAX_TEXT = 160;
 
 export interface RecentText {
   /** The XMPP ids the message is known by (stanza id first, then origin-id). */
   ids: string[];
   text: string;
+  /** The text was longer than MAX_TEXT: `text` is its start. */
+  cut?: boolean;
   /** The XMPP user's reactions to it (what was sent as texts). */
   mine?: string[];
   /** The phone's reactions to it (from tapbacks). */
@@ -37,7 +40,8 @@ export class RecentTexts {
     const known = ids.filter((id): id is string => !!id);
     if (known.length === 0 || text.trim() === '') return;
     const points = Array.from(text);
-    const entry: RecentText = { ids: [...new Set(known)], text: points.length > MAX_TEXT ? points.slice(0, MAX_TEXT).join('') : text };
+    const cut = points.length > MAX_TEXT;
+    const entry: RecentText = { ids: [...new Set(known)], text: cut ? points.slice(0, MAX_TEXT).join('') : text, ...(cut ? { cut } : {}) };
     this.kv.set(this.key(user, peer), [...this.list(user, peer), entry].slice(-MAX_RECENT));
   }
 
@@ -47,7 +51,8 @@ export class RecentTexts {
 
   /** The newest text the quote stands for (a phone quotes the text it reacts to). */
   byQuote(user: string, peer: string, quoted: string): RecentText | undefined {
-    return [...this.list(user, peer)].reverse().find((e) => quoteMatches(quoted, e.text));
+    const q = quoted.trim();
+    return [...this.list(user, peer)].reverse().find((e) => quoteMatches(quoted, e.text) || (e.cut === true && q.startsWith(e.text.trim())));
   }
 
   /** Set one side's reactions on the entry with `id` (no-op when it is gone). */

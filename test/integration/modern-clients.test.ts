@@ -3,13 +3,14 @@
 // Prosody and to ejabberd, to the built gateway's SMS bridge (the local Twilio API) and email
 // bridge (the aiosmtpd relay sink). Nothing of a fallback reaches Twilio or the sink, each refusal
 // carries the original id, chat states pass silently, a phone's tapback arrives as XEP-0444, and
-// disco#info says what each network carries. (IRC is the IRC bridge's: fallbacks.test.ts and
+// disco#info (and the XEP-0115 caps of contacts' presences) says what each network carries. (IRC is the IRC bridge's: fallbacks.test.ts and
 // bridges/irc/test.)
 import { xml } from '@xmpp/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPS_NODE, capsVer } from '../../src/xmpp/caps.js';
 import { clientStanza } from '../helpers/client-stanzas.js';
 import { startEjabberd } from '../helpers/ejabberd.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/email-smtp-sink.js';
@@ -167,5 +168,18 @@ describe.each(servers)('modern clients through %s', (_name, start) => {
     const mail = await features(`bob\\40example.com@${MAIL}`);
     expect(mail).not.toContain('urn:xmpp:receipts');
     expect(mail).not.toContain('urn:xmpp:reactions:0');
+  });
+
+  it('XEP-0115: a contact’s presence carries caps, and its node answers the same disco#info', async () => {
+    const contact = `+15557002004@${SMS}`;
+    await alice.send(xml('presence', { to: contact, type: 'subscribe' }));
+    const pres = await alice.waitForStanza((el) => el.is('presence') && el.attrs.from === contact && el.attrs.type === undefined, 'the contact’s presence');
+    const c = pres.getChild('c', 'http://jabber.org/protocol/caps');
+    expect(c?.attrs).toMatchObject({ hash: 'sha-1', node: CAPS_NODE });
+    const node = `${CAPS_NODE}#${c?.attrs.ver as string}`;
+    const info = await alice.iq(xml('iq', { type: 'get', to: contact }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info', node })));
+    expect(info.attrs.type).toBe('result');
+    expect(info.getChild('query')?.attrs.node).toBe(node);
+    expect(capsVer(info.getChild('query')!)).toBe(c?.attrs.ver);
   });
 });

@@ -1,7 +1,8 @@
 // What modern clients send besides a body, decoded once for every bridge (issue 12): the stanzas are
 // the fixtures under test/fixtures/xmpp/, element order and namespaces as Conversations and Gajim
 // send them (each fixture cites its source).
-import { parse } from 'ltx';
+import fc from 'fast-check';
+import { Element, parse } from 'ltx';
 import { describe, expect, it } from 'vitest';
 import { StanzaError } from '../../src/core/errors.js';
 import { decodeMessage } from '../../src/xmpp/stanza.js';
@@ -122,5 +123,40 @@ describe('decoding the stanzas of real clients', () => {
   it('still refuses a message that is only a fallback for something the gateway does not handle', () => {
     const el = parse(`<message type='chat' id='p'><body>Poll: lunch?</body><fallback xmlns='urn:xmpp:fallback:0' for='urn:example:polls:0'/></message>`);
     expect(thrown(() => decodeMessage(el, route))).toMatchObject({ condition: 'feature-not-implemented', type: 'cancel' });
+  });
+});
+
+describe('property: any mix of modern payloads', () => {
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const payload = fc.constantFrom('retract1', 'fastened', 'reactions', 'reply', 'chatstate', 'fallbackAll', 'fallbackReply', 'body');
+  const build = (kinds: string[], id: string, emoji: string, body: string): Element => {
+    const el = new Element('message', { type: 'chat', id: 'p' });
+    for (const k of kinds) {
+      if (k === 'retract1') el.c('retract', { xmlns: 'urn:xmpp:message-retract:1', id });
+      if (k === 'fastened') el.c('apply-to', { xmlns: 'urn:xmpp:fasten:0', id }).c('retract', { xmlns: 'urn:xmpp:message-retract:0' });
+      if (k === 'reactions') el.c('reactions', { xmlns: 'urn:xmpp:reactions:0', id }).c('reaction').t(emoji);
+      if (k === 'reply') el.c('reply', { xmlns: 'urn:xmpp:reply:0', id });
+      if (k === 'chatstate') el.c('composing', { xmlns: 'http://jabber.org/protocol/chatstates' });
+      if (k === 'fallbackAll') el.c('fallback', { xmlns: 'urn:xmpp:fallback:0', for: 'urn:xmpp:reactions:0' });
+      if (k === 'fallbackReply') el.c('fallback', { xmlns: 'urn:xmpp:fallback:0', for: 'urn:xmpp:reply:0' }).c('body', { start: '0', end: '3' });
+      if (k === 'body' && !el.getChild('body')) el.c('body').t(`FB${body}`);
+    }
+    return el;
+  };
+
+  it('decodes to one event or a StanzaError, and a retraction or reaction never carries the body', () => {
+    fc.assert(
+      fc.property(fc.array(payload, { maxLength: 5 }), text, text, text, (kinds, id, emoji, body) => {
+        let event;
+        try {
+          event = decodeMessage(build(kinds, id, emoji, body), route);
+        } catch (err) {
+          expect(err).toBeInstanceOf(StanzaError);
+          return;
+        }
+        if (event?.kind === 'retraction' || event?.kind === 'reaction') expect(JSON.stringify(event)).not.toContain('FB');
+        if (event?.kind === 'reaction') expect(event.emojis.every((e) => e.trim() !== '' && e === e.trim())).toBe(true);
+      }),
+    );
   });
 });

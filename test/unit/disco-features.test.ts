@@ -8,6 +8,7 @@ import { FEATURES, type Bridge, type ResolvedAddress } from '../../src/core/brid
 import type { AdhocService } from '../../src/xmpp/adhoc.js';
 import { registerDisco } from '../../src/xmpp/disco.js';
 import { IqRouter } from '../../src/xmpp/iq.js';
+import { CAPS_NODE, capsVer } from '../../src/xmpp/caps.js';
 
 const ADDRESSES: Record<string, ResolvedAddress> = {
   plain: { kind: 'contact', localpart: 'plain' },
@@ -21,14 +22,21 @@ const ADDRESSES: Record<string, ResolvedAddress> = {
   limitsWithoutFeature: { kind: 'contact', localpart: 'x', reactions: { maxPerUser: 1 } },
 };
 
-async function info(localpart: string): Promise<Element> {
+function setup() {
   const router = new IqRouter(pino({ level: 'silent' }));
   const bridge = { resolve: (l: string) => ADDRESSES[l]! } as unknown as Bridge;
-  registerDisco(router, { identity: { type: 'test', name: 'Test' }, bridge, adhoc: { visible: () => [] } as unknown as AdhocService });
-  const stanza = parse(`<iq type='get' id='d1' from='alice@example.org/a' to='${localpart}@t.example'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`);
+  const disco = registerDisco(router, { identity: { type: 'test', name: 'Test' }, bridge, adhoc: { visible: () => [] } as unknown as AdhocService });
+  return { router, disco };
+}
+
+async function info(localpart: string, node?: string): Promise<Element> {
+  const { router } = setup();
+  const stanza = parse(
+    `<iq type='get' id='d1' from='alice@example.org/a' to='${localpart}@t.example'><query xmlns='http://jabber.org/protocol/disco#info'${node ? ` node='${node}'` : ''}/></iq>`,
+  );
   const reply = await router.dispatch({ stanza, user: 'alice@example.org', resource: 'a', from: 'alice@example.org/a', localpart, toResource: '' });
   const query = reply instanceof Element ? (reply.getChild('query') ?? reply) : undefined;
-  if (!query) throw new Error('no disco#info answer');
+  if (!query || reply?.attrs.type !== 'result') throw new Error(`no disco#info answer: ${reply?.toString()}`);
   return query;
 }
 
@@ -55,5 +63,21 @@ describe('disco#info says what the bridge declared', () => {
 
   it('sends no restrictions form for an address that does not carry reactions', async () => {
     expect((await info('limitsWithoutFeature')).getChildren('x', 'jabber:x:data')).toEqual([]);
+  });
+});
+
+describe('XEP-0115 caps of the presences the gateway sends', () => {
+  it('hash what disco#info answers, and the caps node is answered like the JID itself', async () => {
+    const c = setup().disco.caps('alice@example.org', 'phone');
+    expect(c?.attrs).toMatchObject({ xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: CAPS_NODE });
+    const onNode = await info('phone', `${CAPS_NODE}#${c?.attrs.ver as string}`);
+    expect(onNode.attrs.node).toBe(`${CAPS_NODE}#${c?.attrs.ver as string}`);
+    expect(capsVer(onNode)).toBe(c?.attrs.ver);
+    expect(features(onNode)).toContain('urn:xmpp:receipts');
+  });
+
+  it('differ when what the contact carries differs', () => {
+    const { disco } = setup();
+    expect(disco.caps('alice@example.org', 'plain')?.attrs.ver).not.toBe(disco.caps('alice@example.org', 'phone')?.attrs.ver);
   });
 });

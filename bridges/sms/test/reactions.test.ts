@@ -112,3 +112,29 @@ describe('tapbacks from phones', () => {
     expect(h.t.inbound()).toMatchObject([{ kind: 'message', body: 'Liked “said to someone else”' }]);
   });
 });
+
+describe('the recent texts a tapback can match', () => {
+  it('match a long text by its start, whether the phone cut the quote or the bridge cut what it kept', async () => {
+    h = await startSms();
+    const phone = uniqueNumber();
+    const long = `${'word '.repeat(60)}end`;
+    await h.bridge.send(chat(h.user, phone, long, { id: 'long1' }));
+    await phoneSays(h, phone, `Liked “${long}”`);
+    await phoneSays(h, phone, `Loved “${long.slice(0, 30)}…”`);
+    expect(h.t.inbound()).toMatchObject([
+      { kind: 'reaction', reactsTo: 'long1', emojis: ['👍'] },
+      { kind: 'reaction', reactsTo: 'long1', emojis: ['👍', '❤️'] },
+    ]);
+  });
+
+  it('keep only the last MAX_RECENT texts of a conversation', async () => {
+    h = await startSms({ limits: { per_minute: 1000 } });
+    const phone = uniqueNumber();
+    const { MAX_RECENT } = await import('../recent.js');
+    for (let i = 0; i <= MAX_RECENT; i++) await h.bridge.send(chat(h.user, phone, `text number ${i}`, { id: `n${i}` }));
+    // A tapback is no text of its own; an unmatched one is, and would push the oldest out: match first.
+    await phoneSays(h, phone, 'Liked “text number 1”');
+    await phoneSays(h, phone, 'Liked “text number 0”');
+    expect(h.t.inbound()).toMatchObject([{ kind: 'reaction', reactsTo: 'n1' }, { kind: 'message', body: 'Liked “text number 0”' }]);
+  });
+});
