@@ -16,7 +16,7 @@ import { ServerProbes } from './server-probes.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
-import { readSettings } from './settings.js';
+import { userSettings } from './settings.js';
 import { userIdent } from './user-ident.js';
 
 /** How long a new need for a network waits for the previous session's QUIT to finish. */
@@ -121,10 +121,11 @@ export class SessionRegistry {
         if (this.sessions.get(key) === s) this.sessions.delete(key);
       },
       onChanTypes: (t) => this.deps.onChanTypes(found.name, t),
-      settings: () => readSettings(ctx.kv, user, found.name),
+      settings: () => userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name),
       openConnection: (server, nick) => {
         const ident = userIdent(user, config.identd.ident);
-        const conn = new IrcConnection(connectParams(found.net, server, nick, readSettings(ctx.kv, user, found.name), config.bounds, user, ident));
+        const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
+        const conn = new IrcConnection(connectParams(found.net, server, nick, mine, config.bounds, user, ident));
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },

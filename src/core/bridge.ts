@@ -27,6 +27,7 @@ export type {
   BridgeHealth,
   BridgeHttp,
   BridgeMetrics,
+  BridgeSecrets,
   Clock,
   DeliverOptions,
   DeliverResult,
