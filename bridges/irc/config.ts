@@ -29,7 +29,7 @@ export const networkSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * A nick in use at registration (433/436): `conflict` fails the join (biboumi's); `alternative`
+   * A nick in use at registration (433/436, or 437 temporarily unavailable): `conflict` fails the join (biboumi's); `alternative`
    * tries `nick_`, then `nick_2`… (5 tries, within NICKLEN) and the user is told the nick with 210.
    */
   nick_collision: z.enum(['conflict', 'alternative']).default('conflict'),

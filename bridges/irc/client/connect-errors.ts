@@ -25,6 +25,7 @@ export function registrationError(line: IrcLine, registered: boolean, nick: stri
   switch (line.command) {
     case '433':
     case '436':
+    case '437': // ERR_UNAVAILRESOURCE: before registration, only our NICK can be refused
       return registered ? undefined : new IrcConnectError('conflict', `${line.params[1] ?? nick}: Nickname is already in use`);
     case '432':
       return registered ? undefined : new IrcConnectError('not-acceptable', `${line.params[1] ?? nick}: Erroneous nickname`);
