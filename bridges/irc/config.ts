@@ -33,6 +33,12 @@ export const networkSchema = z.strictObject({
    * tries `nick_`, then `nick_2`… (5 tries, within NICKLEN) and the user is told the nick with 210.
    */
   nick_collision: z.enum(['conflict', 'alternative']).default('conflict'),
+  /**
+   * After registering on an alternative nick while logged in with SASL, take the nick back from
+   * whoever holds it through NickServ (nick-regain.ts): `regain` (REGAIN nick: services rename
+   * us), `ghost` (GHOST nick, then NICK nick), or `off`.
+   */
+  nickserv_regain: z.enum(['off', 'regain', 'ghost']).default('off'),
   /** Raw IRC lines sent after registration, before joins. `{nick}` is replaced. */
   after_connect: z.array(z.string()).default([]),
   /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick; `{ident}` (username): the user's ident (`identd.ident`). */

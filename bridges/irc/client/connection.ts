@@ -34,6 +34,8 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   user?: string;
   host?: string;
   registered = false;
+  /** SASL succeeded during registration (903 RPL_SASLSUCCESS): the user's account is logged in. */
+  saslLoggedIn = false;
   /** The attempt failed because nothing listened (port-probe.ts notListening): worth probing. */
   refused = false;
   private socket: Socket | TLSSocket | undefined;
@@ -220,6 +222,9 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
         if (line.params[0] === '+') this.capNegotiation.sendSaslPayload();
         break;
       case '903':
+        this.saslLoggedIn = true;
+        this.writeNow('CAP', ['END']);
+        break;
       case '907':
         this.writeNow('CAP', ['END']);
         break;

@@ -13,6 +13,10 @@ const SERVER = 'fake.irc';
 export interface FakeServices {
   /** Decoded SASL PLAIN payloads (authzid NUL authcid NUL password), in order. */
   saslPayloads: string[];
+  /** NickServ commands received (`REGAIN nick`, `GHOST nick`), in order. */
+  nickserv: string[];
+  /** Answer the NickServ commands held back ('hold'), granting them. */
+  release(): void;
   /** The `onLine` of startFakeIrcServer. */
   onLine(client: FakeIrcClient, line: string): boolean;
 }
@@ -22,15 +26,31 @@ export interface FakeServicesOptions {
   accepts?: (password: string) => boolean;
   /**
    * NickServ's answer to `REGAIN nick` / `GHOST nick`: the nick is freed (for GHOST; for REGAIN
-   * the client is renamed to it as well), or refused with a NOTICE.
+   * the client is renamed to it as well), refused with a NOTICE, or held until `release()` (so a
+   * test can let the join complete first).
    */
-  nickserv?: (command: 'REGAIN' | 'GHOST', nick: string, client: FakeIrcClient) => 'grant' | 'refuse';
+  nickserv?: (command: 'REGAIN' | 'GHOST', nick: string, client: FakeIrcClient) => 'grant' | 'refuse' | 'hold';
 }
 
 export function fakeServices(opts: FakeServicesOptions = {}): FakeServices {
   const saslPayloads: string[] = [];
+  const nickserv: string[] = [];
+  const held: Array<() => void> = [];
+  const grant = (client: FakeIrcClient, command: 'REGAIN' | 'GHOST', nick: string) => {
+    const n = client.nick;
+    if (command === 'GHOST') {
+      client.line(`:NickServ!NickServ@services. NOTICE ${n} :\x02${nick}\x02 has been ghosted.`);
+      return;
+    }
+    // Atheme's REGAIN: the holder is killed and the client renamed by the server.
+    client.line(`:NickServ!NickServ@services. NOTICE ${n} :\x02${nick}\x02 has been regained.`);
+    client.line(`:${n}!u@fake.host NICK :${nick}`);
+    client.nick = nick;
+  };
   return {
     saslPayloads,
+    nickserv,
+    release: () => held.splice(0).forEach((answer) => answer()),
     onLine(client, line) {
       const n = client.nick || '*';
       if (line === 'AUTHENTICATE PLAIN') {
@@ -52,16 +72,11 @@ export function fakeServices(opts: FakeServicesOptions = {}): FakeServices {
       if (ns && opts.nickserv) {
         const command = ns[1]!.toUpperCase() as 'REGAIN' | 'GHOST';
         const nick = ns[2]!;
-        if (opts.nickserv(command, nick, client) === 'refuse') {
-          client.line(`:NickServ!NickServ@services. NOTICE ${n} :You may not ${command.toLowerCase()} \x02${nick}\x02.`);
-        } else if (command === 'GHOST') {
-          client.line(`:NickServ!NickServ@services. NOTICE ${n} :\x02${nick}\x02 has been ghosted.`);
-        } else {
-          // Atheme's REGAIN: the holder is killed and the client renamed by the server.
-          client.line(`:NickServ!NickServ@services. NOTICE ${n} :\x02${nick}\x02 has been regained.`);
-          client.line(`:${n}!u@fake.host NICK :${nick}`);
-          client.nick = nick;
-        }
+        nickserv.push(`${command} ${nick}`);
+        const answer = opts.nickserv(command, nick, client);
+        if (answer === 'refuse') client.line(`:NickServ!NickServ@services. NOTICE ${n} :You may not ${command.toLowerCase()} \x02${nick}\x02.`);
+        else if (answer === 'hold') held.push(() => grant(client, command, nick));
+        else grant(client, command, nick);
         return true;
       }
       return false;
