@@ -13,6 +13,7 @@ import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
 import { ServerProbes } from './server-probes.js';
+import { StsPolicies } from './sts-policies.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
@@ -40,9 +41,12 @@ export class SessionRegistry {
   /** The live connections the identd answers about (config `identd`). */
   readonly idents = new IdentRegistry();
   private readonly identd: IdentServer | undefined;
+  /** STS policies learnt from servers (sts-policies.ts). */
+  readonly sts: StsPolicies;
 
   constructor(private readonly deps: SessionRegistryDeps) {
     const { identd } = deps.config;
+    this.sts = new StsPolicies(deps.ctx.kv, () => deps.ctx.clock.now(), deps.ctx.log);
     const onAnswer = (a: { askedBy: string; localPort: number; remotePort: number; ident: string | undefined }) =>
       deps.ctx.log.debug({ event: 'identd_query', ...a, answered: a.ident !== undefined }, 'ident query');
     if (identd.enabled) this.identd = new IdentServer(this.idents, { address: identd.address, port: identd.port, onAnswer });
@@ -125,7 +129,8 @@ export class SessionRegistry {
       openConnection: (server, nick) => {
         const ident = userIdent(user, config.identd.ident);
         const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
-        const conn = new IrcConnection(connectParams(found.net, server, nick, mine, config.bounds, user, ident));
+        const conn = new IrcConnection(connectParams(found.net, this.sts.endpoint(server), nick, mine, config.bounds, user, ident));
+        conn.on('sts', (seen) => this.sts.record(conn.server, seen));
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },

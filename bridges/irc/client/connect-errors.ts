@@ -42,6 +42,15 @@ export function registrationError(line: IrcLine, registered: boolean, nick: stri
   }
 }
 
+/**
+ * The TLS connection an STS policy requires failed. The spec forbids falling back to plaintext:
+ * the attempt fails (and is retried later, with TLS again).
+ */
+export function stsFailure(err: NodeJS.ErrnoException, server: Endpoint): IrcConnectError {
+  const base = connectErrorFor(err, server);
+  return new IrcConnectError(base.condition, `${base.message}. The server requires TLS on port ${server.port} (IRCv3 STS), so the gateway does not fall back to an unencrypted connection.`);
+}
+
 export function connectErrorFor(err: NodeJS.ErrnoException, server: Endpoint): IrcConnectError {
   const where = `${server.host}:${server.port}`;
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new IrcConnectError('item-not-found', `Connection failed: Domain name not found (${server.host})`);
