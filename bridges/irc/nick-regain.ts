@@ -14,6 +14,16 @@ import type { IrcSession } from './session.js';
 /** How long NickServ may take to answer GHOST before NICK is not tried. */
 export const NICKSERV_ANSWER_MS = 15_000;
 
+/** Once `conn` has registered (end of MOTD, 376/422), regain `wanted` when it is not the nick we got. */
+export function regainAfterRegistration(s: IrcSession, conn: IrcConnection, wanted: string): void {
+  const onLine = (l: IrcLine) => {
+    if (l.command !== '376' && l.command !== '422') return;
+    conn.off('line', onLine);
+    void regainNick(s, conn, wanted);
+  };
+  conn.on('line', onLine);
+}
+
 export async function regainNick(s: IrcSession, conn: IrcConnection, wanted: string): Promise<void> {
   const policy = s.deps.net.nickserv_regain;
   if (policy === 'off' || !conn.saslLoggedIn || conn.isupport.sameName(conn.nick, wanted)) return;

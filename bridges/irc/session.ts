@@ -18,7 +18,6 @@ import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
-import { regainNick } from './nick-regain.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 
@@ -200,7 +199,6 @@ export class IrcSession {
       });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
-      void regainNick(this, conn, this.desiredNick);
     } catch (err) {
       this.serverIndex++;
       ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');

@@ -14,6 +14,7 @@ import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
 import { ServerProbes } from './server-probes.js';
 import { StsPolicies } from './sts-policies.js';
+import { regainAfterRegistration } from './nick-regain.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
@@ -131,6 +132,7 @@ export class SessionRegistry {
         const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
         const conn = new IrcConnection(connectParams(found.net, this.sts.endpoint(server), nick, mine, config.bounds, user, ident));
         conn.on('sts', (seen) => this.sts.record(conn.server, seen));
+        regainAfterRegistration(session, conn, nick);
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },

@@ -80,6 +80,22 @@ describe('NickServ REGAIN / GHOST after SASL (fake IRC server with services)', (
     await expectRenamed(nick);
   });
 
+  it('ghost refused by NickServ: the NICK that follows is refused by the server, and the user keeps nick_ in the room', async () => {
+    const nick = `H${unique()}`;
+    const services = fakeServices({ nickserv: () => 'refuse' });
+    fake = await startFakeIrcServer({ caps: ['sasl'], onLine: services.onLine, refuseNick: (n) => (n === nick ? '433' : undefined) });
+    b = await startBridge(fake.port, {}, { nick_collision: 'alternative', nickserv_regain: 'ghost' }, { secretKey: KEY });
+    const user = `u${nick}@example.org`;
+    const cmd = b.bridge.commands.find((c) => c.node === 'configure' && c.appliesTo('test'))!;
+    await cmd.run({ user, from: `${user}/r`, localpart: 'test', action: 'complete', values: { sasl_password: ['pw'] } });
+    await join(nick);
+    const client = await fake.client(0);
+    await waitFor(() => client.received.filter((l) => l === `NICK ${nick}`).length === 2 || undefined, 'NICK after the GHOST answer');
+    await b.bridge.send({ kind: 'message', user, resource: 'r1', to: `#r${nick}%test`, type: 'groupchat', body: 'still here', receiptRequested: false });
+    await client.expect((l) => l.endsWith(':still here'), 'a message after the refusal');
+    expect(find(b.t, 'presence', (e) => !!e.muc?.codes.includes(303))).toEqual([]);
+  });
+
   it.each([
     ['nickserv_regain off (the default), though logged in', {}, true],
     ['not logged in with SASL, though nickserv_regain is regain', { nickserv_regain: 'regain' }, false],
