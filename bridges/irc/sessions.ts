@@ -131,7 +131,7 @@ export class SessionRegistry {
         const ident = userIdent(user, config.identd.ident);
         const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
         const conn = new IrcConnection(connectParams(found.net, this.sts.endpoint(server), nick, mine, config.bounds, user, ident));
-        conn.on('sts', (seen) => this.sts.record(conn.server, seen));
+        this.sts.follow(conn);
         regainAfterRegistration(session, conn, nick);
         if (this.identd) this.idents.track(conn, ident);
         return conn;

@@ -7,7 +7,7 @@
  */
 import type { KeyValueStore } from '../../src/core/bridge.js';
 import type { Logger } from 'pino';
-import type { ServerEndpoint } from './client/connection.js';
+import type { IrcConnection, ServerEndpoint } from './client/connection.js';
 
 const PREFIX = 'sts:';
 
@@ -39,6 +39,16 @@ export class StsPolicies {
     if (server.tls) return server;
     const p = this.get(server.host);
     return p ? { ...server, tls: true, port: p.port, sts: true } : server;
+  }
+
+  /**
+   * Learn from a connection: the policy it sees over TLS, and again when it closes, since the spec
+   * has the expiry rescheduled to `duration` after the client disconnects.
+   */
+  follow(conn: IrcConnection): void {
+    let seen: { port: number; duration: number } | undefined;
+    conn.on('sts', (s) => this.record(conn.server, (seen = s)));
+    conn.on('close', () => seen && seen.duration > 0 && this.record(conn.server, seen));
   }
 
   /** A persistence policy seen over TLS to `server` (the endpoint connected to). */

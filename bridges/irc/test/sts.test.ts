@@ -10,6 +10,7 @@ import { memoryKv } from '../../../test/helpers/memory-kv.js';
 import { startFaultProxy, type FaultProxy } from '../../../test/helpers/fault-proxy.js';
 import { startInspircd, type Inspircd } from '../../../test/helpers/irc-inspircd.js';
 import { freePort } from '../../../test/helpers/ports.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { parseStsValue } from '../client/sts.js';
 import { StsPolicies, type StsPolicy } from '../sts-policies.js';
 import { expectInbound, find, startBridge, unique, type BridgeUnderTest } from './helpers.js';
@@ -81,6 +82,10 @@ describe('STS on InspIRCd 3 (m_ircv3_sts)', () => {
     expect(proxy.stats.accepted).toBe(before);
     // The TLS connection saw duration=300 again: the policy's expiry moved on.
     expect(policy()!.expiresAt).toBeGreaterThanOrEqual(t0 + DURATION_S * 1000);
+    // And again when it disconnects (the spec reschedules the expiry then).
+    const stopped = Date.now();
+    await b.bridge.stop();
+    await waitFor(() => policy()!.expiresAt >= stopped + DURATION_S * 1000 || undefined, 'the expiry rescheduled at disconnect');
   });
 
   it('a policy whose TLS port fails is not downgraded: the join fails with the reason, nothing goes to the plaintext port', async () => {
