@@ -11,6 +11,7 @@ import { kickban, setBanOfJid } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
+import { sendMultiline } from './multiline-messages.js';
 import type { IrcSession } from './session.js';
 import type { Abortable } from './client/throttle.js';
 import { ircToStyling } from './styling.js';
@@ -34,7 +35,7 @@ function requireParticipant(s: IrcSession, channel: string, resource: string | u
 /** One line about to be written: its index and wire text; returns the tags to send it with. */
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
-/** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
+/** PRIVMSG lines (or multiline batches) for a body; returns the texts the other side sees. Lines written before a failure are not sent again. */
 /** `attempt` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
 async function sendText(
   s: IrcSession,
@@ -46,6 +47,9 @@ async function sendText(
 ): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
+  // IRCv3 draft/multiline: one message per batch instead of one per line (multiline-messages.ts).
+  const batched = texts.length > 1 ? await sendMultiline(s, target, texts, key, beforeLine, attempt) : undefined;
+  if (batched) return batched;
   const done = s.progress.get(key) ?? 0;
   if (!s.queue.hasRoom(texts.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
   try {

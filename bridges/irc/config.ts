@@ -123,6 +123,10 @@ export const ircConfigSchema = z.strictObject({
       cap_ls_lines: z.number().int().min(1).default(32),
       /** MOTD lines (372) forwarded to the user per connection; the rest is dropped with one notice. */
       motd_lines: z.number().int().min(0).default(200),
+      /** Lines kept of one inbound IRCv3 multiline batch (one XMPP message); beyond, the message is cut and says so. */
+      multiline_lines: z.number().int().min(1).default(100),
+      /** Characters kept of one inbound multiline batch; beyond, the message is cut and says so. */
+      multiline_chars: z.number().int().min(512).default(16_384),
     })
     .prefault({}),
   /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
@@ -145,6 +149,22 @@ export const ircConfigSchema = z.strictObject({
   archive_private: z.boolean().default(true),
   /** IRCv3 echo-message: how long to wait for the server's echo of a sent line before telling the sender it failed. */
   echo_timeout_ms: z.number().int().min(100).default(30_000),
+  /**
+   * IRCv3 draft/chathistory (https://ircv3.net/specs/extensions/chathistory), where the server or
+   * bouncer offers it: after a reconnect or a gateway restart, what each rejoined channel and each
+   * private conversation missed since the last archived message (chathistory.ts).
+   */
+  chathistory: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Messages asked per conversation (fewer when the server's ISUPPORT CHATHISTORY says so); more in a reply are dropped. */
+      max_messages: z.number().int().min(1).max(1000).default(100),
+      /** Private conversations asked after a reconnect (CHATHISTORY TARGETS). */
+      max_targets: z.number().int().min(0).max(500).default(50),
+      /** How long a reply may take; a batch still open then ends there (what came is delivered, the rest ignored). */
+      timeout_ms: z.number().int().min(100).default(15_000),
+    })
+    .prefault({}),
   /** Operator default of the per-channel `persistent` setting: stay joined when the user's clients left. */
   persistent_channels: z.boolean().default(false),
   /**

@@ -14,6 +14,7 @@ import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './client/echo.js';
 import { handleLine } from './irc-handlers.js';
+import { onRegistered } from './chathistory.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
@@ -199,6 +200,7 @@ export class IrcSession {
       });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
+      onRegistered(this); // IRCv3 chathistory: private conversations missed meanwhile (chathistory.ts)
     } catch (err) {
       this.serverIndex++;
       ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');

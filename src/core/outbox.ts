@@ -234,6 +234,12 @@ export class OutboxLane {
       return 'done';
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
+      if (hooks.ephemeral?.(row)) {
+        repo.markDone(row.id, options.now(), error.message);
+        options.log.debug({ event: 'ephemeral_dropped', id: row.id, user: row.user, err: error.message }, 'an ephemeral item failed; dropped');
+        hooks.onOutcome?.(row, 'failed', error);
+        return 'failed';
+      }
       if (isRetryable(error) && this.paused) {
         // Failed because the path went down while sending: not the item's fault, no attempt counted.
         hooks.onOutcome?.(row, 'paused', error);
