@@ -15,6 +15,7 @@ const pureBridgeTests = [
   'bridges/irc/test/address.test.ts',
   'bridges/irc/test/archive-migration.test.ts',
   'bridges/irc/test/chathistory-anchor.test.ts',
+  'bridges/irc/test/client-tag-maps.test.ts',
   'bridges/irc/test/config.test.ts',
   'bridges/irc/test/flood-and-backoff.test.ts',
   'bridges/irc/test/input-text.test.ts',

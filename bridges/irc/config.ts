@@ -127,8 +127,20 @@ export const ircConfigSchema = z.strictObject({
       multiline_lines: z.number().int().min(1).default(100),
       /** Characters kept of one inbound multiline batch; beyond, the message is cut and says so. */
       multiline_chars: z.number().int().min(512).default(16_384),
+      /** Messages remembered per network (shared by its users) for replies, reactions and retractions (XMPP id ⇄ IRC msgid, message-refs.ts). */
+      message_refs: z.number().int().min(1).default(5000),
     })
     .prefault({}),
+  /**
+   * XEP-0461 replies where the server does not relay `+draft/reply`: the text is prefixed with
+   * `nick: ` (the parent's author) in rooms (`rooms`), in rooms and private chats (`always`), or never.
+   */
+  reply_nick_prefix: z.enum(['rooms', 'always', 'never']).default('rooms'),
+  /**
+   * XEP-0444 reactions where the server does not relay `+draft/react`: `text` sends a line
+   * `* nick reacted 👍 to "first words…"` (a /me), `error` refuses with feature-not-implemented.
+   */
+  reaction_fallback: z.enum(['text', 'error']).default('text'),
   /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
   correction_prefix: z.string().default('* '),
   /** Forward server notices and numerics to the user as messages from the network JID. */

@@ -16,6 +16,7 @@ import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
+import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
 import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
@@ -80,9 +81,9 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       if (takeMultilineLine(s, ev) || takeHistoryLine(s, ev)) return;
       return onText(s, ev);
     case 'tagmsg':
+      return onTagmsg(s, ev);
     case 'redact':
-      // IRCv3 client tags and redactions: typed here, mapped once the model has their kinds (issue 12).
-      return;
+      return onRedact(s, ev);
     case 'fail':
       // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
       if (onHistoryFail(s, ev)) return;

@@ -21,6 +21,7 @@ import { memberOccupant, SessionRooms, type Member, type Room } from './room.js'
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
+import { TypingOut } from './typing.js';
 
 export type { SessionDeps } from './session-deps.js';
 
@@ -30,12 +31,10 @@ export class IrcSession {
   readonly rooms: SessionRooms;
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
-  /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
-  readonly echoes = new EchoTracker();
-  /** IRCv3 batches the server has opened. */
-  readonly batches: OpenBatches;
-  /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
-  motdLines = 0;
+  readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
+  readonly batches: OpenBatches; // IRCv3 batches the server has opened
+  readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
+  motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
@@ -50,8 +49,7 @@ export class IrcSession {
   private serverIndex = 0;
   private quitting = false;
   private markEnded!: () => void;
-  /** Settles when the session has ended (after its QUIT, or when it gave up). */
-  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve)); // after its QUIT, or when it gave up
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters = new LineWaiters();
 
@@ -98,15 +96,11 @@ export class IrcSession {
     return this.rooms.get(this.fold(channel));
   }
 
-  private serviceLocalpart(): string {
-    return serviceLocalpart(this.deps.networkAddr, this.deps.fixed);
-  }
-
   contactLocalpart(nick: string): string {
     return contactLocalpart(this.deps.networkAddr, nick, this.deps.fixed);
   }
 
-  /** The core's rooms (design.md §4a): what the user's resources see of each channel. */
+  /** The core's rooms (design.md §4a). */
   get xmppRooms(): BridgeRooms {
     return this.deps.ctx.rooms;
   }
@@ -116,21 +110,14 @@ export class IrcSession {
     return this.deps.ctx.rooms.resources(this.user, room.localpart);
   }
 
-  /** A member as the core's occupant: roles from its modes, its real JID unless it is the user. */
+  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
   occupant(m: Member): Occupant {
-    return memberOccupant(this.conn!.isupport, m, this.isSelf(m.nick) ? undefined : this.memberJid(m));
-  }
-
-  /** The real JID shown for an occupant (biboumi: `nick%net@domain/user@host`). */
-  private memberJid(m: Member): string {
+    if (this.isSelf(m.nick)) return memberOccupant(this.conn!.isupport, m, undefined);
     const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
-    return m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare;
+    return memberOccupant(this.conn!.isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
   }
 
-  /**
-   * Store an event for the user without waiting for the commit (IRC has nothing to acknowledge;
-   * `durable: false`), in call order per conversation, as the core's rooms do (context.ts).
-   */
+  /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */
   deliver(event: Inbound, dedupeKey?: string): Promise<void> {
     this.ctx
       .deliver(event, { durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
@@ -141,7 +128,7 @@ export class IrcSession {
   /** A message from the network JID (connection progress, server notices). */
   async notify(text: string): Promise<void> {
     if (!this.deps.config.server_messages) return;
-    await this.deliver({ kind: 'message', user: this.user, from: this.serviceLocalpart(), type: 'chat', body: text });
+    await this.deliver({ kind: 'message', user: this.user, from: serviceLocalpart(this.deps.networkAddr, this.deps.fixed), type: 'chat', body: text });
   }
 
   /** Whether the server echoes our PRIVMSGs (IRCv3 echo-message): reflection waits for the echo. */
@@ -190,7 +177,7 @@ export class IrcSession {
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
-      this.deps.onChanTypes(conn.isupport.chanTypes);
+      this.deps.onRegistered(conn);
       this.schedule.online();
       ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
       await this.notify(`Connected to IRC server${conn.server.tls ? ' (encrypted)' : ''}.`);

@@ -47,13 +47,16 @@ export class CapNegotiation {
   /** The server's STS policy (never requested: https://ircv3.net/specs/extensions/sts). */
   sts: StsValue | undefined;
 
-  /** `onStsUpgrade`: on a plaintext connection, an STS port ends negotiation here (the connection moves to TLS). */
+  /**
+   * `sts.upgrade` (a plaintext connection): an STS port ends negotiation here, the connection moves
+   * to TLS. `sts.persist` (a TLS connection): the policy's duration, once CAP LS is complete.
+   */
   constructor(
     private readonly sasl: SaslParams,
     private readonly nick: string,
     private readonly write: (command: string, params: readonly string[]) => void,
     private readonly maxLsLines = 32,
-    private readonly onStsUpgrade?: (port: number) => void,
+    private readonly stsHooks: { upgrade?: (port: number) => void; persist?: (duration: number) => void } = {},
   ) {}
 
   /** The value the server gave an offered capability (`draft/multiline=max-bytes=4096`), '' for none. */
@@ -75,7 +78,8 @@ export class CapNegotiation {
       }
       // CAP LS 302 continuation; past the bound, request what was offered so far.
       if (line.params[2] === '*' && this.lsLines < this.maxLsLines) return;
-      if (this.sts?.port !== undefined && this.onStsUpgrade && !registered) return this.onStsUpgrade(this.sts.port);
+      if (this.sts?.port !== undefined && this.stsHooks.upgrade && !registered) return this.stsHooks.upgrade(this.sts.port);
+      if (this.sts?.duration !== undefined) this.stsHooks.persist?.(this.sts.duration);
       const mech = this.sasl.mechanism;
       const want = WANTED_CAPS.filter((c) => this.offered.has(c) && (c !== 'sasl' || mech !== 'none'));
       if (want.length === 0) this.write('CAP', ['END']);

@@ -59,15 +59,15 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
 
   private newCapNegotiation(): CapNegotiation {
     const p = this.params;
-    const onSts = this.endpoint.tls ? undefined : (port: number) => this.stsUpgrade?.(port);
-    return new CapNegotiation(p.sasl, p.nick, (command, args) => this.writeNow(command, args), p.capLsLines, onSts);
+    const { host, port: tlsPort } = this.endpoint;
+    const sts = this.endpoint.tls ? { persist: (duration: number) => this.emit('sts', { host, port: tlsPort, duration }) } : { upgrade: (port: number) => this.stsUpgrade?.(port) };
+    return new CapNegotiation(p.sasl, p.nick, (command, args) => this.writeNow(command, args), p.capLsLines, sts);
   }
 
   private newReader(): LineReader {
     return new LineReader(this.params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
   }
 
-  private stsReported = false;
   /** Set while connect() runs: move to TLS on `port` (STS upgrade policy). */
   private stsUpgrade: ((port: number) => void) | undefined;
 
@@ -124,9 +124,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
       // leaves before registering and goes there; a failure there is not downgraded (stsFailure).
       this.stsUpgrade = (port) => {
         const old = this.socket!;
-        old.removeAllListeners();
-        old.on('error', () => undefined);
-        old.destroy();
+        old.removeAllListeners().on('error', () => undefined).destroy();
         if (this.keepalive) clearInterval(this.keepalive);
         this.endpoint = server = { ...server, tls: true, port, sts: true };
         this.capNegotiation = this.newCapNegotiation();
@@ -253,16 +251,9 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
       case 'PING':
         this.writeNow('PONG', line.params);
         break;
-      case 'CAP': {
+      case 'CAP':
         this.capNegotiation.onCap(line, this.registered);
-        // A persistence policy counts only over TLS (STS); reported once per connection.
-        const duration = this.capNegotiation.sts?.duration;
-        if (this.endpoint.tls && duration !== undefined && !this.stsReported) {
-          this.stsReported = true;
-          this.emit('sts', { host: this.endpoint.host, port: this.endpoint.port, duration });
-        }
         break;
-      }
       case 'AUTHENTICATE':
         if (line.params[0] === '+') this.capNegotiation.sendSaslPayload();
         break;

@@ -1,0 +1,51 @@
+/**
+ * XEP-0085 chat states ⇄ the IRCv3 `+typing` client tag (https://ircv3.net/specs/client-tags/typing).
+ *
+ * XMPP → IRC: composing → `active`, paused → `paused`, active / inactive / gone → `done`. The
+ * typing spec asks senders not to send `active` more than once every 3 seconds, and `paused` and
+ * `done` are changes: `TypingOut` says what to send for each chat state, or nothing. IRC → XMPP:
+ * `active` → composing, `paused` → paused, `done` → active.
+ */
+import type { ChatState } from '../../src/core/model.js';
+
+export type IrcTyping = 'active' | 'paused' | 'done';
+
+/** "Clients SHOULD NOT send the active typing notification more than once every 3 seconds." */
+export const ACTIVE_INTERVAL_MS = 3000;
+
+export function typingToChatState(typing: IrcTyping): ChatState {
+  return typing === 'active' ? 'composing' : typing === 'paused' ? 'paused' : 'active';
+}
+
+function chatStateToTyping(state: ChatState): IrcTyping {
+  return state === 'composing' ? 'active' : state === 'paused' ? 'paused' : 'done';
+}
+
+/** The typing state last sent per target (folded), for one connection; at most `max` targets kept. */
+export class TypingOut {
+  private readonly sent = new Map<string, { typing: IrcTyping; at: number }>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly max = 256,
+  ) {}
+
+  /** The `+typing` value to send to `target` for `state` now, or undefined (rate-limited, or no change). */
+  next(target: string, state: ChatState): IrcTyping | undefined {
+    const typing = chatStateToTyping(state);
+    const last = this.sent.get(target);
+    const now = this.now();
+    if (typing === 'active') {
+      if (last?.typing === 'active' && now - last.at < ACTIVE_INTERVAL_MS) return undefined;
+    } else if (!last || last.typing === 'done' || last.typing === typing) return undefined; // nothing to pause or end
+    this.sent.delete(target);
+    this.sent.set(target, { typing, at: now });
+    if (this.sent.size > this.max) this.sent.delete(this.sent.keys().next().value as string);
+    return typing;
+  }
+
+  /** A message was sent to `target`: the spec's receivers clear typing on a message, so nothing is pending. */
+  sentMessage(target: string): void {
+    this.sent.delete(target);
+  }
+}
