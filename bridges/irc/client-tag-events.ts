@@ -36,11 +36,26 @@ async function show(s: IrcSession, nick: string, place: { room?: Room }, action:
   }
 }
 
+/** Who types where, for the expiry of inbound `+typing` (typing.ts TypingIn). */
+export function typingKey(s: IrcSession, nick: string, place: { conversation: string }): string {
+  return `${place.conversation}\n${s.fold(nick)}`;
+}
+
+/** A PRIVMSG/NOTICE from `nick` to `target` ends its typing there (the message is the news). */
+export function typingEndedByMessage(s: IrcSession, nick: string, target: string): void {
+  const place = placeOf(s, nick, target);
+  if (place) s.typingIn.clear(typingKey(s, nick, place));
+}
+
 export async function onTagmsg(s: IrcSession, ev: TagmsgEvent): Promise<void> {
   const nick = ev.source.nick;
   const place = placeOf(s, nick, ev.target);
   if (!place) return;
-  if (ev.typing) await show(s, nick, place, { kind: 'chatstate', state: typingToChatState(ev.typing) });
+  if (ev.typing) {
+    const key = typingKey(s, nick, place);
+    s.typingIn.saw(key, ev.typing, () => void show(s, nick, place, { kind: 'chatstate', state: 'active' }).catch(() => undefined));
+    await show(s, nick, place, { kind: 'chatstate', state: typingToChatState(ev.typing) });
+  }
   if ((ev.react === undefined && ev.unreact === undefined) || ev.reply === undefined) return;
   // https://ircv3.net/specs/client-tags/react: the TAGMSG's +draft/reply names the message reacted to.
   const reactsTo = s.deps.refs.xmppId(place.conversation, ev.reply);

@@ -12,7 +12,7 @@ import { channelConversation, privateConversation, privateRefs } from './convers
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody, stripFormatting } from './text.js';
-import { replyRefOf } from './client-tag-events.js';
+import { replyRefOf, typingEndedByMessage } from './client-tag-events.js';
 
 export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const { source: src, target, text } = ev;
@@ -33,6 +33,7 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     if (pending) return pending.onEcho(ev);
     if (!room || notice || parsed.kind === 'ctcp') return;
   }
+  if (s.typingIn.size > 0) typingEndedByMessage(s, src.nick, target);
   // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
   const replay = s.batches.typeOf(ev) === 'chathistory';
   if (room) {

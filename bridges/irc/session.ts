@@ -21,7 +21,7 @@ import { memberOccupant, SessionRooms, type Member, type Room } from './room.js'
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
-import { TypingOut } from './typing.js';
+import { TypingIn, TypingOut } from './typing.js';
 
 export type { SessionDeps } from './session-deps.js';
 
@@ -34,6 +34,7 @@ export class IrcSession {
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
   readonly batches: OpenBatches; // IRCv3 batches the server has opened
   readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
+  readonly typingIn = new TypingIn(); // senders shown typing, ended when the spec's time passes
   motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
   private readonly discarded: DiscardLog;
   desiredNick = '';
@@ -209,6 +210,7 @@ export class IrcSession {
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
     if (conn !== this.conn) return;
     this.queue.detach();
+    this.typingIn.clearAll();
     this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
     this.batches.clear();
     this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_close_failed' }, 'IRC close handling failed'));

@@ -49,3 +49,58 @@ export class TypingOut {
     this.sent.delete(target);
   }
 }
+
+/**
+ * "Receiving clients SHOULD assume that a user has stopped typing if they have not received an
+ * `active` notification for 6 seconds, or a `paused` notification for 30 seconds"
+ * (https://ircv3.net/specs/client-tags/typing). XMPP clients show composing until they hear
+ * otherwise (XEP-0085 §5.1), so an IRC user who closes their client mid-word would type forever:
+ * `TypingIn` calls a sender's `end` (→ the chat state `active`) when the spec's time passes without
+ * news. A message or `done` from the sender clears it. At most `max` senders are timed per
+ * connection; beyond that the oldest is ended at once.
+ */
+export const TYPING_EXPIRY_MS: Readonly<Record<Exclude<IrcTyping, 'done'>, number>> = { active: 6000, paused: 30_000 };
+
+export class TypingIn {
+  private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; end: () => void }>();
+
+  constructor(
+    private readonly max = 256,
+    private readonly expiry = TYPING_EXPIRY_MS,
+  ) {}
+
+  /** `key` (a place and a sender) said `typing`; `end` is called if nothing follows in time. */
+  saw(key: string, typing: IrcTyping, end: () => void): void {
+    this.clear(key);
+    if (typing === 'done') return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      end();
+    }, this.expiry[typing]);
+    timer.unref?.();
+    this.timers.set(key, { timer, end });
+    if (this.timers.size > this.max) {
+      const [oldest, entry] = this.timers.entries().next().value as [string, { end: () => void }];
+      this.clear(oldest);
+      entry.end();
+    }
+  }
+
+  /** `key` sent a message: whatever it was typing is over, and the message says so itself. */
+  clear(key: string): void {
+    const t = this.timers.get(key);
+    if (t === undefined) return;
+    clearTimeout(t.timer);
+    this.timers.delete(key);
+  }
+
+  /** The connection is gone: nothing is ended later. */
+  clearAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
+  }
+
+  get size(): number {
+    return this.timers.size;
+  }
+}

@@ -3,11 +3,11 @@
  * (message-refs.ts), the `+typing` pace of the IRCv3 typing spec (typing.ts), the fallback quote,
  * and the disco features per server offer.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clientTagFeatures, quoteStart } from '../client-tag-actions.js';
 import { Isupport } from '../client/isupport.js';
 import { MAX_REACTORS, MessageRefs, reactionDiff } from '../message-refs.js';
-import { ACTIVE_INTERVAL_MS, TypingOut, typingToChatState } from '../typing.js';
+import { ACTIVE_INTERVAL_MS, TYPING_EXPIRY_MS, TypingIn, TypingOut, typingToChatState } from '../typing.js';
 
 describe('MessageRefs', () => {
   it('maps a msgid to the XMPP id it was remembered under, and any other msgid to itself', () => {
@@ -99,6 +99,47 @@ describe('+typing pace (https://ircv3.net/specs/client-tags/typing)', () => {
 
   it('maps IRC typing to XEP-0085 states', () => {
     expect(['active', 'paused', 'done'].map((x) => typingToChatState(x as 'active'))).toEqual(['composing', 'paused', 'active']);
+  });
+});
+
+describe('inbound +typing expiry (a sender who goes quiet stops typing)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('ends active after 6 s and paused after 30 s of silence; news restarts the clock; done and a message end nothing later', () => {
+    vi.useFakeTimers();
+    const ended: string[] = [];
+    const t = new TypingIn();
+    t.saw('a', 'active', () => ended.push('a'));
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.active - 1);
+    t.saw('a', 'active', () => ended.push('a')); // still typing: the clock starts again
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.active - 1);
+    expect(ended).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(ended).toEqual(['a']);
+    t.saw('b', 'paused', () => ended.push('b'));
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.active);
+    expect(ended).toEqual(['a']);
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.paused);
+    expect(ended).toEqual(['a', 'b']);
+    t.saw('c', 'active', () => ended.push('c'));
+    t.saw('c', 'done', () => ended.push('c'));
+    t.saw('d', 'active', () => ended.push('d'));
+    t.clear('d');
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.paused);
+    expect(ended).toEqual(['a', 'b']);
+    expect(t.size).toBe(0);
+  });
+
+  it('times at most max senders: the oldest is ended at once; clearAll ends nothing', () => {
+    vi.useFakeTimers();
+    const ended: string[] = [];
+    const t = new TypingIn(2);
+    for (const k of ['x', 'y', 'z']) t.saw(k, 'active', () => ended.push(k));
+    expect(ended).toEqual(['x']);
+    expect(t.size).toBe(2);
+    t.clearAll();
+    vi.advanceTimersByTime(TYPING_EXPIRY_MS.paused);
+    expect(ended).toEqual(['x']);
   });
 });
 

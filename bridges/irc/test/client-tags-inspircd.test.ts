@@ -151,6 +151,20 @@ describe('typing (+typing) on InspIRCd 3', () => {
     const contact = j.bridge.sessionsOf(j.user)[0]!.contactLocalpart(j.native.nick);
     await expectInbound(j.t, 'chatstate', (e) => e.from === contact && e.type === 'chat' && e.state === 'paused', 'typing in private');
   });
+
+  it('a native user who goes quiet while typing stops typing after 6 s (the spec\'s expiry); a message ends it without one', async () => {
+    const j = await inChannel();
+    j.native.client.tagmsg(j.chan, { '+typing': 'active' });
+    await expectInbound(j.t, 'chatstate', (e) => e.from === j.room && e.fromResource === j.native.nick && e.state === 'composing', 'typing in the room');
+    const seen = Date.now();
+    await expectInbound(j.t, 'chatstate', (e) => e.from === j.room && e.fromResource === j.native.nick && e.state === 'active', 'typing ended by its expiry', 15_000);
+    expect(Date.now() - seen).toBeGreaterThanOrEqual(5_000);
+    const session = j.bridge.sessionsOf(j.user)[0]!;
+    j.native.client.tagmsg(j.chan, { '+typing': 'active' });
+    await expectInbound(j.t, 'chatstate', (e) => e.from === j.room && e.state === 'composing' && session.typingIn.size === 1, 'typing again');
+    j.native.client.say(j.chan, 'done typing');
+    await waitFor(() => session.typingIn.size === 0, 'a message clears the expiry timer');
+  }, 30_000);
 });
 
 describe('retraction without draft/message-redaction (InspIRCd 3)', () => {
