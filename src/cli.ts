@@ -6,6 +6,8 @@
 import { builtinBridges } from '../bridges/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateStore } from './core/postgres/migrate-store.js';
+import { rotatePostgres, rotateSqlite } from './core/rotate-secrets.js';
+import { generateSecretKey, parseSecretKey, readSecretKeyFile } from './core/secrets.js';
 import { createLogger } from './log.js';
 import { runWithFailover } from './failover/run.js';
 import { Gateway } from './runtime.js';
@@ -17,6 +19,10 @@ const USAGE = `Usage:
   switchboard check-config FILE       validate FILE and exit (0 = valid, 1 = problems)
   switchboard migrate-store --from FILE.sqlite --to postgres://… [--force]
                                       copy a SQLite store into PostgreSQL (stop the gateway first)
+  switchboard generate-secret-key     print a new key for \`secrets\` (32 random bytes, base64)
+  switchboard rotate-secrets --config FILE (--old-key FILE | --old-key-env VAR)
+                                      re-seal users' stored secrets from the old key to the
+                                      config's key (stop the gateway first)
   switchboard stop [--final] --pid PID
                                       stop a running gateway (SIGTERM); --final (SIGUSR2) also ends
                                       every joined room for its users (not rejoined at the next start)
@@ -61,6 +67,31 @@ async function migrateStoreCommand(args: string[]): Promise<number> {
     return result.outcome === 'refused' ? 1 : 0;
   } catch (err) {
     console.error(`switchboard migrate-store: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+/** `switchboard rotate-secrets`: src/core/rotate-secrets.ts. Exit 0 done, 1 refused or bad arguments. */
+async function rotateSecretsCommand(args: string[]): Promise<number> {
+  const file = argValue(args, '--config', '-c');
+  const oldFile = argValue(args, '--old-key');
+  const oldEnv = argValue(args, '--old-key-env');
+  if (!file || (oldFile === undefined) === (oldEnv === undefined)) {
+    console.error(`switchboard rotate-secrets: --config FILE and one of --old-key FILE or --old-key-env VAR are required\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const config = await loadConfig(file, builtinBridges);
+    if (!config.secretKey) throw new Error(`${file}: configure the new key first (secrets.key_file or secrets.key)`);
+    const envValue = oldEnv === undefined ? undefined : process.env[oldEnv];
+    if (oldEnv !== undefined && envValue === undefined) throw new Error(`environment variable ${oldEnv} is not set`);
+    const oldKey = oldFile !== undefined ? readSecretKeyFile(oldFile) : parseSecretKey(envValue!, oldEnv!);
+    const { url, path } = config.core.store;
+    const result = url ? await rotatePostgres(url, oldKey, config.secretKey) : rotateSqlite(path, oldKey, config.secretKey);
+    (result.outcome === 'refused' ? console.error : console.log)(`switchboard rotate-secrets: ${result.message}`);
+    return result.outcome === 'refused' ? 1 : 0;
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `switchboard rotate-secrets: ${(err as Error).message}`);
     return 1;
   }
 }
@@ -154,6 +185,8 @@ const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
 else if (args.includes('--version')) console.log(`${SOFTWARE.name} ${SOFTWARE.version}`);
 else if (args[0] === 'stop') process.exitCode = await stopCommand(args.slice(1));
+else if (args[0] === 'generate-secret-key') console.log(generateSecretKey());
+else if (args[0] === 'rotate-secrets') process.exitCode = await rotateSecretsCommand(args.slice(1));
 else if (args[0] === 'migrate-store') process.exitCode = await migrateStoreCommand(args.slice(1));
 else if (args[0] === 'check-config') process.exitCode = await checkConfig(args[1] ?? argValue(args, '--config', '-c'));
 else await run(argValue(args, '--config', '-c') ?? (args[0] === 'run' ? args[1] : undefined));

@@ -124,6 +124,21 @@ export const coreConfigSchema = z.strictObject({
       trace_xml: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * The key that seals users' secrets in the store (a SASL password; src/core/secrets.ts,
+   * AES-256-GCM): 32 random bytes as base64 or hex (`switchboard generate-secret-key`), in a file
+   * or from the environment. Without one, users cannot store such secrets. Change it with
+   * `switchboard rotate-secrets` (README, Operations).
+   */
+  secrets: z
+    .strictObject({
+      /** A file holding the key (relative to this config file). */
+      key_file: z.string().min(1).optional(),
+      /** The key itself: use `${ENV}`, never the key in the file. */
+      key: z.string().min(1).optional(),
+    })
+    .refine((s) => !(s.key_file && s.key), 'set key_file or key, not both')
+    .prefault({}),
   /** Bare JIDs that get the admin ad-hoc commands on every bridge. */
   admins: z.array(jid).default([]),
   /** Who may use the bridges (a bridge's own `access` replaces it). */

@@ -10,6 +10,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { ZodError } from 'zod';
 import type { BridgeDefinition, BridgeRegistry } from './core/bridge.js';
 import { coreConfigSchema, type BridgeEntry, type CoreConfig } from './config-schema.js';
+import { parseSecretKey, readSecretKeyFile } from './core/secrets.js';
 
 export interface ConfigProblem {
   path: string;
@@ -43,6 +44,19 @@ export interface LoadedConfig {
   bridges: LoadedBridge[];
   /** The registry the bridges were looked up in; a reload uses it again. */
   registry: BridgeRegistry;
+  /** The key of per-user secrets (`secrets`), read and checked at load; absent when none is configured. */
+  secretKey?: Buffer;
+}
+
+/** The key `secrets` names (its file relative to the config file), or a problem. */
+function loadSecretKey(secrets: CoreConfig['secrets'], file: string): Buffer | ConfigProblem | undefined {
+  try {
+    if (secrets.key_file) return readSecretKeyFile(resolve(dirname(file), secrets.key_file));
+    if (secrets.key) return parseSecretKey(secrets.key, 'secrets.key');
+    return undefined;
+  } catch (err) {
+    return { path: secrets.key_file ? 'secrets.key_file' : 'secrets.key', message: (err as Error).message };
+  }
 }
 
 type PathKey = string | number;
@@ -200,8 +214,10 @@ export async function parseConfig(text: string, file: string, registry: BridgeRe
     }
     bridges.push({ id, entry, definition, options: options.data });
   }
+  const secretKey = parsed.success ? loadSecretKey(parsed.data.secrets, file) : undefined;
+  if (secretKey && !Buffer.isBuffer(secretKey)) problems.push({ ...secretKey, ...lineOfPath(doc, secretKey.path.split('.'), lines) });
   if (!parsed.success || problems.length) throw new ConfigError(file, problems);
-  return { file, core: parsed.data, bridges, registry };
+  return { file, core: parsed.data, bridges, registry, ...(Buffer.isBuffer(secretKey) ? { secretKey } : {}) };
 }
 
 export async function loadConfig(file: string, registry: BridgeRegistry, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {

@@ -72,6 +72,7 @@ export class Gateway {
           access,
           signal: this.abort.signal,
           reload: () => this.reload(),
+          secretKey: config.secretKey,
         }),
       );
     }

@@ -23,6 +23,7 @@ import type { IrcSession } from './session.js';
 import { IrcMetrics } from './metrics.js';
 import { SessionRegistry } from './sessions.js';
 import { configureCommand } from './settings.js';
+import { sealStoredSecrets } from './secret-settings.js';
 import { globalConfigureCommand } from './user-defaults.js';
 
 export class IrcBridge implements Bridge {
@@ -63,7 +64,7 @@ export class IrcBridge implements Bridge {
       affiliations: (user, room, affiliation) => this.affiliations(user, room, affiliation),
     };
     this.commands = [
-      configureCommand(ctx.kv, (localpart) => this.networkOfService(localpart)),
+      configureCommand(ctx.kv, ctx.secrets, (localpart) => this.networkOfService(localpart)),
       globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
     ];
   }
@@ -93,6 +94,7 @@ export class IrcBridge implements Bridge {
   async start(): Promise<void> {
     const moved = migrateArchive(this.ctx.kv, this.ctx.archive);
     if (moved > 0) this.ctx.log.info({ event: 'archive_migrated', messages: moved }, 'moved the IRC archive into the core archive');
+    sealStoredSecrets(this.ctx.kv, this.ctx.secrets, this.ctx.log);
     await this.sessions.start();
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
     rejoinPersistentChannels(this.channels, (user, network) => {

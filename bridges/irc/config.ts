@@ -29,10 +29,16 @@ export const networkSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * A nick in use at registration (433/436): `conflict` fails the join (biboumi's); `alternative`
+   * A nick in use at registration (433/436, or 437 temporarily unavailable): `conflict` fails the join (biboumi's); `alternative`
    * tries `nick_`, then `nick_2`… (5 tries, within NICKLEN) and the user is told the nick with 210.
    */
   nick_collision: z.enum(['conflict', 'alternative']).default('conflict'),
+  /**
+   * After registering on an alternative nick while logged in with SASL, take the nick back from
+   * whoever holds it through NickServ (nick-regain.ts): `regain` (REGAIN nick: services rename
+   * us), `ghost` (GHOST nick, then NICK nick), or `off`.
+   */
+  nickserv_regain: z.enum(['off', 'regain', 'ghost']).default('off'),
   /** Raw IRC lines sent after registration, before joins. `{nick}` is replaced. */
   after_connect: z.array(z.string()).default([]),
   /** Defaults for users who have not set their own (ad-hoc). `{nick}`: the join nick; `{ident}` (username): the user's ident (`identd.ident`). */

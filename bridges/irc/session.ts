@@ -181,7 +181,7 @@ export class IrcSession {
       this.deps.onRegistered(conn);
       this.schedule.online();
       ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
-      await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
+      await this.notify(`Connected to IRC server${conn.server.tls ? ' (encrypted)' : ''}.`);
       this.queue.attach((line) => {
         conn.writeRaw(line);
         this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'out' });

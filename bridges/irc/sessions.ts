@@ -14,10 +14,12 @@ import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
 import { MessageRefs } from './message-refs.js';
 import { ServerProbes } from './server-probes.js';
+import { StsPolicies } from './sts-policies.js';
+import { regainAfterRegistration } from './nick-regain.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
-import { readSettings } from './settings.js';
+import { userSettings } from './settings.js';
 import { userIdent } from './user-ident.js';
 
 /** How long a new need for a network waits for the previous session's QUIT to finish. */
@@ -43,9 +45,12 @@ export class SessionRegistry {
   /** The live connections the identd answers about (config `identd`). */
   readonly idents = new IdentRegistry();
   private readonly identd: IdentServer | undefined;
+  /** STS policies learnt from servers (sts-policies.ts). */
+  readonly sts: StsPolicies;
 
   constructor(private readonly deps: SessionRegistryDeps) {
     const { identd } = deps.config;
+    this.sts = new StsPolicies(deps.ctx.kv, () => deps.ctx.clock.now(), deps.ctx.log);
     const onAnswer = (a: { askedBy: string; localPort: number; remotePort: number; ident: string | undefined }) =>
       deps.ctx.log.debug({ event: 'identd_query', ...a, answered: a.ident !== undefined }, 'ident query');
     if (identd.enabled) this.identd = new IdentServer(this.idents, { address: identd.address, port: identd.port, onAnswer });
@@ -126,10 +131,13 @@ export class SessionRegistry {
         if (this.sessions.get(key) === s) this.sessions.delete(key);
       },
       onRegistered: (conn) => this.deps.onRegistered(found.name, conn),
-      settings: () => readSettings(ctx.kv, user, found.name),
+      settings: () => userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name),
       openConnection: (server, nick) => {
         const ident = userIdent(user, config.identd.ident);
-        const conn = new IrcConnection(connectParams(found.net, server, nick, readSettings(ctx.kv, user, found.name), config.bounds, user, ident));
+        const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
+        const conn = new IrcConnection(connectParams(found.net, this.sts.endpoint(server), nick, mine, config.bounds, user, ident));
+        this.sts.follow(conn);
+        regainAfterRegistration(session, conn, nick);
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },

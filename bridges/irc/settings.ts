@@ -5,20 +5,13 @@
  * sent empty) nor logged. After-connect commands are one IRC line each: CR, LF and NUL cannot
  * make more lines of one (RFC 2812 §2.3.1).
  */
-import type { KeyValueStore } from '../../src/core/bridge.js';
+import type { BridgeSecrets, KeyValueStore } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import { fieldValue, type AdhocCommand, type AdhocRequest, type AdhocResponse } from '../../src/core/adhoc-model.js';
-import type { UserJid } from '../../src/core/model.js';
 import { isValidNick } from './address.js';
+import { readStoredSettings, sealSettings, settingsKey, shownAfterConnect, type UserNetworkSettings } from './secret-settings.js';
 
-export interface UserNetworkSettings {
-  nick?: string;
-  username?: string;
-  realname?: string;
-  saslPassword?: string;
-  /** Raw IRC lines sent after the network's own after_connect commands (`{nick}` = the nick). */
-  afterConnect?: string[];
-}
+export { settingsKey, userSettings, type UserNetworkSettings } from './secret-settings.js';
 
 /** At most this many after-connect lines, each at most this long (a line is 512 bytes with CRLF). */
 export const MAX_AFTER_CONNECT = 20;
@@ -36,16 +29,11 @@ export function afterConnectLines(values: readonly string[] | undefined): string
   return lines;
 }
 
-export function settingsKey(user: UserJid, network: string): string {
-  return `settings:${user}:${network}`;
-}
-
-export function readSettings(kv: KeyValueStore, user: UserJid, network: string): UserNetworkSettings {
-  return kv.get<UserNetworkSettings>(settingsKey(user, network)) ?? {};
-}
-
-/** `configure` on a network JID; `networkOf` maps the local part to the configured network name. */
-export function configureCommand(kv: KeyValueStore, networkOf: (localpart: string) => string | undefined): AdhocCommand {
+/**
+ * `configure` on a network JID; `networkOf` maps the local part to the configured network name.
+ * Secrets are stored sealed (secret-settings.ts), or refused when the gateway has no key.
+ */
+export function configureCommand(kv: KeyValueStore, secrets: BridgeSecrets, networkOf: (localpart: string) => string | undefined): AdhocCommand {
   return {
     node: 'configure',
     name: 'Configure your IRC connection to this network',
@@ -54,7 +42,8 @@ export function configureCommand(kv: KeyValueStore, networkOf: (localpart: strin
       const network = networkOf(req.localpart);
       if (network === undefined) throw new StanzaError('item-not-found', 'Not an IRC network.');
       if (req.action === 'cancel') return { status: 'canceled' };
-      const current = readSettings(kv, req.user, network);
+      const key = settingsKey(req.user, network);
+      const current = readStoredSettings(kv, req.user, network);
       if (!req.values) {
         return {
           status: 'executing',
@@ -67,8 +56,8 @@ export function configureCommand(kv: KeyValueStore, networkOf: (localpart: strin
               { var: 'username', type: 'text-single', label: 'User name', values: current.username ? [current.username] : [] },
               { var: 'realname', type: 'text-single', label: 'Real name', values: current.realname ? [current.realname] : [] },
               // Never echo a stored secret (adhoc-model.ts).
-              { var: 'sasl_password', type: 'text-private', label: current.saslPassword ? 'SASL password (set; empty keeps it, "-" clears it)' : 'SASL password', values: [] },
-              { var: 'after_connect_commands', type: 'text-multi', label: 'IRC commands sent after connecting, one per line ({nick} = your nick)', values: current.afterConnect ?? [] },
+              { var: 'sasl_password', type: 'text-private', label: current.saslPassword ? 'SASL password (set; empty keeps it, "-" clears it)' : secrets.unavailable ? 'SASL password (cannot be stored: no encryption key)' : 'SASL password', values: [] },
+              { var: 'after_connect_commands', type: 'text-multi', label: 'IRC commands sent after connecting, one per line ({nick} = your nick)', values: shownAfterConnect(secrets, key, current) },
             ],
           },
         };
@@ -86,7 +75,7 @@ export function configureCommand(kv: KeyValueStore, networkOf: (localpart: strin
       if (saslPassword) next.saslPassword = saslPassword;
       const afterConnect = afterConnectLines(req.values['after_connect_commands']);
       if (afterConnect.length > 0) next.afterConnect = afterConnect;
-      kv.set(settingsKey(req.user, network), next);
+      kv.set(key, sealSettings(secrets, key, next, current));
       return { status: 'completed', note: { type: 'info', text: 'Configuration saved; it applies the next time your connection opens.' } };
     },
   };

@@ -27,6 +27,25 @@ export interface KeyValueStore {
   list<T>(prefix: string): Array<{ key: string; value: T }>;
 }
 
+/**
+ * A user's secrets (a SASL password) as a bridge keeps them in its key/value store: sealed with
+ * the gateway's key (AES-256-GCM, src/core/secrets.ts), bound to the kv entry and field they are
+ * stored in, so `switchboard rotate-secrets` can re-seal every one of them without the bridge.
+ */
+export interface BridgeSecrets {
+  /** Why secrets cannot be stored (no key configured): say it to the user who tries, and to the operator. */
+  readonly unavailable: string | undefined;
+  /** The sealed form of `plain` for field `field` of kv entry `kvKey`; throws StanzaError not-allowed without a key. */
+  seal(plain: string, kvKey: string, field: string): string;
+  /**
+   * The plain value of what is stored in field `field` of kv entry `kvKey`. A value that is not
+   * sealed (stored before there was a key) is returned as it is. Throws a SecretError for the
+   * wrong key or a changed value, a StanzaError when there is no key to open it.
+   */
+  open(stored: string, kvKey: string, field: string): string;
+  isSealed(stored: unknown): stored is string;
+}
+
 /** XMPP stanza id ⇄ network id, per user, kept across restarts (receipts, corrections, threads). */
 export interface MessageMap {
   put(entry: { user: UserJid; xmppId: string; networkId: string; peer?: string; thread?: string; resource?: string }): void;
@@ -182,6 +201,8 @@ export interface BridgeContext {
    */
   setHealth(health: BridgeHealth): void;
   kv: KeyValueStore;
+  /** Per-user secrets in `kv`, sealed with the gateway's key (BridgeSecrets). */
+  secrets: BridgeSecrets;
   /**
    * The core's rooms (design.md §4a, room-types.ts): a bridge with group chats reports what its
    * network says of them here, and the core renders XEP-0045 for every joined resource.

@@ -28,6 +28,7 @@ export type {
   BridgeHealth,
   BridgeHttp,
   BridgeMetrics,
+  BridgeSecrets,
   Clock,
   DeliverOptions,
   DeliverResult,

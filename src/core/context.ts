@@ -7,6 +7,7 @@ import type { Inbound } from './model.js';
 import type { Direction, Store } from './store.js';
 import { CoreRooms } from './rooms.js';
 import { CoreArchive } from './archive.js';
+import { createBridgeSecrets } from './bridge-secrets.js';
 
 export interface ContextDeps {
   id: string;
@@ -24,6 +25,8 @@ export interface ContextDeps {
   onHealth(health: BridgeHealth): void;
   /** Sends the iq and waits for the client's answer (src/xmpp/iq-client.ts). */
   queryUser(query: UserQuery): Promise<UserQueryAnswer>;
+  /** The key per-user secrets are sealed with (config `secrets`); absent: the bridge may not store any. */
+  secretKey?: Buffer | undefined;
 }
 
 /** The context, with the core's side of its rooms (the pipeline's leave handling, self-ping, restore). */
@@ -103,6 +106,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
     isAdmin: deps.isAdmin,
     setHealth: deps.onHealth,
     kv: store.kv(id),
+    secrets: createBridgeSecrets(id, deps.secretKey),
     rooms,
     archive: new CoreArchive(store.kv(`core:archive:${id}`), clock),
     messages: store.messages(id),

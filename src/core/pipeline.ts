@@ -43,6 +43,8 @@ export interface PipelineDeps {
   access: AccessPolicy;
   signal: AbortSignal;
   reload(): Promise<string>;
+  /** The key of per-user secrets (config `secrets`), if one is configured. */
+  secretKey?: Buffer | undefined;
 }
 
 export class BridgePipeline {
@@ -93,6 +95,7 @@ export class BridgePipeline {
       onEnqueued: (direction, okey) => this.lanes[direction].kick(okey),
       onHealth: (h) => this.setHealth(h),
       queryUser: (q) => iqClient.query(q),
+      secretKey: deps.secretKey,
     });
     this.ctx = ctx;
     this.rooms = ctx.rooms;

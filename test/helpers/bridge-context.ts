@@ -27,6 +27,8 @@ export interface TestBridgeContext {
   /** The core's archive of this context (what a bridge records through ctx.archive; MAM). */
   archive: CoreArchive;
   store: Store;
+  /** The SQLite file of `store`, to read raw rows. */
+  storePath: string;
   http: GatewayHttp;
   /** http://127.0.0.1:<port> of the gateway HTTP server (when `http` was asked for). */
   baseUrl: string;
@@ -54,9 +56,12 @@ export async function createTestContext(opts: {
   queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>;
   /** Collects the bridge's log records (level info and up) here; without it the bridge logs nothing. */
   logs?: Array<Record<string, unknown>>;
+  /** The key users' secrets are sealed with (config `secrets`); absent: none may be stored. */
+  secretKey?: Buffer;
 }): Promise<TestBridgeContext> {
   const dir = mkdtempSync(join(tmpdir(), `sb-${opts.id}-`));
-  const store = openSqliteStore({ path: join(dir, 'store.sqlite'), synchronous: opts.synchronous ?? 'normal' });
+  const storePath = join(dir, 'store.sqlite');
+  const store = openSqliteStore({ path: storePath, synchronous: opts.synchronous ?? 'normal' });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const access = new AccessPolicy({ users: opts.users ?? [], domains: opts.domains ?? [] }, opts.admins ?? []);
   const http = new GatewayHttp({
@@ -84,6 +89,7 @@ export async function createTestContext(opts: {
     onEnqueued: () => undefined,
     onHealth: (h) => health.push(h),
     queryUser: (q) => (opts.queryUser ? opts.queryUser(q) : Promise.reject(new StanzaError('service-unavailable', 'no XMPP client in this test'))),
+    secretKey: opts.secretKey,
   });
   if (opts.http) await http.listen();
   return {
@@ -91,6 +97,7 @@ export async function createTestContext(opts: {
     rooms: ctx.rooms,
     archive: ctx.archive,
     store,
+    storePath,
     metricsText: async () => (await Promise.all(included.map((r) => r.metrics()))).join('\n'),
     http,
     baseUrl: opts.http ? `http://127.0.0.1:${http.port}` : '',

@@ -27,6 +27,11 @@ export interface FakeIrcServerOptions {
   members?: string[];
   /** Text of the `ERROR` line for the 'error' behaviour. */
   errorText?: string;
+  /**
+   * Refuse a NICK (also the first, before `onLine` sees anything): the numeric to answer with
+   * (433, 437…), or undefined to accept it.
+   */
+  refuseNick?: (nick: string, client: FakeIrcClient) => string | undefined;
   /** Answer a line from the client yourself (return true) instead of the default (a JOIN gets its echo + 353 + 366). */
   onLine?: (client: FakeIrcClient, line: string) => boolean;
 }
@@ -188,6 +193,11 @@ function handle(socket: Socket, index: number, behaviour: FakeIrcBehaviour, opts
       case 'NICK': {
         const wasSet = client.nick !== '';
         const nick = (rest[0] ?? '').replace(/^:/, '');
+        const refusal = opts.refuseNick?.(nick, client);
+        if (refusal) {
+          client.line(`:${SERVER} ${refusal} ${client.nick || '*'} ${nick} :Nickname is unavailable`);
+          break;
+        }
         if (wasSet) client.line(`:${client.nick}!u@fake.host NICK :${nick}`);
         client.nick = nick;
         if (!wasSet) maybeRegister();

@@ -6,15 +6,20 @@
  * m_cgiirc with one WebIRC block, and the IRCv3 modules (CAP, message-tags with client tags,
  * echo-message, msgid, server-time, batch, labeled-response, account-tag, chghost, invite-notify).
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort } from './ports.js';
-import { fillTemplate, readFixture, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
+import { fillTemplate, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
 
 export interface Inspircd {
   port: number;
+  /** The TLS port, when started with `tls` (self-signed certificate for CN=localhost). */
+  tlsPort?: number;
+  /** SHA-256 fingerprint of that certificate, `AB:CD:…`. */
+  fingerprint256?: string;
   /** The server name, as in numerics' prefixes. */
   name: string;
   dir: string;
@@ -29,6 +34,12 @@ export interface InspircdOptions {
   webircPassword?: string;
   /** Load m_cap and the IRCv3 modules (InspIRCd 3 has no draft/message-redaction). */
   ircv3?: boolean;
+  /**
+   * Also listen with TLS (m_ssl_gnutls, a fresh self-signed certificate for CN=localhost); with
+   * `stsDuration`, m_ircv3_sts advertises `sts=port=<tls port>` over plaintext and
+   * `sts=duration=<s>` over TLS to clients that sent SNI `localhost` (its `<sts:host>`).
+   */
+  tls?: { stsDuration?: number };
 }
 
 /** The IRCv3 modules of Debian's InspIRCd 3 that a modern network loads (issue 12). */
@@ -59,6 +70,23 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
     modules.push(`<cgihost type="webirc" password="${escapeAttr(opts.webircPassword)}" hash="plaintext" mask="127.0.0.1">`);
   }
   if (opts.ircv3) modules.push(...IRCV3_MODULES.map((m) => `<module name="${m}">`));
+  let tlsPort: number | undefined;
+  let fingerprint256: string | undefined;
+  if (opts.tls) {
+    tlsPort = await freePort();
+    const openssl = requireBinary('openssl', 'openssl');
+    await runCommand(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { cwd: dir });
+    fingerprint256 = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).fingerprint256;
+    modules.push(
+      '<module name="ssl_gnutls">',
+      `<sslprofile name="Clients" provider="gnutls" certfile="${dir}/cert.pem" keyfile="${dir}/key.pem" dhfile="" hash="sha256" requestclientcert="no">`,
+      `<bind address="127.0.0.1" port="${tlsPort}" type="clients" ssl="Clients">`,
+    );
+    if (opts.tls.stsDuration !== undefined) {
+      if (!opts.ircv3) modules.push('<module name="cap">');
+      modules.push('<module name="ircv3_sts">', `<sts host="localhost" port="${tlsPort}" duration="${opts.tls.stsDuration}">`);
+    }
+  }
   writeFileSync(join(dir, 'motd.txt'), 'Switchboard test server\n');
   const conf = join(dir, 'inspircd.conf');
   writeFileSync(
@@ -77,10 +105,12 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
     }
     return `${proc.output()}\n--- ircd.log ---\n${file}`;
   };
-  await waitForPorts(proc, [port], 'inspircd', logs, 15_000);
+  await waitForPorts(proc, tlsPort ? [port, tlsPort] : [port], 'inspircd', logs, 15_000);
   let finalLogs: string | undefined;
   return {
     port,
+    ...(tlsPort ? { tlsPort } : {}),
+    ...(fingerprint256 ? { fingerprint256 } : {}),
     name: 'irc.inspircd.test',
     dir,
     async stop() {

@@ -3,6 +3,7 @@
  * and SASL PLAIN/EXTERNAL (https://ircv3.net/specs/extensions/sasl-3.1) during registration.
  */
 import type { IrcLine } from './line.js';
+import { parseStsValue, type StsValue } from './sts.js';
 
 export interface SaslParams {
   mechanism: 'none' | 'plain' | 'external';
@@ -43,12 +44,19 @@ export class CapNegotiation {
   /** Only the capabilities we want are kept: a server listing thousands costs nothing. */
   private readonly offered = new Map<string, string>();
   private lsLines = 0;
+  /** The server's STS policy (never requested: https://ircv3.net/specs/extensions/sts). */
+  sts: StsValue | undefined;
 
+  /**
+   * `sts.upgrade` (a plaintext connection): an STS port ends negotiation here, the connection moves
+   * to TLS. `sts.persist` (a TLS connection): the policy's duration, once CAP LS is complete.
+   */
   constructor(
     private readonly sasl: SaslParams,
     private readonly nick: string,
     private readonly write: (command: string, params: readonly string[]) => void,
     private readonly maxLsLines = 32,
+    private readonly stsHooks: { upgrade?: (port: number) => void; persist?: (duration: number) => void } = {},
   ) {}
 
   /** The value the server gave an offered capability (`draft/multiline=max-bytes=4096`), '' for none. */
@@ -66,9 +74,12 @@ export class CapNegotiation {
         const eq = item.indexOf('=');
         const name = eq === -1 ? item : item.slice(0, eq);
         if (WANTED_CAPS.includes(name)) this.offered.set(name, eq === -1 ? '' : item.slice(eq + 1).slice(0, 400));
+        else if (name === 'sts' && eq !== -1) this.sts = parseStsValue(item.slice(eq + 1, eq + 401));
       }
       // CAP LS 302 continuation; past the bound, request what was offered so far.
       if (line.params[2] === '*' && this.lsLines < this.maxLsLines) return;
+      if (this.sts?.port !== undefined && this.stsHooks.upgrade && !registered) return this.stsHooks.upgrade(this.sts.port);
+      if (this.sts?.duration !== undefined) this.stsHooks.persist?.(this.sts.duration);
       const mech = this.sasl.mechanism;
       const want = WANTED_CAPS.filter((c) => this.offered.has(c) && (c !== 'sasl' || mech !== 'none'));
       if (want.length === 0) this.write('CAP', ['END']);

@@ -25,6 +25,7 @@ export function registrationError(line: IrcLine, registered: boolean, nick: stri
   switch (line.command) {
     case '433':
     case '436':
+    case '437': // ERR_UNAVAILRESOURCE: before registration, only our NICK can be refused
       return registered ? undefined : new IrcConnectError('conflict', `${line.params[1] ?? nick}: Nickname is already in use`);
     case '432':
       return registered ? undefined : new IrcConnectError('not-acceptable', `${line.params[1] ?? nick}: Erroneous nickname`);
@@ -39,6 +40,15 @@ export function registrationError(line: IrcLine, registered: boolean, nick: stri
     default:
       return undefined;
   }
+}
+
+/**
+ * The TLS connection an STS policy requires failed. The spec forbids falling back to plaintext:
+ * the attempt fails (and is retried later, with TLS again).
+ */
+export function stsFailure(err: NodeJS.ErrnoException, server: Endpoint): IrcConnectError {
+  const base = connectErrorFor(err, server);
+  return new IrcConnectError(base.condition, `${base.message}. The server requires TLS on port ${server.port} (IRCv3 STS), so the gateway does not fall back to an unencrypted connection.`);
 }
 
 export function connectErrorFor(err: NodeJS.ErrnoException, server: Endpoint): IrcConnectError {

@@ -45,6 +45,8 @@ export interface IrcConnectionEvents {
   /** The TCP connection is up (before TLS and registration: an ident lookup starts at the server's accept). */
   socket: [SocketEnds];
   close: [{ reason: string; banned: boolean }];
+  /** An STS persistence policy seen over TLS (https://ircv3.net/specs/extensions/sts): keep it `duration` s (0: drop it). */
+  sts: [{ host: string; port: number; duration: number }];
   /** A line was not handled: over the length bound, or an identifier made only of control characters. */
   discarded: [{ reason: 'too-long' | Refusal['refused'] }];
 }

@@ -9,7 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { notListening } from '../../../src/core/port-probe.js';
 import { CapNegotiation } from './cap-negotiation.js';
-import { connectErrorFor, IrcConnectError, registrationError } from './connect-errors.js';
+import { connectErrorFor, IrcConnectError, registrationError, stsFailure } from './connect-errors.js';
 import { cleanIncomingLine } from './input-text.js';
 import { Isupport } from './isupport.js';
 import { LineReader } from './line-reader.js';
@@ -28,16 +28,20 @@ const BAN_TEXT = /\b[kgz]-?lined?\b|banned|ERR_YOUREBANNEDCREEP/i;
 
 export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
   readonly isupport = new Isupport();
-  private readonly capNegotiation: CapNegotiation;
+  private capNegotiation: CapNegotiation;
   private readonly nickAlternatives: NickAlternatives;
   nick: string;
   user?: string;
   host?: string;
   registered = false;
+  /** SASL succeeded during registration (903 RPL_SASLSUCCESS): the user's account is logged in. */
+  saslLoggedIn = false;
   /** The attempt failed because nothing listened (port-probe.ts notListening): worth probing. */
   refused = false;
   private socket: Socket | TLSSocket | undefined;
-  private readonly reader: LineReader;
+  private reader: LineReader;
+  /** Where the socket goes: the configured server, or its TLS port after an STS upgrade. */
+  private endpoint: ServerEndpoint;
   private closed = false;
   private corked = false;
   private lastData = Date.now();
@@ -48,13 +52,28 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
     super();
     this.nick = params.nick;
     this.nickAlternatives = new NickAlternatives(params.nick, params.nickCollision ?? 'conflict');
-    this.capNegotiation = new CapNegotiation(params.sasl, params.nick, (command, args) => this.writeNow(command, args), params.capLsLines);
-    this.reader = new LineReader(params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
+    this.endpoint = params.server;
+    this.capNegotiation = this.newCapNegotiation();
+    this.reader = this.newReader();
   }
 
-  /** The server this connection is (or was) to. */
+  private newCapNegotiation(): CapNegotiation {
+    const p = this.params;
+    const { host, port: tlsPort } = this.endpoint;
+    const sts = this.endpoint.tls ? { persist: (duration: number) => this.emit('sts', { host, port: tlsPort, duration }) } : { upgrade: (port: number) => this.stsUpgrade?.(port) };
+    return new CapNegotiation(p.sasl, p.nick, (command, args) => this.writeNow(command, args), p.capLsLines, sts);
+  }
+
+  private newReader(): LineReader {
+    return new LineReader(this.params.maxLineBytes, (bytes) => this.onRawLine(bytes), () => this.emit('discarded', { reason: 'too-long' }));
+  }
+
+  /** Set while connect() runs: move to TLS on `port` (STS upgrade policy). */
+  private stsUpgrade: ((port: number) => void) | undefined;
+
+  /** The server this connection is (or was) to: after an STS upgrade, its TLS port. */
   get server(): ServerEndpoint {
-    return this.params.server;
+    return this.endpoint;
   }
 
   /** Capabilities the server acknowledged. */
@@ -69,7 +88,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
 
   /** Connect and register; resolves at the end of the MOTD (376/422). */
   connect(): Promise<void> {
-    const { server } = this.params;
+    let server = this.endpoint;
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (err: IrcConnectError) => {
@@ -101,28 +120,42 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
         clearTimeout(timer);
         fail(new IrcConnectError(banned ? 'forbidden' : 'remote-server-not-found', reason, banned));
       });
-      const socket = server.tls ? openTls(server, this.params.sasl) : netConnect({ host: server.host, port: server.port });
-      this.socket = socket;
-      socket.setNoDelay(true);
-      socket.once('connect', () => {
-        const { localAddress, localPort, remoteAddress, remotePort } = socket;
-        if (localAddress && localPort && remoteAddress && remotePort) this.emit('socket', { localAddress, localPort, remoteAddress, remotePort });
-      });
-      socket.on(server.tls ? 'secureConnect' : 'connect', () => {
-        if (server.tls && server.tls_fingerprint && !fingerprintMatches(socket as TLSSocket, server.tls_fingerprint)) {
-          fail(new IrcConnectError('remote-server-not-found', `The TLS certificate of ${server.host} does not match the pinned fingerprint.`));
-          return;
-        }
-        this.startKeepalive();
-        this.register();
-      });
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.on('error', (err: NodeJS.ErrnoException) => {
-        if (!this.registered) this.refused = notListening(err);
-        fail(connectErrorFor(err, server));
-        this.destroy(`Connection error: ${err.message}`);
-      });
-      socket.on('close', () => this.destroy('Connection closed.'));
+      // STS (https://ircv3.net/specs/extensions/sts): a plaintext connection offered a TLS port
+      // leaves before registering and goes there; a failure there is not downgraded (stsFailure).
+      this.stsUpgrade = (port) => {
+        const old = this.socket!;
+        old.removeAllListeners().on('error', () => undefined).destroy();
+        if (this.keepalive) clearInterval(this.keepalive);
+        this.endpoint = server = { ...server, tls: true, port, sts: true };
+        this.capNegotiation = this.newCapNegotiation();
+        this.reader = this.newReader();
+        open();
+      };
+      const open = () => {
+        const socket = server.tls ? openTls(server, this.params.sasl) : netConnect({ host: server.host, port: server.port });
+        this.socket = socket;
+        socket.setNoDelay(true);
+        socket.once('connect', () => {
+          const { localAddress, localPort, remoteAddress, remotePort } = socket;
+          if (localAddress && localPort && remoteAddress && remotePort) this.emit('socket', { localAddress, localPort, remoteAddress, remotePort });
+        });
+        socket.on(server.tls ? 'secureConnect' : 'connect', () => {
+          if (server.tls && server.tls_fingerprint && !fingerprintMatches(socket as TLSSocket, server.tls_fingerprint)) {
+            fail(new IrcConnectError('remote-server-not-found', `The TLS certificate of ${server.host} does not match the pinned fingerprint.`));
+            return;
+          }
+          this.startKeepalive();
+          this.register();
+        });
+        socket.on('data', (chunk: Buffer) => this.onData(chunk));
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+          if (!this.registered) this.refused = notListening(err);
+          fail(server.sts ? stsFailure(err, server) : connectErrorFor(err, server));
+          this.destroy(`Connection error: ${err.message}`);
+        });
+        socket.on('close', () => this.destroy('Connection closed.'));
+      };
+      open();
     });
   }
 
@@ -225,6 +258,9 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
         if (line.params[0] === '+') this.capNegotiation.sendSaslPayload();
         break;
       case '903':
+        this.saslLoggedIn = true;
+        this.writeNow('CAP', ['END']);
+        break;
       case '907':
         this.writeNow('CAP', ['END']);
         break;

@@ -8,6 +8,8 @@ export interface ServerEndpoint {
   tls: boolean;
   tls_verify: boolean;
   tls_fingerprint?: string;
+  /** TLS because an STS policy says so (sts.ts): a failure is an error, never a plaintext retry. */
+  sts?: boolean;
 }
 
 export function openTls(server: ServerEndpoint, client: { cert_file?: string; key_file?: string }): TLSSocket {

@@ -11,8 +11,12 @@ export type NickCollision = 'conflict' | 'alternative';
 export const MAX_NICK_TRIES = 5;
 export const RFC1459_NICKLEN = 9;
 
-/** ERR_NICKNAMEINUSE and ERR_NICKCOLLISION (RFC 2812 §5.2). */
-const TAKEN = new Set(['433', '436']);
+/**
+ * ERR_NICKNAMEINUSE, ERR_NICKCOLLISION and ERR_UNAVAILRESOURCE (RFC 2812 §5.2): 437 is a nick held
+ * for a while (nick delay after a split, a services enforcer); before registration it can only
+ * be about our NICK.
+ */
+const TAKEN = new Set(['433', '436', '437']);
 
 /** The `attempt`-th alternative of `base` (1: `base_`, n: `base_n`), at most `maxLen` characters. */
 export function alternativeNick(base: string, attempt: number, maxLen: number): string {

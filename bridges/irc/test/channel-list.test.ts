@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { pageOf } from '../channel-list.js';
@@ -50,7 +51,8 @@ describe('channel list and per-user settings (ngircd)', () => {
 
   it('the configure command sets the nick used on the next connection and never shows the SASL password', async () => {
     const id = unique();
-    const b = await startBridge(ircd().port);
+    // A SASL password is stored only with a key (secrets.test.ts).
+    const b = await startBridge(ircd().port, {}, {}, { secretKey: randomBytes(32) });
     const user = `u${id}@example.org`;
     const cmd = b.bridge.commands.find((c) => c.node === 'configure')!;
     expect(cmd.appliesTo('test')).toBe(true);

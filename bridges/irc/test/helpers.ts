@@ -49,9 +49,17 @@ export async function startBridge(
   port: number,
   options: Record<string, unknown> = {},
   network: Record<string, unknown> = {},
-  clients: { queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>; logs?: Array<Record<string, unknown>> } = {},
+  clients: {
+    queryUser?: (q: UserQuery) => Promise<UserQueryAnswer>;
+    logs?: Array<Record<string, unknown>>;
+    secretKey?: Buffer;
+    /** Runs on the fresh context before the bridge starts (rows stored by an earlier version). */
+    prepare?: (t: TestBridgeContext) => void;
+  } = {},
 ): Promise<BridgeUnderTest> {
-  const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'], ...clients });
+  const { prepare, ...opts } = clients;
+  const t = await createTestContext({ id: 'irc', domain: DOMAIN, domains: ['example.org'], ...opts });
+  prepare?.(t);
   const config = ircConfigSchema.parse({
     networks: {
       test: {
