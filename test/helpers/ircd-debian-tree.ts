@@ -56,7 +56,7 @@ const show = (v: string | { hex: string }): string => (typeof v === 'string' ? v
 
 /** Copy `src` to `dest` (mode 0755) with each rewrite applied; a string may only get shorter. */
 export function relocatedCopy(src: string, dest: string, rewrites: Rewrite[]): void {
-  let image = readFileSync(src);
+  const image = readFileSync(src);
   for (const r of rewrites) {
     const from = bytesOf(r.from, true);
     let to = bytesOf(r.to, typeof r.to === 'string');
