@@ -58,6 +58,38 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     return { id, op, chan, b, t: b.t, user, room, nick };
   }
 
+  it('registration: CAP only where the server has it, CASEMAPPING and NICKLEN from its 005', async () => {
+    const s = await scene('#');
+    const conn = s.b.bridge.sessionsOf(s.user)[0]?.conn;
+    expect([...(conn?.caps ?? [])].sort()).toEqual(row.registration.caps);
+    expect(conn?.isupport.caseMapping).toBe(row.registration.caseMapping);
+    expect(conn?.isupport.nickLen).toBe(row.registration.nickLen);
+  });
+
+  it('a nick longer than NICKLEN when connecting: the server cuts it (join with its nick and 210) or refuses it (an error with its text)', async () => {
+    const id = unique();
+    const b = await bridge();
+    const user = `l${id}@example.org`;
+    const room = `#l${id}%test`;
+    const long = `L${id}`.padEnd(row.registration.nickLen + 3, 'x');
+    await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick: long, id: 'long' });
+    if (row.longNick === 'refused') {
+      const err = await expectInbound(b.t, 'error', (e) => e.from === room, 'the join refused', 20_000);
+      expect(err).toMatchObject({ stanza: 'presence', mucJoin: true, condition: 'not-acceptable', id: 'long', fromResource: long, toResource: 'r1' });
+      expect(err.text).toMatch(/Erroneous nickname/);
+      return;
+    }
+    const self = await expectInbound(b.t, 'presence', (e) => e.from === room && !!e.muc?.codes.includes(110), 'joined', 20_000);
+    const given = self.fromResource ?? '';
+    expect(given).toBe(long.slice(0, row.registration.nickLen));
+    expect(self.muc?.codes).toContain(210);
+    const watcher = await native(`W${id}`);
+    watcher.client.join(`#l${id}`);
+    await watcher.expect('join', (e) => e.nick === watcher.nick);
+    await b.bridge.send({ kind: 'message', user, resource: 'r1', to: room, type: 'groupchat', body: 'me', receiptRequested: false });
+    await watcher.expect('message', (e) => e.message === 'me' && e.nick === given);
+  });
+
   it('join: occupants from NAMES with their roles, then self-presence 110, then the subject', async () => {
     const s = await scene();
     const other = find(s.t, 'presence', (e) => e.fromResource === s.op.nick)[0];

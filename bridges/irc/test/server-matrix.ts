@@ -23,13 +23,46 @@ export interface MatrixServer {
    * anti_spam_exit_message_time (it compares strictly, so even at 0 within the first second).
    */
   exitReasonAfterMs?: number;
+  /** What registration must have learnt: CAPs acknowledged (none where the server has no CAP), 005. */
+  registration: { caps: string[]; caseMapping: 'ascii' | 'rfc1459'; nickLen: number };
+  /**
+   * A NICK longer than NICKLEN at registration: ngircd and InspIRCd refuse it (432 Erroneous
+   * nickname), the others cut it to NICKLEN and register with the shorter nick.
+   */
+  longNick: 'refused' | 'cut';
 }
 
 export const MATRIX: MatrixServer[] = [
-  { kind: 'ngircd', opPrefix: '#', start: async (o) => ({ kind: 'ngircd', ...(await startNgircd({ ident: o.ident ?? false })) }) },
-  { kind: 'InspIRCd 3', opPrefix: '#', start: async (o) => ({ kind: 'InspIRCd 3', ...(await startInspircd({ ident: o.ident ?? false })) }) },
-  { kind: 'ircd-hybrid', opPrefix: '#', exitReasonAfterMs: 1100, start: (o) => startHybrid(o) },
-  { kind: 'ircd-irc2', opPrefix: '&', start: (o) => startIrc2(o) },
-  // ircu looks every client's ident up: there is no option to turn that off.
-  { kind: 'ircd-ircu', opPrefix: '#', start: () => startIrcu() },
+  {
+    kind: 'ngircd',
+    opPrefix: '#',
+    registration: { caps: ['multi-prefix'], caseMapping: 'ascii', nickLen: 30 },
+    longNick: 'refused',
+    start: async (o) => ({ kind: 'ngircd', ...(await startNgircd({ ident: o.ident ?? false })) }),
+  },
+  // Without m_cap loaded (the matrix loads no optional module), InspIRCd 3 has no CAP.
+  {
+    kind: 'InspIRCd 3',
+    opPrefix: '#',
+    registration: { caps: [], caseMapping: 'rfc1459', nickLen: 30 },
+    longNick: 'refused',
+    start: async (o) => ({ kind: 'InspIRCd 3', ...(await startInspircd({ ident: o.ident ?? false })) }),
+  },
+  {
+    kind: 'ircd-hybrid',
+    opPrefix: '#',
+    exitReasonAfterMs: 1100,
+    registration: {
+      caps: ['account-notify', 'away-notify', 'chghost', 'extended-join', 'multi-prefix', 'userhost-in-names'],
+      caseMapping: 'ascii',
+      nickLen: 30,
+    },
+    longNick: 'cut',
+    start: (o) => startHybrid(o),
+  },
+  // irc2 has no CAP command at all (421), and sends 020 ("please wait") before 001.
+  { kind: 'ircd-irc2', opPrefix: '&', registration: { caps: [], caseMapping: 'ascii', nickLen: 15 }, longNick: 'cut', start: (o) => startIrc2(o) },
+  // ircu: no CAP (421), a PING cookie to answer before 001, and it looks every client's ident up
+  // (no option turns that off).
+  { kind: 'ircd-ircu', opPrefix: '#', registration: { caps: [], caseMapping: 'rfc1459', nickLen: 12 }, longNick: 'cut', start: () => startIrcu() },
 ];
