@@ -76,7 +76,7 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     if (row.longNick === 'refused') {
       const err = await expectInbound(b.t, 'error', (e) => e.from === room, 'the join refused', 20_000);
       expect(err).toMatchObject({ stanza: 'presence', mucJoin: true, condition: 'not-acceptable', id: 'long', fromResource: long, toResource: 'r1' });
-      expect(err.text).toMatch(/Erroneous nickname/);
+      expect(err.text).toMatch(/erroneous nickname|too long/i);
       return;
     }
     const self = await expectInbound(b.t, 'presence', (e) => e.from === room && !!e.muc?.codes.includes(110), 'joined', 20_000);
@@ -136,6 +136,24 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     const nat = await expectInbound(s.t, 'presence', (e) => e.type === 'unavailable' && e.fromResource === s.op.nick, 'native old nick');
     expect(nat.muc).toMatchObject({ nick: `M${s.id}`, codes: [303] });
     await expectInbound(s.t, 'presence', (e) => e.type === 'available' && e.fromResource === `M${s.id}`, 'native new nick');
+  });
+
+  it('a nick change to a nick longer than NICKLEN: the nick the server gave (303, 110), or its refusal', async () => {
+    const s = await scene('#');
+    const long = `Z${s.id}`.padEnd(row.registration.nickLen + 3, 'z');
+    await s.b.bridge.send({ kind: 'nick', user: s.user, resource: 'r1', to: s.room, toResource: long, nick: long, id: 'n-long' });
+    if (row.longNick === 'refused') {
+      const err = await expectInbound(s.t, 'error', (e) => e.from === s.room && e.id === 'n-long', 'the nick change refused');
+      expect(err).toMatchObject({ stanza: 'presence', condition: 'not-acceptable', toResource: 'r1' });
+      // ngircd: "Nickname too long, max. 30 characters"; InspIRCd: "Erroneous Nickname".
+      expect(err.text).toMatch(/erroneous nickname|too long/i);
+      return;
+    }
+    const given = long.slice(0, row.registration.nickLen);
+    const gone = await expectInbound(s.t, 'presence', (e) => e.type === 'unavailable' && e.fromResource === s.nick, 'old nick unavailable');
+    expect(gone.muc).toMatchObject({ nick: given, codes: [303, 110] });
+    await expectInbound(s.t, 'presence', (e) => e.type === 'available' && e.fromResource === given && !!e.muc?.codes.includes(110), 'the nick the server gave');
+    await s.op.expect('nick', (e) => e.new_nick === given);
   });
 
   it('kicks both ways: an IRC KICK gives 307 with actor and reason; role none kicks on IRC', async () => {
