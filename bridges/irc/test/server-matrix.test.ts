@@ -223,7 +223,7 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     await s.op.expect('part', (e) => e.nick === s.nick);
   });
 
-  // Last: it restarts the server under the other scenarios' feet.
+  // Last two: they restart the server under the other scenarios' feet.
   it('after the server restarts, the gateway reconnects and rejoins the channel', { timeout: 60_000 }, async () => {
     const s = await scene('#');
     await server().restart(500);
@@ -235,5 +235,16 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     await again.expect('join', (e) => e.nick === again.nick);
     await s.b.bridge.send({ kind: 'message', user: s.user, resource: 'r1', to: s.room, type: 'groupchat', body: 'still here', receiptRequested: false });
     await again.expect('message', (e) => e.message === 'still here' && e.nick === s.nick);
+  });
+
+  it('after the server crashes (SIGKILL) and comes back, the gateway rejoins the channel', { timeout: 60_000 }, async () => {
+    const s = await scene('#');
+    const since = s.t.inbound().length;
+    await server().restart(500, 'kill');
+    const later = () => s.t.inbound().slice(since);
+    await waitFor(() => later().find((e) => e.kind === 'presence' && e.from === s.room && (e.status ?? '').startsWith('Rejoined')), 'rejoined after the crash', 40_000);
+    const again = await native(`Q${s.id}`);
+    again.client.join(s.chan);
+    await expectInbound(s.t, 'presence', (e) => e.from === s.room && e.fromResource === again.nick, 'a new native seen in the rejoined room');
   });
 });
