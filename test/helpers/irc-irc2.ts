@@ -45,8 +45,16 @@ const IAUTH_PATHS: Array<[string, string]> = [
 export async function startIrc2(opts: Irc2Options = {}): Promise<TestIrcd> {
   const tree = findDebianTree('ircd-irc2', '/usr/sbin/ircd');
   const dir = worldWritableTempDir('switchboard-irc2-');
-  relocatedCopy(tree.bin, join(dir, 'ircd'), IRCD_PATHS.map(([from, to]) => ({ from, to })));
-  relocatedCopy(join(tree.root, '/usr/sbin/iauth'), join(dir, 'iauth'), IAUTH_PATHS.map(([from, to]) => ({ from, to })));
+  relocatedCopy(
+    tree.bin,
+    join(dir, 'ircd'),
+    IRCD_PATHS.map(([from, to]) => ({ from, to })),
+  );
+  relocatedCopy(
+    join(tree.root, '/usr/sbin/iauth'),
+    join(dir, 'iauth'),
+    IAUTH_PATHS.map(([from, to]) => ({ from, to })),
+  );
   const port = await freePort();
   writeFileSync(join(dir, 'ircd.conf'), fillTemplate(readFixture('irc/irc2.conf.tmpl'), { port: String(port) }));
   writeFileSync(join(dir, 'ircd.motd'), 'Switchboard test server\n');

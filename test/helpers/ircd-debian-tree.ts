@@ -66,7 +66,9 @@ export function relocatedCopy(src: string, dest: string, rewrites: Rewrite[]): v
     const positions: number[] = [];
     for (let at = image.indexOf(from); at !== -1; at = image.indexOf(from, at + from.length)) positions.push(at);
     if (positions.length !== (r.count ?? 1)) {
-      throw new Error(`relocatedCopy: ${src} holds ${positions.length} copies of ${show(r.from)}, expected ${r.count ?? 1}: not the Debian build these tests know`);
+      throw new Error(
+        `relocatedCopy: ${src} holds ${positions.length} copies of ${show(r.from)}, expected ${r.count ?? 1}: not the Debian build these tests know`,
+      );
     }
     for (const at of positions) to.copy(image, at);
   }
