@@ -91,6 +91,9 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     await watcher.expect('join', (e) => e.nick === watcher.nick, WAIT_MS);
     await b.bridge.send({ kind: 'message', user, resource: 'r1', to: room, type: 'groupchat', body: 'me', receiptRequested: false });
     await watcher.expect('message', (e) => e.message === 'me' && e.nick === given, WAIT_MS);
+    // The reflection waits for a PING round trip (refusals.ts), which ircu's fake lag delays: a test
+    // that ended before it would let it reach a store already closed.
+    await expectInbound(b.t, 'message', (e) => e.from === room && e.body === 'me' && e.fromResource === given, 'reflection', WAIT_MS);
   });
 
   it('join: occupants from NAMES with their roles, then self-presence 110, then the subject', async () => {
@@ -267,6 +270,7 @@ describe.each(MATRIX)('IRC scenarios on $kind', (row) => {
     await again.expect('join', (e) => e.nick === again.nick, WAIT_MS);
     await s.b.bridge.send({ kind: 'message', user: s.user, resource: 'r1', to: s.room, type: 'groupchat', body: 'still here', receiptRequested: false });
     await again.expect('message', (e) => e.message === 'still here' && e.nick === s.nick, WAIT_MS);
+    await expectInbound(s.t, 'message', (e) => e.body === 'still here' && e.fromResource === s.nick, 'reflection', WAIT_MS);
   });
 
   it('after the server crashes (SIGKILL) and comes back, the gateway rejoins the channel', { timeout: 60_000 }, async () => {
