@@ -136,7 +136,10 @@ export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string,
   const done = s.waitLine(
     (l) => {
       if (l.command === 'NICK' && s.isSelf(l.params[0] ?? '')) return true;
-      if (['432', '433', '436', '437', '484'].includes(l.command)) return new StanzaError('conflict', `${l.params[1] ?? ev.nick}: ${l.params.at(-1) ?? ''}`);
+      // 432 is a nick the server will not take at all (too long, bad characters): not-acceptable, as
+      // at registration (client/connect-errors.ts); the others are a nick someone holds: conflict.
+      if (l.command === '432') return new StanzaError('not-acceptable', `${l.params[1] ?? ev.nick}: ${l.params.at(-1) ?? ''}`);
+      if (['433', '436', '437', '484'].includes(l.command)) return new StanzaError('conflict', `${l.params[1] ?? ev.nick}: ${l.params.at(-1) ?? ''}`);
       return undefined;
     },
     REPLY_TIMEOUT_MS,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort } from './ports.js';
-import { fillTemplate, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
+import { fillTemplate, killProcess, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
 
 export interface Inspircd {
   port: number;
@@ -24,6 +24,8 @@ export interface Inspircd {
   name: string;
   dir: string;
   stop(): Promise<void>;
+  /** Stop (or SIGKILL), wait `downMs`, start again on the same port and config: clients are dropped. */
+  restart(downMs?: number, how?: 'stop' | 'kill'): Promise<void>;
   logs(): string;
 }
 
@@ -95,7 +97,7 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
   );
   // The tests run as root (CI); InspIRCd refuses that without --runasroot.
   const args = ['--nofork', '--nopid', '--config', conf, ...(process.getuid?.() === 0 ? ['--runasroot'] : [])];
-  const proc: ServerProcess = spawnServer(bin, args, { cwd: dir });
+  let proc: ServerProcess = spawnServer(bin, args, { cwd: dir });
   const logs = () => {
     let file = '';
     try {
@@ -118,6 +120,13 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<Inspirc
       await stopProcess(proc, 3000);
       finalLogs = logs();
       if (process.env['SWITCHBOARD_KEEP_TEST_DIRS'] === undefined) rmSync(dir, { recursive: true, force: true });
+    },
+    async restart(downMs = 0, how: 'stop' | 'kill' = 'stop') {
+      if (how === 'kill') await killProcess(proc);
+      else await stopProcess(proc, 3000);
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      proc = spawnServer(bin, args, { cwd: dir });
+      await waitForPorts(proc, [port], 'inspircd', logs, 15_000);
     },
     logs: () => finalLogs ?? logs(),
   };

@@ -1,6 +1,7 @@
 /**
- * The identd against IRC servers that look idents up: ngircd (`Ident = yes`) and InspIRCd 3
- * (m_ident). Both ask port 113 of the client, with no setting to change it, so the identd listens
+ * The identd against IRC servers that look idents up: ngircd (`Ident = yes`), InspIRCd 3
+ * (m_ident), ircd-hybrid (`disable_auth = no`), ircd-irc2 (iauth's rfc931 module) and ircd-ircu
+ * (always). All ask port 113 of the client, with no setting to change it, so the identd listens
  * on 127.0.0.1:113 (the tests run as root): this is the one test file that binds it, and its tests
  * run one after the other.
  */
@@ -8,17 +9,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startInspircd, type Inspircd } from '../../../test/helpers/irc-inspircd.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
 import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import type { TestIrcd } from '../../../test/helpers/ircd-debian-tree.js';
 import { jidHash } from '../user-ident.js';
 import { expectInbound, startBridge, unique, type BridgeUnderTest } from './helpers.js';
+import { MATRIX } from './server-matrix.js';
 
 const IDENTD = { enabled: true, address: '127.0.0.1', port: 113 };
 
 let ngircd: Ngircd | undefined;
 let inspircd: Inspircd | undefined;
+// The servers of the matrix that ngircd and InspIRCd above do not already stand for.
+const others = MATRIX.filter((row) => row.kind !== 'ngircd' && row.kind !== 'InspIRCd 3');
+const started = new Map<string, TestIrcd>();
 const open: Array<{ close(): Promise<void> } | NativeIrcUser> = [];
 
 beforeAll(async () => {
   [ngircd, inspircd] = await Promise.all([startNgircd({ ident: true, tls: true }), startInspircd({ ident: true })]);
+  for (const row of others) started.set(row.kind, await row.start({ ident: true }));
 });
 
 afterEach(async () => {
@@ -26,7 +33,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([ngircd?.stop(), inspircd?.stop()]);
+  await Promise.all([ngircd?.stop(), inspircd?.stop(), ...[...started.values()].map((s) => s.stop())]);
 });
 
 /** The ident@host that a native user in the channel sees when the bridged user joins it. */
@@ -44,6 +51,7 @@ async function identSeenOnJoin(b: BridgeUnderTest, port: number, user: string, i
 describe.each([
   ['ngircd', () => ngircd!.port],
   ['InspIRCd m_ident', () => inspircd!.port],
+  ...others.map((row): [string, () => number] => [row.kind, () => started.get(row.kind)!.port]),
 ])('identd with %s', (_name, port) => {
   it("the user's username on IRC is the hash of the bare JID, without '~'; another user gets another", async () => {
     const id = unique();
