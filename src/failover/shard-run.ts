@@ -1,0 +1,159 @@
+/**
+ * Sharded mode (`store.cluster.mode: shard`, design.md §5a, src/failover/slots.ts): this
+ * instance takes one free slot as its home and runs a gateway on it; meanwhile, every heartbeat,
+ * it adopts any slot whose holder let its lease lapse (a dead instance), one at a time, and runs
+ * a gateway on that slot too, with its own component connections (which take the free ejabberd
+ * slot: exactly the dead instance's users), its own store schema and its users' rooms, rejoined
+ * as after a restart. An instance that finds no free slot waits as a spare.
+ *
+ * Only the home gateway serves HTTP (/healthz, /metrics, webhooks): the adopted ones run without
+ * it, so that one process never binds the port twice.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config.js';
+import { openPostgresStore, pgPool, type PostgresStore } from '../core/postgres/store.js';
+import type { Fence } from '../core/postgres/pg-commit.js';
+import { GatewayHttp } from '../http.js';
+import { Gateway } from '../runtime.js';
+import { Lease } from './lease.js';
+import { FailoverMetrics } from './metrics.js';
+import type { FailoverRun } from './run.js';
+import { createSlotSchemas, slotSchema, slotUrl, type ShardSlotInfo } from './slots.js';
+
+interface Slot {
+  index: number;
+  schema: string;
+  url: string;
+  lease: Lease;
+  leasePool: pg.Pool;
+  gateway?: Gateway;
+  store?: PostgresStore;
+}
+
+export function runSharded(
+  config: LoadedConfig,
+  log: Logger,
+  url: string,
+  onFatal: (err: Error) => void,
+  onLeaseLost: (why: string) => void,
+): FailoverRun {
+  const { core } = config;
+  const { ttl_ms: ttlMs, heartbeat_ms: heartbeatMs, name } = core.store.lease;
+  const metrics = new FailoverMetrics();
+  const pool = pgPool(url, 2);
+  pool.on('error', (err) => log.warn({ event: 'lease_pool_error', err: err.message }, `lease connection: ${err.message}`));
+  const slots: Slot[] = Array.from({ length: core.store.cluster.slots }, (_, index) => {
+    const schema = slotSchema(name, index);
+    const sUrl = slotUrl(url, schema);
+    const leasePool = pgPool(sUrl, 1);
+    leasePool.on('error', (err) => log.warn({ event: 'lease_pool_error', slot: index, err: err.message }, `lease connection: ${err.message}`));
+    return { index, schema, url: sUrl, leasePool, lease: new Lease(leasePool, { name, ttlMs, heartbeatMs }, metrics, log.child({ slot: index })) };
+  });
+  const abort = new AbortController();
+  let home: Slot | undefined;
+  let watcher: NodeJS.Timeout | undefined;
+  let adopting: Promise<void> = Promise.resolve();
+
+  const slotInfo = (): ShardSlotInfo[] =>
+    slots.map((s) => ({ slot: s.index, schema: s.schema, held: s.gateway !== undefined, home: s === home, lease: s.lease.info() }));
+  const role = () => ({ role: 'shard' as const, ...(home ? { lease: home.lease.info() } : {}), slots: slotInfo() });
+  const spareHttp = core.http.enabled
+    ? new GatewayHttp({
+        host: core.http.host,
+        port: core.http.port,
+        log,
+        health: () => ({ ok: false, problems: ['spare: every shard slot is held by another instance'], role: 'standby', slots: slotInfo() }),
+        metrics: () => metrics.render(),
+      })
+    : undefined;
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const tryTake = async (slot: Slot, onlyLapsed: boolean): Promise<Fence | undefined> => {
+    try {
+      return await slot.lease.tryAcquire(onlyLapsed);
+    } catch (err) {
+      log.warn({ event: 'lease_error', slot: slot.index, err: (err as Error).message }, `slot ${slot.index} lease: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  /** Run a gateway on a slot whose lease this instance has just taken. */
+  const startSlot = async (slot: Slot, fence: Fence, isHome: boolean): Promise<void> => {
+    slot.lease.keep(onLeaseLost);
+    const slotLog = log.child({ slot: slot.index });
+    slot.store = await openPostgresStore({
+      url: slot.url,
+      fence,
+      onCommit: (s, rows) => metrics.committed(s, rows),
+      onCommitError: (err) => slotLog.error({ event: 'commit_failed', err: err.message }, `store commit failed: ${err.message}`),
+    });
+    const slotConfig = isHome ? config : { ...config, core: { ...core, http: { ...core.http, enabled: false } } };
+    slot.gateway = new Gateway(slotConfig, slotLog, { store: slot.store, role, ...(isHome ? { registry: metrics.registry } : {}) });
+    metrics.slotsHeld(slots.filter((s) => s.gateway).length);
+    slotLog.info({ event: isHome ? 'slot_home' : 'slot_adopted', slot: slot.index, epoch: fence.epoch }, `shard: ${isHome ? 'home' : 'adopted'} slot ${slot.index} (epoch ${fence.epoch})`);
+    await slot.gateway.start(onFatal);
+  };
+
+  /** Every heartbeat: adopt one lapsed slot (one at a time, so the new connections fill ejabberd's free slots in turn). */
+  const watch = () => {
+    watcher = setTimeout(() => {
+      adopting = (async () => {
+        for (const slot of slots) {
+          if (slot.gateway || abort.signal.aborted) continue;
+          const fence = await tryTake(slot, true);
+          if (fence && !abort.signal.aborted) {
+            await startSlot(slot, fence, false);
+            break;
+          }
+        }
+      })()
+        .catch((err: unknown) => onFatal(err instanceof Error ? err : new Error(String(err))))
+        .finally(() => !abort.signal.aborted && watch());
+    }, heartbeatMs);
+  };
+
+  const started = (async () => {
+    await spareHttp?.listen();
+    await createSlotSchemas(pool, slots.map((s) => s.schema));
+    for (const s of slots) await s.lease.prepare();
+    // Instances starting together try the slots from different places.
+    const offset = Math.floor(Math.random() * slots.length);
+    let fence: Fence | undefined;
+    for (;;) {
+      abort.signal.throwIfAborted();
+      for (let k = 0; k < slots.length && !fence; k++) {
+        home = slots[(offset + k) % slots.length]!;
+        fence = await tryTake(home, false);
+      }
+      if (fence) break;
+      home = undefined;
+      await sleep(heartbeatMs);
+    }
+    await spareHttp?.close();
+    await startSlot(home!, fence, true);
+    if (!abort.signal.aborted) watch();
+  })();
+  started.catch((err: unknown) => {
+    if (!abort.signal.aborted) onFatal(err instanceof Error ? err : new Error(String(err)));
+  });
+
+  return {
+    reload: () => slots.forEach((s) => void s.gateway?.reload()),
+    async stop(final = false) {
+      abort.abort();
+      if (watcher) clearTimeout(watcher);
+      await started.catch(() => undefined);
+      await adopting.catch(() => undefined);
+      await spareHttp?.close().catch(() => undefined);
+      await Promise.all(
+        slots.map(async (s) => {
+          if (s.gateway) await s.gateway.stop(final);
+          if (s.store) await s.store.closed();
+          await s.lease.release().catch((err: unknown) => log.error({ event: 'lease_release_failed', slot: s.index, err: (err as Error).message }, 'could not release a slot lease'));
+        }),
+      );
+      await Promise.all([pool.end(), ...slots.map((s) => s.leasePool.end())]);
+    },
+  };
+}
