@@ -6,8 +6,8 @@
  * slot: exactly the dead instance's users), its own store schema and its users' rooms, rejoined
  * as after a restart. An instance that finds no free slot waits as a spare.
  *
- * Only the home gateway serves HTTP (/healthz, /metrics, webhooks): the adopted ones run without
- * it, so that one process never binds the port twice.
+ * Only the home gateway listens (HTTP: /healthz, /metrics, webhooks; the email bridge's SMTP): the
+ * adopted ones run without, so that one process never binds a port twice (adopted-config.ts).
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ import { openPostgresStore, pgPool, type PostgresStore } from '../core/postgres/
 import type { Fence } from '../core/postgres/pg-commit.js';
 import { GatewayHttp } from '../http.js';
 import { Gateway } from '../runtime.js';
+import { adoptedSlotConfig } from './adopted-config.js';
 import { Lease } from './lease.js';
 import { FailoverMetrics } from './metrics.js';
 import type { FailoverRun } from './run.js';
@@ -88,7 +89,7 @@ export function runSharded(
       onCommit: (s, rows) => metrics.committed(s, rows),
       onCommitError: (err) => slotLog.error({ event: 'commit_failed', err: err.message }, `store commit failed: ${err.message}`),
     });
-    const slotConfig = isHome ? config : { ...config, core: { ...core, http: { ...core.http, enabled: false } } };
+    const slotConfig = isHome ? config : adoptedSlotConfig(config);
     slot.gateway = new Gateway(slotConfig, slotLog, { store: slot.store, role, ...(isHome ? { registry: metrics.registry } : {}) });
     metrics.slotsHeld(slots.filter((s) => s.gateway).length);
     slotLog.info({ event: isHome ? 'slot_home' : 'slot_adopted', slot: slot.index, epoch: fence.epoch }, `shard: ${isHome ? 'home' : 'adopted'} slot ${slot.index} (epoch ${fence.epoch})`);

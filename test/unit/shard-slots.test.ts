@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinBridges } from '../../bridges/index.js';
 import { ConfigError, parseConfig } from '../../src/config.js';
+import { adoptedSlotConfig } from '../../src/failover/adopted-config.js';
 import { slotSchema, slotUrl } from '../../src/failover/slots.js';
 
 const SHARD = `
@@ -43,5 +44,28 @@ describe('sharded mode slots', () => {
     const err = await parseConfig(SHARD.replace(/ {2}url: .*\n/, ''), 'x.yaml', builtinBridges, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([expect.objectContaining({ path: 'store.cluster.mode', message: expect.stringContaining('store.url') })]);
+  });
+});
+
+describe('an adopted slot’s gateway', () => {
+  it('runs without the HTTP server and the email bridge’s SMTP listener, other options kept', async () => {
+    const text = `${SHARD}  email:
+    domain: mail.example.org
+    component_secret: s
+    options:
+      relay: { host: 127.0.0.1, port: 2526 }
+      smtp: { port: 2600 }
+`;
+    const config = await parseConfig(text, 'x.yaml', builtinBridges, {}).catch((e: unknown) => {
+      throw e instanceof ConfigError ? new Error(JSON.stringify(e.problems)) : e;
+    });
+    const adopted = adoptedSlotConfig(config);
+    expect(config.core.http.enabled).toBe(true);
+    expect(adopted.core.http.enabled).toBe(false);
+    const email = (c: typeof config) => c.bridges.find((b) => b.id === 'email')!.options as { smtp: { enabled: boolean; port: number }; relay: unknown };
+    expect(email(config).smtp).toMatchObject({ enabled: true, port: 2600 });
+    expect(email(adopted).smtp).toMatchObject({ enabled: false, port: 2600 });
+    expect(email(adopted).relay).toEqual(email(config).relay);
+    expect(adopted.bridges.find((b) => b.id === 'echo')).toBe(config.bridges.find((b) => b.id === 'echo'));
   });
 });
