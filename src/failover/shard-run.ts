@@ -4,7 +4,8 @@
  * it adopts any slot whose holder let its lease lapse (a dead instance), one at a time, and runs
  * a gateway on that slot too, with its own component connections (which take the free ejabberd
  * slot: exactly the dead instance's users), its own store schema and its users' rooms, rejoined
- * as after a restart. An instance that finds no free slot waits as a spare.
+ * as after a restart. An instance that finds no free slot waits as a spare, and one that holds
+ * more than its home hands an adopted slot over to it (spares.ts).
  *
  * Only the home gateway listens (HTTP: /healthz, /metrics, webhooks; the email bridge's SMTP): the
  * adopted ones run without, so that one process never binds a port twice (adopted-config.ts).
@@ -21,6 +22,7 @@ import { Lease } from './lease.js';
 import { FailoverMetrics } from './metrics.js';
 import type { FailoverRun } from './run.js';
 import { createSlotSchemas, slotSchema, slotUrl, type ShardSlotInfo } from './slots.js';
+import { SpareRegistry } from './spares.js';
 
 interface Slot {
   index: number;
@@ -32,13 +34,7 @@ interface Slot {
   store?: PostgresStore;
 }
 
-export function runSharded(
-  config: LoadedConfig,
-  log: Logger,
-  url: string,
-  onFatal: (err: Error) => void,
-  onLeaseLost: (why: string) => void,
-): FailoverRun {
+export function runSharded(config: LoadedConfig, log: Logger, url: string, onFatal: (err: Error) => void, onLeaseLost: (why: string) => void): FailoverRun {
   const { core } = config;
   const { ttl_ms: ttlMs, heartbeat_ms: heartbeatMs, name } = core.store.lease;
   const metrics = new FailoverMetrics();
@@ -51,6 +47,8 @@ export function runSharded(
     leasePool.on('error', (err) => log.warn({ event: 'lease_pool_error', slot: index, err: err.message }, `lease connection: ${err.message}`));
     return { index, schema, url: sUrl, leasePool, lease: new Lease(leasePool, { name, ttlMs, heartbeatMs }, metrics, log.child({ slot: index })) };
   });
+  const spares = new SpareRegistry(slots[0]!.leasePool, ttlMs);
+  const me = `${slots[0]!.lease.holder}`;
   const abort = new AbortController();
   let home: Slot | undefined;
   let watcher: NodeJS.Timeout | undefined;
@@ -92,14 +90,36 @@ export function runSharded(
     const slotConfig = isHome ? config : adoptedSlotConfig(config);
     slot.gateway = new Gateway(slotConfig, slotLog, { store: slot.store, role, ...(isHome ? { registry: metrics.registry } : {}) });
     metrics.slotsHeld(slots.filter((s) => s.gateway).length);
-    slotLog.info({ event: isHome ? 'slot_home' : 'slot_adopted', slot: slot.index, epoch: fence.epoch }, `shard: ${isHome ? 'home' : 'adopted'} slot ${slot.index} (epoch ${fence.epoch})`);
+    slotLog.info(
+      { event: isHome ? 'slot_home' : 'slot_adopted', slot: slot.index, epoch: fence.epoch },
+      `shard: ${isHome ? 'home' : 'adopted'} slot ${slot.index} (epoch ${fence.epoch})`,
+    );
     await slot.gateway.start(onFatal);
   };
 
-  /** Every heartbeat: adopt one lapsed slot (one at a time, so the new connections fill ejabberd's free slots in turn). */
+  /** Stop an adopted slot's gateway (rooms kept) and release its lease at once, for a spare. */
+  const handOver = async (slot: Slot): Promise<void> => {
+    log.info({ event: 'slot_handed_over', slot: slot.index }, `shard: handing slot ${slot.index} over to a spare`);
+    await slot.gateway!.stop();
+    await slot.store!.closed();
+    await slot.lease.release();
+    slot.gateway = undefined;
+    slot.store = undefined;
+    metrics.slotsHeld(slots.filter((s) => s.gateway).length);
+  };
+
+  /**
+   * Every heartbeat: hand an adopted slot over while a spare waits; else adopt one lapsed slot
+   * (one at a time, so the new connections fill ejabberd's free slots in turn).
+   */
   const watch = () => {
     watcher = setTimeout(() => {
       adopting = (async () => {
+        if ((await spares.waiting()) > 0) {
+          const extra = slots.find((s) => s.gateway && s !== home);
+          if (extra && !abort.signal.aborted) await handOver(extra);
+          return;
+        }
         for (const slot of slots) {
           if (slot.gateway || abort.signal.aborted) continue;
           const fence = await tryTake(slot, true);
@@ -116,13 +136,18 @@ export function runSharded(
 
   const started = (async () => {
     await spareHttp?.listen();
-    await createSlotSchemas(pool, slots.map((s) => s.schema));
+    await createSlotSchemas(
+      pool,
+      slots.map((s) => s.schema),
+    );
     for (const s of slots) await s.lease.prepare();
     // Instances starting together try the slots from different places.
     const offset = Math.floor(Math.random() * slots.length);
     let fence: Fence | undefined;
-    for (;;) {
+    for (let spare = false; ; spare = true) {
       abort.signal.throwIfAborted();
+      if (spare)
+        await spares.announce(me).catch((err: unknown) => log.warn({ event: 'lease_error', err: (err as Error).message }, `spare: ${(err as Error).message}`));
       for (let k = 0; k < slots.length && !fence; k++) {
         home = slots[(offset + k) % slots.length]!;
         fence = await tryTake(home, false);
@@ -131,6 +156,7 @@ export function runSharded(
       home = undefined;
       await sleep(heartbeatMs);
     }
+    await spares.withdraw(me).catch(() => undefined);
     await spareHttp?.close();
     await startSlot(home!, fence, true);
     if (!abort.signal.aborted) watch();
@@ -151,7 +177,11 @@ export function runSharded(
         slots.map(async (s) => {
           if (s.gateway) await s.gateway.stop(final);
           if (s.store) await s.store.closed();
-          await s.lease.release().catch((err: unknown) => log.error({ event: 'lease_release_failed', slot: s.index, err: (err as Error).message }, 'could not release a slot lease'));
+          await s.lease
+            .release()
+            .catch((err: unknown) =>
+              log.error({ event: 'lease_release_failed', slot: s.index, err: (err as Error).message }, 'could not release a slot lease'),
+            );
         }),
       );
       await Promise.all([pool.end(), ...slots.map((s) => s.leasePool.end())]);
