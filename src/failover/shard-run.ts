@@ -22,6 +22,7 @@ import { Lease } from './lease.js';
 import { FailoverMetrics } from './metrics.js';
 import type { FailoverRun } from './run.js';
 import { createSlotSchemas, slotSchema, slotUrl, type ShardSlotInfo } from './slots.js';
+import { markConnectionsClosed, takeConnectionsClosed } from './slot-reconnect.js';
 import { SpareRegistry } from './spares.js';
 
 interface Slot {
@@ -30,6 +31,7 @@ interface Slot {
   url: string;
   lease: Lease;
   leasePool: pg.Pool;
+  fence?: Fence;
   gateway?: Gateway;
   store?: PostgresStore;
 }
@@ -77,9 +79,24 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
     }
   };
 
+  /**
+   * Lost a slot's lease (another instance adopted it while this one was frozen): close the
+   * component connections (no store writes), say so to the adopter, then exit.
+   */
+  const leaseLost = (slot: Slot) => (why: string) => {
+    const closed = Promise.all(slots.flatMap((s) => s.gateway?.pipelines.map((p) => p.component.stop()) ?? []));
+    const marked = closed.then(() => markConnectionsClosed(slot.leasePool, slot.lease.holder)).catch(() => undefined);
+    void Promise.race([marked, sleep(3000)]).finally(() => onLeaseLost(why));
+  };
+
   /** Run a gateway on a slot whose lease this instance has just taken. */
   const startSlot = async (slot: Slot, fence: Fence, isHome: boolean): Promise<void> => {
-    slot.lease.keep(onLeaseLost);
+    slot.fence = fence;
+    slot.lease.keep(leaseLost(slot));
+    await runGateway(slot, fence, isHome);
+  };
+
+  const runGateway = async (slot: Slot, fence: Fence, isHome: boolean): Promise<void> => {
     const slotLog = log.child({ slot: slot.index });
     slot.store = await openPostgresStore({
       url: slot.url,
@@ -119,6 +136,14 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
           const extra = slots.find((s) => s.gateway && s !== home);
           if (extra && !abort.signal.aborted) await handOver(extra);
           return;
+        }
+        for (const slot of slots) {
+          if (!slot.gateway || slot === home || abort.signal.aborted || !(await takeConnectionsClosed(slot.leasePool))) continue;
+          // Adopted from a frozen instance that has now exited: connect again to take its ejabberd slot.
+          log.warn({ event: 'slot_reconnect', slot: slot.index }, `shard: the previous holder of slot ${slot.index} exited; reconnecting its components`);
+          await slot.gateway.stop();
+          await slot.store!.closed();
+          await runGateway(slot, slot.fence!, false);
         }
         for (const slot of slots) {
           if (slot.gateway || abort.signal.aborted) continue;

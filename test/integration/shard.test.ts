@@ -200,6 +200,43 @@ it(
       'a moved user’s groupchat reaches IRC from the returning instance',
       15_000,
     );
-      expect(((await healthz(b)).body as unknown as { slots: Array<{ held: boolean }> }).slots.filter((s) => s.held)).toHaveLength(1);
+    expect(((await healthz(b)).body as unknown as { slots: Array<{ held: boolean }> }).slots.filter((s) => s.held)).toHaveLength(1);
+  },
+);
+
+it(
+  'an instance that was only frozen while its slot was adopted exits when it wakes (its lease is fenced), and its users are served by the adopter',
+  { timeout: 120_000 },
+  async () => {
+    const url = await postgres.createDatabase();
+    const a = await gateway(url);
+    const b = await gateway(url);
+    for (const name of names) if (!clients.has(name)) clients.set(name, await connectClient(server, name, `pw-${name}`, 'shard'));
+    a.process.kill('SIGSTOP');
+    try {
+      await b.waitForLog((l) => l.event === 'slot_adopted', 'the other instance adopts the frozen one’s slot', 15_000);
+    } finally {
+      a.process.kill('SIGCONT');
+    }
+    // Awake, it finds its lease taken (renewal or commit) and exits at once with code 3, writing nothing.
+    expect(await Promise.race([a.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))])).toBe(3);
+    expect(a.stderr()).toMatch(/lease lost/);
+    // It closed its component connections first and said so: the adopter connects that slot's
+    // gateway again, and its new connections take ejabberd's freed slot (a connection made while
+    // every slot was held has none). Then every user is answered.
+    await waitFor(
+      () => {
+        const logs = b.logs();
+        const at = logs.findIndex((l) => l.event === 'slot_reconnect');
+        return at >= 0 && logs.slice(at).filter((l) => l.event === 'online').length === 2;
+      },
+      'the adopter reconnects the slot',
+      15_000,
+    );
+    for (const name of names) {
+      await clients.get(name)!.send(xml('message', { to: `f@${ECHO}`, type: 'chat', id: `frozen-${name}` }, xml('body', {}, `frozen ${name}`)));
+    }
+    const answered = (n: string) => clients.get(n)!.received.some((m) => body(m) === `frozen ${n}`);
+    await waitFor(() => names.every(answered), 'every user answered by the adopter', 30_000);
   },
 );
