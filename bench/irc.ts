@@ -15,6 +15,9 @@
  *   npm run build && node dist/bench/irc.js [--n 2000] [--k 1,50,200] [--window 100] [--lat 300]
  *       [--runs 3] [--record on|off] [--cpu-prof DIR] [--gateways switchboard,biboumi]
  *
+ * `--gateways switchboard,switchboard-pg --k 0` prints the two throughputs with the gateway on
+ * PostgreSQL (a server started here, fsync on) next to SQLite, and their ratio (issue 14).
+ *
  * `--record off` turns the archive off on both (Switchboard's record_history, biboumi's
  * per-user Record History). `--cpu-prof DIR` adds a run of a profiled Switchboard
  * (node --cpu-prof) through a burst each way and prints where its CPU went in each.
@@ -27,6 +30,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectNativeIrc } from '../test/helpers/irc-native.js';
 import { startNgircd } from '../test/helpers/irc-ngircd.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 import { startProsody } from '../test/helpers/prosody.js';
 import { connectClient } from '../test/helpers/xmpp-client.js';
 import { log, pool, print, type IrcBenchOptions } from './lib/irc-common.js';
@@ -106,7 +110,15 @@ async function main(): Promise<void> {
 
     const floors = await measureFloors(opts, { bench, peer, natA, natB, sinkB });
 
-    const gateways = GATEWAYS.map((name) => (name === 'switchboard' ? switchboard(env, record) : biboumi(env, record)));
+    let postgres: (() => Promise<string>) | undefined;
+    if (GATEWAYS.includes('switchboard-pg')) {
+      const pg = await startPostgres();
+      cleanups.push(() => pg.stop());
+      postgres = () => pg.createDatabase();
+    }
+    const gateways = GATEWAYS.map((name) =>
+      name === 'switchboard' ? switchboard(env, record) : name === 'switchboard-pg' ? switchboard(env, record, postgres) : biboumi(env, record),
+    );
     const tp = new Map<GatewayName, ThroughputResult>();
     for (const gw of gateways) tp.set(gw.name, await throughput(opts, env, gw, natA, sinkA));
 

@@ -5,7 +5,9 @@
  * - inbound commit rate: callers that each wait for their commit before acknowledging;
  * - failover time: the active gateway (on Prosody) killed with SIGKILL `--kills` times, from
  *   the kill until the standby's component is online (min/median/max).
- * `node dist/bench/store.js [--items N] [--runs N] [--kills N]` (medians of --runs alternating runs).
+ * `node dist/bench/store.js [--items N] [--runs N] [--kills N]` (medians of --runs alternating runs);
+ * `--only failover` prints the failover time alone, `--kills 0` the store figures alone. The
+ * shard takeover time is bench/shard.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,8 @@ const print = jsonLines('store');
 const items = Number(arg('items', '20000'));
 const kills = Number(arg('kills', '5'));
 const runs = Number(arg('runs', '3'));
+const only = arg('only', '');
+if (only !== '' && only !== 'failover') throw new Error(`--only: 'failover' or nothing, not ${only}`);
 const round = (n: number) => Math.round(n * 100) / 100;
 
 const pg = await startPostgres();
@@ -46,7 +50,7 @@ try {
   ];
   // The machine is shared: alternate the two stores `--runs` times and compare the medians.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  for (const [name, load] of loads) {
+  for (const [name, load] of only === 'failover' ? [] : loads) {
     const rates: Record<'sqlite' | 'postgres', number[]> = { sqlite: [], postgres: [] };
     for (let r = 0; r < runs; r++) {
       for (const kind of ['sqlite', 'postgres'] as const) {

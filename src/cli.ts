@@ -10,6 +10,7 @@ import { rotatePostgres, rotateSqlite } from './core/rotate-secrets.js';
 import { generateSecretKey, parseSecretKey, readSecretKeyFile } from './core/secrets.js';
 import { createLogger } from './log.js';
 import { runWithFailover } from './failover/run.js';
+import { runSharded } from './failover/shard-run.js';
 import { Gateway } from './runtime.js';
 import { FatalComponentError } from './xmpp/component.js';
 import { SOFTWARE } from './core/software.js';
@@ -141,7 +142,8 @@ async function run(file: string | undefined): Promise<void> {
   }
   const log = createLogger(config.core.log.level);
   const url = config.core.store.url;
-  // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts).
+  // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts), or a
+  // shard holding one slot or more (src/failover/shard-run.ts).
   let stop: (final?: boolean) => Promise<void>;
   let reload: () => void;
   const fatal = (err: Error) => {
@@ -156,7 +158,7 @@ async function run(file: string | undefined): Promise<void> {
       console.error(`switchboard: lease lost (${why}); exiting`);
       process.exit(3);
     };
-    const running = runWithFailover(config, log, url, fatal, leaseLost);
+    const running = (config.core.store.cluster.mode === 'shard' ? runSharded : runWithFailover)(config, log, url, fatal, leaseLost);
     stop = (final) => running.stop(final);
     reload = () => running.reload();
   } else {

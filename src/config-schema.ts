@@ -80,6 +80,17 @@ export const coreConfigSchema = z.strictObject({
           heartbeat_ms: z.number().int().min(100).default(1000),
         })
         .prefault({}),
+      /**
+       * More than one instance on `url` (README "Modes"): `failover`, one active and standbys on
+       * any XMPP server; `shard`, every instance active for the users ejabberd routes to it, with
+       * `slots` = the component_number of ejabberd's domain_balancing (src/failover/slots.ts).
+       */
+      cluster: z
+        .strictObject({
+          mode: z.enum(['failover', 'shard']).default('failover'),
+          slots: z.number().int().min(1).max(64).default(2),
+        })
+        .prefault({}),
       /** `full`: what is acknowledged survives power loss; `normal`: survives process crashes. */
       synchronous: z.enum(['full', 'normal']).default('full'),
       /** Writes nobody waits for are committed at most this long after the first (0: end of the turn). */
@@ -87,6 +98,7 @@ export const coreConfigSchema = z.strictObject({
       /** Finished outbox items are kept this long (dedupe window), then deleted. */
       keep_done_hours: z.number().min(0).default(168),
     })
+    .refine((s) => s.cluster.mode !== 'shard' || s.url !== undefined, { message: 'cluster.mode shard needs a PostgreSQL store (store.url)', path: ['cluster', 'mode'] })
     .prefault({}),
   outbox: z
     .strictObject({

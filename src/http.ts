@@ -7,15 +7,18 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeHttp, HttpHandler } from './core/bridge.js';
 import type { LeaseInfo } from './failover/lease.js';
+import type { ShardSlotInfo } from './failover/slots.js';
 
 export interface HealthReport {
   ok: boolean;
   problems: string[];
   /** Whether each bridge can reach its network: detail only, a route down is not a gateway down. */
   bridges?: Record<string, { canDeliver: boolean; reason?: string }>;
-  /** With a PostgreSQL store: this instance's role and lease (src/failover/lease.ts). */
-  role?: 'active' | 'standby';
+  /** With a PostgreSQL store: this instance's role and lease (src/failover/lease.ts); `shard` in sharded mode. */
+  role?: 'active' | 'standby' | 'shard';
   lease?: LeaseInfo;
+  /** Sharded mode: every slot, and which this instance holds (src/failover/slots.ts). */
+  slots?: ShardSlotInfo[];
 }
 
 export interface HttpOptions {
@@ -93,6 +96,7 @@ export class GatewayHttp {
           ...(report.bridges ? { bridges: report.bridges } : {}),
           ...(report.role ? { role: report.role } : {}),
           ...(report.lease ? { lease: report.lease } : {}),
+          ...(report.slots ? { slots: report.slots } : {}),
         }));
         return;
       }

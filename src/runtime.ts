@@ -19,7 +19,7 @@ export interface GatewayOptions {
   /** An opened store (the PostgreSQL store); default: the SQLite file of `store.path`. */
   store?: Store;
   /** This instance's role and lease, for /healthz. */
-  role?: () => Pick<HealthReport, 'role' | 'lease'>;
+  role?: () => Pick<HealthReport, 'role' | 'lease' | 'slots'>;
   /** More metrics for /metrics. */
   registry?: Registry;
 }

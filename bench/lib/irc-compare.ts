@@ -33,6 +33,15 @@ export function printComparisons(gateways: readonly GatewayName[], m: Measured):
     print({ kind: 'vs-floors', gateway: name, xmpp_to_irc: vsFloor(t.xmpp_to_irc), irc_to_xmpp: vsFloor(t.irc_to_xmpp) });
   }
   const s = m.throughput.get('switchboard');
+  const pg = m.throughput.get('switchboard-pg');
+  if (s && pg) {
+    const rate = (x: DirectionResult, y: DirectionResult) => ({
+      postgres_msgs_per_s: x.pipelined.msgs_per_s,
+      sqlite_msgs_per_s: y.pipelined.msgs_per_s,
+      ratio: ratio(x.pipelined.msgs_per_s, y.pipelined.msgs_per_s),
+    });
+    print({ kind: 'ratio switchboard-pg/switchboard', xmpp_to_irc: rate(pg.xmpp_to_irc, s.xmpp_to_irc), irc_to_xmpp: rate(pg.irc_to_xmpp, s.irc_to_xmpp) });
+  }
   const b = m.throughput.get('biboumi');
   if (!s || !b) return;
   const cmp = (x: DirectionResult, y: DirectionResult) => ({

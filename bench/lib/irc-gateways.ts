@@ -21,7 +21,8 @@ export const SB_DOMAIN = 'irc.localhost';
 export const BB_DOMAIN = 'biboumi.localhost';
 export const SECRET = 'bench-secret';
 
-export type GatewayName = 'switchboard' | 'biboumi';
+/** `switchboard-pg`: Switchboard on the PostgreSQL store (issue 14), next to the SQLite one. */
+export type GatewayName = 'switchboard' | 'switchboard-pg' | 'biboumi';
 
 export interface RunningGateway {
   pid: number;
@@ -46,10 +47,13 @@ export interface Env {
   root: string;
 }
 
-/** `record`: the archive on (record_history). */
-export function switchboard(env: Env, record: boolean): Gateway {
+/**
+ * `record`: the archive on (record_history). With `postgres` (a fresh database's URL per start),
+ * the gateway runs on the PostgreSQL store (as the active instance) instead of its SQLite file.
+ */
+export function switchboard(env: Env, record: boolean, postgres?: () => Promise<string>): Gateway {
   return {
-    name: 'switchboard',
+    name: postgres ? 'switchboard-pg' : 'switchboard',
     domain: SB_DOMAIN,
     network: 'bench',
     nick: (base) => `S${base}`,
@@ -61,7 +65,7 @@ export function switchboard(env: Env, record: boolean): Gateway {
         startTimeoutMs: 60_000,
         config: {
           xmpp: { host: '127.0.0.1', port: env.server.componentPort },
-          store: { path: join(dir, 'switchboard.sqlite') },
+          store: postgres ? { url: await postgres() } : { path: join(dir, 'switchboard.sqlite') },
           http: { host: '127.0.0.1', port: await freePort() },
           log: { level: 'warn' },
           access: { domains: [env.server.domain] },

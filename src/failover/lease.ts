@@ -59,9 +59,14 @@ export class Lease {
     };
   }
 
+  /** Bring the lease's database (schema) to the current migration; `acquire` does it first. */
+  async prepare(): Promise<void> {
+    await this.withClient((c) => migratePg(c));
+  }
+
   /** Take the lease, trying every heartbeat until it is free or has lapsed. Rejects when aborted. */
   async acquire(signal: AbortSignal): Promise<Fence> {
-    await this.withClient((c) => migratePg(c));
+    await this.prepare();
     for (;;) {
       signal.throwIfAborted();
       const started = Date.now();
@@ -75,14 +80,22 @@ export class Lease {
     }
   }
 
-  private async tryAcquire(): Promise<Fence | undefined> {
+  /**
+   * One try (after `prepare`): take the lease when it is free or has lapsed. With `onlyLapsed`,
+   * only a lease somebody held before and let lapse (a shard adopting a dead instance's slot,
+   * src/failover/shard-run.ts): a slot never held is left to an instance starting up.
+   */
+  async tryAcquire(onlyLapsed = false): Promise<Fence | undefined> {
     const r = await this.pool.query<{ epoch: number; expires_at: Date }>(
-      `INSERT INTO switchboard_lease (name, holder, epoch, acquired_at, expires_at)
-         VALUES ($1, $2, 1, now(), now() + $3 * interval '1 millisecond')
-       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = switchboard_lease.epoch + 1,
-         acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-         WHERE switchboard_lease.expires_at < now()
-       RETURNING epoch, expires_at`,
+      onlyLapsed
+        ? `UPDATE switchboard_lease SET holder = $2, epoch = epoch + 1, acquired_at = now(), expires_at = now() + $3 * interval '1 millisecond'
+             WHERE name = $1 AND expires_at < now() RETURNING epoch, expires_at`
+        : `INSERT INTO switchboard_lease (name, holder, epoch, acquired_at, expires_at)
+             VALUES ($1, $2, 1, now(), now() + $3 * interval '1 millisecond')
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = switchboard_lease.epoch + 1,
+             acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+             WHERE switchboard_lease.expires_at < now()
+           RETURNING epoch, expires_at`,
       [this.options.name, this.holder, this.options.ttlMs],
     );
     const row = r.rows[0];

@@ -7,6 +7,7 @@ export class FailoverMetrics {
   private readonly active: Gauge;
   private readonly commit: Histogram;
   private readonly commitRows: Counter;
+  private readonly slots: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -24,7 +25,12 @@ export class FailoverMetrics {
       registers,
     });
     this.commitRows = new Counter({ name: 'switchboard_store_committed_rows_total', help: 'Rows written to PostgreSQL by group commits', registers });
+    this.slots = new Gauge({ name: 'switchboard_shard_slots_held', help: 'Sharded mode: the slots this instance runs a gateway on (its home and those it adopted)', registers });
     this.active.set(0);
+  }
+
+  slotsHeld(n: number): void {
+    this.slots.set(n);
   }
 
   leaseChanged(event: 'acquired' | 'lost' | 'released', active: boolean): void {
