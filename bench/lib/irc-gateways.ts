@@ -46,8 +46,11 @@ export interface Env {
   root: string;
 }
 
-/** `record`: the archive on (record_history). */
-export function switchboard(env: Env, record: boolean): Gateway {
+/** Starts a built gateway: this checkout's, or another build's (bench/irc-ab.ts). */
+export type GatewayStarter = typeof startGatewayDaemon;
+
+/** `record`: the archive on (record_history). `start`: whose build runs (this checkout's by default). */
+export function switchboard(env: Env, record: boolean, start: GatewayStarter = startGatewayDaemon): Gateway {
   return {
     name: 'switchboard',
     domain: SB_DOMAIN,
@@ -55,7 +58,7 @@ export function switchboard(env: Env, record: boolean): Gateway {
     nick: (base) => `S${base}`,
     async start(opts = {}) {
       const dir = mkdtempSync(join(env.root, 'sb-'));
-      const gw = await startGatewayDaemon({
+      const gw = await start({
         dir,
         ...(opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] } : {}),
         startTimeoutMs: 60_000,
