@@ -4,7 +4,7 @@
  * a XEP-0184 receipt acknowledges it when the sender asked for one.
  */
 import { z } from 'zod';
-import type { Bridge, BridgeContext, BridgeDefinition, ResolvedAddress, SendOptions, SendResult } from '../../src/core/bridge.js';
+import { FEATURES, type Bridge, type BridgeContext, type BridgeDefinition, type ResolvedAddress, type SendOptions, type SendResult } from '../../src/core/bridge.js';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 
@@ -44,7 +44,8 @@ export class EchoBridge implements Bridge {
   resolve(localpart: string): ResolvedAddress {
     if (localpart === '') return { kind: 'service', localpart: '', name: 'Echo' };
     if (localpart.length > 256) throw new StanzaError('jid-malformed', 'An echo address is at most 256 characters long.');
-    return { kind: 'contact', localpart, name: localpart };
+    // It answers with a XEP-0184 receipt when asked: receipts are what its contacts carry.
+    return { kind: 'contact', localpart, name: localpart, features: [FEATURES.receipts] };
   }
 
 

@@ -102,6 +102,9 @@ export class EmailBridge implements Bridge {
   }
 
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
+    if (event.kind === 'chatstate') return {}; // email has no typing (the core drops them before the outbox anyway)
+    if (event.kind === 'retraction') throw new StanzaError('feature-not-implemented', 'Email cannot unsend a mail; it was already sent. Nothing was sent.', { type: 'cancel' });
+    if (event.kind === 'reaction') throw new StanzaError('feature-not-implemented', 'Email has no reactions; nothing was sent. Write a reply instead.', { type: 'cancel' });
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', `Email cannot carry ${event.kind}.`);
     if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The email bridge has no rooms.');
     if (!this.ctx.isAllowed(event.user)) throw new StanzaError('forbidden', 'You may not use this gateway.');

@@ -1,30 +1,30 @@
 /**
- * XMPP → IRC: what each Outbound event does on a user's IRC session (XEP-0045 ⇄ RFC 2812).
- * Called by the adapter's `send`, one event at a time per (user, room or contact).
+ * XMPP → IRC messages on a user's IRC session (XEP-0045 ⇄ RFC 2812): groupchat with its
+ * reflection, private messages, raw commands to the network JID, and connecting for them. Called
+ * by the adapter's `send`, one event at a time per (user, room or contact); room commands are in
+ * room-commands.ts, replies/reactions/retractions/typing in client-tag-actions.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition, Outbound } from '../../src/core/model.js';
+import type { Outbound } from '../../src/core/model.js';
 import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
-import { kickban, setBanOfJid } from './bans.js';
-import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { Room } from './room.js';
 import { recordMessage, recordPrivate } from './room-history.js';
+import { sendMultiline } from './multiline-messages.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
 import type { Abortable } from './client/throttle.js';
 import { ircToStyling } from './styling.js';
-import { bodyToIrc, ircWireText, textBudget, topicToIrc } from './text.js';
+import { bodyToIrc, ircWireText, textBudget } from './text.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
-
-const REPLY_TIMEOUT_MS = 10_000;
 
 export function requireConnected(s: IrcSession): void {
   if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
 }
 
-function requireParticipant(s: IrcSession, channel: string, resource: string | undefined): Room {
+export function requireParticipant(s: IrcSession, channel: string, resource: string | undefined): Room {
   const room = s.room(channel);
   if (!room || !s.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
   if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
@@ -34,7 +34,7 @@ function requireParticipant(s: IrcSession, channel: string, resource: string | u
 /** One line about to be written: its index and wire text; returns the tags to send it with. */
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
-/** PRIVMSG lines for a body; returns the texts sent. Lines written before a failure are not sent again. */
+/** PRIVMSG lines (or multiline batches) for a body; returns the texts the other side sees. Lines written before a failure are not sent again. */
 /** `attempt` (the outbox attempt's deadline) takes the lines still behind flood control out of the queue. */
 async function sendText(
   s: IrcSession,
@@ -46,6 +46,9 @@ async function sendText(
 ): Promise<ReturnType<typeof bodyToIrc>> {
   const source = { nick: s.nick, ...(s.conn?.user ? { user: s.conn.user } : {}), ...(s.conn?.host ? { host: s.conn.host } : {}) };
   const texts = bodyToIrc(body, () => textBudget('PRIVMSG', target, source));
+  // IRCv3 draft/multiline: one message per batch instead of one per line (multiline-messages.ts).
+  const batched = texts.length > 1 ? await sendMultiline(s, target, texts, key, beforeLine, attempt) : undefined;
+  if (batched) return batched;
   const done = s.progress.get(key) ?? 0;
   if (!s.queue.hasRoom(texts.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
   try {
@@ -62,7 +65,15 @@ async function sendText(
   return texts;
 }
 
-export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, channel: string, prefix = '', attempt?: Abortable): Promise<void> {
+/** `tags`: client tags of every line (a reply's `+draft/reply`, client-tag-actions.ts). */
+export async function sendGroupchat(
+  s: IrcSession,
+  ev: Ev<'message'> | Ev<'correction'>,
+  channel: string,
+  prefix = '',
+  attempt?: Abortable,
+  tags: Record<string, string> = {},
+): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
   const mode = /^\/mode\s+(.+)$/i.exec(ev.body.trim());
@@ -71,6 +82,7 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
     return;
   }
   const key = `${ev.user}|${ev.to}|${ev.id ?? ev.originId ?? randomUUID()}`;
+  s.typing.sentMessage(s.fold(channel));
   if (s.echoMessage) {
     // IRCv3 echo-message: each line is reflected when the server echoes it (the delivery confirmation).
     const echoes: Promise<void>[] = [];
@@ -86,24 +98,24 @@ export async function sendGroupchat(s: IrcSession, ev: Ev<'message'> | Ev<'corre
           s.fold(channel),
           wire,
           labels,
-          (echo) => reflect(s, room, ev, i, t, echo.msgid ?? randomUUID(), echo.time),
+          (echo) => reflect(s, room, ev, i, t, echo.msgid, echo.time),
           s.deps.config.echo_timeout_ms,
           () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm the message; it may not have been delivered.'),
         );
         echoes.push(e.done);
-        return e.label ? { label: e.label } : {};
+        return e.label ? { ...tags, label: e.label } : tags;
       },
       attempt,
     );
     await Promise.all(echoes);
     return;
   }
-  const texts = await sendText(s, channel, prefix + ev.body, key, undefined, attempt);
+  const texts = await sendText(s, channel, prefix + ev.body, key, () => tags, attempt);
   // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
   void Promise.all(texts.map(() => awaitVerdict(s, channel))).then(async (verdicts) => {
     const refusal = verdicts.find((v) => v !== undefined);
     if (refusal) return refuseGroupchat(s, room, ev, refusal);
-    for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, randomUUID());
+    for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, undefined);
   });
 }
 
@@ -123,18 +135,23 @@ async function refuseGroupchat(s: IrcSession, room: Room, ev: Ev<'message'> | Ev
   });
 }
 
-/** Reflection (XEP-0045 §7.4) of one line: every joined resource, the sender's ids on the first line; archived. */
+/**
+ * Reflection (XEP-0045 §7.4) of one line: every joined resource, the sender's ids on the first
+ * line; archived. Its stanza-id is the line's IRC msgid when the echo has one (message-refs.ts).
+ */
 async function reflect(
   s: IrcSession,
   room: Room,
   ev: Ev<'message'> | Ev<'correction'>,
   i: number,
   t: { action: boolean; text: string },
-  stanzaId: string,
+  msgid: string | undefined,
   delay?: string,
 ): Promise<void> {
+  const stanzaId = msgid ?? randomUUID();
   // What the room saw, read back as XEP-0393 (as IRC → XMPP reads everyone's line).
   const body = (t.action ? '/me ' : '') + ircToStyling(t.text);
+  s.deps.refs.add(channelConversation(s.deps.networkName, room.channel), [stanzaId], { ...(msgid ? { msgid } : {}), nick: s.nick, text: body });
   recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
     nick: s.nick,
@@ -143,19 +160,55 @@ async function reflect(
     ...(i === 0 && ev.id ? { id: ev.id } : {}),
     ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
     ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
+    ...(i === 0 && ev.kind === 'message' && ev.replyTo ? { replyTo: ev.replyTo } : {}),
   });
 }
 
-export async function sendPrivate(s: IrcSession, ev: Ev<'message'> | Ev<'correction'>, nick: string, prefix = '', attempt?: Abortable): Promise<void> {
+export async function sendPrivate(
+  s: IrcSession,
+  ev: Ev<'message'> | Ev<'correction'>,
+  nick: string,
+  prefix = '',
+  attempt?: Abortable,
+  tags: Record<string, string> = {},
+): Promise<void> {
   await connectForMessage(s, ev);
   const key = `${ev.user}|${ev.to}|${ev.toResource ?? ''}|${ev.id ?? ev.originId ?? randomUUID()}`;
-  const texts = await sendText(s, nick, prefix + ev.body, key, undefined, attempt);
+  s.typing.sentMessage(s.fold(nick));
+  const ids = [ev.id, ev.originId].filter((x): x is string => x !== undefined);
+  const conversation = privateRefs(s.user, s.deps.networkName, nick);
+  const ref = s.deps.refs.add(conversation, ids.length > 0 ? ids : [randomUUID()], { nick: s.nick, text: prefix + ev.body });
+  const learn = (m: string) => s.deps.refs.addMsgid(conversation, ref, ids[0]!, m);
+  const beforeLine = (_: number, wire: string) => (s.echoMessage && ids[0] !== undefined ? learnMsgid(s, nick, wire, learn, tags) : tags);
+  const texts = await sendText(s, nick, prefix + ev.body, key, beforeLine, attempt);
   recordPrivate(s, nick, {
     id: ev.id ?? ev.originId ?? randomUUID(),
     nick: s.nick,
     body: texts.map((t) => (t.action ? '/me ' : '') + ircToStyling(t.text)).join('\n'),
     outgoing: true,
   });
+}
+
+/**
+ * IRCv3 echo-message: the echo of a private line carries its msgid, which a later reply, reaction
+ * or retraction of the user names it by (message-refs.ts). Nothing waits for it: a private
+ * message is confirmed when written, as before; an echo that never comes only leaves no msgid.
+ */
+function learnMsgid(s: IrcSession, nick: string, wire: string, learn: (msgid: string) => void, tags: Record<string, string>): Record<string, string> {
+  const labels = !!s.conn?.caps.has('labeled-response');
+  const e = s.echoes.expect(
+    s.fold(nick),
+    wire,
+    labels,
+    (echo) => {
+      if (echo.msgid) learn(echo.msgid);
+      return Promise.resolve();
+    },
+    s.deps.config.echo_timeout_ms,
+    () => new Error('no echo'),
+  );
+  e.done.catch(() => undefined);
+  return e.label ? { ...tags, label: e.label } : tags;
 }
 
 /** Messages to the network JID are raw IRC commands on the user's own connection (as biboumi). */
@@ -193,73 +246,4 @@ export function defaultNick(user: string): string {
       .replace(/^[\d-]/, '_')
       .slice(0, 30) || 'xmpp'
   );
-}
-
-/** TOPIC refusals (RFC 2812 §3.2.4) → XEP-0045 §8.1: a non-moderator changing the subject gets forbidden. */
-const TOPIC_REFUSALS: Record<string, ErrorCondition> = { '482': 'forbidden', '442': 'not-acceptable', '477': 'registration-required', '403': 'item-not-found' };
-
-/** Resolves when the server broadcast the new topic; throws StanzaError with the server's text when it refused. */
-export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
-  requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
-  const timeout = new Error('no answer to TOPIC');
-  const answered = s.waitLine(
-    (l) => {
-      if (l.command === 'TOPIC' && s.fold(l.params[0] ?? '') === s.fold(channel)) return true;
-      const condition = TOPIC_REFUSALS[l.command];
-      if (condition && s.fold(l.params[1] ?? '') === s.fold(channel)) return new StanzaError(condition, l.params.at(-1) ?? 'The IRC server refused the topic.');
-      return undefined;
-    },
-    REPLY_TIMEOUT_MS,
-    () => timeout,
-  );
-  await s.sendLine('TOPIC', [channel, topicToIrc(ev.subject)]);
-  // A server that says nothing (no broadcast, no refusal) is taken as having accepted.
-  await answered.catch((err: unknown) => {
-    if (err !== timeout) throw err;
-  });
-}
-
-/** muc#admin (XEP-0045 §8–9): role none → KICK; other roles/affiliations → membership modes. */
-export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
-  const room = requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
-  const refused = (l: { command: string; params: string[] }) =>
-    ['482', '441', '401', '403', '442', '481'].includes(l.command)
-      ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.')
-      : undefined;
-  // An affiliation change by JID (XEP-0045 §9.1, §9.2): a ban or unban of a mask, in the room or not.
-  if (ev.nick === undefined) return setBanOfJid(s, channel, ev.jid ?? '', ev.affiliation, refused);
-  const nick = ev.nick;
-  const member = room.roster?.get(s.fold(nick));
-  if (!member) throw new StanzaError('item-not-found', `${nick} is not in ${channel}.`);
-  if (ev.role === 'none') {
-    const done = s.waitLine(
-      (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(nick) ? true : refused(l)),
-      REPLY_TIMEOUT_MS,
-      () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
-    );
-    await s.sendLine('KICK', ev.reason ? [channel, member.nick, ev.reason] : [channel, member.nick]);
-    return done;
-  }
-  if (ev.affiliation === 'outcast') return kickban(s, channel, member, ev.reason, refused);
-  const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, {
-    ...(ev.affiliation ? { affiliation: ev.affiliation } : {}),
-    ...(ev.role ? { role: ev.role } : {}),
-  });
-  if (changes.length === 0) return;
-  const [letters, ...params] = formatModeChanges(changes).split(' ');
-  const done = s.waitLine(
-    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : refused(l)),
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'No answer to the MODE change.'),
-  );
-  await s.sendLine('MODE', [channel, letters!, ...params]);
-  return done;
-}
-
-export async function invite(s: IrcSession, ev: Ev<'invite'>, channel: string, nick: string): Promise<void> {
-  requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
-  await s.sendLine('INVITE', [nick, channel]);
 }

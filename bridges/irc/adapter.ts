@@ -6,7 +6,9 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
-import { connectForMessage, invite, moderate, sendGroupchat, sendPrivate, sendRaw, setSubject } from './actions.js';
+import { connectForMessage, sendGroupchat, sendPrivate, sendRaw } from './actions.js';
+import { invite, moderate, setSubject } from './room-commands.js';
+import { clientTagFeatures, replyOf, sendTagEvent, tagTarget } from './client-tag-actions.js';
 import { migrateArchive } from './archive-migration.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { ChannelSettingsStore } from './channel-settings.js';
@@ -26,6 +28,8 @@ import { globalConfigureCommand } from './user-defaults.js';
 export class IrcBridge implements Bridge {
   private readonly sessions: SessionRegistry;
   private readonly chanTypes = new Map<string, string>();
+  /** Per network: the disco features its server's IRCv3 offer allows (resolve() runs for every stanza: no lookup there). */
+  private readonly serverFeatures = new Map<string, string[]>();
   private readonly presences = new UserPresences();
 
   readonly commands: AdhocCommand[];
@@ -47,7 +51,10 @@ export class IrcBridge implements Bridge {
       ctx,
       config,
       channels: this.channels,
-      onChanTypes: (network, chanTypes) => this.chanTypes.set(network, chanTypes),
+      onRegistered: (network, conn) => {
+        this.chanTypes.set(network, conn.isupport.chanTypes);
+        this.serverFeatures.set(network, clientTagFeatures(conn, config));
+      },
       metrics,
     });
     this.roomConfig = {
@@ -184,9 +191,16 @@ export class IrcBridge implements Bridge {
     if (!network) throw new StanzaError('item-not-found', `No IRC network called ${excerpt(addr.network)} is configured here.`);
     if (addr.kind === 'service') return { kind: 'service', localpart, name: addr.network };
     if (addr.kind === 'room') {
-      return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}`, archive: channelConversation(network, addr.channel), features: ['muc_nonanonymous', 'urn:xmpp:sid:0'] };
+      const features = ['muc_nonanonymous', 'urn:xmpp:sid:0', ...this.modernFeatures(network)];
+      return { kind: 'room', localpart, name: `${addr.channel} on ${addr.network}`, archive: channelConversation(network, addr.channel), features };
     }
-    return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}`, ...(this.config.archive_private ? { archive: privateConversation(network, addr.nick) } : {}) };
+    const archive = this.config.archive_private ? { archive: privateConversation(network, addr.nick) } : {};
+    return { kind: 'contact', localpart, name: `${addr.nick} on ${addr.network}`, ...archive, features: this.modernFeatures(network) };
+  }
+
+  /** What the network's rooms and nicks handle (issue 12), as the last connection to it found its server; none yet: without IRCv3. */
+  private modernFeatures(network: string): string[] {
+    return this.serverFeatures.get(network) ?? clientTagFeatures(undefined, this.config);
   }
 
   /**
@@ -215,6 +229,8 @@ export class IrcBridge implements Bridge {
     const addr = this.parse(event.to);
     if (addr.kind === 'gateway') throw new StanzaError('feature-not-implemented', 'Address a channel (#chan%network), a nick (nick%network) or a network.');
     await this.sessions.closing(event.user, addr.network);
+    // A chat state never opens a connection (XEP-0085 notifications are not messages).
+    if (event.kind === 'chatstate' && !this.sessions.find(event.user, addr.network)?.connected) return {};
     const s = this.sessions.get(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
     if (event.resource) s.lastResource = event.resource;
     const joinTimeout = this.config.join_timeout_ms;
@@ -228,10 +244,16 @@ export class IrcBridge implements Bridge {
           return this.done(await changeNick(s, event, ch, joinTimeout));
         case 'leave':
           return leaveRoom(s, event, ch);
-        case 'message':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, '', attempt));
+        case 'message': {
+          const r = replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event);
+          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, r.prefix, attempt, r.tags));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
-          return this.done(await sendGroupchat(s, event, ch, '', attempt));
+          return this.done(await sendGroupchat(s, event, ch, r.prefix, attempt, r.tags));
+        }
+        case 'retraction':
+        case 'reaction':
+        case 'chatstate':
+          return this.done(await sendTagEvent(s, event, event.toResource ? { nick: event.toResource } : { channel: ch }, attempt));
         case 'correction':
           if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix, attempt));
           return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix, attempt));
@@ -246,9 +268,12 @@ export class IrcBridge implements Bridge {
       }
     }
     if (event.kind === 'leave' || event.kind === 'join' || event.kind === 'nick') return {};
+    if (addr.kind === 'contact' && (event.kind === 'retraction' || event.kind === 'reaction' || event.kind === 'chatstate'))
+      return this.done(await sendTagEvent(s, event, { nick: addr.nick }, attempt));
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      await sendPrivate(s, event, addr.nick, event.kind === 'correction' ? this.config.correction_prefix : '', attempt);
+      const r = event.kind === 'message' ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: this.config.correction_prefix, tags: {} };
+      await sendPrivate(s, event, addr.nick, r.prefix, attempt, r.tags);
       return {};
     }
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', 'Corrections of raw commands are not possible.');

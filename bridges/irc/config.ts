@@ -117,8 +117,24 @@ export const ircConfigSchema = z.strictObject({
       cap_ls_lines: z.number().int().min(1).default(32),
       /** MOTD lines (372) forwarded to the user per connection; the rest is dropped with one notice. */
       motd_lines: z.number().int().min(0).default(200),
+      /** Lines kept of one inbound IRCv3 multiline batch (one XMPP message); beyond, the message is cut and says so. */
+      multiline_lines: z.number().int().min(1).default(100),
+      /** Characters kept of one inbound multiline batch; beyond, the message is cut and says so. */
+      multiline_chars: z.number().int().min(512).default(16_384),
+      /** Messages remembered per network (shared by its users) for replies, reactions and retractions (XMPP id ⇄ IRC msgid, message-refs.ts). */
+      message_refs: z.number().int().min(1).default(5000),
     })
     .prefault({}),
+  /**
+   * XEP-0461 replies where the server does not relay `+draft/reply`: the text is prefixed with
+   * `nick: ` (the parent's author) in rooms (`rooms`), in rooms and private chats (`always`), or never.
+   */
+  reply_nick_prefix: z.enum(['rooms', 'always', 'never']).default('rooms'),
+  /**
+   * XEP-0444 reactions where the server does not relay `+draft/react`: `text` sends a line
+   * `* nick reacted 👍 to "first words…"` (a /me), `error` refuses with feature-not-implemented.
+   */
+  reaction_fallback: z.enum(['text', 'error']).default('text'),
   /** XEP-0308 corrections: sent as a new IRC message with this marker before the corrected text. */
   correction_prefix: z.string().default('* '),
   /** Forward server notices and numerics to the user as messages from the network JID. */
@@ -139,6 +155,22 @@ export const ircConfigSchema = z.strictObject({
   archive_private: z.boolean().default(true),
   /** IRCv3 echo-message: how long to wait for the server's echo of a sent line before telling the sender it failed. */
   echo_timeout_ms: z.number().int().min(100).default(30_000),
+  /**
+   * IRCv3 draft/chathistory (https://ircv3.net/specs/extensions/chathistory), where the server or
+   * bouncer offers it: after a reconnect or a gateway restart, what each rejoined channel and each
+   * private conversation missed since the last archived message (chathistory.ts).
+   */
+  chathistory: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Messages asked per conversation (fewer when the server's ISUPPORT CHATHISTORY says so); more in a reply are dropped. */
+      max_messages: z.number().int().min(1).max(1000).default(100),
+      /** Private conversations asked after a reconnect (CHATHISTORY TARGETS). */
+      max_targets: z.number().int().min(0).max(500).default(50),
+      /** How long a reply may take; a batch still open then ends there (what came is delivered, the rest ignored). */
+      timeout_ms: z.number().int().min(100).default(15_000),
+    })
+    .prefault({}),
   /** Operator default of the per-channel `persistent` setting: stay joined when the user's clients left. */
   persistent_channels: z.boolean().default(false),
   /**

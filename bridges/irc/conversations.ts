@@ -10,3 +10,11 @@ export function channelConversation(network: string, channel: string): string {
 export function privateConversation(network: string, nick: string): string {
   return `${network}\n@${nick.toLowerCase()}`;
 }
+
+/**
+ * A private conversation's key in the network's shared message map (message-refs.ts): per user,
+ * since each user has their own conversation with a nick (a channel's key is the channel's).
+ */
+export function privateRefs(user: string, network: string, nick: string): string {
+  return `${user}\n${privateConversation(network, nick)}`;
+}

@@ -16,8 +16,11 @@ import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
+import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
+import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
+import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
 
 /** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
 export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
@@ -74,12 +77,16 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
     }
     case 'message':
     case 'notice':
+      // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
+      if (takeMultilineLine(s, ev) || takeHistoryLine(s, ev)) return;
       return onText(s, ev);
     case 'tagmsg':
+      return onTagmsg(s, ev);
     case 'redact':
-      // IRCv3 client tags and redactions: typed here, mapped once the model has their kinds (issue 12).
-      return;
+      return onRedact(s, ev);
     case 'fail':
+      // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
+      if (onHistoryFail(s, ev)) return;
       // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
       return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
     case 'invite':
@@ -129,11 +136,18 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       if (room) await s.xmppRooms.message(s.user, room.localpart, { body: `${ev.nick} has been invited to ${room.channel}` });
       return;
     }
-    case 'batch':
-      // IRCv3 batch: netsplit/netjoin QUITs and JOINs inside are handled one by one as usual;
-      // chathistory replays are recognised by irc-messages.ts.
+    case 'batch': {
+      // IRCv3 batch: netsplit/netjoin QUITs and JOINs inside are handled one by one as usual; a
+      // multiline batch ends as one message (multiline-messages.ts); a chathistory reply we asked
+      // for is delivered as history (chathistory.ts), other chathistory replays are recognised by irc-messages.ts.
       s.batches.onBatch(ev);
+      const whole = onMultilineBatch(s, ev);
+      if (whole) return takeHistoryLine(s, whole) ? undefined : onText(s, whole);
+      await onHistoryBatch(s, ev);
       return;
+    }
+    case 'historyTarget':
+      return onHistoryTarget(s, ev);
     case 'joinRefused':
       return onJoinRefused(s, ev);
     case 'serverText':

@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
 import type { TextEvent } from './client/events.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody, stripFormatting } from './text.js';
+import { replyRefOf, typingEndedByMessage } from './client-tag-events.js';
 
 export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const { source: src, target, text } = ev;
@@ -32,18 +33,23 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     if (pending) return pending.onEcho(ev);
     if (!room || notice || parsed.kind === 'ctcp') return;
   }
+  if (s.typingIn.size > 0) typingEndedByMessage(s, src.nick, target);
   // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
   const replay = s.batches.typeOf(ev) === 'chathistory';
   if (room) {
     if (parsed.kind === 'ctcp' || !room.joined) return;
     const stanzaId = msgid ?? randomUUID();
-    if (!(replay && msgid && s.ctx.archive.has(s.user, channelConversation(s.deps.networkName, room.channel), msgid)))
+    const conversation = channelConversation(s.deps.networkName, room.channel);
+    const replyTo = replyRefOf(s, conversation, ev.reply, room);
+    s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
+    if (!(replay && msgid && s.ctx.archive.has(s.user, conversation, msgid)))
       recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
     await s.xmppRooms.message(s.user, room.localpart, {
       nick: src.nick,
       body: notice ? `[notice] ${parsed.body}` : parsed.body,
       stanzaId,
       ...(delay ? { delay } : {}),
+      ...(replyTo ? { replyTo } : {}),
       ...(msgid ? { dedupeKey: `irc:${s.user}:${s.deps.networkName}:${msgid}` } : {}),
     });
     return;
@@ -72,11 +78,25 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const body = notice ? `[notice] ${parsed.body}` : parsed.body;
   // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
   // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
+  // The msgid is also the message id: a reply, reaction or retraction in a chat names that (XEP-0461 §3).
   const archiveId = msgid ?? randomUUID();
+  const refs = privateRefs(s.user, s.deps.networkName, src.nick);
+  const replyTo = replyRefOf(s, refs, ev.reply, undefined);
+  s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
   if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
     recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
   await s.deliver(
-    { kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body, stanzaId: archiveId, ...(delay ? { delay } : {}) },
+    {
+      kind: 'message',
+      user: s.user,
+      from: s.contactLocalpart(src.nick),
+      type: 'chat',
+      body,
+      stanzaId: archiveId,
+      ...(msgid ? { id: msgid } : {}),
+      ...(delay ? { delay } : {}),
+      ...(replyTo ? { replyTo } : {}),
+    },
     msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
   );
 }

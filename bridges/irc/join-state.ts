@@ -7,6 +7,7 @@ import type { HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
 import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
 import { historyOf } from './room-history.js';
+import { fetchMissedInRoom } from './chathistory.js';
 import type { IrcSession } from './session.js';
 
 /** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
@@ -55,6 +56,8 @@ export async function finishJoin(s: IrcSession, room: Room): Promise<void> {
     if (rejoin) room.truncationTold = false;
     await tellTruncated(s, room, rejoin ? undefined : pending.resource);
   }
+  // IRCv3 chathistory: a rejoin asks for what the channel missed meanwhile (chathistory.ts).
+  if (rejoin) fetchMissedInRoom(s, room);
   // Remembered for the rejoin of persistent channels at gateway start.
   s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });
   pending.resolve();

@@ -4,6 +4,7 @@ import type { ChannelSettingsStore } from './channel-settings.js';
 import type { IrcConfig, NetworkConfig } from './config.js';
 import type { ConnectLimiter } from './connect-limiter.js';
 import type { IrcConnection, ServerEndpoint } from './client/connection.js';
+import type { MessageRefs } from './message-refs.js';
 import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';
@@ -23,8 +24,8 @@ export interface SessionDeps {
   fixed: boolean;
   /** The session ended for good (QUIT done, or gave up); the adapter forgets it. */
   onEnded(session: IrcSession): void;
-  /** Chantypes learnt from the server, for addressing. */
-  onChanTypes(chanTypes: string): void;
+  /** A connection registered: its server's chantypes (addressing) and IRCv3 offer (disco features). */
+  onRegistered(conn: IrcConnection): void;
   /** The user's own settings for this network (ad-hoc `configure`). */
   settings(): UserNetworkSettings;
   /** A new connection of this user to `server`, with the user's settings, WEBIRC cloak and ident (the identd follows it). */
@@ -32,5 +33,7 @@ export interface SessionDeps {
   channels: ChannelSettingsStore;
   /** The network's shared channel member lists. */
   rosters: RosterRegistry;
+  /** The network's XMPP id ⇄ msgid map, shared by its sessions (issue 12). */
+  refs: MessageRefs;
   metrics: IrcMetrics;
 }

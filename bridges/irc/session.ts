@@ -14,12 +14,14 @@ import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './client/echo.js';
 import { handleLine } from './irc-handlers.js';
+import { onRegistered } from './chathistory.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
+import { TypingIn, TypingOut } from './typing.js';
 
 export type { SessionDeps } from './session-deps.js';
 
@@ -29,12 +31,11 @@ export class IrcSession {
   readonly rooms: SessionRooms;
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
-  /** Our PRIVMSGs waiting for their IRCv3 echo (echo-message). */
-  readonly echoes = new EchoTracker();
-  /** IRCv3 batches the server has opened. */
-  readonly batches: OpenBatches;
-  /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
-  motdLines = 0;
+  readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
+  readonly batches: OpenBatches; // IRCv3 batches the server has opened
+  readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
+  readonly typingIn = new TypingIn(); // senders shown typing, ended when the spec's time passes
+  motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
@@ -49,8 +50,7 @@ export class IrcSession {
   private serverIndex = 0;
   private quitting = false;
   private markEnded!: () => void;
-  /** Settles when the session has ended (after its QUIT, or when it gave up). */
-  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve)); // after its QUIT, or when it gave up
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters = new LineWaiters();
 
@@ -97,15 +97,11 @@ export class IrcSession {
     return this.rooms.get(this.fold(channel));
   }
 
-  private serviceLocalpart(): string {
-    return serviceLocalpart(this.deps.networkAddr, this.deps.fixed);
-  }
-
   contactLocalpart(nick: string): string {
     return contactLocalpart(this.deps.networkAddr, nick, this.deps.fixed);
   }
 
-  /** The core's rooms (design.md §4a): what the user's resources see of each channel. */
+  /** The core's rooms (design.md §4a). */
   get xmppRooms(): BridgeRooms {
     return this.deps.ctx.rooms;
   }
@@ -115,21 +111,14 @@ export class IrcSession {
     return this.deps.ctx.rooms.resources(this.user, room.localpart);
   }
 
-  /** A member as the core's occupant: roles from its modes, its real JID unless it is the user. */
+  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
   occupant(m: Member): Occupant {
-    return memberOccupant(this.conn!.isupport, m, this.isSelf(m.nick) ? undefined : this.memberJid(m));
-  }
-
-  /** The real JID shown for an occupant (biboumi: `nick%net@domain/user@host`). */
-  private memberJid(m: Member): string {
+    if (this.isSelf(m.nick)) return memberOccupant(this.conn!.isupport, m, undefined);
     const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
-    return m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare;
+    return memberOccupant(this.conn!.isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
   }
 
-  /**
-   * Store an event for the user without waiting for the commit (IRC has nothing to acknowledge;
-   * `durable: false`), in call order per conversation, as the core's rooms do (context.ts).
-   */
+  /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */
   deliver(event: Inbound, dedupeKey?: string): Promise<void> {
     this.ctx
       .deliver(event, { durable: false, ...(dedupeKey ? { dedupeKey } : {}) })
@@ -140,7 +129,7 @@ export class IrcSession {
   /** A message from the network JID (connection progress, server notices). */
   async notify(text: string): Promise<void> {
     if (!this.deps.config.server_messages) return;
-    await this.deliver({ kind: 'message', user: this.user, from: this.serviceLocalpart(), type: 'chat', body: text });
+    await this.deliver({ kind: 'message', user: this.user, from: serviceLocalpart(this.deps.networkAddr, this.deps.fixed), type: 'chat', body: text });
   }
 
   /** Whether the server echoes our PRIVMSGs (IRCv3 echo-message): reflection waits for the echo. */
@@ -189,7 +178,7 @@ export class IrcSession {
       conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
-      this.deps.onChanTypes(conn.isupport.chanTypes);
+      this.deps.onRegistered(conn);
       this.schedule.online();
       ctx.log.info({ event: 'irc_registered', ...where, nick: conn.nick }, 'registered on IRC');
       await this.notify(`Connected to IRC server${server.tls ? ' (encrypted)' : ''}.`);
@@ -199,6 +188,7 @@ export class IrcSession {
       });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
+      onRegistered(this); // IRCv3 chathistory: private conversations missed meanwhile (chathistory.ts)
     } catch (err) {
       this.serverIndex++;
       ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');
@@ -220,6 +210,7 @@ export class IrcSession {
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
     if (conn !== this.conn) return;
     this.queue.detach();
+    this.typingIn.clearAll();
     this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
     this.batches.clear();
     this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_close_failed' }, 'IRC close handling failed'));

@@ -12,6 +12,7 @@ import type { ChannelSettingsStore } from './channel-settings.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcMetrics } from './metrics.js';
 import { RosterRegistry } from './roster.js';
+import { MessageRefs } from './message-refs.js';
 import { ServerProbes } from './server-probes.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
@@ -26,8 +27,8 @@ export interface SessionRegistryDeps {
   ctx: BridgeContext;
   config: IrcConfig;
   channels: ChannelSettingsStore;
-  /** A connection learnt its server's CHANTYPES. */
-  onChanTypes(network: string, chanTypes: string): void;
+  /** A connection registered on `network` (its server's CHANTYPES and IRCv3 offer are known). */
+  onRegistered(network: string, conn: IrcConnection): void;
   metrics: IrcMetrics;
 }
 
@@ -35,6 +36,8 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, IrcSession>();
   private readonly limiters = new Map<string, ConnectLimiter>();
   private readonly rosters = new Map<string, RosterRegistry>();
+  /** Per network: the XMPP id ⇄ msgid map its sessions share (message-refs.ts). */
+  private readonly refs = new Map<string, MessageRefs>();
   /** One readiness probe per server endpoint, for every session that waits for it. */
   readonly probes = new ServerProbes();
   /** The live connections the identd answers about (config `identd`). */
@@ -108,6 +111,8 @@ export class SessionRegistry {
     if (!limiter) this.limiters.set(found.name, (limiter = new ConnectLimiter(found.net.max_concurrent_connects)));
     let rosters = this.rosters.get(found.name);
     if (!rosters) this.rosters.set(found.name, (rosters = new RosterRegistry(config.bounds.channel_members)));
+    let refs = this.refs.get(found.name);
+    if (!refs) this.refs.set(found.name, (refs = new MessageRefs(config.bounds.message_refs)));
     const session = new IrcSession(user, {
       ctx,
       config,
@@ -120,7 +125,7 @@ export class SessionRegistry {
       onEnded: (s) => {
         if (this.sessions.get(key) === s) this.sessions.delete(key);
       },
-      onChanTypes: (t) => this.deps.onChanTypes(found.name, t),
+      onRegistered: (conn) => this.deps.onRegistered(found.name, conn),
       settings: () => readSettings(ctx.kv, user, found.name),
       openConnection: (server, nick) => {
         const ident = userIdent(user, config.identd.ident);
@@ -130,6 +135,7 @@ export class SessionRegistry {
       },
       channels: this.deps.channels,
       rosters,
+      refs,
       metrics: this.deps.metrics,
     });
     this.sessions.set(key, session);

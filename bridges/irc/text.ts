@@ -50,6 +50,8 @@ export interface IrcText {
   /** CTCP ACTION (`/me`). */
   action: boolean;
   text: string;
+  /** A later chunk of one long line (IRCv3 draft/multiline-concat: joined without a line break). */
+  concat?: true;
 }
 
 /**
@@ -79,11 +81,14 @@ export function bodyToIrc(body: string, budget: (action: boolean) => number): Ir
     const room = budget(action) - (action ? 9 : 0);
     const carries = text !== stripFormatting(text) && room >= 8;
     let carry = '';
+    let first = true;
     for (const chunk of splitUtf8(text, room - (carries ? 4 : 0))) {
       const t = carry + chunk;
       if (carries) carry = openCodesAtEnd(t);
       // A chunk of nothing but codes shows nothing; its effect is in `carry`.
-      if (stripFormatting(t) !== '') out.push({ action, text: t });
+      if (stripFormatting(t) === '') continue;
+      out.push(first ? { action, text: t } : { action, text: t, concat: true });
+      first = false;
     }
   });
   return out;

@@ -3,7 +3,7 @@
  * limits and delivery tracking into the core's Bridge contract (src/core/bridge.ts).
  */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
-import type { Bridge, BridgeContext, BridgeHealth, ResolvedAddress, SendOptions, SendResult } from '../../src/core/bridge.js';
+import { FEATURES, type Bridge, type BridgeContext, type BridgeHealth, type ResolvedAddress, type SendOptions, type SendResult } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
 import { phoneToLocalpart, resolvePhoneLocalpart } from './address.js';
@@ -15,6 +15,8 @@ import { SendLimits } from './limits.js';
 import { MediaRehost } from './media.js';
 import { NumberDirectory } from './numbers.js';
 import { sendSms, type OutboundDeps } from './outbound.js';
+import { sendReaction } from './reactions.js';
+import { RecentTexts } from './recent.js';
 import { handleStatusCallback } from './status.js';
 import { TwilioApi } from './twilio-api.js';
 
@@ -37,12 +39,16 @@ export class SmsBridge implements Bridge {
   private current: BridgeHealth = { canDeliver: true };
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly resolved = new Map<string, ResolvedAddress>();
+  private readonly recent: RecentTexts;
+  private readonly contactFeatures: string[];
 
   constructor(
     private readonly ctx: BridgeContext,
     private readonly config: SmsConfig,
   ) {
     this.numbers = new NumberDirectory(ctx.kv, config.numbers);
+    this.recent = new RecentTexts(ctx.kv);
+    this.contactFeatures = [FEATURES.receipts, FEATURES.oob, ...(config.reactions === 'text' ? [FEATURES.reactions] : [])];
     this.tracker = new DeliveryTracker(ctx.kv, () => ctx.clock.now());
     this.limits = new SendLimits(ctx.kv, config.limits);
     this.api = new TwilioApi({
@@ -96,7 +102,10 @@ export class SmsBridge implements Bridge {
     // each stanza's address: remember recent answers (deterministic, so a cache is safe).
     const cached = this.resolved.get(localpart);
     if (cached) return cached;
-    const answer = resolvePhoneLocalpart(localpart, this.config.default_country);
+    const parsed = resolvePhoneLocalpart(localpart, this.config.default_country);
+    // What a phone number carries (core/features.ts): delivery receipts (Twilio status callbacks),
+    // media (MMS), and reactions only when they are sent as texts (`reactions: text`).
+    const answer = parsed.kind === 'contact' ? { ...parsed, features: this.contactFeatures } : parsed;
     if (this.resolved.size >= RESOLVE_CACHE) this.resolved.clear();
     this.resolved.set(localpart, answer);
     return answer;
@@ -106,16 +115,29 @@ export class SmsBridge implements Bridge {
     return phoneToLocalpart(address, this.config.default_country);
   }
 
-  /** XEP-0066: contacts take media (sent as MMS). */
-  features(localpart: string): string[] {
-    return localpart === '' ? [] : ['jabber:x:oob'];
-  }
 
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
-    if (event.kind !== 'message') {
-      throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}; a sent text cannot be corrected.`);
+    switch (event.kind) {
+      case 'message': {
+        // XEP-0461: the reply's quote is already gone; the text goes alone (SMS has no threads).
+        const result = await sendSms(this.outboundDeps(), event, options.signal);
+        this.recent.add(event.user, event.to, [event.id, event.originId], event.body);
+        return result;
+      }
+      case 'reaction':
+        return sendReaction(
+          { recent: this.recent, mode: this.config.reactions, sendText: (text) => sendSms(this.outboundDeps(), text, options.signal) },
+          event,
+        );
+      case 'retraction':
+        throw new StanzaError('feature-not-implemented', 'SMS cannot unsend a text; it was already delivered. Nothing was sent.', { type: 'cancel' });
+      case 'chatstate':
+        return {}; // SMS has no typing notifications (the core drops them before the outbox anyway)
+      case 'correction':
+        throw new StanzaError('feature-not-implemented', 'SMS cannot correct a text that was already sent; send a new one.', { type: 'cancel' });
+      default:
+        throw new StanzaError('feature-not-implemented', `SMS cannot carry a ${event.kind}.`, { type: 'cancel' });
     }
-    return sendSms(this.outboundDeps(), event, options.signal);
   }
 
   async retryDeadLetter(payload: unknown): Promise<void> {
@@ -137,6 +159,7 @@ export class SmsBridge implements Bridge {
       maxBodyBytes: config.webhooks.max_body_bytes,
       numbers: this.numbers,
       toLocalpart: (a) => this.toLocalpart(a),
+      recent: this.recent,
       ...(this.media ? { media: this.media } : {}),
     };
   }

@@ -31,6 +31,11 @@ export const smsConfigSchema = z.strictObject({
   public_url: z.url().optional(),
   /** Which Twilio number (or Messaging Service SID) each XMPP user sends from and receives on. */
   numbers: z.record(jid, sender).default({}),
+  /**
+   * XEP-0444 reactions from XMPP users: `error` refuses them (each would be a paid text), `text`
+   * sends the added emojis as a short text quoting the message (`👍 to "first words…"`).
+   */
+  reactions: z.enum(['error', 'text']).default('error'),
   /** Bodies over 1,600 characters: `split` into several texts at word boundaries, or `reject`. */
   long_messages: z.enum(['split', 'reject']).default('split'),
   /** Tell the user how a text was encoded when it costs more than expected. */

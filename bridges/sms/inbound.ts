@@ -10,6 +10,8 @@ import type { UserJid } from '../../src/core/model.js';
 import type { MediaRehost } from './media.js';
 import type { NumberDirectory } from './numbers.js';
 import { cleanLine, cleanText } from './clean-text.js';
+import { tapbackReaction } from './reactions.js';
+import type { RecentTexts } from './recent.js';
 import { answerText, answerTwiml, readSignedWebhook, type WebhookParams } from './webhook-http.js';
 
 /** What a dead letter of this bridge holds (given back to retryDeadLetter). */
@@ -27,6 +29,8 @@ export interface InboundDeps {
   numbers: NumberDirectory;
   toLocalpart(address: string): string;
   media?: MediaRehost;
+  /** Recent texts per conversation, for tapbacks (absent: tapbacks stay texts). */
+  recent?: RecentTexts;
 }
 
 export function isInboundDeadLetter(payload: unknown): payload is InboundDeadLetter {
@@ -59,7 +63,17 @@ export async function deliverInbound(deps: InboundDeps, owner: UserJid, params: 
   const { body } = content;
   const numMedia = content.media.length;
   if (body.trim() !== '' || numMedia === 0) {
-    await ctx.deliver({ kind: 'message', user: owner, from, type: 'chat', body }, { dedupeKey: sid });
+    // A phone's tapback on a recent text is a XEP-0444 reaction (reactions.ts), not a text.
+    const reaction = numMedia === 0 && deps.recent ? tapbackReaction(deps.recent, owner, from, body) : undefined;
+    if (reaction) {
+      await ctx.deliver(reaction.event, { dedupeKey: sid });
+      reaction.commit();
+      ctx.metrics.count('sms_tapback');
+      return;
+    }
+    // The MessageSid is the stanza id: a reaction of the user names the text by it (recent.ts).
+    await ctx.deliver({ kind: 'message', user: owner, from, type: 'chat', body, ...(sid ? { id: sid } : {}) }, { dedupeKey: sid });
+    deps.recent?.add(owner, from, [sid], body);
   }
   // XEP-0066: each media as its own message whose body is the URL, so clients render it inline.
   for (const [i, { url: original, contentType }] of content.media.entries()) {

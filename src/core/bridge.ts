@@ -19,6 +19,7 @@ import type { Affiliation, Inbound, Outbound, UserJid } from './model.js';
 import type { AdhocCommand, Form } from './adhoc-model.js';
 import type { ItemsPage, PageRequest } from './hook-types.js';
 import type { BridgeContext } from './bridge-services.js';
+import type { ReactionLimits } from './features.js';
 
 export { RetryableError, StanzaError } from './errors.js';
 export type {
@@ -38,6 +39,7 @@ export type {
   UserQuery,
   UserQueryAnswer,
 } from './bridge-services.js';
+export { FEATURES, type ReactionLimits } from './features.js';
 export type { ArchivedMessage, ArchivePage, ArchiveQuery, ItemsPage, PageRequest, RoomInfo, UserPresence } from './hook-types.js';
 
 /** XEP-0030 identity of a bridge's component domain (category is always `gateway`). */
@@ -95,8 +97,16 @@ export interface ResolvedAddress {
    * the address (IRC: the network's name and the channel or nick, lower-cased).
    */
   archive?: string;
-  /** Extra disco#info features of the address (IRC rooms: `muc_nonanonymous`, `urn:xmpp:sid:0`). */
+  /**
+   * What the address carries, advertised in its disco#info (IRC rooms: `muc_nonanonymous`,
+   * `urn:xmpp:sid:0`). Use the names in `FEATURES` (core/features.ts) for what modern clients
+   * send: receipts only where the bridge reports delivery, `chatStates` only where the network
+   * shows typing (the core drops chat states before the outbox for an address without it),
+   * `retract`, `reactions`, `reply`, `styling` where the network carries them.
+   */
   features?: string[];
+  /** XEP-0444 §2.2: the network's limits on reactions here, when it has `reactions` with limits. */
+  reactions?: ReactionLimits;
 }
 
 /** One entry of a room's affiliation list (XEP-0045 §9.5 ban list, §9.8 member list). */

@@ -18,6 +18,7 @@ import type { LaneHooks, RetryPolicy } from './outbox.js';
 import type { OutboxRow, Store } from './store.js';
 import type { CoreRooms } from './rooms.js';
 import { errorReport, sendThroughRooms } from './room-send.js';
+import { isEphemeralKind, isStale } from './ephemeral.js';
 
 /** What an 'out' row holds: the event, and the iq to answer when it came from one (muc#admin). */
 export interface OutPayload {
@@ -44,6 +45,9 @@ export interface DeliveryDeps {
   inboundDead?(row: OutboxRow, reason: string): void;
 }
 
+/** Outbound kinds deduplicated by the client's stanza id (+ origin-id): a resent stanza acts once. */
+const DEDUPED = new Set<Outbound['kind']>(['message', 'correction', 'retraction', 'reaction']);
+
 /** What became of a bounced inbound item. */
 export type BounceOutcome = 'retry' | 'dead';
 
@@ -57,7 +61,7 @@ export class Delivery {
    */
   enqueueOut(event: Outbound, iq?: OutPayload['iq']): { duplicate: boolean; okey: string } {
     const stableId = event.originId ?? event.id;
-    const dedupe = stableId && (event.kind === 'message' || event.kind === 'correction') ? `${event.user}|${event.kind}|${stableId}` : undefined;
+    const dedupe = stableId && DEDUPED.has(event.kind) ? `${event.user}|${event.kind}|${stableId}` : undefined;
     const payload: OutPayload = { event, ...(iq ? { iq } : {}), item: randomUUID() };
     // A user's presences go to the domain and to each contact they let see it: one key, one order.
     const okey = event.kind === 'presence' ? `${event.user}|presence` : `${event.user}|${event.to}`;
@@ -79,6 +83,7 @@ export class Delivery {
     return {
       handle: async (row, attempt) => {
         const { event, iq, item } = JSON.parse(row.payload) as OutPayload;
+        if (isEphemeralKind(event.kind) && isStale(row, this.deps.now())) return;
         // Rows stored before `item` existed: the row's id and creation time are as stable.
         const itemId = item ?? `${row.bridge}-${row.id}-${row.createdAt}`;
         // The signal is made only if the bridge reads it (attempt-deadline.ts).
@@ -103,6 +108,7 @@ export class Delivery {
         }
         if (iq) await this.deps.send(new Element('iq', { type: 'result', id: iq.id, from: iq.to, to: iq.from })).catch(() => undefined);
       },
+      ephemeral: (row) => isEphemeralKind((JSON.parse(row.payload) as OutPayload).event.kind),
       onFailed: (row, error) => this.reportOut(row, toStanzaError(error)),
       onDead: (row, error) =>
         this.reportOut(
@@ -119,6 +125,7 @@ export class Delivery {
         const event = JSON.parse(row.payload) as InboundItem;
         // XEP-0184 has no "sent" state: only delivered and failed reach the user.
         if (event.kind === 'receipt' && event.state === 'sent') return;
+        if (isEphemeralKind(event.kind) && isStale(row, this.deps.now())) return;
         const el = encodeInbound(event, this.deps.domain);
         await this.deps.send(el);
         if (crashPointReached('inbound-sent')) await crashAfter(() => this.deps.store.flush());
@@ -127,6 +134,7 @@ export class Delivery {
           this.deps.bounces?.tracker.track(event.user, el.attrs.id as string, row.id, event.toResource);
         }
       },
+      ephemeral: (row) => isEphemeralKind((JSON.parse(row.payload) as { kind?: string }).kind ?? ''),
       onFailed: (row, error) => this.deps.log.error({ event: 'in_failed', id: row.id, user: row.user, err: error }, 'an inbound item could not be encoded'),
       onDead: (row, error) => {
         this.deps.log.error({ event: 'in_dead', id: row.id, user: row.user, err: error.message }, 'an inbound item ran out of attempts');

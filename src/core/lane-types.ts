@@ -25,6 +25,11 @@ export interface LaneHooks {
   /** The attempts ran out: tell the user. */
   onDead(row: OutboxRow, error: Error): void;
   onOutcome?(row: OutboxRow, outcome: Outcome, error?: Error): void;
+  /**
+   * Whether the row is ephemeral (core/ephemeral.ts): any failure of its attempt ends it (done,
+   * with the error noted), without a retry, `onFailed` or `onDead`. Asked only on a failure.
+   */
+  ephemeral?(row: OutboxRow): boolean;
 }
 
 export interface LaneOptions {

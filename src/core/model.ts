@@ -99,7 +99,8 @@ export type Outbound =
   | (OutboundBase & {
       /**
        * XEP-0085 chat state of the user in a chat or room (a standalone notification, no body).
-       * Not durable: a bridge that has no way to show it drops it silently (it is not a message).
+       * Ephemeral (core/ephemeral.ts): only sent to addresses whose bridge declares
+       * `FEATURES.chatStates`; one attempt, never retried or reported, skipped when stale.
        */
       kind: 'chatstate';
       type: 'chat' | 'groupchat';

@@ -222,11 +222,7 @@ export class OutboxLane {
     return true;
   }
 
-  /**
-   * `LaneOptions.pipelined`: the chain's items are handed to the hook at once, in order (their
-   * writes leave in one system call, not one each after the previous write completed); the
-   * outcomes are written in order. Order holds as the hook's items share one stream.
-   */
+  /** `LaneOptions.pipelined`: the chain's items go to the hook at once, in order; outcomes are written in order. */
   private async runPipelined(chain: OutboxRow[]): Promise<boolean> {
     const now = this.options.now();
     const started: Array<{ row: OutboxRow; result: Promise<Error | undefined> }> = [];
@@ -245,8 +241,7 @@ export class OutboxLane {
   /** One attempt of the row, within its deadline: undefined when it succeeded, else its error. */
   private start(row: OutboxRow): Promise<Error | undefined> {
     const { options, hooks } = this;
-    // The row's state is written only by `settle`, once per attempt: a late success (after the
-    // deadline) cannot mark a retried row done, nor a later attempt of it.
+    // Only `settle` writes the row, once per attempt: a late success cannot mark it done.
     return withDeadline((attempt) => hooks.handle(row, attempt), options.attemptTimeoutMs ?? 30_000, () =>
       options.log.warn({ event: 'late_result', id: row.id, user: row.user }, 'an attempt succeeded after its deadline; it was counted as failed'),
     ).then(
@@ -262,6 +257,12 @@ export class OutboxLane {
       repo.markDone(row.id, options.now());
       hooks.onOutcome?.(row, 'done');
       return 'done';
+    }
+    if (hooks.ephemeral?.(row)) {
+      repo.markDone(row.id, options.now(), error.message);
+      options.log.debug({ event: 'ephemeral_dropped', id: row.id, user: row.user, err: error.message }, 'an ephemeral item failed; dropped');
+      hooks.onOutcome?.(row, 'failed', error);
+      return 'failed';
     }
     if (isRetryable(error) && this.paused) {
       // Failed because the path went down while sending: not the item's fault, no attempt counted.

@@ -139,7 +139,6 @@ export class BridgePipeline {
     };
     this.lanes.in.pause();
     metrics.watchLanes(this.lanes.out, this.lanes.in);
-
     const router = new IqRouter(log);
     const adhoc = new AdhocService({
       domain: this.domain,
@@ -167,7 +166,7 @@ export class BridgePipeline {
       ],
     });
     adhoc.register(router);
-    registerDisco(router, {
+    const disco = registerDisco(router, {
       identity: loaded.definition.identity,
       bridge: this.bridge,
       rooms: this.rooms,
@@ -186,6 +185,7 @@ export class BridgePipeline {
       userAvailable: (user) => {
         if (delivery.userAvailable(user) > 0) this.lanes.in.kick();
       },
+      caps: (user, localpart) => disco.caps(user, localpart),
     });
     const enqueue = (event: Outbound, iq?: OutPayload['iq']) => {
       const res = delivery.enqueueOut(event, iq);

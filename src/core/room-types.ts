@@ -10,7 +10,7 @@
  * shares one member list between all the users in a channel keeps memory per member, not per
  * member × user.
  */
-import type { Affiliation, HistoryRequest, Role, UserJid } from './model.js';
+import type { Affiliation, ChatState, HistoryRequest, ReplyRef, Role, UserJid } from './model.js';
 
 /** An occupant as the network shows it (XEP-0045 §5: role and affiliation, mapped by the bridge). */
 export interface Occupant {
@@ -74,11 +74,23 @@ export interface RoomMessage {
   id?: string;
   originId?: string;
   replaces?: string;
+  /** XEP-0461: the message answers this one (its id as the room gave it: the stanza-id). */
+  replyTo?: ReplyRef;
   /** Only to this resource. */
   toResource?: string;
   /** The network's id of the message: per resource, a second report with it is not delivered again. */
   dedupeKey?: string;
 }
+
+/**
+ * What an occupant did in the room besides a message (issue 12), by the ids the room gave
+ * (stanza-ids): XEP-0424 retraction of their own message, XEP-0444 their whole current set of
+ * reactions to a message, XEP-0085 their chat state (not archived).
+ */
+export type RoomAction =
+  | { kind: 'retraction'; retracts: string; stanzaId?: string }
+  | { kind: 'reaction'; reactsTo: string; emojis: string[]; stanzaId?: string }
+  | { kind: 'chatstate'; state: ChatState };
 
 /** How an occupant left. */
 export interface LeaveOptions {
@@ -109,6 +121,8 @@ export interface BridgeRooms {
   occupantRenamed(user: UserJid, room: string, occupant: Occupant, newNick: string): Promise<void>;
   /** A message in the room. */
   message(user: UserJid, room: string, message: RoomMessage): Promise<void>;
+  /** An occupant's retraction, reactions or chat state (`RoomAction`), to every joined resource. */
+  action(user: UserJid, room: string, nick: string, action: RoomAction): Promise<void>;
   /** The subject changed (§8.1), by `by` when the network says who. */
   subject(user: UserJid, room: string, subject: string, by?: string): Promise<void>;
   /**

@@ -7,7 +7,7 @@
 import { StanzaError } from './errors.js';
 import type { Inbound, Outbound, UserJid } from './model.js';
 import type { KeyValueStore } from './bridge-services.js';
-import type { BridgeRooms, JoinedOptions, LeaveOptions, Occupant, RoomMessage, RoomSnapshot, StoredRoom } from './room-types.js';
+import type { BridgeRooms, JoinedOptions, LeaveOptions, Occupant, RoomAction, RoomMessage, RoomSnapshot, StoredRoom } from './room-types.js';
 import { RoomTable, type RoomState } from './room-table.js';
 import { endedPresence, joinSelfPresence, leavePresence, occupantPresence, renamePresences, selfPresence, type MucTarget } from '../xmpp/muc.js';
 import type { RoomInfo } from './hook-types.js';
@@ -134,10 +134,18 @@ export class CoreRooms implements BridgeRooms {
           ...(m.id ? { id: m.id } : {}),
           ...(m.originId ? { originId: m.originId } : {}),
           ...(m.replaces ? { replaces: m.replaces } : {}),
+          ...(m.replyTo ? { replyTo: m.replyTo } : {}),
         },
         m.dedupeKey !== undefined ? `${m.dedupeKey}:${resource}` : undefined,
       );
     }
+    return Promise.resolve();
+  }
+
+  action(user: UserJid, room: string, nick: string, action: RoomAction): Promise<void> {
+    const state = this.live(user, room);
+    if (!state) return Promise.resolve();
+    this.fanOut(user, state, (t) => ({ ...action, user, from: state.room, fromResource: nick, toResource: t.resource, type: 'groupchat' }));
     return Promise.resolve();
   }
 

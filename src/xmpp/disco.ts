@@ -6,7 +6,9 @@ import { Element } from 'ltx';
 import type { Bridge, BridgeIdentity } from '../core/bridge.js';
 import { StanzaError } from '../core/errors.js';
 import type { FormField } from '../core/adhoc-model.js';
+import type { ReactionLimits } from '../core/features.js';
 import type { AdhocService } from './adhoc.js';
+import { capsElement, isCapsNode } from './caps.js';
 import { formElement } from './forms.js';
 import type { IqContext, IqRouter } from './iq.js';
 import { NS } from './ns.js';
@@ -23,8 +25,8 @@ export interface DiscoDeps {
   adhoc: AdhocService;
 }
 
-function roomInfo(deps: DiscoDeps, iq: IqContext, name: string | undefined) {
-  const info = deps.rooms?.info(iq.user, iq.localpart);
+function roomInfo(deps: DiscoDeps, user: string, localpart: string, name: string | undefined) {
+  const info = deps.rooms?.info(user, localpart);
   return info ? { ...info, ...(name ? { name } : {}) } : undefined;
 }
 
@@ -42,17 +44,25 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.c('feature', { var: NS.data });
     return query;
   }
-  if (node) throw new StanzaError('item-not-found', `No such node: ${node}.`);
-  const address = resolveOrThrow(deps.bridge, iq.localpart);
+  // XEP-0115 §6.2: the caps node of our presences is answered like the JID itself, node included.
+  if (node && !isCapsNode(node)) throw new StanzaError('item-not-found', `No such node: ${node}.`);
+  return addressInfo(deps, iq.user, iq.localpart, node);
+}
+
+/** The disco#info `<query/>` of a JID of the domain, as `user` sees it. */
+function addressInfo(deps: DiscoDeps, user: string, localpart: string, node?: string): Element {
+  const query = new Element('query', { xmlns: NS.discoInfo, ...(node ? { node } : {}) });
+  const address = resolveOrThrow(deps.bridge, localpart);
   const features = new Set<string>([NS.discoInfo, NS.discoItems, NS.ping, NS.version, NS.commands]);
   if (address.kind === 'service') {
     // XEP-0100 §4.2: a gateway identity; category 'gateway' with the network as type.
     query.c('identity', { category: 'gateway', type: deps.identity.type, name: deps.identity.name });
     if (deps.bridge.gateway) features.add(NS.gateway);
   } else if (address.kind === 'contact') {
+    // Receipts, like everything a contact or room can carry, only where the bridge declares it
+    // (ResolvedAddress.features, core/features.ts): a client that believes in XEP-0184 waits for them.
     const identity = deps.contactIdentity ?? { category: 'client', type: 'pc' };
     query.c('identity', { ...identity, name: address.name ?? address.localpart });
-    features.add(NS.receipts);
   } else {
     query.c('identity', { category: 'conference', type: deps.identity.type, name: address.name ?? address.localpart });
     features.add(NS.muc);
@@ -60,7 +70,8 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
   if (address.archive !== undefined) features.add('urn:xmpp:mam:2');
   for (const f of address.features ?? []) features.add(f);
   for (const f of [...features].sort()) query.c('feature', { var: f });
-  const room = address.kind === 'room' ? roomInfo(deps, iq, address.name) : undefined;
+  if (address.reactions && features.has(NS.reactions)) query.cnode(reactionLimitsForm(address.reactions));
+  const room = address.kind === 'room' ? roomInfo(deps, user, localpart, address.name) : undefined;
   if (room) {
     // XEP-0045 §15.5.4: muc#roominfo extended disco information.
     const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['http://jabber.org/protocol/muc#roominfo'] }];
@@ -69,6 +80,14 @@ function infoElement(deps: DiscoDeps, iq: IqContext): Element {
     query.cnode(formElement({ fields }, 'result'));
   }
   return query;
+}
+
+/** XEP-0444 §2.2: the network's limits on reactions, as a disco#info extension form. */
+function reactionLimitsForm(limits: ReactionLimits): Element {
+  const fields: FormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: ['urn:xmpp:reactions:0:restrictions'] }];
+  if (limits.maxPerUser !== undefined) fields.push({ var: 'max_reactions_per_user', type: 'text-single', values: [String(limits.maxPerUser)] });
+  if (limits.allowlist) fields.push({ var: 'allowlist', type: 'list-multi', values: limits.allowlist });
+  return formElement({ fields }, 'result');
 }
 
 async function itemsElement(deps: DiscoDeps, iq: IqContext): Promise<Element> {
@@ -106,7 +125,11 @@ async function itemsElement(deps: DiscoDeps, iq: IqContext): Promise<Element> {
   return query;
 }
 
-export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
+/**
+ * Register disco#info/#items, version and ping on the domain. Returns the XEP-0115 `<c/>` of a
+ * JID of the domain (for the presences the gateway sends), or undefined when it maps to nothing.
+ */
+export function registerDisco(router: IqRouter, deps: DiscoDeps): { caps(user: string, localpart: string): Element | undefined } {
   router.register('get', NS.discoInfo, 'query', (iq) => infoElement(deps, iq));
   router.register('get', NS.discoItems, 'query', (iq) => itemsElement(deps, iq));
   router.register('get', NS.version, 'query', async (iq) => {
@@ -128,4 +151,13 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): void {
     }
     return undefined;
   });
+  return {
+    caps(user, localpart) {
+      try {
+        return capsElement(addressInfo(deps, user, localpart));
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

@@ -2,8 +2,10 @@
  * XEP-0428 fallback indication and what the gateway does with it: the parts of a body that a
  * sending client marked as fallback for a feature this gateway understands (XEP-0461 reply
  * quotes) are removed before a bridge sees the text, and a message that is nothing but a
- * fallback for something a network cannot carry (a XEP-0424 retraction, a reaction, …) is
- * refused with `feature-not-implemented` instead of being sent as if it were the message.
+ * fallback for something the gateway does not handle (a poll, a moderation, a reply with no
+ * text of its own) is refused with `feature-not-implemented` instead of being sent as if it were
+ * the message. Retractions and reactions never get here: the decoder turns them into their own
+ * events (decode.ts), and their fallback bodies are never read.
  *
  * Offsets count Unicode code points (XEP-0426 §2, which XEP-0428 §2.2 refers to), not the UTF-16
  * units a JavaScript string is indexed by: `start` is the index of the first character of the
@@ -90,7 +92,7 @@ export function removeRanges(text: string, ranges: BodyRange[]): string {
   return out + points.slice(at).join('');
 }
 
-/** The retraction a message asks for (XEP-0424 1.x `<retract/>` or the 0.x fastening). */
+/** Whether a message asks for a retraction (XEP-0424 1.x `<retract/>` or the 0.x fastening), with a usable id or not. */
 export function isRetraction(message: Element): boolean {
   if (message.getChild('retract', RETRACT_NS)) return true;
   return message.getChildren('apply-to', FASTEN_NS).some((a) => a.getChild('retract', RETRACT_V0_NS) !== undefined);
@@ -104,12 +106,11 @@ function nothingSent(feature: string | undefined): StanzaError {
 
 /**
  * The body a bridge should see: reply quotes and other removable fallbacks taken out. Throws
- * `feature-not-implemented` (type cancel) for a retraction, and for a message whose whole body
- * is a fallback for something no network here can carry: relaying the placeholder text ("This
- * person attempted to retract…") as if the user had written it would be wrong, and an SMS costs.
+ * `feature-not-implemented` (type cancel) for a message whose whole body is a fallback for
+ * something the gateway does not handle: relaying the placeholder text as if the user had written
+ * it would be wrong, and an SMS costs. (Retractions and reactions are decoded before this.)
  */
 export function bodyWithoutFallbacks(message: Element, body: string | null): string | null {
-  if (isRetraction(message)) throw nothingSent(RETRACT_NS);
   if (body === null) return null;
   const fallbacks = readFallbacks(message).filter((f) => f.body.length > 0);
   if (fallbacks.length === 0) return body;

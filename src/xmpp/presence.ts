@@ -21,6 +21,8 @@ export interface PresenceDeps {
    * domain or a contact they let see it, RFC 6121 §4.2.2, or directed): they can take messages.
    */
   userAvailable?(user: string): void;
+  /** XEP-0115 `<c/>` of a JID of the domain as `user` sees it (disco.ts), for available presences. */
+  caps?(user: string, localpart: string): Element | undefined;
 }
 
 export class PresenceService {
@@ -35,7 +37,12 @@ export class PresenceService {
     const health = this.deps.health();
     const from = this.jidOf(localpart);
     if (stopping) return new Element('presence', { from, to, type: 'unavailable' }).c('status').t('The gateway is shutting down.').root();
-    if (health.canDeliver) return new Element('presence', { from, to });
+    if (health.canDeliver) {
+      const pres = new Element('presence', { from, to });
+      const caps = this.deps.caps?.(to.split('/')[0]!, localpart);
+      if (caps) pres.cnode(caps);
+      return pres;
+    }
     const pres = new Element('presence', { from, to, type: 'unavailable' });
     pres.c('status').t(health.reason ?? 'The gateway cannot deliver messages right now.');
     return pres;

@@ -16,6 +16,7 @@ import { formatJid, parseJid } from './jid.js';
 import { NS } from './ns.js';
 import type { PresenceService } from './presence.js';
 import { decodeMessage, decodeRoomPresence, type Route } from './stanza.js';
+import { carries, FEATURES } from '../core/features.js';
 
 export interface ReceiverDeps {
   domain: string;
@@ -116,7 +117,11 @@ export class StanzaReceiver {
 
   private onMessage(el: Element, route: Route, address: ResolvedAddress): void {
     const event = decodeMessage(el, { ...route, to: address.localpart });
-    if (!event) return; // chat states, markers: nothing to send, nothing to answer
+    if (!event) return; // markers, receipts: nothing to send, nothing to answer
+    // Chat states are ephemeral (XEP-0085 §5.5: no error is owed for one): where the address's
+    // bridge does not carry them they stop here, before the outbox; elsewhere they take the one
+    // door like everything else, in order with the messages (core/ephemeral.ts).
+    if (event.kind === 'chatstate' && !carriesChatStates(el, address)) return;
     // RFC 6121 §5.2.2: groupchat is for rooms. Sent anywhere else it would go out as something
     // the user did not mean (a private message to `\` for a "channel" named `\`), or nowhere.
     if (el.attrs.type === 'groupchat' && address.kind !== 'room') {
@@ -198,6 +203,12 @@ export class StanzaReceiver {
       this.deps.log.error({ event: 'bounce_lost', err }, 'could not store the removal');
     }
   }
+}
+
+/** A chat state goes on only to a room or a contact (groupchat only to a room) whose bridge shows them. */
+function carriesChatStates(el: Element, address: ResolvedAddress): boolean {
+  if (address.kind === 'service' || (el.attrs.type === 'groupchat' && address.kind !== 'room')) return false;
+  return carries(address, FEATURES.chatStates);
 }
 
 /** `condition: text` of an error stanza (RFC 6120 §8.3), for logs and dead letters. */

@@ -1,116 +1,15 @@
 /**
- * ltx elements ⇄ core model. Decoding produces `Outbound` events from a user's stanzas to the
- * component; encoding turns `Inbound` events into stanzas from the component.
+ * ltx elements ⇄ core model. Decoding (decode.ts, re-exported here) produces `Outbound` events
+ * from a user's stanzas to the component; encoding turns `Inbound` events into stanzas from the
+ * component.
  */
 import { randomUUID } from 'node:crypto';
 import { Element } from 'ltx';
-import type { HistoryRequest, Inbound, MucUser, Oob, Outbound } from '../core/model.js';
+import type { Inbound, MucUser } from '../core/model.js';
 import { errorElement } from './errors.js';
-import { bodyWithoutFallbacks } from './fallback.js';
 import { NS } from './ns.js';
 
-/** Where a stanza came from and went to, once parsed and checked by the pipeline. */
-export interface Route {
-  user: string;
-  resource?: string;
-  /** Local part of the `to` JID. */
-  to: string;
-  toResource?: string;
-}
-
-function base(route: Route, el: Element) {
-  const originId = el.getChild('origin-id', NS.sid)?.attrs.id;
-  return {
-    user: route.user,
-    to: route.to,
-    ...(route.resource ? { resource: route.resource } : {}),
-    ...(route.toResource ? { toResource: route.toResource } : {}),
-    ...(el.attrs.id ? { id: el.attrs.id } : {}),
-    ...(originId ? { originId } : {}),
-  };
-}
-
-function readOob(el: Element): Oob[] {
-  return el
-    .getChildren('x', NS.oob)
-    .map((x) => ({ url: x.getChildText('url')?.trim() ?? '', desc: x.getChildText('desc') ?? undefined }))
-    .filter((o) => /^https?:\/\//i.test(o.url))
-    .map((o) => (o.desc ? { url: o.url, desc: o.desc } : { url: o.url }));
-}
-
-/**
- * A `<message/>` from a user as an outbound event, or undefined when there is nothing to send
- * (chat states, markers and receipts alone carry no body). XEP-0428 fallbacks are removed from
- * the body first; a retraction or a fallback-only message throws `feature-not-implemented`
- * (fallback.ts). A XEP-0461 `<reply/>` target is not mapped yet: only its quote is dropped.
- */
-export function decodeMessage(el: Element, route: Route): Outbound | undefined {
-  const b = base(route, el);
-  const rawType = el.attrs.type;
-  const type = rawType === 'groupchat' ? 'groupchat' : rawType === 'normal' ? 'normal' : 'chat';
-  const invite = el.getChild('x', NS.mucUser)?.getChild('invite');
-  if (invite?.attrs.to) {
-    const reason = invite.getChildText('reason');
-    return { ...b, kind: 'invite', invitee: invite.attrs.to, ...(reason ? { reason } : {}) };
-  }
-  const body = bodyWithoutFallbacks(el, el.getChildText('body'));
-  const subject = el.getChildText('subject');
-  if (type === 'groupchat' && subject !== null && body === null) {
-    return { ...b, kind: 'subject', subject };
-  }
-  const oob = readOob(el);
-  if (body === null && oob.length === 0) return undefined;
-  const replace = el.getChild('replace', NS.correct)?.attrs.id;
-  if (replace && body !== null) return { ...b, kind: 'correction', type, replaces: replace, body };
-  const thread = el.getChildText('thread');
-  return {
-    ...b,
-    kind: 'message',
-    type,
-    body: body ?? oob.map((o) => o.url).join('\n'),
-    ...(subject !== null ? { subject } : {}),
-    ...(thread ? { thread } : {}),
-    ...(oob.length ? { oob } : {}),
-    receiptRequested: el.getChild('request', NS.receipts) !== undefined,
-  };
-}
-
-function readHistory(x: Element): HistoryRequest | undefined {
-  const h = x.getChild('history');
-  if (!h) return undefined;
-  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
-  const since = h.attrs.since ? new Date(h.attrs.since) : undefined;
-  const out: HistoryRequest = {};
-  const maxchars = num(h.attrs.maxchars);
-  const maxstanzas = num(h.attrs.maxstanzas);
-  const seconds = num(h.attrs.seconds);
-  if (maxchars !== undefined) out.maxchars = maxchars;
-  if (maxstanzas !== undefined) out.maxstanzas = maxstanzas;
-  if (seconds !== undefined) out.seconds = seconds;
-  if (since && !Number.isNaN(since.getTime())) out.since = since.toISOString();
-  return out;
-}
-
-/**
- * A presence to a room occupant JID (XEP-0045): with `<x xmlns='…muc'/>` a join (§7.2), an
- * unavailable one a leave (§7.14), otherwise a nick change (§7.6) — a bridge that sees a nick
- * change from a resource that has not joined treats it as a join (old clients omit `<x/>`).
- */
-export function decodeRoomPresence(el: Element, route: Route): Outbound | undefined {
-  const b = base(route, el);
-  const status = el.getChildText('status') ?? undefined;
-  if (el.attrs.type === 'unavailable') return { ...b, kind: 'leave', ...(status ? { status } : {}) };
-  if (el.attrs.type !== undefined) return undefined;
-  const nick = route.toResource;
-  if (!nick) return undefined;
-  const x = el.getChild('x', NS.muc);
-  if (x) {
-    const password = x.getChildText('password');
-    const history = readHistory(x);
-    return { ...b, kind: 'join', nick, ...(password !== null ? { password } : {}), ...(history ? { history } : {}) };
-  }
-  return { ...b, kind: 'nick', nick };
-}
+export { decodeMessage, decodeRoomPresence, type Route } from './decode.js';
 
 function mucUserElement(muc: MucUser): Element {
   const x = new Element('x', { xmlns: NS.mucUser });

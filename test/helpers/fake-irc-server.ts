@@ -21,6 +21,8 @@ export interface FakeIrcServerOptions {
   behaviour?: (index: number) => FakeIrcBehaviour;
   /** Capabilities offered to `CAP LS` (none by default: `CAP * LS :`). */
   caps?: string[];
+  /** Tokens added to the RPL_ISUPPORT (005) line, e.g. `CHATHISTORY=50`. */
+  isupport?: string[];
   /** Members listed besides the joiner when a client JOINs (default none). */
   members?: string[];
   /** Text of the `ERROR` line for the 'error' behaviour. */
@@ -155,7 +157,7 @@ function handle(socket: Socket, index: number, behaviour: FakeIrcBehaviour, opts
     client.line(`:${SERVER} 002 ${n} :Your host is ${SERVER}`);
     client.line(`:${SERVER} 003 ${n} :This server was created today`);
     client.line(`:${SERVER} 004 ${n} ${SERVER} fake-1 io ovimnstk`);
-    client.line(`:${SERVER} 005 ${n} CHANTYPES=# PREFIX=(ov)@+ CASEMAPPING=rfc1459 NETWORK=Fake :are supported by this server`);
+    client.line(`:${SERVER} 005 ${n} CHANTYPES=# PREFIX=(ov)@+ CASEMAPPING=rfc1459 NETWORK=Fake${(opts.isupport ?? []).map((t) => ` ${t}`).join('')} :are supported by this server`);
     client.line(`:${SERVER} 375 ${n} :- ${SERVER} Message of the day -`);
     if (behaviour === 'motd-forever') {
       client.stream((i) => `:${SERVER} 372 ${n} :- endless MOTD line ${i}\r\n`);

@@ -63,11 +63,12 @@ function conversationsReply(to: string, type: string, id: string, quote: string,
 describe('fallbacks through Prosody to every bridge', () => {
   let s: AllBridges;
 
-  const refused = async (id: string) => {
+  // Each network says what happened in its own words (the bridge decides since issue 12).
+  const refused = async (id: string, text: RegExp, type = 'cancel') => {
     const err = await s.alice.waitForStanza((el) => el.is('message') && el.attrs.type === 'error' && el.attrs.id === id, `the error for ${id}`);
     expect(errorCondition(err)).toBe('feature-not-implemented');
-    expect(err.getChild('error')?.attrs.type).toBe('cancel');
-    expect(errorText(err)).toMatch(/nothing was sent/);
+    expect(err.getChild('error')?.attrs.type).toBe(type);
+    expect(errorText(err)).toMatch(text);
     return err;
   };
 
@@ -88,9 +89,10 @@ describe('fallbacks through Prosody to every bridge', () => {
     const b = uid('old-retract');
     await s.alice.send(gajimRetraction(ROOM, 'groupchat', a));
     await s.alice.send(fastenedRetraction(ROOM, 'groupchat', b));
-    const errA = await refused(a);
+    // ngircd has no draft/message-redaction: the IRC bridge refuses (with it, REDACT: bridges/irc/test/client-tags-redact.test.ts).
+    const errA = await refused(a, /^IRC cannot unsend a message; it was already sent\.$/);
     expect(errA.attrs.from).toBe(ROOM);
-    await refused(b);
+    await refused(b, /^IRC cannot unsend a message; it was already sent\.$/);
     // A later message gets through, so the channel has seen everything sent before it.
     const marker = uid('after');
     await s.alice.send(xml('message', { to: ROOM, type: 'groupchat', id: marker }, xml('body', {}, marker)));
@@ -100,8 +102,10 @@ describe('fallbacks through Prosody to every bridge', () => {
 
   it('IRC: a reply reaches the channel as its own line only, without the quote', async () => {
     const id = uid('reply');
-    const text = `answer ${id}`;
-    await s.alice.send(conversationsReply(ROOM, 'groupchat', id, '> FbNative: 🎉 is it on?\n', text));
+    // ngircd has no message-tags: the reply is its text, prefixed with the parent's author in a
+    // room (reply_nick_prefix: rooms, the default; bridges/irc/README.md).
+    const text = `someone: answer ${id}`;
+    await s.alice.send(conversationsReply(ROOM, 'groupchat', id, '> FbNative: 🎉 is it on?\n', `answer ${id}`));
     await s.native.expect('message', (e) => e.message === text);
     const marker = uid('after-reply');
     await s.alice.send(xml('message', { to: ROOM, type: 'groupchat', id: marker }, xml('body', {}, marker)));
@@ -116,7 +120,7 @@ describe('fallbacks through Prosody to every bridge', () => {
     const to = '+15557009001';
     const id = uid('sms-retract');
     await s.alice.send(gajimRetraction(`${to}@${DOMAINS.sms}`, 'chat', id));
-    await refused(id);
+    await refused(id, /SMS cannot unsend a text; it was already delivered/);
     const replyId = uid('sms-reply');
     await s.alice.send(conversationsReply(`${to}@${DOMAINS.sms}`, 'chat', replyId, '> +15557009001: dinner?\n', 'yes, at 8'));
     const req = await waitFor(() => s.twilio.created().find((r) => r.form.To?.[0] === to), 'the SMS for the reply');
@@ -131,7 +135,7 @@ describe('fallbacks through Prosody to every bridge', () => {
     const jid = `${contact}\\40example.com@${DOMAINS.email}`;
     const id = uid('mail-retract');
     await s.alice.send(fastenedRetraction(jid, 'chat', id));
-    await refused(id);
+    await refused(id, /Email cannot unsend/);
     const replyId = uid('mail-reply');
     await s.alice.send(conversationsReply(jid, 'chat', replyId, '> contact: see attached\n', 'Thanks, got it.'));
     const mail = await waitFor(async () => (await s.sink.messages()).find((m) => m.rcptTo.includes(`${contact}@example.com`)), 'the mail for the reply', 15_000);

@@ -1,5 +1,5 @@
-// XEP-0428 fallbacks in the stanza decoder: reply quotes removed, retractions and fallback-only
-// messages refused. The stanzas are shaped as the clients send them:
+// XEP-0428 fallbacks in the stanza decoder: reply quotes removed, fallback-only messages refused,
+// retractions and reactions read as their own events (their fallback bodies never read). The stanzas are shaped as the clients send them:
 // - Conversations family (a Conversations fork's `entities/Message.java`, cheogram style; the
 //   code search did not name the repository): `updateReplyTo` sends body "> quoted line\n" + text,
 //   `<reply to='…' id='…'/>` and `<fallback for='urn:xmpp:reply:0'><body start='0' end='<code
@@ -46,8 +46,8 @@ describe('XEP-0461 reply fallbacks', () => {
   it('removes the quoted line Conversations puts before the reply (range at the start)', () => {
     const event = decodeMessage(parse(reply('> bob: see you at 8\n', 'sounds good')), route);
     expect(event).toMatchObject({ kind: 'message', type: 'groupchat', body: 'sounds good', id: 'r1' });
-    // The reply target never reaches the text a bridge sees.
-    expect(JSON.stringify(event)).not.toContain('stanza-9');
+    // The reply target is a reference beside the text, never part of it (issue 12).
+    expect(event).toMatchObject({ replyTo: { id: 'stanza-9', to: '#chan%net@irc.example.org/bob' } });
   });
 
   it('counts code points, not UTF-16 units, when emoji come before the range end', () => {
@@ -81,11 +81,11 @@ describe('XEP-0461 reply fallbacks', () => {
     expect(err.message).toContain('nothing was sent');
   });
 
-  it('refuses a Conversations reaction (reply quote + a whole-body reactions fallback)', () => {
+  it('reads a Conversations reaction (reply quote + a whole-body reactions fallback) as a reaction, body unread', () => {
     const el = parse(
       reply('> bob: hi\n', '👍', 'chat', `<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reactions:0'><body/></fallback><reactions xmlns='urn:xmpp:reactions:0' id='z'><reaction>👍</reaction></reactions>`),
     );
-    expect(refusal(() => decodeMessage(el, route)).message).toBe('A reaction is not supported on this network; nothing was sent.');
+    expect(decodeMessage(el, route)).toMatchObject({ kind: 'reaction', reactsTo: 'z', emojis: ['👍'] });
   });
 
   it('refuses a reaction whose fallback covers only the emoji, once the quote is gone too', () => {
@@ -98,26 +98,24 @@ describe('XEP-0461 reply fallbacks', () => {
 });
 
 describe('XEP-0424 retractions', () => {
-  it('refuses the retraction Gajim and XEP-0424 0.4 send (retract:1, whole-body fallback)', () => {
+  // A retraction is an event of its own since issue 12 (the bridge decides); its fallback body is never read.
+  it('reads the retraction Gajim and XEP-0424 0.4 send (retract:1, whole-body fallback)', () => {
     const el = parse(
       `<message type='groupchat' id='retract-message-1'><retract id='origin-id-1' xmlns='urn:xmpp:message-retract:1'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/><body>${esc(RETRACT_BODY)}</body><store xmlns='urn:xmpp:hints'/></message>`,
     );
-    const err = refusal(() => decodeMessage(el, route));
-    expect(err.condition).toBe('feature-not-implemented');
-    expect(err.type).toBe('cancel');
-    expect(err.message).toBe('Retracting a message is not supported on this network; nothing was sent.');
+    expect(decodeMessage(el, route)).toEqual({ ...route, kind: 'retraction', type: 'groupchat', id: 'retract-message-1', retracts: 'origin-id-1' });
   });
 
-  it('refuses the older fastened retraction (apply-to + retract:0, bare <fallback/>)', () => {
+  it('reads the older fastened retraction (apply-to + retract:0, bare <fallback/>)', () => {
     const el = parse(
       `<message type='chat' id='retract-message-1'><apply-to id='origin-id-1' xmlns='urn:xmpp:fasten:0'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to><fallback xmlns='urn:xmpp:fallback:0'/><body>${esc(RETRACT_BODY)}</body><store xmlns='urn:xmpp:hints'/></message>`,
     );
-    expect(refusal(() => decodeMessage(el, route)).message).toContain('Retracting a message');
+    expect(decodeMessage(el, route)).toMatchObject({ kind: 'retraction', type: 'chat', retracts: 'origin-id-1' });
   });
 
-  it('refuses a retraction without any body as well', () => {
+  it('reads a retraction without any body as well', () => {
     const el = parse(`<message type='chat'><retract id='x' xmlns='urn:xmpp:message-retract:1'/></message>`);
-    expect(refusal(() => decodeMessage(el, route)).condition).toBe('feature-not-implemented');
+    expect(decodeMessage(el, route)).toMatchObject({ kind: 'retraction', retracts: 'x' });
   });
 
   it('refuses any message whose whole body is a fallback for something unknown', () => {

@@ -6,7 +6,7 @@ import { Element, parse } from 'ltx';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../src/core/access.js';
-import type { Bridge, ResolvedAddress } from '../../src/core/bridge.js';
+import { FEATURES, type Bridge, type ResolvedAddress } from '../../src/core/bridge.js';
 import type { Outbound } from '../../src/core/model.js';
 import { IqRouter } from '../../src/xmpp/iq.js';
 import { IqClient } from '../../src/xmpp/iq-client.js';
@@ -23,6 +23,7 @@ const USER = 'alice@example.org';
 class RoomEcho extends EchoBridge {
   override resolve(localpart: string): ResolvedAddress {
     if (localpart === 'room') return { kind: 'room', localpart, name: 'the room' };
+    if (localpart === 'typist') return { kind: 'contact', localpart, features: [FEATURES.chatStates] };
     return super.resolve(localpart);
   }
 }
@@ -72,9 +73,10 @@ describe('the receiver answers or is silent by spec', () => {
     [`<iq from='FROM' to='${long}@${DOMAIN}' type='get' id='a6'><ping xmlns='urn:xmpp:ping'/></iq>`, 'jid-malformed'],
     [`<iq from='FROM' to='${long}@${DOMAIN}' type='set' id='a7'><query xmlns='jabber:iq:register'/></iq>`, 'jid-malformed'],
     [
-      `<message from='FROM' to='someone@${DOMAIN}' type='chat' id='a8'><retract xmlns='urn:xmpp:message-retract:1' id='x'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/><body>This person attempted to retract a previous message, but it's unsupported by your client.</body></message>`,
+      `<message from='FROM' to='someone@${DOMAIN}' type='chat' id='a8'><body>Poll: lunch?</body><fallback xmlns='urn:xmpp:fallback:0' for='urn:example:polls:0'/></message>`,
       'feature-not-implemented',
     ],
+    [`<message from='FROM' to='someone@${DOMAIN}' type='chat' id='a9'><retract xmlns='urn:xmpp:message-retract:1'/></message>`, 'bad-request'],
   ])('%s → %s with the original id', async (xml, condition) => {
     await receive(xml);
     expect(sent).toHaveLength(1);
@@ -96,12 +98,39 @@ describe('the receiver answers or is silent by spec', () => {
     expect(sent).toEqual([]);
   });
 
+  it('drops a chat state before the outbox where the bridge does not carry them, silently', async () => {
+    await receive(`<message from='FROM' to='someone@${DOMAIN}' type='chat' id='c1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+    await receive(`<message from='FROM' to='room@${DOMAIN}' type='groupchat' id='c2'><paused xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+    await receive(`<message from='FROM' to='typist@${DOMAIN}' type='groupchat' id='c3'><paused xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+    await receive(`<message from='FROM' to='${DOMAIN}' type='chat' id='c4'><active xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+    expect(sent).toEqual([]);
+    expect(queued).toEqual([]);
+  });
+
+  it('queues a chat state where the address declares chat states (FEATURES.chatStates)', async () => {
+    await receive(`<message from='FROM' to='typist@${DOMAIN}' type='chat' id='c5'><composing xmlns='http://jabber.org/protocol/chatstates'/><no-store xmlns='urn:xmpp:hints'/></message>`);
+    expect(sent).toEqual([]);
+    expect(queued).toMatchObject([{ kind: 'chatstate', state: 'composing', to: 'typist', id: 'c5' }]);
+  });
+
+  it('queues retractions and reactions for the bridge to decide (not refused at decode)', async () => {
+    await receive(
+      `<message from='FROM' to='someone@${DOMAIN}' type='chat' id='d1'><retract xmlns='urn:xmpp:message-retract:1' id='x'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/><body>This person attempted to retract a previous message, but it's unsupported by your client.</body></message>`,
+    );
+    await receive(`<message from='FROM' to='someone@${DOMAIN}' type='chat' id='d2'><reactions xmlns='urn:xmpp:reactions:0' id='x'><reaction>👍</reaction></reactions></message>`);
+    expect(sent).toEqual([]);
+    expect(queued).toMatchObject([
+      { kind: 'retraction', retracts: 'x', id: 'd1' },
+      { kind: 'reaction', reactsTo: 'x', emojis: ['👍'], id: 'd2' },
+    ]);
+  });
+
   it('still relays a reply without its quote', async () => {
     await receive(
       `<message from='FROM' to='someone@${DOMAIN}' type='chat' id='r2'><body>&gt; bob: hi\nhello</body><reply xmlns='urn:xmpp:reply:0' to='x@y' id='z'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='10'/></fallback></message>`,
     );
     expect(sent).toEqual([]);
-    expect(queued).toMatchObject([{ kind: 'message', body: 'hello', id: 'r2' }]);
+    expect(queued).toMatchObject([{ kind: 'message', body: 'hello', id: 'r2', replyTo: { id: 'z', to: 'x@y' } }]);
   });
 
   it('keeps <x xmlns=muc/> in the error of a failed join (XEP-0045 §7.2.6)', async () => {

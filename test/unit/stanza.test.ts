@@ -30,8 +30,9 @@ describe('decoding stanzas from users', () => {
     });
   });
 
-  it('ignores chat states and markers (no body)', () => {
-    expect(decodeMessage(parse(`<message type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`), route)).toBeUndefined();
+  it('reads a standalone chat state as its own event, and ignores markers (no body)', () => {
+    expect(decodeMessage(parse(`<message type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`), route)).toMatchObject({ kind: 'chatstate', state: 'composing' });
+    expect(decodeMessage(parse(`<message type='chat'><received xmlns='urn:xmpp:chat-markers:0' id='a'/></message>`), route)).toBeUndefined();
   });
 
   it('reads XEP-0066 links, a correction, a groupchat subject and a mediated invite', () => {

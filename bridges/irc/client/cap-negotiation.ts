@@ -16,7 +16,9 @@ export interface SaslParams {
  * Capabilities we use when the server offers them. With echo-message a groupchat is reflected once
  * the server echoes it (echo.ts); labeled-response lets the echo be matched by label; batch lines
  * are handled one by one (irc-handlers.ts); message-tags carries client tags (replies, reactions,
- * typing: ircv3-commands.ts) and draft/message-redaction REDACT (retractions).
+ * typing: ircv3-commands.ts) and draft/message-redaction REDACT (retractions). draft/chathistory
+ * fetches what a reconnect missed (../chathistory.ts); draft/multiline sends and reads a multi-line
+ * body as one message (multiline.ts), within the limits its value gives.
  */
 export const WANTED_CAPS = [
   'multi-prefix',
@@ -32,6 +34,8 @@ export const WANTED_CAPS = [
   'chghost',
   'userhost-in-names',
   'draft/message-redaction',
+  'draft/chathistory',
+  'draft/multiline',
 ];
 
 export class CapNegotiation {
@@ -46,6 +50,11 @@ export class CapNegotiation {
     private readonly write: (command: string, params: readonly string[]) => void,
     private readonly maxLsLines = 32,
   ) {}
+
+  /** The value the server gave an offered capability (`draft/multiline=max-bytes=4096`), '' for none. */
+  valueOf(name: string): string | undefined {
+    return this.offered.get(name);
+  }
 
   onCap(line: IrcLine, registered: boolean): void {
     const sub = line.params[1]?.toUpperCase();

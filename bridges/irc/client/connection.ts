@@ -62,6 +62,11 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
     return this.capNegotiation.caps;
   }
 
+  /** The value of an acknowledged capability (CAP LS 302 `name=value`), undefined when not acknowledged. */
+  capValue(name: string): string | undefined {
+    return this.capNegotiation.caps.has(name) ? (this.capNegotiation.valueOf(name) ?? '') : undefined;
+  }
+
   /** Connect and register; resolves at the end of the MOTD (376/422). */
   connect(): Promise<void> {
     const { server } = this.params;

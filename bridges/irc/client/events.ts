@@ -130,6 +130,8 @@ export interface TextEvent extends FromSource, MessageTagFields, ClientTagFields
   type: 'message' | 'notice';
   target: string;
   text: string;
+  /** IRCv3 `draft/multiline-concat` (inside a multiline batch): joined to the line before without a line break. */
+  concat?: true;
 }
 
 /** IRCv3 TAGMSG (message-tags): tags only, no text. */
@@ -187,13 +189,30 @@ export interface ChghostEvent extends FromSource {
   host: string;
 }
 
-/** IRCv3 batch: `BATCH +ref type …` opens one, `BATCH -ref` closes it. */
-export interface BatchEvent {
+/**
+ * IRCv3 batch: `BATCH +ref type …` opens one, `BATCH -ref` closes it. A draft/multiline batch's
+ * opening line carries the message's source, msgid, time, label and client tags
+ * (https://ircv3.net/specs/extensions/multiline).
+ */
+export interface BatchEvent extends FromSource, MessageTagFields, ClientTagFields {
   type: 'batch';
   opening: boolean;
   ref: string;
   /** Lower-cased (`chathistory`, `netsplit`); '' when closing. */
   batchType: string;
+  /** The parameters after the type (`chathistory <target>`, `draft/multiline <target>`). */
+  params: string[];
+}
+
+/**
+ * `CHATHISTORY TARGETS <target> <timestamp>` inside a `draft/chathistory-targets` batch
+ * (https://ircv3.net/specs/extensions/chathistory): a conversation with messages in the window asked.
+ */
+export interface HistoryTargetEvent extends MessageTagFields {
+  type: 'historyTarget';
+  target: string;
+  /** Its latest message (ISO 8601, as the server wrote it). */
+  latest: string;
 }
 
 /** RPL_INVITING (341): our INVITE went out. */
@@ -242,6 +261,7 @@ export type IrcEvent =
   | AwayReplyEvent
   | ChghostEvent
   | BatchEvent
+  | HistoryTargetEvent
   | InvitingEvent
   | MotdEvent
   | JoinRefusedEvent

@@ -24,6 +24,10 @@ export class Isupport {
   nickLen: number | undefined;
   /** CLIENTTAGDENY (IRCv3 message-tags): client tags the server will not relay; `*` all, `-name` but that one. */
   clientTagDeny: string[] = [];
+  /** CHATHISTORY (IRCv3 draft/chathistory): most messages one request returns; 0 = no limit, undefined = not advertised. */
+  chatHistoryMax: number | undefined;
+  /** MSGREFTYPES (draft/chathistory): the message references CHATHISTORY takes, preferred first; empty = not advertised. */
+  msgRefTypes: string[] = [];
 
   /** Apply the tokens of one 005 line (the nick and the trailing text excluded). */
   apply(tokens: readonly string[]): void {
@@ -53,6 +57,12 @@ export class Isupport {
           break;
         case 'NICKLEN':
           if (/^\d+$/.test(value)) this.nickLen = Number(value);
+          break;
+        case 'CHATHISTORY':
+          if (/^\d{1,9}$/.test(value)) this.chatHistoryMax = Number(value);
+          break;
+        case 'MSGREFTYPES':
+          this.msgRefTypes = value.split(',').filter(Boolean).slice(0, 8);
           break;
         case 'CLIENTTAGDENY':
           this.clientTagDeny = value.split(',').filter(Boolean).slice(0, 64);

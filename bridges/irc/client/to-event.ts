@@ -78,7 +78,15 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
       return { type: 'topic', source, channel: p[0] ?? '', topic: p[1] ?? '' };
     case 'PRIVMSG':
     case 'NOTICE':
-      return { type: line.command === 'NOTICE' ? 'notice' : 'message', source, target: p[0] ?? '', text: p[1] ?? '', ...tagFields(line.tags), ...clientTagFields(line.tags) };
+      return {
+        type: line.command === 'NOTICE' ? 'notice' : 'message',
+        source,
+        target: p[0] ?? '',
+        text: p[1] ?? '',
+        ...tagFields(line.tags),
+        ...clientTagFields(line.tags),
+        ...(line.tags['draft/multiline-concat'] !== undefined ? { concat: true as const } : {}),
+      };
     case 'TAGMSG':
       return { type: 'tagmsg', source, target: p[0] ?? '', ...tagFields(line.tags), ...clientTagFields(line.tags) };
     case 'REDACT':
@@ -96,8 +104,14 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
       // `+ref type …` opens, `-ref` closes; a reference without either is no batch line.
       const ref = p[0] ?? '';
       if (!ref.startsWith('+') && !ref.startsWith('-')) return undefined;
-      return { type: 'batch', opening: ref.startsWith('+'), ref: ref.slice(1), batchType: ref.startsWith('+') ? (p[1] ?? '').toLowerCase() : '' };
+      const opening = ref.startsWith('+');
+      const batchType = opening ? (p[1] ?? '').toLowerCase() : '';
+      return { type: 'batch', source, opening, ref: ref.slice(1), batchType, params: opening ? p.slice(2) : [], ...tagFields(line.tags), ...clientTagFields(line.tags) };
     }
+    case 'CHATHISTORY':
+      // draft/chathistory: `CHATHISTORY TARGETS <target> <timestamp>` answers a TARGETS request.
+      if ((p[0] ?? '').toUpperCase() !== 'TARGETS' || !p[1]) return undefined;
+      return { type: 'historyTarget', target: p[1], latest: p[2] ?? '', ...tagFields(line.tags) };
   }
   if (!/^\d{3}$/.test(line.command)) return undefined;
   return numericEvent(line.command, source.nick, p);

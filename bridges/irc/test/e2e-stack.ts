@@ -1,16 +1,18 @@
 /**
- * The end-to-end stack for IRC tests through the built gateway: ngircd, Prosody with user alice
- * (resource1), the gateway with the irc bridge on network `test`, and a native IRC user.
+ * The end-to-end stack for IRC tests through the built gateway: ngircd (or InspIRCd 3 with its
+ * IRCv3 modules, `ircd: 'inspircd-ircv3'`), Prosody with user alice (resource1), the gateway with
+ * the irc bridge on network `test`, and a native IRC user.
  */
 import { startGateway, type RunningGateway } from '../../../test/helpers/gateway.js';
 import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../../../test/helpers/irc-ngircd.js';
+import { startInspircd } from '../../../test/helpers/irc-inspircd.js';
+import { startNgircd } from '../../../test/helpers/irc-ngircd.js';
 import { startProsody } from '../../../test/helpers/prosody.js';
 import type { XmppServer } from '../../../test/helpers/server-process.js';
 import { connectClient, type TestClient } from '../../../test/helpers/xmpp-client.js';
 
 export interface IrcStack {
-  ircd: Ngircd;
+  ircd: { port: number; stop(): Promise<void> };
   server: XmppServer;
   gateway: RunningGateway;
   alice: TestClient;
@@ -18,8 +20,14 @@ export interface IrcStack {
   stop(): Promise<void>;
 }
 
-export async function startIrcStack(opts: { domain: string; secret: string; nativeNick: string; network?: Record<string, unknown> }): Promise<IrcStack> {
-  const ircd = await startNgircd();
+export async function startIrcStack(opts: {
+  domain: string;
+  secret: string;
+  nativeNick: string;
+  network?: Record<string, unknown>;
+  ircd?: 'ngircd' | 'inspircd-ircv3';
+}): Promise<IrcStack> {
+  const ircd = opts.ircd === 'inspircd-ircv3' ? await startInspircd({ ircv3: true }) : await startNgircd();
   const server = await startProsody({ components: [{ domain: opts.domain, secret: opts.secret }], users: [{ username: 'alice', password: 'pw-alice' }] });
   const gateway = await startGateway({
     xmppPort: server.componentPort,

@@ -47,6 +47,15 @@ describe('ISUPPORT', () => {
     expect(i.clientTagAllowed(tag)).toBe(allowed);
   });
 
+  it('reads CHATHISTORY and MSGREFTYPES (draft/chathistory); a bad count is ignored', () => {
+    const i = new Isupport();
+    expect([i.chatHistoryMax, i.msgRefTypes]).toEqual([undefined, []]);
+    i.apply(['CHATHISTORY=50', 'MSGREFTYPES=timestamp,msgid']);
+    expect([i.chatHistoryMax, i.msgRefTypes]).toEqual([50, ['timestamp', 'msgid']]);
+    i.apply(['CHATHISTORY=lots']);
+    expect(i.chatHistoryMax).toBe(50);
+  });
+
   it('compares nicks by the server casemapping', () => {
     const i = new Isupport();
     expect(i.sameName('Foo[a]', 'foo{A}')).toBe(true);

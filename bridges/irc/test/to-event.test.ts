@@ -33,8 +33,14 @@ describe('IRC lines as typed events', () => {
     [':alice!a@h AWAY :lunch', { type: 'away', source: alice, message: 'lunch' }],
     [':alice!a@h AWAY', { type: 'away', source: alice, message: '' }],
     [':alice!a@h CHGHOST newuser new.host', { type: 'chghost', source: alice, user: 'newuser', host: 'new.host' }],
-    [':srv BATCH +b1 chathistory #c', { type: 'batch', opening: true, ref: 'b1', batchType: 'chathistory' }],
-    [':srv BATCH -b1', { type: 'batch', opening: false, ref: 'b1', batchType: '' }],
+    [':srv BATCH +b1 chathistory #c', { type: 'batch', source: { nick: 'srv' }, opening: true, ref: 'b1', batchType: 'chathistory', params: ['#c'] }],
+    [':srv BATCH -b1', { type: 'batch', source: { nick: 'srv' }, opening: false, ref: 'b1', batchType: '', params: [] }],
+    [
+      '@msgid=m1;time=2026-01-01T00:00:00.000Z;label=l1;+draft/reply=p1 :alice!a@h BATCH +ml draft/multiline #c',
+      { type: 'batch', source: alice, opening: true, ref: 'ml', batchType: 'draft/multiline', params: ['#c'], msgid: 'm1', time: '2026-01-01T00:00:00.000Z', label: 'l1', reply: 'p1' },
+    ],
+    ['@batch=ml;draft/multiline-concat :alice!a@h PRIVMSG #c :more', { type: 'message', source: alice, target: '#c', text: 'more', batch: 'ml', concat: true }],
+    ['@batch=t1 :srv CHATHISTORY TARGETS bob 2026-01-01T00:00:00.000Z', { type: 'historyTarget', target: 'bob', latest: '2026-01-01T00:00:00.000Z', batch: 't1' }],
     [':srv 332 me #c :the topic', { type: 'topicInfo', channel: '#c', topic: 'the topic' }],
     [':srv 333 me #c bob!b@h 1700000000', { type: 'topicInfo', channel: '#c', setBy: 'bob' }],
     [':srv 353 me = #c :@op +voice plain', { type: 'names', channel: '#c', entries: ['@op', '+voice', 'plain'] }],
@@ -77,6 +83,8 @@ describe('IRC lines as typed events', () => {
     ':srv 322 me #c 3 :topic',
     ':srv 315 me #c :End of WHO',
     ':srv BATCH b1 weird',
+    ':srv CHATHISTORY LATEST bob',
+    ':srv CHATHISTORY TARGETS',
   ])('is nothing for the bridge: %s', (raw) => {
     expect(event(raw)).toBeUndefined();
   });

@@ -81,9 +81,12 @@ describe('XEP-0100 gateway interaction', () => {
 });
 
 describe('service discovery', () => {
-  it('advertises XEP-0066 OOB on contacts (MMS), not on the domain', async () => {
+  it('declares receipts and XEP-0066 OOB on contacts (MMS), not on the domain; reactions only when sent as texts', async () => {
     h = await startSms();
-    expect(h.bridge.features('+15551234567')).toEqual(['jabber:x:oob']);
-    expect(h.bridge.features('')).toEqual([]);
+    expect(h.bridge.resolve('+15551234567').features).toEqual(['urn:xmpp:receipts', 'jabber:x:oob']);
+    expect(h.bridge.resolve('').features).toBeUndefined();
+    await h.close();
+    h = await startSms({ reactions: 'text' });
+    expect(h.bridge.resolve('+15551234567').features).toContain('urn:xmpp:reactions:0');
   });
 });

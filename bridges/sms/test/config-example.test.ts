@@ -10,6 +10,7 @@ describe('config.example.yaml of the SMS bridge', () => {
     const config = smsConfigSchema.parse(entry.options);
     expect(config.numbers).toEqual({ 'alice@example.org': '+15550001234' });
     expect(config.default_country).toBe('US');
+    expect(config.reactions).toBe('error');
   });
 
   it('rejects an unknown option (a typo is an error)', () => {

@@ -23,11 +23,13 @@ describe('SMS → XMPP webhook', () => {
   it('commits the text from +sender to the owner, then answers empty TwiML', async () => {
     h = await startSms();
     const from = uniqueNumber();
-    const res = await post(h, inboundParams({ accountSid: h.twilio.accountSid, from, to: h.number, body: 'hi from a phone' }));
+    const params = inboundParams({ accountSid: h.twilio.accountSid, from, to: h.number, body: 'hi from a phone' });
+    const res = await post(h, params);
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^text\/xml/);
     expect(res.body).toContain('<Response/>');
-    expect(h.t.inbound()).toEqual([{ kind: 'message', user: h.user, from, type: 'chat', body: 'hi from a phone' }]);
+    // The MessageSid is its stanza id: a XEP-0444 reaction of the user names the text by it.
+    expect(h.t.inbound()).toEqual([{ kind: 'message', user: h.user, from, type: 'chat', body: 'hi from a phone', id: params.MessageSid }]);
   });
 
   it('refuses a forged signature with 403 and delivers nothing', async () => {
@@ -101,7 +103,7 @@ describe('SMS → XMPP webhook', () => {
     ];
     await post(h, inboundParams({ accountSid: h.twilio.accountSid, from, to: h.number, body: 'pics', media }));
     expect(h.t.inbound()).toEqual([
-      { kind: 'message', user: h.user, from, type: 'chat', body: 'pics' },
+      { kind: 'message', user: h.user, from, type: 'chat', body: 'pics', id: expect.any(String) },
       { kind: 'message', user: h.user, from, type: 'chat', body: media[0]?.url, oob: [{ url: media[0]?.url, desc: 'image/jpeg' }] },
       { kind: 'message', user: h.user, from, type: 'chat', body: media[1]?.url, oob: [{ url: media[1]?.url, desc: 'video/mp4' }] },
     ]);
@@ -146,7 +148,7 @@ describe('texts to numbers nobody owns', () => {
     const other = `o${Date.now()}@example.org`;
     await cmd('sms-assign-number')?.run({ ...admin, action: 'complete', values: { user: [other], number: [stray] } });
     await h.bridge.retryDeadLetter(payload);
-    expect(h.t.inbound()).toEqual([{ kind: 'message', user: other, from, type: 'chat', body: 'anyone there?' }]);
+    expect(h.t.inbound()).toEqual([{ kind: 'message', user: other, from, type: 'chat', body: 'anyone there?', id: (payload as { params: { MessageSid: string } }).params.MessageSid }]);
     const after = await cmd('sms-unassigned-numbers')?.run({ ...admin, action: 'execute' });
     expect(after?.status === 'completed' && after.note?.text).not.toContain(stray);
     // A replay of the original webhook now dedupes against the retried delivery.

@@ -1,0 +1,184 @@
+/**
+ * XMPP → IRC for what modern clients send besides a body (issue 12), with IRCv3 when the server
+ * offers it and the documented fallback otherwise (README, "Replies, reactions, retractions, typing"):
+ *
+ * - XEP-0461 reply → the `+draft/reply` client tag (https://ircv3.net/specs/client-tags/reply) on
+ *   the PRIVMSG; [the text alone, prefixed `nick: ` per `reply_nick_prefix`].
+ * - XEP-0444 reactions (the whole set) → one TAGMSG per change, `+draft/react` / `+draft/unreact`
+ *   with `+draft/reply` (https://ircv3.net/specs/client-tags/react); [a `/me reacted 👍 to "…"`
+ *   line, or feature-not-implemented, per `reaction_fallback`].
+ * - XEP-0424 retraction → `REDACT` (https://ircv3.net/specs/extensions/message-redaction) of each
+ *   line's msgid; [feature-not-implemented: IRC cannot unsend].
+ * - XEP-0085 chat states → `+typing` TAGMSGs, rate-limited (typing.ts); [dropped].
+ *
+ * In a room the user's resources see their own reaction or retraction as the room reflects it
+ * (XEP-0045 §7.4), from their occupant.
+ */
+import { randomUUID } from 'node:crypto';
+import { StanzaError } from '../../src/core/errors.js';
+import { FEATURES } from '../../src/core/features.js';
+import type { Outbound } from '../../src/core/model.js';
+import { connectForMessage, requireConnected, requireParticipant, sendGroupchat, sendPrivate } from './actions.js';
+import type { Abortable } from './client/throttle.js';
+import { channelConversation, privateRefs } from './conversations.js';
+import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
+import { isSafeMiddle, parseSource } from './client/line.js';
+import type { IrcConfig } from './config.js';
+import { reactionDiff, type MessageRef } from './message-refs.js';
+import type { Room } from './room.js';
+import type { IrcSession } from './session.js';
+
+type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
+
+/** Where an event goes on IRC: a channel (its room) or a nick, and its conversation key (conversations.ts). */
+export interface TagTarget {
+  target: string;
+  conversation: string;
+  room?: Room;
+}
+
+/** Longest reaction sent (an emoji sequence, or a short text some clients allow). */
+const MAX_REACTION = 64;
+const REDACT_TIMEOUT_MS = 10_000;
+
+/** The IRC msgid of a message the XMPP side names by `id`, when IRC can point at it. */
+function msgidOf(s: IrcSession, t: TagTarget, id: string): { ref?: MessageRef; msgid?: string } {
+  const ref = s.deps.refs.get(t.conversation, id);
+  if (ref) return ref.msgids[0] !== undefined ? { ref, msgid: ref.msgids[0] } : { ref };
+  // Not remembered (older, or before a restart): wherever the server gives msgids, the ids the
+  // XMPP side has of IRC messages are those msgids.
+  return s.conn?.caps.has('message-tags') && isSafeMiddle(id) ? { msgid: id } : {};
+}
+
+/** What a message with a XEP-0461 reference sends: the tag, or the `nick: ` prefix of the fallback. */
+export function replyOf(s: IrcSession, t: TagTarget, ev: Ev<'message'>): { tags: Record<string, string>; prefix: string } {
+  const none = { tags: {}, prefix: '' };
+  if (!ev.replyTo) return none;
+  const { ref, msgid } = msgidOf(s, t, ev.replyTo.id);
+  if (msgid !== undefined && canSendTag(s.conn, '+draft/reply')) return { tags: { '+draft/reply': msgid }, prefix: '' };
+  const mode = s.deps.config.reply_nick_prefix;
+  if (mode === 'never' || (mode === 'rooms' && !t.room)) return none;
+  const to = ev.replyTo.to;
+  const nick = ref?.nick || (to?.includes('/') ? to.slice(to.indexOf('/') + 1) : '');
+  if (!nick || s.isSelf(nick) || ev.body.startsWith(`${nick}:`) || ev.body.startsWith('/me ')) return none;
+  return { tags: {}, prefix: `${nick}: ` };
+}
+
+function write(s: IrcSession, line: OutLine): Promise<void> {
+  return s.sendLine(line.command, line.params, line.tags);
+}
+
+/** The user's own occupant nick in the room, for reflections. */
+function ownNick(s: IrcSession, room: Room): string {
+  return s.xmppRooms.nick(s.user, room.localpart) ?? s.nick;
+}
+
+/** XEP-0424 → REDACT of every line of the user's own message. */
+export async function sendRetraction(s: IrcSession, t: TagTarget, ev: Ev<'retraction'>): Promise<void> {
+  if (!canRedact(s.conn)) throw new StanzaError('feature-not-implemented', 'IRC cannot unsend a message; it was already sent.');
+  const { ref, msgid } = msgidOf(s, t, ev.retracts);
+  if (ref && !s.isSelf(ref.nick)) throw new StanzaError('forbidden', 'Only your own messages can be retracted.');
+  const msgids = ref ? ref.msgids : msgid !== undefined ? [msgid] : [];
+  if (msgids.length === 0) throw new StanzaError('item-not-found', 'The IRC server gave this message no id, so it cannot be unsent; it was already sent.');
+  for (const m of msgids) {
+    const refused = awaitRedact(s, m);
+    await write(s, redact(t.target, m));
+    await refused;
+  }
+  if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'retraction', retracts: ev.retracts, stanzaId: randomUUID() });
+}
+
+/**
+ * A FAIL REDACT (standard replies) refuses the redaction; with echo-message the server's echo of
+ * the REDACT confirms it. Without echo-message, nothing confirms: the REDACT is taken as done.
+ */
+function awaitRedact(s: IrcSession, msgid: string): Promise<void> {
+  if (!s.echoMessage) return Promise.resolve();
+  return s.waitLine(
+      (l) => {
+        if (l.command === 'REDACT' && l.params[1] === msgid && s.isSelf(parseSource(l.prefix).nick)) return true;
+        if (l.command === 'FAIL' && l.params[0]?.toUpperCase() === 'REDACT') {
+          const code = l.params[1] ?? '';
+          return new StanzaError(code === 'UNKNOWN_MSGID' ? 'item-not-found' : 'not-allowed', `The IRC server refused to unsend it: ${l.params.at(-1) ?? code}`);
+        }
+        return undefined;
+      },
+      REDACT_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm that the message was unsent.'),
+    );
+}
+
+/** XEP-0444 → one TAGMSG per reaction added or removed; [the fallback line or an error]. */
+export async function sendReaction(s: IrcSession, t: TagTarget, ev: Ev<'reaction'>, fallback: (body: string) => Promise<void>): Promise<void> {
+  const emojis = [...new Set(ev.emojis)];
+  if (emojis.some((e) => e.trim() === '' || Array.from(e).length > MAX_REACTION)) throw new StanzaError('bad-request', 'A reaction is one emoji or a short text.');
+  const { ref, msgid } = msgidOf(s, t, ev.reactsTo);
+  const { added, removed } = reactionDiff(s.deps.refs.mine(ref, s.user), emojis);
+  if (msgid !== undefined && canSendTag(s.conn, '+draft/react')) {
+    for (const e of added) await write(s, tagmsg(t.target, { reply: msgid, react: e }));
+    if (canSendTag(s.conn, '+draft/unreact')) for (const e of removed) await write(s, tagmsg(t.target, { reply: msgid, unreact: e }));
+  } else {
+    const config: IrcConfig = s.deps.config;
+    if (config.reaction_fallback === 'error') throw new StanzaError('feature-not-implemented', 'This IRC server does not carry reactions (no IRCv3 message-tags); nothing was sent.');
+    const what = ref?.text ? quoteStart(ref.text) : 'a message';
+    if (added.length > 0) await fallback(`/me reacted ${added.join(' ')} to ${what}`);
+    if (removed.length > 0) await fallback(`/me took back ${removed.join(' ')} from ${what}`);
+  }
+  s.deps.refs.setMine(t.conversation, ev.reactsTo, s.user, emojis);
+  if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'reaction', reactsTo: ev.reactsTo, emojis, stanzaId: randomUUID() });
+}
+
+/** `"first words…"`: the first 5 words or 40 characters of a message. */
+export function quoteStart(text: string): string {
+  const plain = text.replace(/^\/me /, '').replace(/\s+/g, ' ').trim();
+  const words = plain.split(' ').slice(0, 5).join(' ');
+  const points = Array.from(words);
+  const cut = points.length > 40 ? points.slice(0, 40).join('') : words;
+  return `"${cut}${cut.length < plain.length ? '…' : ''}"`;
+}
+
+/** XEP-0085 → `+typing`, at the pace the typing spec allows; dropped where the server does not relay it. */
+export async function sendChatState(s: IrcSession, t: TagTarget, ev: Ev<'chatstate'>): Promise<void> {
+  if (!s.connected || !canSendTag(s.conn, '+typing')) return;
+  if (t.room && !t.room.joined) return;
+  const typing = s.typing.next(s.fold(t.target), ev.state);
+  if (typing) await write(s, tagmsg(t.target, { typing }));
+}
+
+/** A channel (with its room, when the user is in it) or a nick, as a `TagTarget`. */
+export function tagTarget(s: IrcSession, to: { channel: string } | { nick: string }): TagTarget {
+  const network = s.deps.networkName;
+  if ('nick' in to) return { target: to.nick, conversation: privateRefs(s.user, network, to.nick) };
+  const room = s.room(to.channel);
+  return { target: to.channel, conversation: channelConversation(network, to.channel), ...(room ? { room } : {}) };
+}
+
+/** A retraction, reaction or chat state to a channel or a nick (the adapter's `send`). */
+export async function sendTagEvent(s: IrcSession, ev: Ev<'retraction'> | Ev<'reaction'> | Ev<'chatstate'>, to: { channel: string } | { nick: string }, attempt?: Abortable): Promise<void> {
+  const t = tagTarget(s, to);
+  if (ev.kind === 'chatstate') return sendChatState(s, t, ev);
+  if ('channel' in to) requireParticipant(s, to.channel, ev.resource);
+  else await connectForMessage(s, ev);
+  requireConnected(s);
+  if (ev.kind === 'retraction') return sendRetraction(s, t, ev);
+  return sendReaction(s, t, ev, (body) => {
+    const line = { kind: 'message', type: ev.type, user: ev.user, to: ev.to, body, receiptRequested: false, ...(ev.resource ? { resource: ev.resource } : {}) } as const;
+    return 'channel' in to ? sendGroupchat(s, line, to.channel, '', attempt) : sendPrivate(s, line, to.nick, '', attempt);
+  });
+}
+
+/**
+ * disco#info features of a channel or nick (issue 12: exactly what the bridge handles there; the
+ * core also drops chat states before the outbox where `chatStates` is not listed, core/features.ts):
+ * XEP-0461 replies and XEP-0393 styling always (a reply without the tag is the text, styling is
+ * IRC formatting); XEP-0444 reactions with `+draft/react` or the text fallback; XEP-0085 chat
+ * states with `+typing`; XEP-0424 retraction with draft/message-redaction. `conn`: a connection to
+ * the network's server (none yet: what works without IRCv3).
+ */
+export function clientTagFeatures(conn: Ircv3Support | undefined, config: Pick<IrcConfig, 'reaction_fallback'>): string[] {
+  const features: string[] = [FEATURES.reply, FEATURES.styling];
+  if (config.reaction_fallback === 'text' || canSendTag(conn, '+draft/react')) features.push(FEATURES.reactions);
+  if (canSendTag(conn, '+typing')) features.push(FEATURES.chatStates);
+  if (canRedact(conn)) features.push(FEATURES.retract);
+  return features;
+}

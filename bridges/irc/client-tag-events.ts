@@ -1,0 +1,85 @@
+/**
+ * IRC → XMPP for IRCv3 client tags and redactions (issue 12): a TAGMSG's `+typing` as a XEP-0085
+ * chat state, its `+draft/react` / `+draft/unreact` as the sender's whole XEP-0444 reaction set,
+ * a `REDACT` (draft/message-redaction) as a XEP-0424 retraction, and a PRIVMSG's `+draft/reply` as
+ * a XEP-0461 reference; each from the room occupant or from `nick%network`, naming the message by
+ * the id the XMPP side knows (message-refs.ts). Our own, echoed back (echo-message), are not shown
+ * again: the user's resources saw them when they were sent (client-tag-actions.ts).
+ */
+import type { ReplyRef } from '../../src/core/model.js';
+import type { RoomAction } from '../../src/core/room-types.js';
+import type { RedactEvent, TagmsgEvent } from './client/events.js';
+import { channelConversation, privateRefs } from './conversations.js';
+import type { Room } from './room.js';
+import type { IrcSession } from './session.js';
+import { typingToChatState } from './typing.js';
+
+/** Where a tagged line from `nick` to `target` shows: a joined room, or the private chat with `nick`; undefined = nowhere. */
+function placeOf(s: IrcSession, nick: string, target: string): { room?: Room; conversation: string } | undefined {
+  if (s.isSelf(nick)) return undefined;
+  const room = s.room(target);
+  if (room) return room.joined ? { room, conversation: channelConversation(s.deps.networkName, room.channel) } : undefined;
+  return s.isSelf(target) ? { conversation: privateRefs(s.user, s.deps.networkName, nick) } : undefined;
+}
+
+/** One action of `nick` where it shows: to every resource in the room, or from `nick%network`. */
+async function show(s: IrcSession, nick: string, place: { room?: Room }, action: RoomAction): Promise<void> {
+  if (place.room) return s.xmppRooms.action(s.user, place.room.localpart, nick, action);
+  const base = { user: s.user, from: s.contactLocalpart(nick), type: 'chat' as const };
+  switch (action.kind) {
+    case 'chatstate':
+      return s.deliver({ ...base, kind: 'chatstate', state: action.state });
+    case 'reaction':
+      return s.deliver({ ...base, kind: 'reaction', reactsTo: action.reactsTo, emojis: action.emojis });
+    case 'retraction':
+      return s.deliver({ ...base, kind: 'retraction', retracts: action.retracts });
+  }
+}
+
+/** Who types where, for the expiry of inbound `+typing` (typing.ts TypingIn). */
+export function typingKey(s: IrcSession, nick: string, place: { conversation: string }): string {
+  return `${place.conversation}\n${s.fold(nick)}`;
+}
+
+/** A PRIVMSG/NOTICE from `nick` to `target` ends its typing there (the message is the news). */
+export function typingEndedByMessage(s: IrcSession, nick: string, target: string): void {
+  const place = placeOf(s, nick, target);
+  if (place) s.typingIn.clear(typingKey(s, nick, place));
+}
+
+export async function onTagmsg(s: IrcSession, ev: TagmsgEvent): Promise<void> {
+  const nick = ev.source.nick;
+  const place = placeOf(s, nick, ev.target);
+  if (!place) return;
+  if (ev.typing) {
+    const key = typingKey(s, nick, place);
+    s.typingIn.saw(key, ev.typing, () => void show(s, nick, place, { kind: 'chatstate', state: 'active' }).catch(() => undefined));
+    await show(s, nick, place, { kind: 'chatstate', state: typingToChatState(ev.typing) });
+  }
+  if ((ev.react === undefined && ev.unreact === undefined) || ev.reply === undefined) return;
+  // https://ircv3.net/specs/client-tags/react: the TAGMSG's +draft/reply names the message reacted to.
+  const reactsTo = s.deps.refs.xmppId(place.conversation, ev.reply);
+  const emojis = s.deps.refs.react(place.conversation, reactsTo, s.fold(nick), {
+    ...(ev.react !== undefined ? { add: ev.react } : {}),
+    ...(ev.unreact !== undefined ? { remove: ev.unreact } : {}),
+  });
+  await show(s, nick, place, { kind: 'reaction', reactsTo, emojis, ...(ev.msgid ? { stanzaId: ev.msgid } : {}) });
+}
+
+/** A REDACT (https://ircv3.net/specs/extensions/message-redaction) by the author (or a channel operator). */
+export async function onRedact(s: IrcSession, ev: RedactEvent): Promise<void> {
+  const nick = ev.source.nick;
+  const place = placeOf(s, nick, ev.target);
+  if (!place || ev.redacted === '') return;
+  const retracts = s.deps.refs.xmppId(place.conversation, ev.redacted);
+  await show(s, nick, place, { kind: 'retraction', retracts, ...(ev.msgid ? { stanzaId: ev.msgid } : {}) });
+}
+
+/** A PRIVMSG's `+draft/reply` (https://ircv3.net/specs/client-tags/reply) as the XEP-0461 reference. */
+export function replyRefOf(s: IrcSession, conversation: string, reply: string | undefined, room: Room | undefined): ReplyRef | undefined {
+  if (reply === undefined) return undefined;
+  const id = s.deps.refs.xmppId(conversation, reply);
+  const author = s.deps.refs.get(conversation, id)?.nick;
+  if (!author || (!room && s.isSelf(author))) return { id };
+  return { id, to: room ? `${room.localpart}/${author}` : s.contactLocalpart(author) };
+}
