@@ -47,11 +47,15 @@ export interface Env {
   root: string;
 }
 
+/** Starts a built gateway: this checkout's, or another build's (bench/irc-ab.ts). */
+export type GatewayStarter = typeof startGatewayDaemon;
+
 /**
  * `record`: the archive on (record_history). With `postgres` (a fresh database's URL per start),
  * the gateway runs on the PostgreSQL store (as the active instance) instead of its SQLite file.
+ * `start`: whose build runs (this checkout's by default).
  */
-export function switchboard(env: Env, record: boolean, postgres?: () => Promise<string>): Gateway {
+export function switchboard(env: Env, record: boolean, postgres?: () => Promise<string>, start: GatewayStarter = startGatewayDaemon): Gateway {
   return {
     name: postgres ? 'switchboard-pg' : 'switchboard',
     domain: SB_DOMAIN,
@@ -59,7 +63,7 @@ export function switchboard(env: Env, record: boolean, postgres?: () => Promise<
     nick: (base) => `S${base}`,
     async start(opts = {}) {
       const dir = mkdtempSync(join(env.root, 'sb-'));
-      const gw = await startGatewayDaemon({
+      const gw = await start({
         dir,
         ...(opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] } : {}),
         startTimeoutMs: 60_000,

@@ -21,30 +21,102 @@ export interface Attempt {
 }
 
 /**
+ * One attempt in flight, and what it is told (`Attempt`): the accessors live on the prototype,
+ * so an attempt costs one object, not an object and two closures.
+ */
+class Running implements Attempt {
+  abort: AbortController | undefined;
+  timedOut: AttemptTimeout | undefined;
+  settled = false;
+
+  constructor(
+    readonly ms: number,
+    readonly reject: (err: Error) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.timedOut) this.abort.abort(this.timedOut);
+    }
+    return this.abort.signal;
+  }
+
+  get expired(): boolean {
+    return this.timedOut !== undefined;
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.timedOut = new AttemptTimeout(`no answer within ${this.ms} ms (attempt deadline)`);
+    this.abort?.abort(this.timedOut);
+    this.reject(this.timedOut);
+  }
+}
+
+/**
+ * The attempts with the same deadline started in one event-loop turn share one timer: a lane
+ * starts many attempts per turn under load, and a timer (armed, then cleared when the attempt
+ * settles) per attempt cost more than the attempt's own work on the outbox's fast path (bench/irc.ts
+ * --cpu-prof, XMPP→IRC: withDeadline and its timers and garbage). The shared deadline is the
+ * first attempt's, so a later one of the turn may time out up to the length of that turn early,
+ * never late. The timer is cleared when every attempt of its turn has settled.
+ */
+class TurnDeadline {
+  private readonly attempts: Running[] = [];
+  private live = 0;
+  private open = true;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => {
+      for (const a of this.attempts) a.expire();
+      this.attempts.length = 0;
+    }, ms);
+    setImmediate(() => {
+      this.open = false;
+      if (this.live === 0) this.clear();
+    });
+  }
+
+  add(a: Running): void {
+    this.attempts.push(a);
+    this.live++;
+  }
+
+  settled(): void {
+    if (--this.live === 0 && !this.open) this.clear();
+  }
+
+  get accepting(): boolean {
+    return this.open;
+  }
+
+  private clear(): void {
+    clearTimeout(this.timer);
+    this.attempts.length = 0;
+  }
+}
+
+/** The open turn's deadline per deadline length (one lane's attempts all have the same). */
+const turns = new Map<number, TurnDeadline>();
+
+function turnDeadline(ms: number): TurnDeadline {
+  let t = turns.get(ms);
+  if (!t || !t.accepting) turns.set(ms, (t = new TurnDeadline(ms)));
+  return t;
+}
+
+/**
  * Run `work` until it settles or `ms` pass, whichever is first. `onLate` hears of a success that
  * came after the deadline (the caller already treated the attempt as failed).
  */
 export function withDeadline(work: (attempt: Attempt) => Promise<void>, ms: number, onLate: () => void): Promise<void> {
-  let abort: AbortController | undefined;
-  let timedOut: AttemptTimeout | undefined;
-  const attempt: Attempt = {
-    get signal() {
-      if (!abort) {
-        abort = new AbortController();
-        if (timedOut) abort.abort(timedOut);
-      }
-      return abort.signal;
-    },
-    get expired() {
-      return timedOut !== undefined;
-    },
-  };
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      timedOut = new AttemptTimeout(`no answer within ${ms} ms (attempt deadline)`);
-      abort?.abort(timedOut);
-      reject(timedOut);
-    }, ms);
+    const attempt = new Running(ms, reject);
+    const turn = turnDeadline(ms);
+    turn.add(attempt);
     let running: Promise<void>;
     try {
       running = work(attempt);
@@ -53,12 +125,15 @@ export function withDeadline(work: (attempt: Attempt) => Promise<void>, ms: numb
     }
     running.then(
       () => {
-        clearTimeout(timer);
-        if (timedOut) onLate();
+        if (attempt.settled) return onLate();
+        attempt.settled = true;
+        turn.settled();
         resolve();
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        if (attempt.settled) return;
+        attempt.settled = true;
+        turn.settled();
         reject(err);
       },
     );

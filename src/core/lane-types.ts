@@ -38,6 +38,14 @@ export interface LaneOptions {
   concurrency: number;
   /** Items of one ordering key taken at once and run one after the other (default 32). */
   chain?: number;
+  /**
+   * Hand a key's chain to `handle` all at once, in order, and write the outcomes in order (default
+   * false: one item after the other). Only for a hook whose items leave in call order on one
+   * stream, where a transient failure of one item fails every item written after it (the inbound
+   * lane: stanzas on the component's connection), so that order per key holds without waiting
+   * for each write to complete.
+   */
+  pipelined?: boolean;
   retry: RetryPolicy;
   /** Deadline of one attempt (ms): past it the attempt is a retryable failure (default 30 s). */
   attemptTimeoutMs?: number;

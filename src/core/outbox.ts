@@ -213,64 +213,87 @@ export class OutboxLane {
 
   /** Whether every item of the chain finished (done or failed for good). */
   private async runChain(chain: OutboxRow[]): Promise<boolean> {
+    if (this.options.pipelined) return this.runPipelined(chain);
     for (const row of chain) {
       if (this.stopped || this.paused || row.nextAt > this.options.now()) return false;
-      const outcome = await this.attempt(row);
+      const outcome = this.settle(row, await this.start(row));
       if (outcome !== 'done' && outcome !== 'failed') return false;
     }
     return true;
   }
 
-  private async attempt(row: OutboxRow): Promise<Outcome> {
+  /** `LaneOptions.pipelined`: the chain's items go to the hook at once, in order; outcomes are written in order. */
+  private async runPipelined(chain: OutboxRow[]): Promise<boolean> {
+    const now = this.options.now();
+    const started: Array<{ row: OutboxRow; result: Promise<Error | undefined> }> = [];
+    for (const row of chain) {
+      if (this.stopped || this.paused || row.nextAt > now) break;
+      started.push({ row, result: this.start(row) });
+    }
+    let finished = started.length === chain.length;
+    for (const { row, result } of started) {
+      const outcome = this.settle(row, await result);
+      if (outcome !== 'done' && outcome !== 'failed') finished = false;
+    }
+    return finished;
+  }
+
+  /** One attempt of the row, within its deadline: undefined when it succeeded, else its error. */
+  private start(row: OutboxRow): Promise<Error | undefined> {
+    const { options, hooks } = this;
+    // Only `settle` writes the row, once per attempt: a late success cannot mark it done.
+    return withDeadline((attempt) => hooks.handle(row, attempt), options.attemptTimeoutMs ?? 30_000, () =>
+      options.log.warn({ event: 'late_result', id: row.id, user: row.user }, 'an attempt succeeded after its deadline; it was counted as failed'),
+    ).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /** Write the outcome of an attempt of `row` (`error`: undefined when it succeeded). */
+  private settle(row: OutboxRow, error: Error | undefined): Outcome {
     const { repo, options, hooks } = this;
-    try {
-      // The row's state is written only here, once per attempt: a late success (after the
-      // deadline) cannot mark a retried row done, nor a later attempt of it.
-      await withDeadline((attempt) => hooks.handle(row, attempt), options.attemptTimeoutMs ?? 30_000, () =>
-        options.log.warn({ event: 'late_result', id: row.id, user: row.user }, 'an attempt succeeded after its deadline; it was counted as failed'),
-      );
+    if (error === undefined) {
       repo.markDone(row.id, options.now());
       hooks.onOutcome?.(row, 'done');
       return 'done';
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (hooks.ephemeral?.(row)) {
-        repo.markDone(row.id, options.now(), error.message);
-        options.log.debug({ event: 'ephemeral_dropped', id: row.id, user: row.user, err: error.message }, 'an ephemeral item failed; dropped');
-        hooks.onOutcome?.(row, 'failed', error);
-        return 'failed';
-      }
-      if (isRetryable(error) && this.paused) {
-        // Failed because the path went down while sending: not the item's fault, no attempt counted.
-        hooks.onOutcome?.(row, 'paused', error);
-        return 'paused';
-      }
-      if (isRetryable(error)) {
-        const attempts = row.attempts + 1;
-        if (attempts >= options.retry.maxAttempts) {
-          repo.markDead(row.id, error.message, options.now());
-          options.log.warn({ event: 'dead_letter', id: row.id, user: row.user, attempts, err: error.message }, 'outbox item is a dead letter');
-          hooks.onOutcome?.(row, 'dead', error);
-          hooks.onDead(row, error);
-          return 'dead';
-        }
-        const delay = Math.max(backoffDelay(attempts, options.retry), error.retryAfterMs ?? 0);
-        const now = options.now();
-        repo.retryLater(row.id, now + delay, error.message, now);
-        // Armed here, not by the next pump's query for future retries: on a loaded machine that
-        // pump can run after this row is already due, and it would then wait for the next kick.
-        this.armAt(now + delay, now);
-        options.log.info({ event: 'retry', id: row.id, user: row.user, attempts, delayMs: delay, err: error.message }, 'outbox item will be retried');
-        hooks.onOutcome?.(row, 'retry', error);
-        return 'retry';
-      }
-      if (!isStanzaError(error)) {
-        options.log.error({ event: 'bug', id: row.id, user: row.user, err: error }, 'unexpected error while delivering');
-      }
+    }
+    if (hooks.ephemeral?.(row)) {
       repo.markDone(row.id, options.now(), error.message);
+      options.log.debug({ event: 'ephemeral_dropped', id: row.id, user: row.user, err: error.message }, 'an ephemeral item failed; dropped');
       hooks.onOutcome?.(row, 'failed', error);
-      hooks.onFailed(row, error);
       return 'failed';
     }
+    if (isRetryable(error) && this.paused) {
+      // Failed because the path went down while sending: not the item's fault, no attempt counted.
+      hooks.onOutcome?.(row, 'paused', error);
+      return 'paused';
+    }
+    if (isRetryable(error)) {
+      const attempts = row.attempts + 1;
+      if (attempts >= options.retry.maxAttempts) {
+        repo.markDead(row.id, error.message, options.now());
+        options.log.warn({ event: 'dead_letter', id: row.id, user: row.user, attempts, err: error.message }, 'outbox item is a dead letter');
+        hooks.onOutcome?.(row, 'dead', error);
+        hooks.onDead(row, error);
+        return 'dead';
+      }
+      const delay = Math.max(backoffDelay(attempts, options.retry), error.retryAfterMs ?? 0);
+      const now = options.now();
+      repo.retryLater(row.id, now + delay, error.message, now);
+      // Armed here, not by the next pump's query for future retries: on a loaded machine that
+      // pump can run after this row is already due, and it would then wait for the next kick.
+      this.armAt(now + delay, now);
+      options.log.info({ event: 'retry', id: row.id, user: row.user, attempts, delayMs: delay, err: error.message }, 'outbox item will be retried');
+      hooks.onOutcome?.(row, 'retry', error);
+      return 'retry';
+    }
+    if (!isStanzaError(error)) {
+      options.log.error({ event: 'bug', id: row.id, user: row.user, err: error }, 'unexpected error while delivering');
+    }
+    repo.markDone(row.id, options.now(), error.message);
+    hooks.onOutcome?.(row, 'failed', error);
+    hooks.onFailed(row, error);
+    return 'failed';
   }
 }

@@ -138,7 +138,7 @@ export class BridgePipeline {
     const outcome = (direction: 'in' | 'out') => (_row: unknown, o: string) => metrics.deliveries.inc({ bridge: this.id, direction, outcome: o });
     this.lanes = {
       out: new OutboxLane(store.outbox, { ...laneOptions, direction: 'out' }, { ...reports.wrap(delivery.outHooks()), onOutcome: outcome('out') }),
-      in: new OutboxLane(store.outbox, { ...laneOptions, direction: 'in' }, { ...delivery.inHooks(), onOutcome: outcome('in') }),
+      in: new OutboxLane(store.outbox, { ...laneOptions, direction: 'in', pipelined: true }, { ...delivery.inHooks(), onOutcome: outcome('in') }),
     };
     this.lanes.in.pause();
     metrics.watchLanes(this.lanes.out, this.lanes.in);

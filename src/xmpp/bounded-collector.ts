@@ -38,6 +38,12 @@ export class Collector {
   }
   /** The whole piece, or undefined when it was longer than `cap`. */
   finish(chunk: Buffer, end: number, cap: number): string | undefined {
+    // The common case, a piece within one read: decoded from the read, with no copy of its own.
+    if (this.start >= 0 && this.parts.length === 0 && !this.overflow && this.length === 0) {
+      const start = this.start;
+      this.start = -1;
+      return end - start <= cap ? chunk.toString('utf8', start, end) : undefined;
+    }
     this.take(chunk, end, cap);
     this.start = -1;
     const parts = this.parts;

@@ -88,7 +88,7 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
 
   /** Bytes this parser holds between reads: at most the limit, plus a few capped attributes. */
   get retainedBytes(): number {
-    return this.parts.reduce((n, p) => n + p.length, 0) + this.scanner.held;
+    return this.parts.reduce((n, p) => n + p.length, 0) + this.scanner.tags.held;
   }
 
   write(data: Buffer | string): void {
@@ -104,7 +104,7 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     if (!this.skipping && this.stanzaBytes > this.maxStanzaSize) {
       this.skipping = true;
       this.parts = [];
-      this.scanner.forgetNames();
+      this.scanner.tags.forgetNames();
     }
     if (!this.skipping && chunk.length > this.segmentStart) this.parts.push(Buffer.from(chunk.subarray(this.segmentStart)));
   }
@@ -139,10 +139,10 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     this.stanzaBytes = 0;
     this.segmentStart = offset;
     if (skipped) {
-      const attrs = unescapeAll(this.scanner.topAttrs) ?? {};
+      const attrs = unescapeAll(this.scanner.tags.topAttrs) ?? {};
       const kept: OversizedStanza['attrs'] = {};
       for (const key of ['from', 'to', 'id', 'type'] as const) if (attrs[key] !== undefined) kept[key] = attrs[key];
-      this.emit('oversized', { name: this.scanner.topName, attrs: kept, size });
+      this.emit('oversized', { name: this.scanner.tags.topName, attrs: kept, size });
       return;
     }
     this.build(parts.length === 1 ? parts[0]! : Buffer.concat(parts));

@@ -9,25 +9,10 @@
  * across reads until it ends). Markup bytes (`<>/='"!?-]`) are ASCII and never occur inside a
  * UTF-8 multi-byte sequence, so scanning bytes is exact.
  */
-import { Collector } from './bounded-collector.js';
+import { badInName, endsName, isSpace, ScannerTags, TOP_NAME_CAP } from './scanner-tags.js';
 
-const enum S {
-  Text,
-  Lt,
-  Name,
-  EndName,
-  EndTail,
-  Tag,
-  AttrName,
-  AttrEq,
-  AttrQuote,
-  AttrValue,
-  Slash,
-  Bang,
-  Comment,
-  Cdata,
-  Pi,
-}
+/** Where the scanner is: in text, a tag (name, attributes), an end tag, or markup it skips. */
+const enum S { Text, Lt, Name, EndName, EndTail, Tag, AttrName, AttrEq, AttrQuote, AttrValue, Slash, Bang, Comment, Cdata, Pi }
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -39,21 +24,7 @@ const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const DASH = 0x2d;
 const RSQB = 0x5d;
-const AMP = 0x26;
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-/** Bytes that end a name; any other byte of these in a name is an error. */
-const endsName = (c: number): boolean => c <= 0x20 || c === SLASH || c === GT;
-const badInName = (c: number): boolean => c === LT || c === EQ || c === DQUOTE || c === SQUOTE || c === BANG || c === QUESTION || c === AMP;
-
-/** Longest attribute name and value kept for the stream header and top-level elements. */
-const ATTR_NAME_CAP = 64;
-/** RFC 7622 §3.1: a JID is at most 3071 bytes; ids and types are far shorter in practice. */
-const ATTR_VALUE_CAP = 3071;
-/** Longest top-level element name remembered for the report of a skipped stanza. */
-const TOP_NAME_CAP = 64;
-/** Top-level attributes kept (RFC 6120 §8.1): enough to answer the sender. */
-const TOP_ATTRS = new Set(['from', 'to', 'id', 'type', 'xmlns']);
 const CDATA_OPEN = '[CDATA[';
 
 export interface ScannerSink {
@@ -68,45 +39,25 @@ export interface ScannerSink {
 }
 
 export class StreamScanner {
-  /** 0 before the header, 1 inside the stream, 2+ inside a top-level element. */
-  depth = 0;
-  /** Name of the current top-level element ('' when longer than TOP_NAME_CAP). */
-  topName = '';
-  /** Its from/to/id/type/xmlns, raw, as far as they were within the caps. */
-  topAttrs: Record<string, string> = {};
-  /** Keep element names to check nesting; off while a stanza is being skipped (no memory). */
-  trackNames = true;
   private state = S.Text;
   private halted = false;
-  private readonly names: string[] = [];
-  private readonly name = new Collector();
-  private readonly value = new Collector();
-  private attrs: Record<string, string> = {};
-  private attrName: string | undefined;
+  /** Names and attributes: what is kept of them, bounded (scanner-tags.ts); the top-level element's. */
+  readonly tags: ScannerTags;
   private quote = 0;
-  private tagName: string | undefined;
   private bang = '';
   private run = 0;
 
   constructor(
     private readonly sink: ScannerSink,
-    private readonly nameCap: number,
-  ) {}
+    nameCap: number,
+  ) {
+    this.tags = new ScannerTags(nameCap);
+  }
+
 
   /** Stop scanning for good (the stream failed or ended). */
   halt(): void {
     this.halted = true;
-  }
-
-  /** Stop keeping names: the current stanza is skipped; nesting is then checked by depth only. */
-  forgetNames(): void {
-    this.trackNames = false;
-    this.names.length = 0;
-  }
-
-  /** Bytes held across reads (names, attribute values, the open-element stack). */
-  get held(): number {
-    return this.name.held + this.value.held + this.names.reduce((n, s) => n + s.length, 0) + Object.values(this.attrs).reduce((n, v) => n + v.length, 0);
   }
 
   scan(chunk: Buffer): void {
@@ -134,13 +85,11 @@ export class StreamScanner {
             break;
           }
           if (c < 0x20 && !isSpace(c)) return this.fail('a control character in a tag');
-          const name = this.name.finish(chunk, i, this.nameCapHere()) ?? '';
-          if (this.state === S.EndName) {
-            this.tagName = name;
-            this.state = S.EndTail;
-          } else {
-            this.tagName = name;
-            this.attrs = {};
+          this.tags.tagName = this.tags.finishName(chunk, i);
+          if (this.state === S.EndName) this.state = S.EndTail;
+          else {
+            // Attributes are kept only in the header and top-level tags (scanner-tags.ts).
+            if (this.tags.depth <= 1) this.tags.attrs = {};
             this.state = S.Tag;
           }
           i--; // let the tag states see the byte that ended the name
@@ -159,7 +108,7 @@ export class StreamScanner {
           else if (isSpace(c)) break;
           else if (badInName(c)) this.fail('a tag is not well formed');
           else {
-            this.name.begin(i);
+            this.tags.beginAttrName(i);
             this.state = S.AttrName;
           }
           break;
@@ -170,7 +119,7 @@ export class StreamScanner {
             if (c === GT || c === SLASH || badInName(c)) this.fail('an attribute without a value');
             break;
           }
-          this.attrName = this.name.finish(chunk, i, ATTR_NAME_CAP);
+          this.tags.finishAttrName(chunk, i);
           this.state = S.AttrEq;
           i--;
           break;
@@ -186,7 +135,7 @@ export class StreamScanner {
           if (c === DQUOTE || c === SQUOTE) {
             this.quote = c;
             this.state = S.AttrValue;
-            if (this.wantsAttr()) this.value.begin(i + 1);
+            this.tags.beginValue(i + 1);
           } else if (!isSpace(c)) this.fail('an attribute value without quotes');
           break;
         }
@@ -199,11 +148,7 @@ export class StreamScanner {
             break;
           }
           i = end;
-          if (this.value.active) {
-            const v = this.value.finish(chunk, end, ATTR_VALUE_CAP);
-            if (v !== undefined && this.attrName !== undefined) this.attrs[this.attrName] = v;
-          }
-          this.attrName = undefined;
+          this.tags.finishValue(chunk, end);
           this.state = S.Tag;
           break;
         }
@@ -232,16 +177,15 @@ export class StreamScanner {
     }
     if (this.halted) return;
     // A name or value that goes on in the next read: keep what was read of it (bounded).
-    if (this.state === S.Name || this.state === S.EndName) this.name.take(chunk, len, this.nameCapHere());
-    if (this.state === S.AttrName) this.name.take(chunk, len, ATTR_NAME_CAP);
-    if (this.state === S.AttrValue) this.value.take(chunk, len, ATTR_VALUE_CAP);
+    if (this.state === S.Name || this.state === S.EndName || this.state === S.AttrName) this.tags.carryName(chunk, len, this.state === S.AttrName);
+    if (this.state === S.AttrValue) this.tags.carryValue(chunk, len);
   }
 
   private afterLt(chunk: Buffer, i: number): void {
     const c = chunk[i]!;
     if (c === SLASH) {
       this.state = S.EndName;
-      this.name.begin(i + 1);
+      this.tags.beginName(i + 1);
       return;
     }
     if (c === BANG) {
@@ -255,13 +199,13 @@ export class StreamScanner {
       return;
     }
     if (endsName(c) || badInName(c)) return this.fail("'<' not followed by a name");
-    if (this.depth === 1) {
-      this.topAttrs = {};
-      this.topName = '';
+    if (this.tags.depth === 1) {
+      this.tags.topAttrs = {};
+      this.tags.topName = '';
       this.sink.stanzaBegin(i - 1);
     }
     this.state = S.Name;
-    this.name.begin(i);
+    this.tags.beginName(i);
   }
 
   /** `<!--` starts a comment, `<![CDATA[` a CDATA section; anything else (a DOCTYPE) is refused. */
@@ -271,7 +215,7 @@ export class StreamScanner {
       this.run = 0;
       this.state = S.Comment;
     } else if (this.bang === CDATA_OPEN) {
-      if (this.depth < 2) return this.fail('CDATA outside an element');
+      if (this.tags.depth < 2) return this.fail('CDATA outside an element');
       this.run = 0;
       this.state = S.Cdata;
     } else if (!'--'.startsWith(this.bang) && !CDATA_OPEN.startsWith(this.bang)) {
@@ -280,64 +224,56 @@ export class StreamScanner {
     }
   }
 
-  /** Names inside a stanza being kept are bounded by the stanza limit; others need only a few bytes. */
-  private nameCapHere(): number {
-    return this.depth >= 1 && this.trackNames ? this.nameCap : TOP_NAME_CAP;
-  }
-
-  private wantsAttr(): boolean {
-    if (this.attrName === undefined) return false;
-    return this.depth === 0 || (this.depth === 1 && TOP_ATTRS.has(this.attrName));
-  }
-
   private startTagDone(selfClosing: boolean, after: number): void {
     this.state = S.Text;
-    const name = this.tagName ?? '';
-    this.tagName = undefined;
-    if (this.depth === 0) {
-      const attrs = this.attrs;
-      this.attrs = {};
-      this.depth = 1;
+    const t = this.tags;
+    const name = t.tagName ?? '';
+    t.tagName = undefined;
+    if (t.depth === 0) {
+      const attrs = t.attrs;
+      t.attrs = {};
+      t.depth = 1;
       this.sink.header(name, attrs);
       if (selfClosing && !this.halted) {
-        this.depth = 0;
+        t.depth = 0;
         this.sink.streamEnd();
       }
       return;
     }
-    if (this.depth === 1) {
-      this.topName = Buffer.byteLength(name) <= TOP_NAME_CAP ? name : '';
-      this.topAttrs = this.attrs;
+    if (t.depth === 1) {
+      t.topName = Buffer.byteLength(name) <= TOP_NAME_CAP ? name : '';
+      t.topAttrs = t.attrs;
+      t.attrs = {};
     }
-    this.attrs = {};
     if (selfClosing) {
-      if (this.depth === 1) {
-        this.trackNames = true;
+      if (t.depth === 1) {
+        t.trackNames = true;
         this.sink.stanzaEnd(after);
       }
       return;
     }
-    if (this.trackNames) this.names.push(name);
-    this.depth++;
+    if (t.trackNames) t.names.push(name);
+    t.depth++;
   }
 
   private endTag(after: number): void {
     this.state = S.Text;
-    const name = this.tagName ?? '';
-    this.tagName = undefined;
-    if (this.depth <= 1) {
-      if (this.depth === 0 || name !== 'stream:stream') return this.fail(`unexpected </${name}>`);
-      this.depth = 0;
+    const t = this.tags;
+    const name = t.tagName ?? '';
+    t.tagName = undefined;
+    if (t.depth <= 1) {
+      if (t.depth === 0 || name !== 'stream:stream') return this.fail(`unexpected </${name}>`);
+      t.depth = 0;
       this.sink.streamEnd();
       return;
     }
-    if (this.trackNames) {
-      const open = this.names.pop();
+    if (t.trackNames) {
+      const open = t.names.pop();
       if (open !== name) return this.fail(`</${name}> does not close <${open ?? ''}>`);
     }
-    this.depth--;
-    if (this.depth === 1) {
-      this.trackNames = true;
+    t.depth--;
+    if (t.depth === 1) {
+      t.trackNames = true;
       this.sink.stanzaEnd(after);
     }
   }

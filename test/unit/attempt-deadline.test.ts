@@ -74,4 +74,28 @@ describe('withDeadline', () => {
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(AttemptTimeout);
   });
+
+  it('gives the attempts started in one turn one timer, cleared once they all settled', async () => {
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const MS = 12_345;
+    const runs = Array.from({ length: 50 }, () => withDeadline(async () => undefined, MS, () => undefined));
+    await Promise.all(runs);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(armed.mock.calls.filter((c) => c[1] === MS)).toHaveLength(1);
+    const timer = armed.mock.results.find((_, i) => armed.mock.calls[i]![1] === MS)!.value as NodeJS.Timeout;
+    expect(cleared).toHaveBeenCalledWith(timer);
+    // The next turn's attempts get a timer of their own.
+    await withDeadline(async () => undefined, MS, () => undefined);
+    expect(armed.mock.calls.filter((c) => c[1] === MS)).toHaveLength(2);
+  });
+
+  it('still times out a hung attempt whose turn-mates settled, and only it', async () => {
+    const fast = withDeadline(async () => undefined, 30, () => undefined);
+    const hung = withDeadline(() => new Promise<void>(() => undefined), 30, () => undefined);
+    const failed = withDeadline(async () => Promise.reject(new Error('refused')), 30, () => undefined);
+    await expect(fast).resolves.toBeUndefined();
+    await expect(failed).rejects.toThrow('refused');
+    await expect(hung).rejects.toBeInstanceOf(AttemptTimeout);
+  });
 });
