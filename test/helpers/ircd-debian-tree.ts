@@ -30,7 +30,7 @@ export interface DebianTree {
 export function missingIrcdMessage(pkg: string): string {
   return (
     `missing ${pkg}: install it with: apt-get install -y ${pkg}` +
-    ` (it conflicts with the other old ircds; .ci/run unpacks it instead: apt-get download ${pkg} && dpkg -x ${pkg}_*.deb ${IRCDS_DIR}/${pkg})`
+    ` (it conflicts with the other old ircds; to have all three: sudo scripts/install-test-ircds.sh, which unpacks them under ${IRCDS_DIR})`
   );
 }
 

@@ -23,7 +23,7 @@ describe('Debian ircd trees', () => {
   it('a missing ircd fails with its apt-get install line and the unpacked alternative', () => {
     expect(() => findDebianTree('ircd-nonesuch', '/usr/sbin/ircd-nonesuch')).toThrow(missingIrcdMessage('ircd-nonesuch'));
     expect(missingIrcdMessage('ircd-irc2')).toMatch(
-      /^missing ircd-irc2: install it with: apt-get install -y ircd-irc2 .*apt-get download ircd-irc2 && dpkg -x/,
+      /^missing ircd-irc2: install it with: apt-get install -y ircd-irc2 .*sudo scripts\/install-test-ircds.sh/,
     );
   });
 
