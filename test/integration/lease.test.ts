@@ -65,6 +65,27 @@ describe('the active lease', () => {
     }
   });
 
+  it('an idle pool survives PostgreSQL ending its connections (a restart): no uncaught error, the next query reconnects', async () => {
+    const url = await server.createDatabase();
+    const pool = pgPool(url, 2);
+    const admin = pgPool(url, 1);
+    const a = new Lease(pool, { name: 'switchboard', ttlMs: 60_000, heartbeatMs: 100 }, new FailoverMetrics(), log);
+    try {
+      await a.acquire(AbortSignal.timeout(5000));
+      expect(pool.idleCount).toBeGreaterThan(0);
+      const { rows } = await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1', [rows[0]!.pid]);
+      // The pool's idle clients got the server's FATAL: an 'error' event each, dropped from the pool.
+      await waitFor(() => pool.totalCount === 0, 'the ended connections dropped from the pool');
+      expect(a.info().role).toBe('active');
+      await a.release();
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+    } finally {
+      await pool.end();
+      await admin.end();
+    }
+  });
+
   it('a released lease is taken at once', async () => {
     const url = await server.createDatabase();
     const pool = pgPool(url, 2);

@@ -33,7 +33,7 @@ const BIGINT_OID = 20;
 
 /** A pool that reads BIGINT columns (ms timestamps, ids) as numbers: they stay below 2^53. */
 export function pgPool(url: string, max = 4): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max,
     types: {
@@ -41,6 +41,11 @@ export function pgPool(url: string, max = 4): pg.Pool {
         oid === BIGINT_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
     },
   });
+  // An idle client whose connection the server ended (a PostgreSQL restart, pg_terminate_backend)
+  // is an 'error' event on the pool, which throws without a listener and would end the process.
+  // pg has already dropped that client; the next query opens a new connection.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
