@@ -23,6 +23,15 @@ export function slotSchema(leaseName: string, i: number): string {
 }
 
 /**
+ * The schema the slots share (`switchboard` → `switchboard_shared`): the inbound dedupe keys of
+ * every slot, so that a retried mail or webhook landing on another instance is a duplicate there
+ * (src/core/postgres/shared-dedupe.ts).
+ */
+export function sharedSchema(leaseName: string): string {
+  return slotSchema(leaseName, 0).replace(/_slot_0$/, '_shared');
+}
+
+/**
  * The store URL of a slot: the same database, with the slot's schema first on the search path
  * (libpq `options`), so the store, its migrations and its lease all live in that schema.
  */
