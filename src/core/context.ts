@@ -80,7 +80,13 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
       );
       // Sharded mode: held until its commit has claimed the key for every slot (design.md §5a),
       // so a retry that landed on another instance is a duplicate here, and the lane waits for it.
-      const shared = store.claimed ? await store.claimed(row) : undefined;
+      // A room event (durable: false) is not acknowledged to anyone: a failed commit keeps it held
+      // and it goes with the next one (the lane's sweep sends it), as an unflushed write would.
+      const claim = store.claimed?.(row).catch((err: unknown) => {
+        if (options.durable === false) return false;
+        throw err;
+      });
+      const shared = claim ? await claim : undefined;
       if (shared !== undefined) {
         if (!duplicate && !shared) deps.onEnqueued('in', okey);
         return { duplicate: duplicate || shared };

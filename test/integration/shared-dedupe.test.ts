@@ -1,7 +1,9 @@
 // Sharded mode's shared inbound dedupe (src/core/postgres/shared-dedupe.ts) in a real PostgreSQL:
 // two slot stores in one database, as shard mode makes them (a schema per slot, src/failover/slots.ts).
 // The same inbound dedupe key (a Twilio MessageSid retried on another instance) becomes one item.
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBridgeContext } from '../../src/core/context.js';
 import { openPostgresStore, pgPool, type PostgresStore } from '../../src/core/postgres/store.js';
 import type { EnqueueItem } from '../../src/core/store.js';
 import { createSlotSchemas, sharedSchema, slotSchema, slotUrl } from '../../src/failover/slots.js';
@@ -138,6 +140,38 @@ describe('the inbound dedupe shared by the shard slots', () => {
     expect(a.outbox.discard(dead.id)).toBe(true);
     await a.flush();
     expect(await count(`SELECT count(*) AS n FROM ${SHARED}.inbound_dedupe WHERE dedupe_key = 'dead:SM-x'`)).toBe(0);
+  });
+
+  it('ctx.deliver on two slots: the first is delivered and the lane kicked once its key is claimed; the second is a duplicate', async () => {
+    const { open } = await cluster();
+    const stores = [await open(0), await open(1)];
+    const kicks: Array<{ slot: number; visible: number }> = [];
+    const ctxs = stores.map((store, slot) =>
+      createBridgeContext({
+        id: 'sms',
+        domain: 'sms.example.org',
+        store,
+        log: pino({ level: 'silent' }),
+        http: { mount: () => undefined, server: () => undefined },
+        metrics: { count: () => undefined, include: () => undefined },
+        signal: new AbortController().signal,
+        clock: { now: () => Date.now() },
+        isAllowed: () => true,
+        isAdmin: () => false,
+        // What the lane would see when kicked: the row is already visible (its claim is decided).
+        onEnqueued: (_d, okey) => kicks.push({ slot, visible: store.outbox.dueFor('sms', 'in', okey, Date.now(), 10).length }),
+        onHealth: () => undefined,
+        queryUser: () => Promise.reject(new Error('no client')),
+      }),
+    );
+    const event = { kind: 'message' as const, user: 'a@x', from: '+15550001', type: 'chat' as const, body: 'hi' };
+    expect(await ctxs[0]!.deliver(event, { dedupeKey: 'SM-ctx' })).toEqual({ duplicate: false });
+    expect(await ctxs[1]!.deliver(event, { dedupeKey: 'SM-ctx' })).toEqual({ duplicate: true });
+    // A room event (durable: false) waits for its claim too.
+    expect(await ctxs[1]!.deliver(event, { dedupeKey: 'SM-ctx', durable: false })).toEqual({ duplicate: true });
+    expect(await ctxs[0]!.deadLetter({ raw: 1 }, 'unknown number', { dedupeKey: 'dead:SM-ctx' })).toEqual({ duplicate: false });
+    expect(await ctxs[1]!.deadLetter({ raw: 1 }, 'unknown number', { dedupeKey: 'dead:SM-ctx' })).toEqual({ duplicate: true });
+    expect(kicks).toEqual([{ slot: 0, visible: 1 }]);
   });
 
   it('stores without the shared dedupe (failover mode) have no claim to wait for', async () => {
