@@ -11,7 +11,9 @@
  * active instance does; when the holder dies its lease lapses and another instance adopts the
  * slot: it opens the component connections that fill the free ejabberd slot, loads the schema,
  * and rejoins the users' rooms as after a restart. Per-user ownership is thus per slot, and an
- * outbox row is only ever delivered by the one holder of its slot's lease.
+ * outbox row is only ever delivered by the one holder of its slot's lease. The inbound dedupe
+ * keys are the one thing the slots share (`sharedSchema`): mail and webhooks land on any
+ * instance's home slot, and a retry landing on another must still be a duplicate there.
  */
 import type pg from 'pg';
 import type { LeaseInfo } from './lease.js';

@@ -172,6 +172,7 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
           async claimed(id: number) {
             const claim = shared.claim(id);
             if (!claim) return undefined;
+            await inner.flush();
             await c.flush();
             if (claim.duplicate === undefined) throw new Error(`store (PostgreSQL): the shared dedupe of outbox row ${id} was not decided by its commit`);
             return claim.duplicate;
