@@ -66,7 +66,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
         throw new Error(`deliver: user must be a bare JID, got ${JSON.stringify(event.user)}`);
       }
       const okey = options.orderingKey ?? inboundOrderingKey(event);
-      const { duplicate } = store.outbox.enqueue(
+      const { id: row, duplicate } = store.outbox.enqueue(
         {
           direction: 'in',
           bridge: id,
@@ -78,6 +78,19 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
         },
         clock.now(),
       );
+      // Sharded mode: held until its commit has claimed the key for every slot (design.md §5a),
+      // so a retry that landed on another instance is a duplicate here, and the lane waits for it.
+      // A room event (durable: false) is not acknowledged to anyone: a failed commit keeps it held
+      // and it goes with the next one (the lane's sweep sends it), as an unflushed write would.
+      const claim = store.claimed?.(row).catch((err: unknown) => {
+        if (options.durable === false) return false;
+        throw err;
+      });
+      const shared = claim ? await claim : undefined;
+      if (shared !== undefined) {
+        if (!duplicate && !shared) deps.onEnqueued('in', okey);
+        return { duplicate: duplicate || shared };
+      }
       // The lane may send it in this turn already; committed before we return, so the adapter
       // may acknowledge its network after this.
       if (!duplicate) deps.onEnqueued('in', okey);
@@ -85,7 +98,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
       return { duplicate };
     },
     async deadLetter(payload: unknown, reason: string, options: { dedupeKey?: string } = {}): Promise<DeliverResult> {
-      const { duplicate } = store.outbox.enqueue(
+      const { id: row, duplicate: local } = store.outbox.enqueue(
         {
           direction: 'in',
           bridge: id,
@@ -97,6 +110,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
         },
         clock.now(),
       );
+      const duplicate = (store.claimed ? await store.claimed(row) : undefined) || local;
       await store.flush();
       if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
       return { duplicate };

@@ -136,6 +136,14 @@ export interface Store {
    * turn of the event loop); rejects when that commit failed.
    */
   flush(): Promise<void>;
+  /**
+   * Sharded mode's shared inbound dedupe (src/core/postgres/shared-dedupe.ts): an inbound row with
+   * a dedupe key, just enqueued, is held from the lane until its commit claims the key for all
+   * slots. Call right after `enqueue`: resolves once that commit is done, true when another slot
+   * had the key (the row is gone: a duplicate), false when the row is kept (the lane may take it);
+   * undefined when the row is not held. Absent on stores without a shared dedupe.
+   */
+  claimed?(id: number): Promise<boolean | undefined>;
   /** Undefined when the store can be written, else why not (for /healthz). */
   writableProblem(): string | undefined;
   close(): void;

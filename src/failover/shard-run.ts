@@ -21,7 +21,7 @@ import { adoptedSlotConfig } from './adopted-config.js';
 import { Lease } from './lease.js';
 import { FailoverMetrics } from './metrics.js';
 import type { FailoverRun } from './run.js';
-import { createSlotSchemas, slotSchema, slotUrl, type ShardSlotInfo } from './slots.js';
+import { createSlotSchemas, sharedSchema, slotSchema, slotUrl, type ShardSlotInfo } from './slots.js';
 import { markConnectionsClosed, takeConnectionsClosed } from './slot-reconnect.js';
 import { SpareRegistry } from './spares.js';
 
@@ -101,6 +101,7 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
     slot.store = await openPostgresStore({
       url: slot.url,
       fence,
+      sharedDedupe: { schema: sharedSchema(name), slot: slot.index },
       onCommit: (s, rows) => metrics.committed(s, rows),
       onCommitError: (err) => slotLog.error({ event: 'commit_failed', err: err.message }, `store commit failed: ${err.message}`),
     });

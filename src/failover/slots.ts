@@ -11,7 +11,9 @@
  * active instance does; when the holder dies its lease lapses and another instance adopts the
  * slot: it opens the component connections that fill the free ejabberd slot, loads the schema,
  * and rejoins the users' rooms as after a restart. Per-user ownership is thus per slot, and an
- * outbox row is only ever delivered by the one holder of its slot's lease.
+ * outbox row is only ever delivered by the one holder of its slot's lease. The inbound dedupe
+ * keys are the one thing the slots share (`sharedSchema`): mail and webhooks land on any
+ * instance's home slot, and a retry landing on another must still be a duplicate there.
  */
 import type pg from 'pg';
 import type { LeaseInfo } from './lease.js';
@@ -20,6 +22,15 @@ import type { LeaseInfo } from './lease.js';
 export function slotSchema(leaseName: string, i: number): string {
   const base = leaseName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   return `${/^[a-z_]/.test(base) ? base : `s_${base}`}_slot_${i}`;
+}
+
+/**
+ * The schema the slots share (`switchboard` → `switchboard_shared`): the inbound dedupe keys of
+ * every slot, so that a retried mail or webhook landing on another instance is a duplicate there
+ * (src/core/postgres/shared-dedupe.ts).
+ */
+export function sharedSchema(leaseName: string): string {
+  return slotSchema(leaseName, 0).replace(/_slot_0$/, '_shared');
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinBridges } from '../../bridges/index.js';
 import { ConfigError, parseConfig } from '../../src/config.js';
 import { adoptedSlotConfig } from '../../src/failover/adopted-config.js';
-import { slotSchema, slotUrl } from '../../src/failover/slots.js';
+import { sharedSchema, slotSchema, slotUrl } from '../../src/failover/slots.js';
 
 const SHARD = `
 store:
@@ -22,6 +22,13 @@ describe('sharded mode slots', () => {
     expect(slotSchema('Gw-Prod.1', 2)).toBe('gw_prod_1_slot_2');
     expect(slotSchema('1st', 1)).toBe('s_1st_slot_1');
     for (const name of ['a"b', "x'; DROP TABLE outbox; --", 'ü']) expect(slotSchema(name, 0)).toMatch(/^[a-z_][a-z0-9_]*$/);
+  });
+
+  it('names the schema the slots share (the inbound dedupe) under the lease name, apart from every slot', () => {
+    expect(sharedSchema('switchboard')).toBe('switchboard_shared');
+    expect(sharedSchema('Gw-Prod.1')).toBe('gw_prod_1_shared');
+    expect(sharedSchema('1st')).toBe('s_1st_shared');
+    for (const name of ['a"b', "x'; DROP TABLE outbox; --", 'ü']) expect(sharedSchema(name)).toMatch(/^[a-z_][a-z0-9_]*$/);
   });
 
   it('puts the slot schema first on the search path, keeping the URL and its own options', () => {

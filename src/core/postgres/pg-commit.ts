@@ -22,6 +22,21 @@ export interface Fence {
 
 export class LeaseLostError extends Error {}
 
+/** Work a commit does in its transaction beyond the mirrored rows (sharded mode's shared dedupe). */
+export interface CommitHook {
+  /** At the snapshot, synchronously: this commit's part, given the outbox rows it writes. */
+  begin(outboxUpserts: readonly Row[]): CommitPart | undefined;
+}
+
+export interface CommitPart {
+  /** In the transaction, after the fence check, before the rows: the outbox ids not to write. */
+  run(client: pg.ClientBase): Promise<ReadonlySet<number>>;
+  /** The transaction committed (before anyone waiting on `flush()` hears of it), or rolled back. */
+  done(committed: boolean): void;
+}
+
+type Batch = Array<{ table: TableSpec; upserts: Row[]; deletes: SqlValue[][] }>;
+
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -44,6 +59,7 @@ export class PgCommitter {
     private readonly fence: Fence | undefined,
     private readonly onError: (err: Error) => void,
     private readonly onCommit: (seconds: number, rows: number) => void = () => undefined,
+    private readonly hook?: CommitHook,
   ) {
     this.readers = new Map(TABLES.map((t) => [t.name, sqliteRowReader(db, t)]));
   }
@@ -81,7 +97,7 @@ export class PgCommitter {
   private start(): void {
     if (this.running || this.dirtyCount === 0) return;
     // Snapshot synchronously: the rows as they are at this instant, every later write waits.
-    const batch: Array<{ table: TableSpec; upserts: Row[]; deletes: SqlValue[][] }> = [];
+    const batch: Batch = [];
     for (const table of TABLES) {
       const keys = this.dirty.get(table.name);
       if (!keys) continue;
@@ -102,15 +118,18 @@ export class PgCommitter {
     const waiters = this.waiters;
     this.waiters = [];
     this.runningWaiters = waiters;
+    const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.upserts ?? []);
     const started = process.hrtime.bigint();
-    this.running = this.write(batch).then(
+    this.running = this.write(batch, part).then(
       () => {
+        part?.done(true);
         this.lastError = undefined;
         this.onCommit(Number(process.hrtime.bigint() - started) / 1e9, rows);
         for (const w of this.runningWaiters) w.resolve();
       },
       (err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));
+        part?.done(false);
         this.lastError = error;
         // Not lost: the rows stay dirty and go with the next commit (their current state).
         for (const [table, keys] of taken) for (const [k, key] of keys) {
@@ -134,7 +153,7 @@ export class PgCommitter {
     });
   }
 
-  private async write(batch: Array<{ table: TableSpec; upserts: Row[]; deletes: SqlValue[][] }>): Promise<void> {
+  private async write(batch: Batch, part: CommitPart | undefined): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -145,9 +164,11 @@ export class PgCommitter {
         );
         if (r.rowCount !== 1) throw new LeaseLostError(`the lease "${this.fence.name}" is no longer held by ${this.fence.holder} (epoch ${this.fence.epoch})`);
       }
+      const skip = part ? await part.run(client) : undefined;
       for (const { table, upserts, deletes } of batch) {
+        const rows = skip?.size && table.name === 'outbox' ? upserts.filter((r) => !skip.has(r.id as number)) : upserts;
         if (deletes.length > 0) await deleteKeys(client, table, deletes);
-        if (upserts.length > 0) await upsertRows(client, table, upserts);
+        if (rows.length > 0) await upsertRows(client, table, rows);
       }
       await client.query('COMMIT');
     } catch (err) {

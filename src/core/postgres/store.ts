@@ -10,9 +10,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { KeyValueStore, MessageMap } from '../bridge.js';
 import { migrate, openSqliteStore } from '../sqlite/store.js';
-import type { BounceRepo, OutboxRepo, Store } from '../store.js';
+import type { BounceRepo, OutboxRepo, OutboxRow, Store } from '../store.js';
 import { migratePg } from './migrations.js';
 import { PgCommitter, type Fence } from './pg-commit.js';
+import { prepareSharedDedupe, SharedDedupe, sharedOutbox, type SharedDedupeOptions } from './shared-dedupe.js';
 import { insertSqlite, readAllPg, TABLES } from './tables.js';
 
 export interface PostgresStoreOptions {
@@ -22,6 +23,8 @@ export interface PostgresStoreOptions {
   onCommitError?: (err: Error) => void;
   /** Seconds one commit to PostgreSQL took, and how many rows it wrote. */
   onCommit?: (seconds: number, rows: number) => void;
+  /** Sharded mode: this slot's inbound dedupe keys go to the table all slots share (shared-dedupe.ts). */
+  sharedDedupe?: SharedDedupeOptions;
 }
 
 export interface PostgresStore extends Store {
@@ -56,6 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const client = await pool.connect();
     try {
       await migratePg(client);
+      if (options.sharedDedupe) await prepareSharedDedupe(client, options.sharedDedupe);
       migrate(db);
       // One snapshot of every table (REPEATABLE READ), so the working set is consistent.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -69,23 +73,28 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw err;
   }
-  const committer = new PgCommitter(pool, db, options.fence, options.onCommitError ?? (() => undefined), options.onCommit);
+  const shared = options.sharedDedupe ? new SharedDedupe(options.sharedDedupe, db) : undefined;
+  const committer = new PgCommitter(pool, db, options.fence, options.onCommitError ?? (() => undefined), options.onCommit, shared);
   const inner = openSqliteStore({ path: ':memory:', synchronous: 'normal', database: db });
-  return mirrored(inner, db, committer, pool);
+  return mirrored(inner, db, committer, pool, shared);
 }
 
-function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.Pool): PostgresStore {
+function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.Pool, shared: SharedDedupe | undefined): PostgresStore {
   const o = inner.outbox;
   const mark = (id: number) => c.mark('outbox', [id]);
   const pendingOfUser = db.prepare(
     `SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND user = ? AND state = 'pending' AND next_at > ?`,
   ).pluck();
-  const prunable = db.prepare(`SELECT id FROM outbox WHERE state = 'done' AND updated_at < ?`).pluck();
+  const prunable = db.prepare(`SELECT id, bridge, direction, dedupe FROM outbox WHERE state = 'done' AND updated_at < ?`);
   const outbox: OutboxRepo = {
     ...o,
+    ...(shared ? sharedOutbox(o, shared) : {}),
     enqueue(item, now) {
       const r = o.enqueue(item, now);
-      if (!r.duplicate) mark(r.id);
+      if (!r.duplicate) {
+        shared?.enqueued(r.id, item.direction, item.dedupe);
+        mark(r.id);
+      }
       return r;
     },
     markDone: (id, now, error) => (o.markDone(id, now, error), mark(id)),
@@ -93,13 +102,22 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
     markDead: (id, error, now) => (o.markDead(id, error, now), mark(id)),
     reopen: (id, nextAt, error, now) => (o.reopen(id, nextAt, error, now) ? (mark(id), true) : false),
     revive: (id, now) => (o.revive(id, now) ? (mark(id), true) : false),
-    discard: (id) => (o.discard(id) ? (mark(id), true) : false),
+    discard(id) {
+      const row = shared ? o.get(id) : undefined;
+      if (!o.discard(id)) return false;
+      if (row) shared?.forget(row);
+      mark(id);
+      return true;
+    },
     expedite(bridge, direction, user, now) {
       for (const id of pendingOfUser.all(bridge, direction, user, now) as number[]) mark(id);
       return o.expedite(bridge, direction, user, now);
     },
     prune(before) {
-      for (const id of prunable.all(before) as number[]) mark(id);
+      for (const row of prunable.all(before) as Array<Pick<OutboxRow, 'id' | 'bridge' | 'direction' | 'dedupe'>>) {
+        shared?.forget(row);
+        mark(row.id);
+      }
       return o.prune(before);
     },
   };
@@ -154,6 +172,18 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
       await inner.flush();
       await c.flush();
     },
+    ...(shared
+      ? {
+          async claimed(id: number) {
+            const claim = shared.claim(id);
+            if (!claim) return undefined;
+            await inner.flush();
+            await c.flush();
+            if (claim.duplicate === undefined) throw new Error(`store (PostgreSQL): the shared dedupe of outbox row ${id} was not decided by its commit`);
+            return claim.duplicate;
+          },
+        }
+      : {}),
     writableProblem() {
       return c.lastError ? `store (PostgreSQL): the last commit failed: ${c.lastError.message}` : undefined;
     },
