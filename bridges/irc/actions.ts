@@ -152,7 +152,8 @@ async function reflect(
   // What the room saw, read back as XEP-0393 (as IRC → XMPP reads everyone's line).
   const body = (t.action ? '/me ' : '') + ircToStyling(t.text);
   s.deps.refs.add(channelConversation(s.deps.networkName, room.channel), [stanzaId], { ...(msgid ? { msgid } : {}), nick: s.nick, text: body });
-  recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}) });
+  const replyTo = i === 0 && ev.kind === 'message' ? ev.replyTo : undefined;
+  recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
     nick: s.nick,
     body,
@@ -160,7 +161,7 @@ async function reflect(
     ...(i === 0 && ev.id ? { id: ev.id } : {}),
     ...(i === 0 && ev.originId ? { originId: ev.originId } : {}),
     ...(i === 0 && ev.kind === 'correction' ? { replaces: ev.replaces } : {}),
-    ...(i === 0 && ev.kind === 'message' && ev.replyTo ? { replyTo: ev.replyTo } : {}),
+    ...(replyTo ? { replyTo } : {}),
   });
 }
 
@@ -186,6 +187,9 @@ export async function sendPrivate(
     nick: s.nick,
     body: texts.map((t) => (t.action ? '/me ' : '') + ircToStyling(t.text)).join('\n'),
     outgoing: true,
+    // XEP-0424 §3: a client retracts its own chat message by its origin-id, which may differ from its id.
+    ...(ev.originId ? { originId: ev.originId } : {}),
+    ...(ev.kind === 'message' && ev.replyTo ? { replyTo: ev.replyTo } : {}),
   });
 }
 

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TextEvent } from './client/events.js';
 import { newMessages } from './chathistory-anchor.js';
-import { channelConversation, privateConversation } from './conversations.js';
+import { replyRefOf } from './client-tag-events.js';
+import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
@@ -74,13 +75,18 @@ export async function deliverReplay(s: IrcSession, reply: HistoryReply): Promise
     const id = ev.msgid ?? randomUUID();
     const stamp = ev.time ?? new Date(s.ctx.clock.now()).toISOString();
     const dedupeKey = ev.msgid !== undefined ? `irc:${s.user}:${network}:${ev.msgid}` : undefined;
+    // XEP-0461: a replayed line's +draft/reply, as for a live one (client-tag-events.ts).
+    const replyTo = replyRefOf(s, room ? conversation : privateRefs(s.user, network, reply.target), ev.reply, room);
+    const ref = replyTo ? { replyTo } : {};
     if (room) {
-      recordMessage(s, room, { id, nick: ev.source.nick, body, stamp });
-      await s.xmppRooms.message(s.user, room.localpart, { nick: ev.source.nick, body, stanzaId: id, delay: stamp, ...(dedupeKey ? { dedupeKey } : {}) });
-    } else if (own) recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp, outgoing: true });
+      recordMessage(s, room, { id, nick: ev.source.nick, body, stamp, ...ref });
+      const message = { nick: ev.source.nick, body, stanzaId: id, delay: stamp, ...ref };
+      await s.xmppRooms.message(s.user, room.localpart, { ...message, ...(dedupeKey ? { dedupeKey } : {}) });
+    } else if (own) recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp, outgoing: true, ...ref });
     else {
-      recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp });
-      await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(ev.source.nick), type: 'chat', body, stanzaId: id, delay: stamp }, dedupeKey);
+      recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp, ...ref });
+      const from = s.contactLocalpart(ev.source.nick);
+      await s.deliver({ kind: 'message', user: s.user, from, type: 'chat', body, stanzaId: id, delay: stamp, ...ref }, dedupeKey);
     }
   }
   const where = { user: s.user, network, target: reply.target };

@@ -26,6 +26,7 @@ import { isSafeMiddle, parseSource } from './client/line.js';
 import type { IrcConfig } from './config.js';
 import { reactionDiff, type MessageRef } from './message-refs.js';
 import type { Room } from './room.js';
+import { retractArchived } from './room-history.js';
 import type { IrcSession } from './session.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
@@ -85,7 +86,10 @@ export async function sendRetraction(s: IrcSession, t: TagTarget, ev: Ev<'retrac
     await write(s, redact(t.target, m));
     await refused;
   }
-  if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'retraction', retracts: ev.retracts, stanzaId: randomUUID() });
+  const stanzaId = randomUUID();
+  // XEP-0424 §6: unsent on IRC, so the archive keeps a tombstone in place of the text.
+  retractArchived(s, t.room ? { room: t.room } : { nick: t.target }, ev.retracts, t.room ? stanzaId : ev.id);
+  if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'retraction', retracts: ev.retracts, stanzaId });
 }
 
 /**

@@ -43,7 +43,7 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     const replyTo = replyRefOf(s, conversation, ev.reply, room);
     s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
     if (!(replay && msgid && s.ctx.archive.has(s.user, conversation, msgid)))
-      recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}) });
+      recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
     await s.xmppRooms.message(s.user, room.localpart, {
       nick: src.nick,
       body: notice ? `[notice] ${parsed.body}` : parsed.body,
@@ -84,7 +84,7 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const replyTo = replyRefOf(s, refs, ev.reply, undefined);
   s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
   if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
-    recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}) });
+    recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
   await s.deliver(
     {
       kind: 'message',

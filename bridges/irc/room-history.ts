@@ -1,24 +1,45 @@
 /**
  * A session's use of the archive: recording the channel messages its connection sees (also while
- * no resource is in a persistent channel) and the private messages both ways, and the join history sent after the occupants and
- * before the subject (XEP-0045 §7.2.15), with XEP-0203 delay stamps.
+ * no resource is in a persistent channel) and the private messages both ways, with their XEP-0461
+ * references; turning a retracted one into a XEP-0424 tombstone; and the join history sent after
+ * the occupants and before the subject (XEP-0045 §7.2.15), with XEP-0203 delay stamps.
  */
-import type { HistoryRequest } from '../../src/core/model.js';
+import type { HistoryRequest, ReplyRef } from '../../src/core/model.js';
 import type { HistoryItem } from '../../src/core/room-types.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
 
-export function recordMessage(s: IrcSession, room: Room, entry: { id: string; nick: string; body: string; stamp?: string }): void {
+/** What the bridge archives of one message. */
+export interface RecordedMessage {
+  id: string;
+  nick: string;
+  body: string;
+  stamp?: string;
+  replyTo?: ReplyRef;
+}
+
+export function recordMessage(s: IrcSession, room: Room, entry: RecordedMessage): void {
   const { channels, networkName } = s.deps;
   if (!channels.effective(s.user, networkName, room.channel).recordHistory) return;
   s.ctx.archive.append(s.user, channelConversation(networkName, room.channel), entry);
 }
 
 /** A private message (either way) in the user's archive of the conversation with `nick`. */
-export function recordPrivate(s: IrcSession, nick: string, entry: { id: string; nick: string; body: string; stamp?: string; outgoing?: boolean }): void {
+export function recordPrivate(s: IrcSession, nick: string, entry: RecordedMessage & { outgoing?: boolean; originId?: string }): void {
   if (!s.deps.config.archive_private) return;
   s.ctx.archive.append(s.user, privateConversation(s.deps.networkName, nick), entry);
+}
+
+/**
+ * XEP-0424 §6: a message retracted on IRC (an inbound REDACT, or the user's own that the server
+ * accepted) is a tombstone in the user's archive of the channel, or of the private conversation
+ * with `nick`. `id`: the id the XMPP side knows it by; `retractionId`: the retraction's stanza-id.
+ */
+export function retractArchived(s: IrcSession, where: { room: Room } | { nick: string }, id: string, retractionId?: string): void {
+  const network = s.deps.networkName;
+  const conversation = 'room' in where ? channelConversation(network, where.room.channel) : privateConversation(network, where.nick);
+  s.ctx.archive.retract(s.user, conversation, id, retractionId !== undefined ? { id: retractionId } : {});
 }
 
 /** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
@@ -27,5 +48,12 @@ export function historyOf(s: IrcSession, room: Room, req: HistoryRequest | undef
   const settings = channels.effective(s.user, networkName, room.channel);
   if (!settings.recordHistory) return [];
   const entries = s.ctx.archive.history(s.user, channelConversation(networkName, room.channel), settings.maxHistoryLength, req);
-  return entries.map((e) => ({ nick: e.nick, body: e.body, stanzaId: e.id, stamp: e.stamp }));
+  return entries.map((e) => ({
+    nick: e.nick,
+    body: e.body,
+    stanzaId: e.id,
+    stamp: e.stamp,
+    ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+    ...(e.retracted ? { retracted: e.retracted } : {}),
+  }));
 }

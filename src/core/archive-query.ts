@@ -3,7 +3,18 @@
  * (XEP-0045 §7.2.15) and a XEP-0313 query with XEP-0059 paging. Pure.
  */
 import type { ArchivedMessage, ArchivePage, ArchiveQuery } from './hook-types.js';
-import type { HistoryRequest } from './model.js';
+import type { HistoryRequest, ReplyRef } from './model.js';
+
+/**
+ * XEP-0424 §6: what is left of a retracted message in the archive (a tombstone): when it was
+ * retracted and, when known, the id of the retraction. The text and its references are gone.
+ */
+export interface Retracted {
+  /** ISO 8601. */
+  stamp: string;
+  /** The retraction's id (its stanza-id), when known. */
+  id?: string;
+}
 
 export interface ArchiveEntry {
   /** Archive id: the XEP-0359 stanza-id the message was delivered with. */
@@ -14,6 +25,12 @@ export interface ArchiveEntry {
   body: string;
   /** Private conversations: sent by the user (not by the peer). */
   outgoing?: boolean;
+  /** XEP-0359 origin-id of the user's own message when it differs from `id` (a retraction may name either). */
+  originId?: string;
+  /** XEP-0461: the message answers this one. */
+  replyTo?: ReplyRef;
+  /** XEP-0424 §6: the message was retracted; `body` is empty and `replyTo` gone. */
+  retracted?: Retracted;
 }
 
 /** XEP-0313 §5.1 does not fix a default page; 100 is the default and also the cap. */
@@ -79,6 +96,11 @@ export function queryEntries(all: ArchiveEntry[], q: ArchiveQuery, type: 'groupc
 
 /** A room message comes from `room/nick`; a private one from the peer, or from the user (`outgoing`). */
 function toArchived(e: ArchiveEntry, type: 'groupchat' | 'chat'): ArchivedMessage {
-  if (type === 'groupchat') return { id: e.id, stamp: e.stamp, fromResource: e.nick, type, body: e.body };
-  return { id: e.id, stamp: e.stamp, type, body: e.body, ...(e.outgoing ? { outgoing: true } : {}) };
+  const extra = {
+    ...(e.originId ? { originId: e.originId } : {}),
+    ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+    ...(e.retracted ? { retracted: e.retracted } : {}),
+  };
+  if (type === 'groupchat') return { id: e.id, stamp: e.stamp, fromResource: e.nick, type, body: e.body, ...extra };
+  return { id: e.id, stamp: e.stamp, type, body: e.body, ...(e.outgoing ? { outgoing: true } : {}), ...extra };
 }

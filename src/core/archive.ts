@@ -59,7 +59,16 @@ export class CoreArchive implements BridgeArchive {
       this.bounds.set(prefix, b);
     }
     const stamp = entry.stamp ?? new Date(this.clock.now()).toISOString();
-    this.kv.set(prefix + String(b.next).padStart(SEQ_DIGITS, '0'), { id: entry.id, stamp, nick: entry.nick, body: entry.body, ...(entry.outgoing ? { outgoing: true } : {}) } satisfies ArchiveEntry);
+    const stored: ArchiveEntry = {
+      id: entry.id,
+      stamp,
+      nick: entry.nick,
+      body: entry.body,
+      ...(entry.outgoing ? { outgoing: true } : {}),
+      ...(entry.originId !== undefined && entry.originId !== entry.id ? { originId: entry.originId } : {}),
+      ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+    };
+    this.kv.set(prefix + String(b.next).padStart(SEQ_DIGITS, '0'), stored);
     b.next++;
     while (b.next - b.oldest > this.maxPerConversation) {
       this.kv.delete(prefix + String(b.oldest).padStart(SEQ_DIGITS, '0'));
@@ -97,6 +106,21 @@ export class CoreArchive implements BridgeArchive {
   /** Whether a message with this archive id is kept (chathistory replays must not be archived twice). */
   has(user: UserJid, conversation: string, id: string): boolean {
     return this.entries(user, conversation).some((e) => e.id === id);
+  }
+
+  /**
+   * XEP-0424 §6: the message `id` (its archive id, or the origin-id of the user's own message)
+   * becomes a tombstone: its text and reply reference are overwritten in the store, not only
+   * hidden, and MAM and the join history serve `<retracted/>` in its place. `retraction`: the
+   * retraction's own id and time (default now). False when no such message is kept.
+   */
+  retract(user: UserJid, conversation: string, id: string, retraction: { id?: string; stamp?: string } = {}): boolean {
+    const found = this.kv.list<ArchiveEntry>(CoreArchive.prefix(user, conversation)).find((e) => e.value.id === id || e.value.originId === id);
+    if (!found || found.value.retracted) return found !== undefined;
+    const { id: archiveId, stamp, nick, outgoing, originId } = found.value;
+    const retracted = { stamp: retraction.stamp ?? new Date(this.clock.now()).toISOString(), ...(retraction.id !== undefined ? { id: retraction.id } : {}) };
+    this.kv.set(found.key, { id: archiveId, stamp, nick, body: '', ...(outgoing ? { outgoing } : {}), ...(originId !== undefined ? { originId } : {}), retracted } satisfies ArchiveEntry);
+    return true;
   }
 
   /** Forget a conversation (history recording turned off). */

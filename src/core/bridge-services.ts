@@ -97,6 +97,12 @@ export interface BridgeArchive {
   has(user: UserJid, conversation: string, id: string): boolean;
   /** The join history (XEP-0045 §7.2.15): at most `limit`, then the `<history/>` request's limits; oldest first. */
   history(user: UserJid, conversation: string, limit: number, request: HistoryRequest | undefined): ArchiveEntry[];
+  /**
+   * XEP-0424 §6: the message `id` (archive id, or the user's own origin-id) was retracted: its
+   * text is deleted and MAM and the join history serve a tombstone. `retraction`: the
+   * retraction's id and time (default now). False when the message is not kept.
+   */
+  retract(user: UserJid, conversation: string, id: string, retraction?: { id?: string; stamp?: string }): boolean;
   /** Forget a conversation (recording turned off). */
   clear(user: UserJid, conversation: string): void;
 }

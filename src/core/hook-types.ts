@@ -2,6 +2,7 @@
  * What the optional hooks of a Bridge (bridge.ts) take and return: XEP-0059 pages of items,
  * the user's presence, room information and XEP-0313 archive queries. Re-exported by bridge.ts.
  */
+import type { ReplyRef } from './model.js';
 
 /** XEP-0059 result set management request, for hooks that list things. */
 export interface PageRequest {
@@ -53,6 +54,12 @@ export interface ArchivedMessage {
   body: string;
   /** Sent by the user to the queried JID (a private conversation): rendered from the user's JID. */
   outgoing?: boolean;
+  /** XEP-0359 origin-id of the user's own message, when it differs from `id`. */
+  originId?: string;
+  /** XEP-0461: the message answers this one (`to`: a local part with an optional resource). */
+  replyTo?: ReplyRef;
+  /** XEP-0424 §6: a tombstone (no body) of a retracted message: when, and the retraction's id. */
+  retracted?: { stamp: string; id?: string };
 }
 
 export interface ArchivePage {

@@ -237,6 +237,11 @@ export type Inbound =
       /** XEP-0461: the message answers this one (id as the XMPP side knows it). */
       replyTo?: ReplyRef;
       /**
+       * XEP-0424 §6: an archived message that was retracted (join history): sent as a tombstone,
+       * `<retracted/>` with the retraction's time and id, and no body (`body` is ignored).
+       */
+      retracted?: { stamp: string; id?: string };
+      /**
        * The bridge's own note about the network message (never sent over XMPP), handed back to
        * `Bridge.inboundDead` when the message cannot be delivered (email: the envelope sender
        * the DSN goes to).

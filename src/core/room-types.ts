@@ -35,6 +35,10 @@ export interface HistoryItem {
   stanzaId: string;
   /** XEP-0203 timestamp, ISO 8601. */
   stamp: string;
+  /** XEP-0461: the message answers this one. */
+  replyTo?: ReplyRef;
+  /** XEP-0424 §6: retracted: sent as a tombstone without its text. */
+  retracted?: { stamp: string; id?: string };
 }
 
 /** What the network says of a room the user is in, at a join or a rejoin. */

@@ -63,6 +63,8 @@ export class CoreRooms implements BridgeRooms {
           body: h.body,
           stanzaId: h.stanzaId,
           delay: h.stamp,
+          ...(h.replyTo ? { replyTo: h.replyTo } : {}),
+          ...(h.retracted ? { retracted: h.retracted } : {}),
         });
       }
       const by = snapshot.subjectBy && others.some((o) => o.nick === snapshot.subjectBy) ? snapshot.subjectBy : undefined;

@@ -11,6 +11,7 @@ import { StanzaError } from '../core/errors.js';
 import { readSubmittedValues } from './forms.js';
 import type { IqRouter } from './iq.js';
 import { NS } from './ns.js';
+import { replyJid } from './stanza.js';
 
 const MAM = 'urn:xmpp:mam:2';
 const FORWARD = 'urn:xmpp:forward:0';
@@ -22,7 +23,7 @@ function isoOrThrow(value: string | undefined, name: string): string | undefined
   return t.toISOString();
 }
 
-export function registerMam(router: IqRouter, bridge: Bridge, archive: CoreArchive, domain: string, send: (el: Element) => Promise<void>): void {
+export function registerMam(router: IqRouter, bridge: Pick<Bridge, 'resolve'>, archive: CoreArchive, domain: string, send: (el: Element) => Promise<void>): void {
   router.register('set', MAM, 'query', async (iq) => {
     const address = bridge.resolve(iq.localpart);
     if (address.archive === undefined) throw new StanzaError('service-unavailable', 'There is no archive here.');
@@ -56,7 +57,16 @@ export function registerMam(router: IqRouter, bridge: Bridge, archive: CoreArchi
         ? { from: iq.user, to: roomJid }
         : { from: m.fromResource ? `${sender}/${m.fromResource}` : sender, to: iq.user };
       const inner = forwarded.c('message', { xmlns: NS.client, ...addressing, type: m.type, id: m.id });
-      inner.c('body').t(m.body);
+      if (m.retracted) {
+        // XEP-0424 §6: the archive serves a tombstone in place of the retracted message's
+        // contents (no body, no reference that could leak it), with its origin-id kept.
+        inner.c('retracted', { xmlns: NS.retract, ...(m.retracted.id ? { id: m.retracted.id } : {}), stamp: m.retracted.stamp });
+      } else {
+        inner.c('body').t(m.body);
+        // XEP-0461 §3: the reference is part of the archived message.
+        if (m.replyTo) inner.c('reply', { xmlns: NS.reply, id: m.replyTo.id, ...(m.replyTo.to ? { to: replyJid(m.replyTo.to, domain) } : {}) });
+      }
+      if (m.originId) inner.c('origin-id', { xmlns: NS.sid, id: m.originId });
       await send(outer);
     }
     const fin = new Element('fin', { xmlns: MAM, ...(result.complete ? { complete: 'true' } : {}) });

@@ -51,7 +51,7 @@ export function withStanzaIds(event: Inbound, newId: () => string = randomUUID):
 }
 
 /** A reply target's JID: a local part with an optional resource, on the component domain. */
-function replyJid(target: string, domain: string): string {
+export function replyJid(target: string, domain: string): string {
   const slash = target.indexOf('/');
   const local = slash < 0 ? target : target.slice(0, slash);
   const resource = slash < 0 ? '' : target.slice(slash);
@@ -70,7 +70,9 @@ export function encodeInbound(item: InboundItem, domain: string): Element {
     case 'message': {
       const msg = new Element('message', { from, to, type: event.type, id: event.id ?? ownId });
       if (event.subject !== undefined) msg.c('subject').t(event.subject);
-      msg.c('body').t(event.body);
+      // XEP-0424 §6: a retracted message from an archive (join history) is a tombstone, no body.
+      if (event.retracted) msg.c('retracted', { xmlns: NS.retract, ...(event.retracted.id ? { id: event.retracted.id } : {}), stamp: event.retracted.stamp });
+      else msg.c('body').t(event.body);
       if (event.thread) msg.c('thread').t(event.thread);
       for (const o of event.oob ?? []) {
         const x = msg.c('x', { xmlns: NS.oob });

@@ -22,6 +22,8 @@ export interface FakeHistoryMessage {
   msgid: string;
   /** ISO 8601 with milliseconds. */
   time: string;
+  /** Client tags it was sent with (`+draft/reply=…`), replayed with it. */
+  tags?: string;
 }
 
 export interface FakeIrcv3 {
@@ -68,7 +70,8 @@ export function fakeIrcv3(opts: { echo?: boolean; history?: FakeHistoryMessage[]
     history.push(m);
     return m;
   };
-  const wire = (m: FakeHistoryMessage, extra = '') => `@${extra}msgid=${m.msgid};time=${m.time} :${m.from}!u@fake.host PRIVMSG ${m.target} :${m.text}`;
+  const wire = (m: FakeHistoryMessage, extra = '') =>
+    `@${extra}${m.tags ? `${m.tags};` : ''}msgid=${m.msgid};time=${m.time} :${m.from}!u@fake.host PRIVMSG ${m.target} :${m.text}`;
   /** The messages of one conversation as `client` sees it: a channel's, or those between it and a nick. */
   const conversation = (client: FakeIrcClient, target: string) =>
     history.filter((m) =>

@@ -106,3 +106,67 @@ describe('archive retention by age', () => {
     expect(archive.entries('a@example.org', 'test\n#c').map((e) => e.id)).toEqual(['b', 'c']);
   });
 });
+
+describe('retraction in the archive (XEP-0424 §6 tombstones)', () => {
+  const user = 'a@example.org';
+  const setUp = () => {
+    const kv = memoryKv();
+    const archive = new CoreArchive(kv, { now: () => Date.parse('2026-03-01T12:00:00Z') });
+    archive.append(user, 'test\n#c', { id: 'k1', nick: 'bob', body: 'kept' });
+    archive.append(user, 'test\n#c', { id: 'r1', nick: 'bob', body: 'secret words', replyTo: { id: 'k1', to: '#c%test/bob' } });
+    archive.append(user, 'test\n@bob', { id: 'pm-1', originId: 'o-1', nick: 'me', body: 'private secret', outgoing: true });
+    return { kv, archive };
+  };
+
+  it('a retracted message is a tombstone: its text and reply reference are gone from the store, not only hidden', () => {
+    const { kv, archive } = setUp();
+    expect(archive.retract(user, 'test\n#C', 'r1', { id: 'ret-1' })).toBe(true);
+    expect(JSON.stringify([...kv.map.values()])).not.toContain('secret words');
+    const [kept, gone] = archive.entries(user, 'test\n#c');
+    expect(kept).toMatchObject({ id: 'k1', body: 'kept' });
+    expect(gone).toEqual({ id: 'r1', nick: 'bob', body: '', stamp: expect.any(String), retracted: { id: 'ret-1', stamp: '2026-03-01T12:00:00.000Z' } });
+  });
+
+  it('MAM and the join history serve the tombstone in the retracted message\'s place', () => {
+    const { archive } = setUp();
+    archive.retract(user, 'test\n#c', 'r1');
+    const page = archive.query(user, 'test\n#c', { page: {} }, 'groupchat');
+    expect(page.messages.map((m) => [m.id, m.body, m.retracted])).toEqual([
+      ['k1', 'kept', undefined],
+      ['r1', '', { stamp: '2026-03-01T12:00:00.000Z' }],
+    ]);
+    expect(page.messages[1]!.replyTo).toBeUndefined();
+    expect(archive.history(user, 'test\n#c', 10, undefined).map((e) => e.retracted?.stamp)).toEqual([undefined, '2026-03-01T12:00:00.000Z']);
+  });
+
+  it('the user\'s own private message is found by its origin-id as well as its id; unknown ids change nothing', () => {
+    const { kv, archive } = setUp();
+    const before = JSON.stringify([...kv.map.entries()]);
+    expect(archive.retract(user, 'test\n#c', 'nope')).toBe(false);
+    expect(archive.retract(user, 'test\n@bob', 'k1')).toBe(false);
+    expect(JSON.stringify([...kv.map.entries()])).toBe(before);
+    expect(archive.retract(user, 'test\n@bob', 'o-1')).toBe(true);
+    const [m] = archive.query(user, 'test\n@bob', { page: {} }, 'chat').messages;
+    expect(m).toMatchObject({ id: 'pm-1', originId: 'o-1', outgoing: true, body: '', retracted: { stamp: expect.any(String) } });
+  });
+
+  it('a second retraction keeps the first tombstone', () => {
+    const { archive } = setUp();
+    archive.retract(user, 'test\n#c', 'r1', { id: 'first', stamp: '2026-03-01T10:00:00.000Z' });
+    expect(archive.retract(user, 'test\n#c', 'r1', { id: 'second' })).toBe(true);
+    expect(archive.entries(user, 'test\n#c')[1]!.retracted).toEqual({ id: 'first', stamp: '2026-03-01T10:00:00.000Z' });
+  });
+});
+
+describe('replies in the archive (XEP-0461)', () => {
+  it('a reply keeps its reference in MAM results and in the join history', () => {
+    const archive = new CoreArchive(memoryKv(), { now: () => T0 });
+    archive.append('a@example.org', 'test\n#c', { id: 'p', nick: 'bob', body: 'question?' });
+    archive.append('a@example.org', 'test\n#c', { id: 'c', nick: 'carol', body: 'answer', replyTo: { id: 'p', to: '#c%test/bob' } });
+    archive.append('a@example.org', 'test\n@bob', { id: 'x', nick: 'bob', body: 're', replyTo: { id: 'y' } });
+    const room = archive.query('a@example.org', 'test\n#c', { page: {} }, 'groupchat').messages;
+    expect(room.map((m) => m.replyTo)).toEqual([undefined, { id: 'p', to: '#c%test/bob' }]);
+    expect(archive.history('a@example.org', 'test\n#c', 1, undefined)[0]!.replyTo).toEqual({ id: 'p', to: '#c%test/bob' });
+    expect(archive.query('a@example.org', 'test\n@bob', { page: {} }, 'chat').messages[0]!.replyTo).toEqual({ id: 'y' });
+  });
+});

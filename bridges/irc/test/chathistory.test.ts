@@ -101,6 +101,25 @@ describe('draft/chathistory after a reconnect', () => {
   });
 });
 
+describe('draft/chathistory replies with client tags', () => {
+  it('a replayed reply (+draft/reply) keeps its XEP-0461 reference, live and in the archive', async () => {
+    const { b, v3, user, chan, room, nick } = await setup();
+    const c0 = await fake!.client(0);
+    const question = v3.say('Bob', chan, 'question?', c0);
+    await expectInbound(b.t, 'message', (e) => e.body === 'question?', 'the live question');
+    c0.close();
+    v3.say('Carol', chan, 'answer').tags = `+draft/reply=${question.msgid}`;
+    v3.say('Carol', nick, 'and in private').tags = '+draft/reply=elsewhere';
+    await fake!.client(1);
+    const answer = await expectInbound(b.t, 'message', (e) => e.body === 'answer', 'the replayed reply');
+    expect(answer.replyTo).toEqual({ id: question.msgid, to: `${room}/Bob` });
+    const pm = await expectInbound(b.t, 'message', (e) => e.body === 'and in private', 'the replayed private reply');
+    expect(pm.replyTo).toEqual({ id: 'elsewhere' });
+    expect(b.mam(user, room, { page: {} }).messages.map((m) => m.replyTo)).toEqual([undefined, { id: question.msgid, to: `${room}/Bob` }]);
+    expect(b.mam(user, 'carol%test', { page: {} }).messages.map((m) => m.replyTo)).toEqual([{ id: 'elsewhere' }]);
+  });
+});
+
 describe('draft/chathistory when the server lost the anchor', () => {
   it('a msgid the server no longer knows (FAIL INVALID_MSGREFID) is asked again by the time of that message', async () => {
     const { b, v3, chan } = await setup();

@@ -68,6 +68,12 @@ describe('replies (+draft/reply) on InspIRCd 3', () => {
     const answer = await expectInbound(j.t, 'message', (e) => e.body === 'you, then', 'the native reply');
     expect(answer.replyTo).toEqual({ id: refl.stanzaId, to: `${j.room}/${j.nick}` });
     expect(refl.stanzaId).toBe(tag(got, 'msgid'));
+    // Both replies keep their reference in the archive (MAM), as they were shown.
+    const archived = j.mam(j.user, j.room, { page: {} }).messages.filter((m) => m.replyTo);
+    expect(archived.map((m) => [m.body, m.replyTo])).toEqual([
+      ['me', { id: parent.stanzaId, to: `${j.room}@${DOMAIN}/${j.native.nick}` }],
+      ['you, then', { id: refl.stanzaId, to: `${j.room}/${j.nick}` }],
+    ]);
   });
 
   it('a private reply carries +draft/reply; a native private reply to the user\'s own message names the client\'s id', async () => {

@@ -3,12 +3,13 @@
  * draft/message-redaction (InspIRCd 3 and ngircd do not), so the scripted fake server
  * (test/helpers/fake-irc-server.ts) offers it with message-tags and echo-message: it echoes each
  * PRIVMSG with a msgid, and answers a REDACT with its echo or with FAIL REDACT as each test says.
+ * The archive (core's, through the bridge) keeps XEP-0424 §6 tombstones and XEP-0461 references.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { startFakeIrcServer, type FakeIrcClient, type FakeIrcServer } from '../../../test/helpers/fake-irc-server.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { privateRefs } from '../conversations.js';
+import { channelConversation, privateRefs } from '../conversations.js';
 import { expectInbound, find, startBridge, unique, type BridgeUnderTest } from './helpers.js';
 
 const open: Array<BridgeUnderTest | FakeIrcServer> = [];
@@ -84,6 +85,8 @@ describe('REDACT (fake IRC server: no Debian server has draft/message-redaction)
     await waitFor(() => s.deps.refs.get(privateRefs(j.user, 'test', 'bob'), 'o-1')?.msgids[0], 'the msgid of the PM from its echo');
     await j.bridge.send({ kind: 'retraction', user: j.user, resource: 'r1', to, type: 'chat', retracts: 'o-1' });
     expect(j.client.received).toContain('REDACT bob m1');
+    // The archive kept it under its id; the tombstone is found by the origin-id the client named.
+    expect(j.mam(j.user, to, { page: {} }).messages.map((m) => [m.id, m.body, m.originId, !!m.retracted])).toEqual([['pm-1', '', 'o-1', true]]);
   });
 
   it('FAIL REDACT answers the retraction with an error; nothing is reflected', async () => {
@@ -119,5 +122,61 @@ describe('REDACT (fake IRC server: no Debian server has draft/message-redaction)
     j.client.line(`:bob!b@h REDACT ${j.nick} b2`);
     const inChat = await expectInbound(j.t, 'retraction', (e) => e.type === 'chat', 'the private retraction');
     expect(inChat).toMatchObject({ from: 'bob%test', retracts: 'b2' });
+  });
+});
+
+describe('the archive after a REDACT and a reply (XEP-0424 §6 tombstones, XEP-0461; fake IRC server)', () => {
+  it('an inbound REDACT in a room leaves a tombstone in MAM and in the join history, not the text', async () => {
+    const j = await setUp();
+    j.client.line(`@msgid=b1 :bob!b@h PRIVMSG ${j.chan} :my password is hunter2`);
+    j.client.line(`@msgid=b2 :bob!b@h PRIVMSG ${j.chan} :stays`);
+    await expectInbound(j.t, 'message', (e) => e.body === 'stays', 'bob\'s second line');
+    j.client.line(`@msgid=r1 :bob!b@h REDACT ${j.chan} b1 :oops`);
+    await expectInbound(j.t, 'retraction', (e) => e.retracts === 'b1', 'the retraction');
+    const page = j.mam(j.user, j.room, { page: {} });
+    expect(page.messages.map((m) => [m.id, m.body, m.retracted?.id])).toEqual([
+      ['b1', '', 'r1'],
+      ['b2', 'stays', undefined],
+    ]);
+    expect(JSON.stringify(j.t.archive.entries(j.user, channelConversation('test', j.chan)))).not.toContain('hunter2');
+    await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick });
+    await expectInbound(j.t, 'message', (e) => e.toResource === 'r2' && e.body === 'stays', 'the join history');
+    const history = find(j.t, 'message', (e) => e.toResource === 'r2' && e.delay !== undefined);
+    expect(history.map((e) => [e.stanzaId, e.body, e.retracted?.id])).toEqual([
+      ['b1', '', 'r1'],
+      ['b2', 'stays', undefined],
+    ]);
+  });
+
+  it('an inbound REDACT of a private message, and the user\'s own retraction in the room, leave tombstones', async () => {
+    const j = await setUp();
+    j.client.line(`@msgid=p1 :bob!b@h PRIVMSG ${j.nick} :psst`);
+    await expectInbound(j.t, 'message', (e) => e.body === 'psst', 'the PM');
+    j.client.line(`:bob!b@h REDACT ${j.nick} p1`);
+    await expectInbound(j.t, 'retraction', (e) => e.type === 'chat', 'the private retraction');
+    expect(j.mam(j.user, 'bob%test', { page: {} }).messages.map((m) => [m.id, m.body, !!m.retracted])).toEqual([['p1', '', true]]);
+    await j.bridge.send({ ...j.base, kind: 'message', body: 'wrong window', id: 'w1', receiptRequested: false });
+    await expectInbound(j.t, 'message', (e) => e.body === 'wrong window', 'the reflection');
+    await j.bridge.send({ ...j.base, kind: 'retraction', retracts: 'm1', id: 'ret1' });
+    const reflected = await expectInbound(j.t, 'retraction', (e) => e.retracts === 'm1', 'the reflected retraction');
+    const [own] = j.mam(j.user, j.room, { page: {} }).messages;
+    expect(own).toMatchObject({ id: 'm1', body: '', fromResource: j.nick, retracted: { id: reflected.stanzaId } });
+  });
+
+  it('a reply from IRC (+draft/reply) comes back from MAM and the join history with its reference', async () => {
+    const j = await setUp();
+    j.client.line(`@msgid=q1 :bob!b@h PRIVMSG ${j.chan} :question?`);
+    j.client.line(`@msgid=a1;+draft/reply=q1 :bob!b@h PRIVMSG ${j.chan} :answer`);
+    const live = await expectInbound(j.t, 'message', (e) => e.body === 'answer', 'the reply');
+    expect(live.replyTo).toEqual({ id: 'q1', to: `${j.room}/bob` });
+    const [question, answer] = j.mam(j.user, j.room, { page: {} }).messages;
+    expect(question!.replyTo).toBeUndefined();
+    expect(answer).toMatchObject({ id: 'a1', body: 'answer', replyTo: { id: 'q1', to: `${j.room}/bob` } });
+    await j.bridge.send({ kind: 'join', user: j.user, resource: 'r2', to: j.room, nick: j.nick });
+    const hist = await expectInbound(j.t, 'message', (e) => e.toResource === 'r2' && e.body === 'answer', 'the join history');
+    expect(hist.replyTo).toEqual({ id: 'q1', to: `${j.room}/bob` });
+    j.client.line(`@msgid=a2;+draft/reply=q1 :bob!b@h PRIVMSG ${j.nick} :in private`);
+    await expectInbound(j.t, 'message', (e) => e.body === 'in private', 'the private reply');
+    expect(j.mam(j.user, 'bob%test', { page: {} }).messages[0]).toMatchObject({ id: 'a2', replyTo: { id: 'q1' } });
   });
 });

@@ -71,6 +71,11 @@ export function openSqliteStore(options: SqliteOptions, onCommitError: (err: Err
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // What is deleted or overwritten (an archived message retracted, XEP-0424 §6) is zeroed in its
+    // page rather than left in free space; FAST does so without extra I/O
+    // (https://sqlite.org/pragma.html#pragma_secure_delete). Old page versions in the WAL go when
+    // it is checkpointed and reused.
+    db.pragma('secure_delete = FAST');
     migrate(db);
   }
   const wal = options.synchronous === 'full' && options.path !== ':memory:' ? walSync(`${options.path}-wal`) : undefined;
