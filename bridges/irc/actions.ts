@@ -112,11 +112,14 @@ export async function sendGroupchat(
   }
   const texts = await sendText(s, channel, prefix + ev.body, key, () => tags, attempt);
   // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
-  void Promise.all(texts.map(() => awaitVerdict(s, channel))).then(async (verdicts) => {
-    const refusal = verdicts.find((v) => v !== undefined);
-    if (refusal) return refuseGroupchat(s, room, ev, refusal);
-    for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, undefined);
-  });
+  // Nothing awaits this chain: a failure (the store closed at shutdown) is logged, never left unhandled.
+  void Promise.all(texts.map(() => awaitVerdict(s, channel)))
+    .then(async (verdicts) => {
+      const refusal = verdicts.find((v) => v !== undefined);
+      if (refusal) return refuseGroupchat(s, room, ev, refusal);
+      for (const [i, t] of texts.entries()) await reflect(s, room, ev, i, t, undefined);
+    })
+    .catch((err: unknown) => s.deps.ctx.log.error({ err, event: 'reflect_failed', user: s.user, channel }, 'a groupchat could not be reflected'));
 }
 
 /** XEP-0045 §7.4: the room answers a refused message with an error carrying its id, to the sending resource. */
