@@ -9,6 +9,9 @@
  * Every event carries `user`: the bare JID of the local XMPP user it belongs to.
  */
 
+import type { Affiliation, ErrorCondition, ErrorType, MucUser, ReceiptState, Role } from './model-vocabulary.js';
+export type { Affiliation, ErrorCondition, ErrorType, MucUser, ReceiptState, Role } from './model-vocabulary.js';
+
 /** A bare JID of a local XMPP user, e.g. `alice@example.org`. */
 export type UserJid = string;
 
@@ -17,10 +20,6 @@ export interface Oob {
   url: string;
   desc?: string;
 }
-
-/** XEP-0045 affiliation and role, used by MUC-capable bridges. */
-export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
-export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
 
 /**
  * XEP-0461 reply: the message this one answers. `id` is the parent's id as the replying client
@@ -159,50 +158,6 @@ export type Outbound =
     });
 
 export type OutboundKind = Outbound['kind'];
-
-/** Delivery state reported back by a network (Twilio status callbacks, SMTP DSN, IRC echo). */
-export type ReceiptState = 'sent' | 'delivered' | 'failed';
-
-/** RFC 6120 §8.3.3 stanza error conditions that the gateway uses. */
-export type ErrorCondition =
-  | 'bad-request'
-  | 'conflict'
-  | 'feature-not-implemented'
-  | 'forbidden'
-  | 'gone'
-  | 'internal-server-error'
-  | 'item-not-found'
-  | 'jid-malformed'
-  | 'not-acceptable'
-  | 'not-allowed'
-  | 'not-authorized'
-  | 'policy-violation'
-  | 'recipient-unavailable'
-  | 'redirect'
-  | 'registration-required'
-  | 'remote-server-not-found'
-  | 'remote-server-timeout'
-  | 'resource-constraint'
-  | 'service-unavailable'
-  | 'subscription-required'
-  | 'undefined-condition'
-  | 'unexpected-request';
-
-export type ErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
-
-/** XEP-0045 muc#user payload of an occupant presence. */
-export interface MucUser {
-  affiliation: Affiliation;
-  role: Role;
-  /** Real JID shown to occupants (non-anonymous rooms). */
-  jid?: string;
-  /** New nick on a nick change (with status 303). */
-  nick?: string;
-  /** Status codes: 110 self, 100 non-anonymous, 210 nick changed by service, 303, 307, 332… */
-  codes: number[];
-  actor?: string;
-  reason?: string;
-}
 
 interface InboundBase {
   user: UserJid;

@@ -43,8 +43,7 @@ export interface PipelineDeps {
   access: AccessPolicy;
   signal: AbortSignal;
   reload(): Promise<string>;
-  /** The key of per-user secrets (config `secrets`), if one is configured. */
-  secretKey?: Buffer | undefined;
+  secretKey?: Buffer | undefined; // the key of per-user secrets (config `secrets`), if one is configured
 }
 
 export class BridgePipeline {
@@ -252,9 +251,7 @@ export class BridgePipeline {
   }
 
   /** What the bridge last reported with `ctx.setHealth` (able to deliver until it says otherwise). */
-  health(): BridgeHealth {
-    return this.healthState;
-  }
+  health = (): BridgeHealth => this.healthState;
 
   private setHealth(h: BridgeHealth): void {
     const before = this.healthState;
