@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
-import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import type { NativeIrcUser } from '../../../test/helpers/irc-native.js';
+import { inChannelWithNative } from './channel-with-native.js';
 import { expectInbound, find, startBridge, unique, useNgircd, type BridgeUnderTest, DOMAIN } from './helpers.js';
 
 const ircd = useNgircd();
@@ -16,23 +17,8 @@ afterEach(async () => {
   for (const x of open.splice(0).reverse()) await ('quit' in x ? x.quit() : x.close());
 });
 
-async function inChannel(options: Record<string, unknown> = {}) {
-  const id = unique();
-  const b = await startBridge(ircd().port, options);
-  open.push(b);
-  const user = `f${id}@example.org`;
-  const chan = `#f${id}`;
-  const room = `${chan}%test`;
-  const nick = `X${id}`;
-  const native = await connectNativeIrc(ircd().port, `N${id}`);
-  open.push(native);
-  native.client.join(chan);
-  await native.expect('join', (e) => e.nick === native.nick);
-  await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick, id: 'join1' });
-  await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined');
-  await native.expect('join', (e) => e.nick === nick);
-  const base = { user, resource: 'r1', to: room, type: 'groupchat' as const };
-  return { ...b, id, user, chan, room, nick, native, base };
+function inChannel(options: Record<string, unknown> = {}) {
+  return inChannelWithNative(ircd().port, open, { prefix: 'f', options });
 }
 
 async function nativeSays(j: Awaited<ReturnType<typeof inChannel>>, text: string) {

@@ -8,10 +8,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { startInspircd, type Inspircd } from '../../../test/helpers/irc-inspircd.js';
-import { connectNativeIrc, type NativeIrcUser, type RecordedEvent } from '../../../test/helpers/irc-native.js';
+import type { NativeIrcUser, RecordedEvent } from '../../../test/helpers/irc-native.js';
+import { inChannelWithNative } from './channel-with-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { privateRefs } from '../conversations.js';
-import { expectInbound, find, startBridge, unique, type BridgeUnderTest, DOMAIN } from './helpers.js';
+import { expectInbound, find, type BridgeUnderTest, DOMAIN } from './helpers.js';
 
 let inspircd: Inspircd | undefined;
 const open: Array<BridgeUnderTest | NativeIrcUser> = [];
@@ -27,23 +28,8 @@ afterAll(async () => {
 });
 
 /** The XMPP user in a channel with a native IRC user. */
-async function inChannel() {
-  const id = unique();
-  const b = await startBridge(inspircd!.port);
-  open.push(b);
-  const user = `m${id}@example.org`;
-  const chan = `#m${id}`;
-  const room = `${chan}%test`;
-  const nick = `X${id}`;
-  const native = await connectNativeIrc(inspircd!.port, `N${id}`);
-  open.push(native);
-  native.client.join(chan);
-  await native.expect('join', (e) => e.nick === native.nick);
-  await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick, id: 'join1' });
-  await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined');
-  await native.expect('join', (e) => e.nick === nick);
-  const base = { user, resource: 'r1', to: room, type: 'groupchat' as const };
-  return { ...b, id, user, chan, room, nick, native, base };
+function inChannel() {
+  return inChannelWithNative(inspircd!.port, open, { prefix: 'm' });
 }
 
 /** A native line in the channel, as the XMPP user got it (its stanza-id is InspIRCd's msgid). */
