@@ -108,8 +108,8 @@ export class Delivery {
         }
         if (iq) await this.deps.send(new Element('iq', { type: 'result', id: iq.id, from: iq.to, to: iq.from })).catch(() => undefined);
       },
-      // Rows on this lane are not all OutPayload: an inbound item's report (inbound-dead.ts) has no
-      // `event`. A throw here would leave the failed attempt unsettled: the row stranded.
+      // Report rows on this lane (inbound-dead.ts) are answered by its wrap; a throw here would leave
+      // the failed attempt unsettled, the row stranded, so a payload without `event` is simply not ephemeral.
       ephemeral: (row) => isEphemeralKind((JSON.parse(row.payload) as Partial<OutPayload>).event?.kind ?? ''),
       onFailed: (row, error) => this.reportOut(row, toStanzaError(error)),
       onDead: (row, error) =>

@@ -80,6 +80,8 @@ export class InboundDeadReports {
         if (!bridge.inboundDead) return;
         await bridge.inboundDead.call(bridge, r.event, r.reason, { signal: attempt.signal });
       },
+      // A report is never ephemeral: it is retried until it is sent or dead (the hook reads `OutPayload`s).
+      ephemeral: (row) => !report(row) && hooks.ephemeral?.(row) === true,
       // Nobody on XMPP asked for a report: the failure is the operator's to see (logs, dead letters).
       onFailed: (row, error) => {
         const r = report(row);

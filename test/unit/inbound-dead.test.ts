@@ -22,7 +22,11 @@ afterEach(async () => {
 
 const mail: Inbound = { kind: 'message', user: 'carol@x', from: 'dan\\40example.com', type: 'chat', body: 'hi', ref: '{"envelopeFrom":"dan@example.com","arrival":"now"}' };
 
-function setup(inboundDead?: (event: Inbound, reason: string, options?: { signal?: AbortSignal }) => Promise<void>, attemptTimeoutMs?: number) {
+function setup(
+  inboundDead?: (event: Inbound, reason: string, options?: { signal?: AbortSignal }) => Promise<void>,
+  attemptTimeoutMs?: number,
+  ephemeral?: LaneHooks['ephemeral'],
+) {
   const store: Store = openSqliteStore({ path: ':memory:', synchronous: 'normal' });
   const bridge = { ...(inboundDead ? { inboundDead } : {}) } as unknown as Bridge;
   const userHooks: string[] = [];
@@ -30,6 +34,7 @@ function setup(inboundDead?: (event: Inbound, reason: string, options?: { signal
     handle: async (row) => void userHooks.push(`handle ${row.payload}`),
     onFailed: (row) => void userHooks.push(`failed ${row.id}`),
     onDead: (row) => void userHooks.push(`dead ${row.id}`),
+    ...(ephemeral ? { ephemeral } : {}),
   };
   // The reports kick the lane that is made with them.
   const made: { lane?: OutboxLane } = {};
@@ -68,6 +73,22 @@ describe('reports of dead inbound items go through the outbox', () => {
     const [out] = store.outbox.list('email', { direction: 'out' }, 10);
     expect(out).toMatchObject({ state: 'done', user: 'carol@x', attempts: 3 });
     expect(store.outbox.get(row.id)?.state).toBe('dead');
+  });
+
+  it('a report is never ephemeral: the user items\' ephemeral check (which reads their payload) is not asked, and the report is retried', async () => {
+    let failures = 1;
+    // As the out lane's check reads an OutPayload's event, which a report row does not have.
+    const userItemsCheck = (row: OutboxRow) => (JSON.parse(row.payload) as { event: { kind: string } }).event.kind === 'chatstate';
+    const { reports, deadRow, outcomes } = setup(
+      async () => {
+        if (failures-- > 0) throw new RetryableError('the relay is unreachable');
+      },
+      undefined,
+      userItemsCheck,
+    );
+    reports.enqueue(deadRow(), 'bounced');
+    await waitFor(() => outcomes.includes('done'), 'the report delivered after its retry');
+    expect(outcomes).toEqual(['retry', 'done']);
   });
 
   it('a report that hangs is aborted at the attempt deadline and retried', async () => {
