@@ -17,6 +17,7 @@ const pureBridgeTests = [
   'bridges/irc/test/chathistory-anchor.test.ts',
   'bridges/irc/test/client-tag-maps.test.ts',
   'bridges/irc/test/config.test.ts',
+  'bridges/irc/test/event-waiters.test.ts',
   'bridges/irc/test/flood-and-backoff.test.ts',
   'bridges/irc/test/input-text.test.ts',
   'bridges/irc/test/isupport.test.ts',
