@@ -84,7 +84,11 @@ export async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
       if (onHistoryFail(s, ev)) return;
       // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
-      return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
+      return showStandardReply(s, ev);
+    case 'warn':
+    case 'note':
+      // Nothing was refused: shown like other server messages.
+      return showStandardReply(s, ev);
     case 'invite':
       // XEP-0045 §7.8.2: a mediated invitation from the room, the inviter as an occupant nick.
       if (!ev.channel || !s.isSelf(ev.target)) return;
@@ -149,6 +153,10 @@ export async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
     case 'serverText':
       return showServerText(s, ev);
   }
+}
+
+function showStandardReply(s: IrcSession, ev: { server: string; command: string; code: string; context: string[]; description: string }): Promise<void> {
+  return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
 }
 
 function showServerText(s: IrcSession, ev: { server: string; args: string[] }): Promise<void> {

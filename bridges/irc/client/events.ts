@@ -151,17 +151,26 @@ export interface RedactEvent extends FromSource, MessageTagFields {
 }
 
 /**
- * IRCv3 standard reply `FAIL <command> <code> [<context>…] :<description>`
+ * IRCv3 standard replies `FAIL|WARN|NOTE <command> <code> [<context>…] :<description>`
  * (https://ircv3.net/specs/extensions/standard-replies): e.g. `FAIL REDACT UNKNOWN_MSGID #c id :…`.
  */
-export interface FailEvent {
-  type: 'fail';
+interface StandardReply {
   server: string;
-  /** The command refused, upper-cased (`*` when none). */
+  /** The command concerned, upper-cased (`*` when none). */
   command: string;
   code: string;
   context: string[];
   description: string;
+}
+
+/** FAIL: the command was refused. */
+export interface FailEvent extends StandardReply {
+  type: 'fail';
+}
+
+/** WARN (it went through, with a problem) and NOTE (information): nothing was refused. */
+export interface StandardNoticeEvent extends StandardReply {
+  type: 'warn' | 'note';
 }
 
 export interface InviteEvent extends FromSource {
@@ -250,6 +259,7 @@ export type IrcEvent =
   | TagmsgEvent
   | RedactEvent
   | FailEvent
+  | StandardNoticeEvent
   | InviteEvent
   | AwayEvent
   | AwayReplyEvent

@@ -91,8 +91,12 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
     case 'CHGHOST':
       return { type: 'chghost', source, user: p[0] ?? '', host: p[1] ?? '' };
     case 'FAIL':
-      // Standard replies: `FAIL <command> <code> [<context>…] <description>`.
-      return { type: 'fail', server: source.nick, command: (p[0] ?? '*').toUpperCase(), code: p[1] ?? '', context: p.slice(2, -1), description: p.at(-1) ?? '' };
+    case 'WARN':
+    case 'NOTE': {
+      // Standard replies: `FAIL|WARN|NOTE <command> <code> [<context>…] <description>`.
+      const type = line.command === 'FAIL' ? 'fail' : line.command === 'WARN' ? 'warn' : 'note';
+      return { type, server: source.nick, command: (p[0] ?? '*').toUpperCase(), code: p[1] ?? '', context: p.slice(2, -1), description: p.at(-1) ?? '' };
+    }
     case 'PONG':
       // `PONG <server> :<token>`: the token is the last parameter (RFC 2812 §3.7.3).
       return { type: 'pong', server: source.nick, token: p.at(-1) ?? '' };

@@ -65,6 +65,8 @@ describe('IRC lines as typed events', () => {
       { type: 'fail', server: 'srv', command: 'REDACT', code: 'UNKNOWN_MSGID', context: ['#c', 'm1'], description: 'This message does not exist' },
     ],
     [':srv FAIL * ACCOUNT_REQUIRED :Log in first', { type: 'fail', server: 'srv', command: '*', code: 'ACCOUNT_REQUIRED', context: [], description: 'Log in first' }],
+    [':srv WARN rehash CERTS_EXPIRED :Certificate has expired', { type: 'warn', server: 'srv', command: 'REHASH', code: 'CERTS_EXPIRED', context: [], description: 'Certificate has expired' }],
+    [':srv NOTE * OPER_MESSAGE #c :The message', { type: 'note', server: 'srv', command: '*', code: 'OPER_MESSAGE', context: ['#c'], description: 'The message' }],
   ])('%s', (raw, expected) => {
     expect(event(raw)).toEqual(expected);
   });
