@@ -26,6 +26,7 @@ const pureBridgeTests = [
   'bridges/irc/test/modes.test.ts',
   'bridges/irc/test/multiline.test.ts',
   'bridges/irc/test/properties.test.ts',
+  'bridges/irc/test/refusal-conditions.test.ts',
   'bridges/irc/test/styling.test.ts',
   'bridges/irc/test/text.test.ts',
   'bridges/irc/test/to-event.test.ts',

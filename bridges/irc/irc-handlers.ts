@@ -5,8 +5,7 @@
  * It reads the typed events of client/to-event.ts: no positional parameter, no numeric.
  */
 import { StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcEvent, JoinRefusal, RefusedEvent, WhoReplyEvent } from './client/events.js';
+import type { IrcEvent, RefusedEvent, WhoReplyEvent } from './client/events.js';
 import { isJoinRefusal } from './client/refusal-numerics.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
@@ -18,21 +17,9 @@ import { onCtcp, onText } from './irc-messages.js';
 import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
 import { takeVerdict } from './refusals.js';
+import { JOIN_REFUSAL_CONDITIONS } from './refusal-conditions.js';
 import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
-
-/** Join refusals (client/refusal-numerics.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
-export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
-  'channel-full': 'service-unavailable', // 471 (+l)
-  'invite-only': 'registration-required', // 473 (+i)
-  banned: 'forbidden', // 474 (+b)
-  'bad-key': 'not-authorized', // 475 (+k)
-  'no-such-channel': 'item-not-found', // 403
-  'too-many-channels': 'resource-constraint', // 405
-  unavailable: 'conflict', // 437
-  'registered-only': 'registration-required', // 477
-  'secure-only': 'forbidden', // 489
-};
 
 /** RPL_WHOREPLY (352): user@host, and G = away. */
 async function onWhoReply(s: IrcSession, ev: WhoReplyEvent): Promise<void> {

@@ -1,13 +1,26 @@
 /**
  * What a refusal of the IRC server (its reason: client/refusal-numerics.ts names the numerics)
  * means to the XMPP user, per command: the RFC 6120 §8.3.3 / XEP-0045 condition of the error the
- * stanza that asked gets back. Join refusals are irc-handlers.ts's (JOIN_REFUSAL_CONDITIONS).
+ * stanza that asked gets back.
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcEvent, RefusalReason } from './client/events.js';
+import type { IrcEvent, JoinRefusal, RefusalReason } from './client/events.js';
 
 type Conditions = Partial<Record<RefusalReason, ErrorCondition>>;
+
+/** JOIN (RFC 2812 §3.2.1) → XEP-0045 §7.2, as biboumi maps them: a refused join is a presence error. */
+export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
+  'channel-full': 'service-unavailable', // 471 (+l)
+  'invite-only': 'registration-required', // 473 (+i)
+  banned: 'forbidden', // 474 (+b)
+  'bad-key': 'not-authorized', // 475 (+k)
+  'no-such-channel': 'item-not-found', // 403
+  'too-many-channels': 'resource-constraint', // 405
+  unavailable: 'conflict', // 437
+  'registered-only': 'registration-required', // 477
+  'secure-only': 'forbidden', // 489
+};
 
 /** A PRIVMSG/NOTICE to a channel (refusals.ts holds its reflection for the verdict). */
 export const SEND_REFUSALS: Conditions = {

@@ -44,7 +44,7 @@ export interface RefusedEvent {
   /** The server name, and the numeric's parameters after the client's nick (shown to the user as they are). */
   server: string;
   args: string[];
-  /** The channel or nick refused (the numeric's first argument). */
+  /** The channel or nick refused (the numeric's first argument); '' when it names none (481, 484). */
   target: string;
   /** The server's text (the last parameter). */
   text: string;

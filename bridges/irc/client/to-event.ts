@@ -166,6 +166,7 @@ function numericEvent(numeric: string, server: string, p: string[]): IrcEvent | 
       return { type: 'banListEnd', channel: p[1] ?? '' };
   }
   const reason = REFUSAL_NUMERICS[numeric];
-  if (reason) return { type: 'refused', reason, server, args, target: p[1] ?? '', text: p.at(-1) ?? '' };
+  // `<me> [<target>] :<text>`: 481 and 484 name nothing but their text.
+  if (reason) return { type: 'refused', reason, server, args, target: p.length > 2 ? p[1]! : '', text: p.at(-1) ?? '' };
   return SILENT.has(numeric) ? undefined : { type: 'serverText', server, args };
 }

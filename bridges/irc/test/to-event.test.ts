@@ -88,11 +88,11 @@ describe('IRC lines as typed events', () => {
     [":srv 441 me bob #c :They aren't on that channel", 'not-in-channel', 'bob', "They aren't on that channel"],
     [":srv 442 me #c :You're not on that channel", 'not-on-channel', '#c', "You're not on that channel"],
     [":srv 482 me #c :You're not channel operator", 'not-operator', '#c', "You're not channel operator"],
-    [':srv 481 me :Permission Denied', 'no-privileges', 'Permission Denied', 'Permission Denied'],
+    [':srv 481 me :Permission Denied', 'no-privileges', '', 'Permission Denied'],
     [':srv 432 me b@d :Erroneous nickname', 'erroneous-nick', 'b@d', 'Erroneous nickname'],
     [':srv 433 me bob :Nickname is already in use', 'nick-in-use', 'bob', 'Nickname is already in use'],
     [':srv 436 me bob :Nickname collision', 'nick-collision', 'bob', 'Nickname collision'],
-    [':srv 484 me :Your connection is restricted', 'restricted', 'Your connection is restricted', 'Your connection is restricted'],
+    [':srv 484 me :Your connection is restricted', 'restricted', '', 'Your connection is restricted'],
   ])('a refusal: %s', (raw, reason, target, text) => {
     const args = parseLine(raw)!.params.slice(1);
     expect(event(raw)).toEqual({ type: 'refused', server: 'srv', args, reason, target, text });
