@@ -210,7 +210,7 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     const j = await joinedWithNative();
     const n = `N${j.id}`;
     j.native.client.raw('AWAY :gone fishing');
-    await new Promise((r) => setTimeout(r, 200));
+    await j.native.sync();
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: `${n.toLowerCase()}%test`, type: 'chat', body: 'are you there?', receiptRequested: false });
     // The join's WHO may have seen the away flag first (status "Away"): the 301 brings the message.
     const away = await expectInbound(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away' && e.status === 'gone fishing', '301 away presence');
