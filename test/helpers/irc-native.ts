@@ -3,6 +3,7 @@
  * event so tests can `waitFor` one.
  */
 import { Client, type IrcEvent } from 'irc-framework';
+import { afterThisTest } from './cleanup.js';
 import { waitFor } from './wait.js';
 
 export interface RecordedEvent extends IrcEvent {
@@ -37,7 +38,7 @@ export async function connectNativeIrc(port: number, nick: string): Promise<Nati
   });
   client.connect({ host: '127.0.0.1', port, nick, username: nick.slice(0, 9), gecos: 'native test user', auto_reconnect: false });
   await registered;
-  return {
+  const user: NativeIrcUser = {
     client,
     nick,
     events,
@@ -63,4 +64,6 @@ export async function connectNativeIrc(port: number, nick: string): Promise<Nati
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     },
   };
+  afterThisTest(() => user.quit());
+  return user;
 }
