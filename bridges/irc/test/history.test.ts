@@ -51,8 +51,6 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r4', to: j.room, nick: j.nick });
     expect(bodiesTo(j.t.inbound(), 'r3')).toEqual([]);
     expect(bodiesTo(j.t.inbound(), 'r4')).toEqual(['h1', 'h2', 'h3', 'mine']);
-    await j.native.quit();
-    await j.close();
   });
 
   it('max_history_length bounds the history, and the archive survives leaving the channel', async () => {
@@ -66,8 +64,6 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.map((m) => m.body)).toEqual(['a1', 'a2', 'a3']);
     expect(page.complete).toBe(true);
-    await j.native.quit();
-    await j.close();
   });
 });
 
@@ -83,8 +79,6 @@ describe('muc#owner channel settings and persistent channels', () => {
     const again = await j.bridge.roomConfig.form(j.user, j.room);
     expect(again.fields.find((f) => f.var === 'max_history_length')?.values).toEqual(['5']);
     await expect(j.bridge.roomConfig.submit(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
-    await j.native.quit();
-    await j.close();
   });
 
   it('a persistent channel stays joined after the last resource leaves, keeps archiving, and is rejoined at start', async () => {
@@ -115,7 +109,5 @@ describe('muc#owner channel settings and persistent channels', () => {
     await next.roomConfig.submit(j.user, j.room, { persistent: ['0'] });
     await j.native.expect('part', (e) => e.nick === j.nick);
     await next.stop();
-    await j.native.quit();
-    await j.close();
   });
 });
