@@ -221,7 +221,5 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     await feed(j.s, ':irc.test.local WARN REHASH CERTS_EXPIRED :Certificate has expired', `:irc.test.local NOTE * OPER_MESSAGE ${j.chan} :Maintenance at noon`);
     await expectInbound(j.t, 'message', (e) => e.from === 'test' && e.body === 'irc.test.local: REHASH CERTS_EXPIRED: Certificate has expired', 'the WARN');
     await expectInbound(j.t, 'message', (e) => e.from === 'test' && e.body === `irc.test.local: * OPER_MESSAGE: ${j.chan} Maintenance at noon`, 'the NOTE');
-    await j.native.quit();
-    await j.close();
   });
 });
