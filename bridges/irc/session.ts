@@ -13,7 +13,7 @@ import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/co
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './client/echo.js';
-import { handleLine } from './irc-handlers.js';
+import { IrcEventHandler } from './irc-handlers.js';
 import { onRegistered } from './chathistory.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
@@ -35,7 +35,7 @@ export class IrcSession {
   readonly batches: OpenBatches; // IRCv3 batches the server has opened
   readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
   readonly typingIn = new TypingIn(); // senders shown typing, ended when the spec's time passes
-  motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
+  readonly inbound: IrcEventHandler = new IrcEventHandler(this); // the lines read, as what the user sees (tests feed it)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
@@ -168,7 +168,7 @@ export class IrcSession {
     try {
       ctx.log.info({ event: 'irc_connect', ...where, tls: server.tls }, 'connecting to IRC');
       await this.notify(`Connecting to ${server.host}:${server.port} (${server.tls ? 'encrypted' : 'not encrypted'})`);
-      this.motdLines = 0;
+      this.inbound.connectionOpened();
       const conn = this.deps.openConnection(server, this.desiredNick);
       this.conn = conn;
       conn.on('line', (line) => {
@@ -202,7 +202,7 @@ export class IrcSession {
   private onLine(conn: IrcConnection, line: IrcLine): void {
     if (conn !== this.conn) return;
     this.chain = this.chain
-      .then(() => handleLine(this, line))
+      .then(() => this.inbound.handleLine(line))
       .then(() => this.waiters.dispatch(line))
       .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_line_failed', command: line.command }, 'handling an IRC line failed'));
   }

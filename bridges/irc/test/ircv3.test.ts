@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { handleLine } from '../irc-handlers.js';
 import { parseLine } from '../client/line.js';
 import type { IrcSession } from '../session.js';
 import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
@@ -36,7 +35,7 @@ function ack(s: IrcSession, ...caps: string[]): void {
 }
 
 async function feed(s: IrcSession, ...raw: string[]): Promise<void> {
-  for (const r of raw) await handleLine(s, parseLine(r)!);
+  for (const r of raw) await s.inbound.handleLine(parseLine(r)!);
 }
 
 function ownPrefix(s: IrcSession): string {
