@@ -10,7 +10,6 @@ import type { Outbound } from '../../src/core/model.js';
 import { awaitVerdict, type Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
 import type { Room } from './room.js';
-import { recordMessage, recordPrivate } from './room-history.js';
 import { sendMultiline } from './multiline-messages.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
@@ -156,7 +155,7 @@ async function reflect(
   const body = (t.action ? '/me ' : '') + ircToStyling(t.text);
   s.deps.refs.add(channelConversation(s.deps.networkName, room.channel), [stanzaId], { ...(msgid ? { msgid } : {}), nick: s.nick, text: body });
   const replyTo = i === 0 && ev.kind === 'message' ? ev.replyTo : undefined;
-  recordMessage(s, room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
+  s.archive.recordMessage(room, { id: stanzaId, nick: s.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
   await s.xmppRooms.message(s.user, room.localpart, {
     nick: s.nick,
     body,
@@ -185,7 +184,7 @@ export async function sendPrivate(
   const learn = (m: string) => s.deps.refs.addMsgid(conversation, ref, ids[0]!, m);
   const beforeLine = (_: number, wire: string) => (s.echoMessage && ids[0] !== undefined ? learnMsgid(s, nick, wire, learn, tags) : tags);
   const texts = await sendText(s, nick, prefix + ev.body, key, beforeLine, attempt);
-  recordPrivate(s, nick, {
+  s.archive.recordPrivate(nick, {
     id: ev.id ?? ev.originId ?? randomUUID(),
     nick: s.nick,
     body: texts.map((t) => (t.action ? '/me ' : '') + ircToStyling(t.text)).join('\n'),

@@ -11,7 +11,6 @@ import type { TextEvent } from './client/events.js';
 import { newMessages } from './chathistory-anchor.js';
 import { replyRefOf } from './client-tag-events.js';
 import { channelConversation, privateConversation, privateRefs } from './conversations.js';
-import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
 
@@ -61,7 +60,7 @@ export async function deliverReplay(s: IrcSession, reply: HistoryReply): Promise
   const conversation = channel ? channelConversation(network, reply.target) : privateConversation(network, reply.target);
   const { lines, wrong } = conversationLines(s, reply, channel);
   // Every archived message (within retention): the msgids a replay may repeat.
-  const archived = s.ctx.archive.history(s.user, conversation, s.deps.config.archive_max_messages, undefined);
+  const archived = s.archive.latest(channel ? { channel: reply.target } : { nick: reply.target }, s.deps.config.archive_max_messages);
   const fresh = newMessages(
     lines.map((l) => ({ ...(l.ev.msgid !== undefined ? { msgid: l.ev.msgid } : {}), own: l.own, body: l.body })),
     archived,
@@ -79,12 +78,12 @@ export async function deliverReplay(s: IrcSession, reply: HistoryReply): Promise
     const replyTo = replyRefOf(s, room ? conversation : privateRefs(s.user, network, reply.target), ev.reply, room);
     const ref = replyTo ? { replyTo } : {};
     if (room) {
-      recordMessage(s, room, { id, nick: ev.source.nick, body, stamp, ...ref });
+      s.archive.recordMessage(room, { id, nick: ev.source.nick, body, stamp, ...ref });
       const message = { nick: ev.source.nick, body, stanzaId: id, delay: stamp, ...ref };
       await s.xmppRooms.message(s.user, room.localpart, { ...message, ...(dedupeKey ? { dedupeKey } : {}) });
-    } else if (own) recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp, outgoing: true, ...ref });
+    } else if (own) s.archive.recordPrivate(reply.target, { id, nick: ev.source.nick, body, stamp, outgoing: true, ...ref });
     else {
-      recordPrivate(s, reply.target, { id, nick: ev.source.nick, body, stamp, ...ref });
+      s.archive.recordPrivate(reply.target, { id, nick: ev.source.nick, body, stamp, ...ref });
       const from = s.contactLocalpart(ev.source.nick);
       await s.deliver({ kind: 'message', user: s.user, from, type: 'chat', body, stanzaId: id, delay: stamp, ...ref }, dedupeKey);
     }

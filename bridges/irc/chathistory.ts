@@ -16,7 +16,6 @@ import type { IrcConnection } from './client/connection.js';
 import { anchorOf, isoMillis, requestLimit } from './chathistory-anchor.js';
 import { deliverReplay, type HistoryReply } from './chathistory-deliver.js';
 import { seenBefore, trackSeen } from './chathistory-seen.js';
-import { channelConversation, privateConversation } from './conversations.js';
 import type { Room } from './room.js';
 import type { IrcSession } from './session.js';
 
@@ -80,7 +79,7 @@ function request(s: IrcSession, conn: IrcConnection, target: string, anchor: str
 export function fetchMissedInRoom(s: IrcSession, room: Room): void {
   const conn = usable(s);
   if (!conn) return;
-  const last = s.ctx.archive.history(s.user, channelConversation(s.deps.networkName, room.channel), 1, undefined).at(-1);
+  const last = s.archive.latest({ channel: room.channel }, 1).at(-1);
   const anchor = anchorOf(last, seenBefore(s), conn.isupport.msgRefTypes);
   if (anchor) request(s, conn, room.channel, anchor, anchorOf(last, seenBefore(s), ['timestamp']));
 }
@@ -174,7 +173,7 @@ function fetchPrivate(s: IrcSession, names: readonly string[], since: string): v
   if (!conn) return;
   for (const nick of names) {
     if (conn.isupport.isChannel(nick) || s.isSelf(nick) || !/^[^\s:,*?!@]+$/.test(nick)) continue;
-    const last = s.ctx.archive.history(s.user, privateConversation(s.deps.networkName, nick), 1, undefined).at(-1);
+    const last = s.archive.latest({ nick }, 1).at(-1);
     const anchor = anchorOf(last, since, conn.isupport.msgRefTypes);
     if (anchor) request(s, conn, nick, anchor, anchorOf(last, since, ['timestamp']));
   }

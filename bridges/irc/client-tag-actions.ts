@@ -26,7 +26,6 @@ import { isSafeMiddle, parseSource } from './client/line.js';
 import type { IrcConfig } from './config.js';
 import { reactionDiff, type MessageRef } from './message-refs.js';
 import type { Room } from './room.js';
-import { retractArchived } from './room-history.js';
 import type { IrcSession } from './session.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
@@ -88,7 +87,7 @@ export async function sendRetraction(s: IrcSession, t: TagTarget, ev: Ev<'retrac
   }
   const stanzaId = randomUUID();
   // XEP-0424 §6: unsent on IRC, so the archive keeps a tombstone in place of the text.
-  retractArchived(s, t.room ? { room: t.room } : { nick: t.target }, ev.retracts, t.room ? stanzaId : ev.id);
+  s.archive.retract(t.room ? { channel: t.room.channel } : { nick: t.target }, ev.retracts, t.room ? stanzaId : ev.id);
   if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'retraction', retracts: ev.retracts, stanzaId });
 }
 

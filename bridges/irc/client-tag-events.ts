@@ -11,7 +11,6 @@ import type { RoomAction } from '../../src/core/room-types.js';
 import type { RedactEvent, TagmsgEvent } from './client/events.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import type { Room } from './room.js';
-import { retractArchived } from './room-history.js';
 import type { IrcSession } from './session.js';
 import { typingToChatState } from './typing.js';
 
@@ -75,7 +74,7 @@ export async function onRedact(s: IrcSession, ev: RedactEvent): Promise<void> {
   const retracts = s.deps.refs.xmppId(place.conversation, ev.redacted);
   // XEP-0424 §6: the archive keeps a tombstone, not the text (before the retraction is shown, so
   // a MAM query that the client makes on seeing it already gets the tombstone).
-  retractArchived(s, place.room ? { room: place.room } : { nick }, retracts, ev.msgid);
+  s.archive.retract(place.room ? { channel: place.room.channel } : { nick }, retracts, ev.msgid);
   await show(s, nick, place, { kind: 'retraction', retracts, ...(ev.msgid ? { stanzaId: ev.msgid } : {}) });
 }
 

@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
 import type { TextEvent } from './client/events.js';
-import { channelConversation, privateConversation, privateRefs } from './conversations.js';
-import { recordMessage, recordPrivate } from './room-history.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
 import { ircToBody, stripFormatting } from './text.js';
 import { replyRefOf, typingEndedByMessage } from './client-tag-events.js';
@@ -42,8 +41,8 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     const conversation = channelConversation(s.deps.networkName, room.channel);
     const replyTo = replyRefOf(s, conversation, ev.reply, room);
     s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
-    if (!(replay && msgid && s.ctx.archive.has(s.user, conversation, msgid)))
-      recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
+    if (!(replay && msgid && s.archive.has({ channel: room.channel }, msgid)))
+      s.archive.recordMessage(room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
     await s.xmppRooms.message(s.user, room.localpart, {
       nick: src.nick,
       body: notice ? `[notice] ${parsed.body}` : parsed.body,
@@ -71,7 +70,7 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const noticeRoom = chanNotice ? s.room(chanNotice[1]!) : undefined;
   if (noticeRoom?.joined) {
     const stanzaId = randomUUID();
-    recordMessage(s, noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
+    s.archive.recordMessage(noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
     await s.xmppRooms.message(s.user, noticeRoom.localpart, { nick: src.nick, body: `[notice] ${parsed.body}`, stanzaId });
     return;
   }
@@ -83,8 +82,8 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
   const refs = privateRefs(s.user, s.deps.networkName, src.nick);
   const replyTo = replyRefOf(s, refs, ev.reply, undefined);
   s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
-  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
-    recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
+  if (!replay || !msgid || !s.archive.has({ nick: src.nick }, msgid))
+    s.archive.recordPrivate(src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
   await s.deliver(
     {
       kind: 'message',

@@ -6,7 +6,6 @@
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
 import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
-import { historyOf } from './room-history.js';
 import { fetchMissedInRoom } from './chathistory.js';
 import type { IrcSession } from './session.js';
 
@@ -74,7 +73,7 @@ export async function tellJoined(
   requestedNick: string,
   history: HistoryRequest | undefined,
 ): Promise<void> {
-  const items: HistoryItem[] = resource === undefined ? [] : historyOf(s, room, history);
+  const items: HistoryItem[] = resource === undefined ? [] : s.archive.historyOf(room, history);
   await s.xmppRooms.joined(s.user, room.localpart, snapshotOf(s, room), {
     requestedNick,
     ...(resource !== undefined ? { resource, history: items } : { status: 'Rejoined after the IRC connection was re-established.' }),

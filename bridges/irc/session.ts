@@ -1,7 +1,6 @@
 /**
- * One IRC connection per (XMPP user, network), shared by the user's resources: connection
- * lifecycle, reconnects (backoff + jitter, rejoin, ban detection), and the helpers the IRC event
- * handlers (irc-handlers.ts) and the XMPP actions (actions.ts) share.
+ * One IRC connection per (XMPP user, network), shared by the user's resources: connection lifecycle,
+ * reconnects (backoff + jitter, rejoin, ban detection); the objects that own the rest hang off it.
  */
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
@@ -19,16 +18,16 @@ import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
+import { SessionArchive } from './room-history.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 import { TypingIn, TypingOut } from './typing.js';
-
-export type { SessionDeps } from './session-deps.js';
 
 export class IrcSession {
   conn: IrcConnection | undefined;
   readonly queue: ThrottledQueue;
   readonly rooms: SessionRooms;
+  readonly archive: SessionArchive;
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
@@ -59,6 +58,7 @@ export class IrcSession {
     readonly deps: SessionDeps,
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
+    this.archive = new SessionArchive(user, deps);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
