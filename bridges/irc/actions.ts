@@ -23,13 +23,6 @@ export function requireConnected(s: IrcSession): void {
   if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
 }
 
-export function requireParticipant(s: IrcSession, channel: string, resource: string | undefined): Room {
-  const room = s.room(channel);
-  if (!room || !s.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
-  if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
-  return room;
-}
-
 /** One line about to be written: its index and wire text; returns the tags to send it with. */
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
@@ -73,7 +66,7 @@ export async function sendGroupchat(
   attempt?: Abortable,
   tags: Record<string, string> = {},
 ): Promise<void> {
-  const room = requireParticipant(s, channel, ev.resource);
+  const room = s.rooms.participant(channel, ev.resource);
   requireConnected(s);
   const mode = /^\/mode\s+(.+)$/i.exec(ev.body.trim());
   if (mode && !prefix) {

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
 import { FEATURES } from '../../src/core/features.js';
 import type { Outbound } from '../../src/core/model.js';
-import { connectForMessage, requireConnected, requireParticipant, sendGroupchat, sendPrivate } from './actions.js';
+import { connectForMessage, requireConnected, sendGroupchat, sendPrivate } from './actions.js';
 import type { Abortable } from './client/throttle.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
@@ -160,7 +160,7 @@ export function tagTarget(s: IrcSession, to: { channel: string } | { nick: strin
 export async function sendTagEvent(s: IrcSession, ev: Ev<'retraction'> | Ev<'reaction'> | Ev<'chatstate'>, to: { channel: string } | { nick: string }, attempt?: Abortable): Promise<void> {
   const t = tagTarget(s, to);
   if (ev.kind === 'chatstate') return sendChatState(s, t, ev);
-  if ('channel' in to) requireParticipant(s, to.channel, ev.resource);
+  if ('channel' in to) s.rooms.participant(to.channel, ev.resource);
   else await connectForMessage(s, ev);
   requireConnected(s);
   if (ev.kind === 'retraction') return sendRetraction(s, t, ev);

@@ -11,13 +11,11 @@ import type { IrcLine } from './client/line.js';
 import { toEvent } from './client/to-event.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
-import { finishJoin, onNames, tellTruncated } from './join-state.js';
 import { isBanned, noteBan } from './bans.js';
-import { memberOccupant, type Member, type Room } from './room.js';
+import { memberOccupant, type Member } from './room.js';
 import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
 import { onRedact, onTagmsg } from './client-tag-events.js';
-import { onOccupantAway } from './occupant-away.js';
 import { takeVerdictLine } from './refusals.js';
 import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
@@ -58,7 +56,7 @@ export class IrcEventHandler {
     if (!m) return;
     if (!m.user && user && host) Object.assign(m, { user, host });
     // The WHO reply has no away message (RPL_AWAY has, on a PM): "Away" stands for it.
-    if (flags.startsWith('G') && !m.away) await onOccupantAway(s, nick, 'Away', false);
+    if (flags.startsWith('G') && !m.away) await s.rooms.setAway(nick, 'Away', false);
   }
 
   /** One line from the connection, in order (the session chains them). */
@@ -115,10 +113,10 @@ export class IrcEventHandler {
         return;
       case 'away':
         // away-notify: the server sends it on changes only; every session tells its user.
-        return onOccupantAway(s, ev.source.nick, ev.message, true);
+        return s.rooms.setAway(ev.source.nick, ev.message, true);
       case 'awayReply':
         // RPL_AWAY: also shown as a server message; it repeats, so only a change is shown.
-        if (ev.nick) await onOccupantAway(s, ev.nick, ev.message || 'Away', false);
+        if (ev.nick) await s.rooms.setAway(ev.nick, ev.message || 'Away', false);
         return this.showServerText(ev);
       case 'chghost':
         // IRCv3 chghost: the user and host change in place; no part/join (unlike servers without it).
@@ -142,12 +140,12 @@ export class IrcEventHandler {
         return this.showServerText(ev);
       }
       case 'names':
-        return onNames(s, ev.channel, ev.entries);
+        return s.rooms.names(ev.channel, ev.entries);
       case 'whoReply':
         return this.onWhoReply(ev);
       case 'namesEnd': {
         const room = s.room(ev.channel);
-        if (room?.pending) await finishJoin(s, room);
+        if (room?.pending) await s.rooms.finishJoin(room);
         return;
       }
       case 'inviting': {
@@ -185,14 +183,7 @@ export class IrcEventHandler {
     const room = s.room(ev.channel);
     if (!room?.pending) return this.showServerText(ev);
     await s.notify(`${ev.server}: ${ev.args.join(': ')}`);
-    const pending = room.pending;
-    room.pending = undefined;
-    if (pending.resource === '') {
-      // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
-      s.rooms.delete(s.fold(room.channel));
-      await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${ev.message}`);
-    } else if (!room.joined && s.resources(room).size === 0) s.rooms.delete(s.fold(room.channel));
-    pending.reject(new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.message));
+    await s.rooms.joinRefused(room, new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.message));
   }
 
   private async onJoin(src: { nick: string; user?: string; host?: string }, channel: string): Promise<void> {
@@ -207,15 +198,8 @@ export class IrcEventHandler {
       ...(src.host ? { host: src.host } : {}),
     });
     if (!room.joined) return;
-    if (!m) return tellTruncated(s, room);
+    if (!m) return s.rooms.tellTruncated(room);
     await s.xmppRooms.occupantJoined(s.user, room.localpart, s.occupant(m));
-  }
-
-  /** Our own PART or KICK: the room ends, and a persistent channel is no longer rejoined at start. */
-  private forgetRoom(room: Room): void {
-    const s = this.s;
-    s.rooms.delete(s.fold(room.channel));
-    s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: undefined });
   }
 
   /** A PART, QUIT or KICK of `nick`: the occupant leaves; when it is the user, the room ends for every resource. */
@@ -228,7 +212,7 @@ export class IrcEventHandler {
     const m = room.roster?.leave(s.fold(nick)) ?? { nick, modes: new Set<string>() };
     // A KICK of a member a ban mask matches is a ban (XEP-0045 §9.1: 301), ours or a native op's.
     const removal = kick ? { ...kick, ...(isBanned(room, m, (x) => s.fold(x)) ? { banned: true } : {}) } : undefined;
-    if (self) this.forgetRoom(room);
+    if (self) s.rooms.forget(room);
     // The core knows the user by the nick it was given: the user's own occupant goes by it.
     const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.occupant(m);
     await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(removal ? { kick: removal } : {}) });

@@ -9,7 +9,6 @@ import type { Outbound } from '../../src/core/model.js';
 import type { SendResult } from '../../src/core/bridge.js';
 import { isValidNick } from './address.js';
 import { IrcConnectError } from './client/connection.js';
-import { tellJoined } from './join-state.js';
 import { parseSource } from './client/line.js';
 import { newRoom, type Room } from './room.js';
 import type { IrcSession } from './session.js';
@@ -37,7 +36,7 @@ export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, chann
     // The core's rejoin after a restart found the channel rejoined already (a persistent channel).
     if (resource === undefined) return;
     // XEP-0045 §7.2.1: a join from a joined resource means it lost sync: send the state again.
-    await tellJoined(s, existing, resource, ev.nick, history);
+    await s.rooms.tellJoined(existing, resource, ev.nick, history);
     return;
   }
   try {

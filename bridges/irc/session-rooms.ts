@@ -1,35 +1,211 @@
 /**
- * What a connection's loss and return mean for every room of a session, told to the core's rooms
- * (ctx.rooms): the room lost for now (occupants gone, the resources told), ended for good, and the
- * rejoin once the connection is back.
+ * A session's rooms by folded channel name, and everything that writes their IRC-side state: the
+ * shared member list held while the channel is joined, a JOIN completed (RFC 2812 §3.2.1: NAMES
+ * then 366) or refused, the connection lost, ended or back (rejoin), and members' away state. What
+ * changes is told to the core's rooms (ctx.rooms, design.md §4a), which render XEP-0045 (the §7.2
+ * join order, occupants, subject, join history).
  */
-import { roomMembers, type Room } from './room.js';
+import { RetryableError, StanzaError } from '../../src/core/errors.js';
+import type { HistoryRequest } from '../../src/core/model.js';
+import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
+import { fetchMissedInRoom } from './chathistory.js';
+import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
+import type { ChannelRoster, RosterRegistry } from './roster.js';
 import type { IrcSession } from './session.js';
 
 /**
- * The connection dropped: each room's members leave the resources' view (with `status` for their
- * self-presence; without it nothing is told: the rooms are about to end) and the rooms await the rejoin.
+ * A room holds its channel's shared roster while the IRC side is joined; removing the room (or
+ * losing the connection: `detach`) lets go of it.
  */
-export async function roomsLost(s: IrcSession, status: string | undefined): Promise<void> {
-  for (const [key, room] of s.rooms) {
-    if (status !== undefined) await s.xmppRooms.lost(s.user, room.localpart, [...roomMembers(room).values()].map((m) => s.occupant(m)), status);
-    // The list stays with the sessions still in the channel; ours comes back with the rejoin's NAMES.
-    s.rooms.detach(key, room);
-    room.joined = false;
+export class SessionRooms extends Map<string, Room> {
+  constructor(
+    private readonly rosters: RosterRegistry,
+    private readonly s: IrcSession,
+  ) {
+    super();
   }
-}
 
-/** Every room ends for good for its resources (banned, out of reconnect attempts, the user's QUIT). */
-export async function endRooms(s: IrcSession, status: string): Promise<void> {
-  for (const room of s.rooms.values()) await s.xmppRooms.ended(s.user, room.localpart, status);
-}
+  /** The IRC side is joined: share the channel's member list. */
+  attach(key: string, room: Room): ChannelRoster {
+    room.roster ??= this.rosters.acquire(key, this.s);
+    return room.roster;
+  }
 
-/** JOIN again after a reconnect; NAMES + 366 complete it for every resource (join-state.ts). */
-export function rejoin(s: IrcSession, room: Room): void {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  room.pending = { resource: '', requestedNick: s.nick, names: new Map(), resolve, reject, done };
-  done.catch((err: Error) => s.ctx.log.warn({ event: 'rejoin-failed', channel: room.channel, err: err.message }, 'rejoin failed'));
-  void s.sendLine('JOIN', room.key ? [room.channel, room.key] : [room.channel]).catch(() => undefined);
+  detach(key: string, room: Room): void {
+    if (!room.roster) return;
+    this.rosters.release(key, this.s);
+    delete room.roster;
+  }
+
+  override delete(key: string): boolean {
+    const room = this.get(key);
+    if (room) this.detach(key, room);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    for (const [key, room] of this) this.detach(key, room);
+    super.clear();
+  }
+
+  /** The room `resource` is in, joined on IRC: what an XMPP → IRC action in a room needs. */
+  participant(channel: string, resource: string | undefined): Room {
+    const room = this.s.room(channel);
+    if (!room || !this.s.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
+    if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
+    return room;
+  }
+
+  /**
+   * The connection dropped: each room's members leave the resources' view (with `status` for their
+   * self-presence; without it nothing is told: the rooms are about to end) and the rooms await the rejoin.
+   */
+  async lost(status: string | undefined): Promise<void> {
+    const s = this.s;
+    for (const [key, room] of this) {
+      if (status !== undefined)
+        await s.xmppRooms.lost(
+          s.user,
+          room.localpart,
+          [...roomMembers(room).values()].map((m) => s.occupant(m)),
+          status,
+        );
+      // The list stays with the sessions still in the channel; ours comes back with the rejoin's NAMES.
+      this.detach(key, room);
+      room.joined = false;
+    }
+  }
+
+  /** Every room ends for good for its resources (banned, out of reconnect attempts, the user's QUIT), and is forgotten. */
+  async end(status: string): Promise<void> {
+    for (const room of this.values()) await this.s.xmppRooms.ended(this.s.user, room.localpart, status);
+    this.clear();
+  }
+
+  /** JOIN every room again after a reconnect; NAMES + 366 complete each for every resource (`finishJoin`). */
+  rejoinAll(): void {
+    const s = this.s;
+    for (const room of this.values()) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      room.pending = { resource: '', requestedNick: s.nick, names: new Map(), resolve, reject, done };
+      done.catch((err: Error) => s.ctx.log.warn({ event: 'rejoin-failed', channel: room.channel, err: err.message }, 'rejoin failed'));
+      void s.sendLine('JOIN', room.key ? [room.channel, room.key] : [room.channel]).catch(() => undefined);
+    }
+  }
+
+  /** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
+  names(channel: string, entries: readonly string[]): void {
+    const s = this.s;
+    const pending = s.room(channel)?.pending;
+    if (!pending || !s.conn) return;
+    const cap = s.deps.config.bounds.channel_members;
+    for (const entry of entries) {
+      const { prefixes, nick } = s.conn.isupport.splitNamesEntry(entry);
+      if (!nick) continue;
+      const key = s.fold(nick);
+      if (pending.names.size >= cap && !pending.names.has(key)) {
+        pending.truncated = true;
+        return;
+      }
+      pending.names.set(key, memberFromNames(s.conn.isupport, prefixes, nick));
+    }
+  }
+
+  /** Tell the room's resources (or `only` one) once that the occupant list stops at the bound. */
+  async tellTruncated(room: Room, only?: string): Promise<void> {
+    if (!only && room.truncationTold) return;
+    if (!only) room.truncationTold = true;
+    const cap = this.s.deps.config.bounds.channel_members;
+    const body = `The occupant list of ${room.channel} is truncated: only ${cap} members are shown (bounds.channel_members).`;
+    await this.s.xmppRooms.message(this.s.user, room.localpart, { body, ...(only !== undefined ? { toResource: only } : {}) });
+  }
+
+  /** RPL_ENDOFNAMES (366) of a join of ours: the channel is joined, and the core is told. */
+  async finishJoin(room: Room): Promise<void> {
+    const s = this.s;
+    const pending = room.pending!;
+    room.pending = undefined;
+    // NAMES is the channel as the server has it now: it resets the list shared with other sessions.
+    const roster = this.attach(s.fold(room.channel), room);
+    roster.replace(pending.names, !!pending.truncated);
+    room.joined = true;
+    if (!roster.whoAsked) {
+      // NAMES has no away state: one WHO per list (RPL_WHOREPLY flags H here / G gone, RFC 2812
+      // §4.2.2 and §5.1), by the first session; later joiners read it from the shared list.
+      roster.whoAsked = true;
+      void s.sendLine('WHO', [room.channel]).catch(() => undefined);
+    }
+    const rejoin = pending.resource === '';
+    await this.tellJoined(room, rejoin ? undefined : pending.resource, pending.requestedNick, rejoin ? undefined : pending.history);
+    if (roster.truncated) {
+      if (rejoin) room.truncationTold = false;
+      await this.tellTruncated(room, rejoin ? undefined : pending.resource);
+    }
+    // IRCv3 chathistory: a rejoin asks for what the channel missed meanwhile (chathistory.ts).
+    if (rejoin) fetchMissedInRoom(s, room);
+    // Remembered for the rejoin of persistent channels at gateway start.
+    s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });
+    pending.resolve();
+  }
+
+  /** The server refused a JOIN of ours (`err` says why): a refused rejoin ends the room; a new join is forgotten unless a resource is in it. */
+  async joinRefused(room: Room, err: StanzaError): Promise<void> {
+    const s = this.s;
+    const pending = room.pending!;
+    room.pending = undefined;
+    if (pending.resource === '') {
+      // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
+      this.delete(s.fold(room.channel));
+      await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${err.message}`);
+    } else if (!room.joined && s.resources(room).size === 0) this.delete(s.fold(room.channel));
+    pending.reject(err);
+  }
+
+  /** Our own PART or KICK: the room ends, and a persistent channel is no longer rejoined at start. */
+  forget(room: Room): void {
+    this.delete(this.s.fold(room.channel));
+    this.s.deps.channels.update(this.s.user, this.s.deps.networkName, room.channel, { localpart: undefined });
+  }
+
+  /**
+   * The channel's state to the core: to `resource` joining (or re-sent after a lost
+   * synchronization, XEP-0045 §7.2.1), or, without one, a rejoin for every resource in the room.
+   */
+  async tellJoined(room: Room, resource: string | undefined, requestedNick: string, history: HistoryRequest | undefined): Promise<void> {
+    const items: HistoryItem[] = resource === undefined ? [] : this.s.archive.historyOf(room, history);
+    await this.s.xmppRooms.joined(this.s.user, room.localpart, this.snapshotOf(room), {
+      requestedNick,
+      ...(resource !== undefined ? { resource, history: items } : { status: 'Rejoined after the IRC connection was re-established.' }),
+    });
+  }
+
+  private snapshotOf(room: Room): RoomSnapshot {
+    const s = this.s;
+    const self: Member = room.roster?.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
+    const { role, affiliation } = memberOccupant(s.conn!.isupport, self);
+    const members = roomMembers(room);
+    const occupants = [...members.values()].filter((m) => !s.isSelf(m.nick)).map((m) => s.occupant(m));
+    const setter = room.topicBy !== undefined ? members.get(s.fold(room.topicBy))?.nick : undefined;
+    return { nick: s.nick, self: { role, affiliation }, occupants, subject: room.topic ?? '', ...(setter ? { subjectBy: setter } : {}) };
+  }
+
+  /**
+   * Another IRC user's away state as occupant presence (RFC 1459 has no presence; IRCv3
+   * away-notify, https://ircv3.net/specs/extensions/away-notify, and RPL_AWAY 301 tell it):
+   * away → `show` away with the message as status; back (`text` '') → available. `always`: tell
+   * the user even when the shared member list already has this state (another session applied the
+   * same away-notify first); otherwise only a change is shown.
+   */
+  async setAway(nick: string, text: string, always: boolean): Promise<void> {
+    const s = this.s;
+    for (const room of this.values()) {
+      const m = room.roster?.get(s.fold(nick));
+      if (!m || (!always && (m.away ?? '') === text)) continue;
+      if (text) m.away = text;
+      else delete m.away;
+      if (room.joined) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
+    }
+  }
 }

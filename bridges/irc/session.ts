@@ -16,10 +16,10 @@ import { IrcEventHandler } from './irc-handlers.js';
 import { onRegistered } from './chathistory.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
-import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
+import { memberOccupant, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { SessionArchive } from './room-history.js';
-import { endRooms, rejoin, roomsLost } from './session-rooms.js';
+import { SessionRooms } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 import { TypingIn, TypingOut } from './typing.js';
 
@@ -225,11 +225,11 @@ export class IrcSession {
     }
     await this.notify(reason);
     if (banned) {
-      await roomsLost(this, undefined);
+      await this.rooms.lost(undefined);
       await this.giveUp(`Disconnected and banned from the IRC server: ${reason}`);
       return;
     }
-    await roomsLost(this, `IRC connection lost (${reason}); reconnecting…`);
+    await this.rooms.lost(`IRC connection lost (${reason}); reconnecting…`);
     void this.reconnectLoop();
   }
 
@@ -263,23 +263,21 @@ export class IrcSession {
       }
     }
     this.reconnecting = false;
-    for (const room of this.rooms.values()) rejoin(this, room);
+    this.rooms.rejoinAll();
   }
 
   /** Stop for good: every room ends for its resources. */
   async giveUp(reason: string): Promise<void> {
     this.ctx.log.warn({ event: 'irc_stop', user: this.user, network: this.deps.networkName, reason }, 'IRC session stopped for good (banned or out of reconnect attempts)');
     this.banned = reason;
-    await endRooms(this, reason);
-    this.rooms.clear();
+    await this.rooms.end(reason);
     this.reconnecting = false;
     this.end();
   }
 
   /** A QUIT the user asked for (raw command): every room ends, no reconnect. */
   async userQuit(message: string): Promise<void> {
-    await endRooms(this, message);
-    this.rooms.clear();
+    await this.rooms.end(message);
     this.quit(message);
   }
 
