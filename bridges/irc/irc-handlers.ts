@@ -17,7 +17,6 @@ import type { IrcSession } from './session.js';
 import { onText } from './irc-messages.js';
 import { onRedact, onTagmsg } from './client-tag-events.js';
 import { takeVerdictLine } from './refusals.js';
-import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
 
 /** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
@@ -95,7 +94,7 @@ export class IrcEventHandler {
       case 'message':
       case 'notice':
         // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
-        if (takeMultilineLine(s, ev) || takeHistoryLine(s, ev)) return;
+        if (takeMultilineLine(s, ev) || s.history.takeLine(ev)) return;
         return onText(s, ev);
       case 'tagmsg':
         return onTagmsg(s, ev);
@@ -103,7 +102,7 @@ export class IrcEventHandler {
         return onRedact(s, ev);
       case 'fail':
         // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
-        if (onHistoryFail(s, ev)) return;
+        if (s.history.onFail(ev)) return;
         // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
         return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
       case 'invite':
@@ -159,12 +158,12 @@ export class IrcEventHandler {
         // for is delivered as history (chathistory.ts), other chathistory replays are recognised by irc-messages.ts.
         s.batches.onBatch(ev);
         const whole = onMultilineBatch(s, ev);
-        if (whole) return takeHistoryLine(s, whole) ? undefined : onText(s, whole);
-        await onHistoryBatch(s, ev);
+        if (whole) return s.history.takeLine(whole) ? undefined : onText(s, whole);
+        await s.history.onBatch(ev);
         return;
       }
       case 'historyTarget':
-        return onHistoryTarget(s, ev);
+        return s.history.onTarget(ev);
       case 'joinRefused':
         return this.onJoinRefused(ev);
       case 'serverText':

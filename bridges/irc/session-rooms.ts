@@ -8,7 +8,6 @@
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
-import { fetchMissedInRoom } from './chathistory.js';
 import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
 import type { IrcSession } from './session.js';
@@ -144,7 +143,7 @@ export class SessionRooms extends Map<string, Room> {
       await this.tellTruncated(room, rejoin ? undefined : pending.resource);
     }
     // IRCv3 chathistory: a rejoin asks for what the channel missed meanwhile (chathistory.ts).
-    if (rejoin) fetchMissedInRoom(s, room);
+    if (rejoin) s.history.fetchMissed(room);
     // Remembered for the rejoin of persistent channels at gateway start.
     s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });
     pending.resolve();

@@ -13,7 +13,7 @@ import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './client/echo.js';
 import { IrcEventHandler } from './irc-handlers.js';
-import { onRegistered } from './chathistory.js';
+import { ChannelHistory } from './chathistory.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, type Member, type Room } from './room.js';
@@ -28,6 +28,7 @@ export class IrcSession {
   readonly queue: ThrottledQueue;
   readonly rooms: SessionRooms;
   readonly archive: SessionArchive;
+  readonly history: ChannelHistory; // IRCv3 chathistory after a reconnect
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   readonly progress = new Map<string, number>();
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
@@ -59,6 +60,7 @@ export class IrcSession {
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.archive = new SessionArchive(user, deps);
+    this.history = new ChannelHistory(this);
     this.batches = new OpenBatches(deps.config.bounds.open_batches);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
@@ -188,7 +190,7 @@ export class IrcSession {
       });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
-      onRegistered(this); // IRCv3 chathistory: private conversations missed meanwhile (chathistory.ts)
+      this.history.onRegistered(); // IRCv3 chathistory: private conversations missed meanwhile
     } catch (err) {
       this.serverIndex++;
       ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');
