@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TextEvent } from './client/events.js';
 import { newMessages } from './chathistory-anchor.js';
-import { replyRefOf } from './client-tag-events.js';
 import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
 import { ircToBody } from './text.js';
@@ -81,7 +80,7 @@ export class ReplayDelivery {
       const stamp = ev.time ?? new Date(s.ctx.clock.now()).toISOString();
       const dedupeKey = ev.msgid !== undefined ? `irc:${s.user}:${network}:${ev.msgid}` : undefined;
       // XEP-0461: a replayed line's +draft/reply, as for a live one (client-tag-events.ts).
-      const replyTo = replyRefOf(s, room ? conversation : privateRefs(s.user, network, reply.target), ev.reply, room);
+      const replyTo = s.inbound.tags.replyRef(room ? conversation : privateRefs(s.user, network, reply.target), ev.reply, room);
       const ref = replyTo ? { replyTo } : {};
       if (room) {
         s.archive.recordMessage(room, { id, nick: ev.source.nick, body, stamp, ...ref });

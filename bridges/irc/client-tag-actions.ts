@@ -18,7 +18,6 @@ import { randomUUID } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
 import { FEATURES } from '../../src/core/features.js';
 import type { Outbound } from '../../src/core/model.js';
-import { connectForMessage, requireConnected, sendGroupchat, sendPrivate } from './actions.js';
 import type { Abortable } from './client/throttle.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
@@ -161,12 +160,12 @@ export async function sendTagEvent(s: IrcSession, ev: Ev<'retraction'> | Ev<'rea
   const t = tagTarget(s, to);
   if (ev.kind === 'chatstate') return sendChatState(s, t, ev);
   if ('channel' in to) s.rooms.participant(to.channel, ev.resource);
-  else await connectForMessage(s, ev);
-  requireConnected(s);
+  else await s.outgoing.connectForMessage(ev);
+  s.outgoing.requireConnected();
   if (ev.kind === 'retraction') return sendRetraction(s, t, ev);
   return sendReaction(s, t, ev, (body) => {
     const line = { kind: 'message', type: ev.type, user: ev.user, to: ev.to, body, receiptRequested: false, ...(ev.resource ? { resource: ev.resource } : {}) } as const;
-    return 'channel' in to ? sendGroupchat(s, line, to.channel, '', attempt) : sendPrivate(s, line, to.nick, '', attempt);
+    return 'channel' in to ? s.outgoing.sendGroupchat(line, to.channel, '', attempt) : s.outgoing.sendPrivate(line, to.nick, '', attempt);
   });
 }
 

@@ -4,9 +4,7 @@
  * TOPIC as the subject, MODE as "Mode … by …" plus role updates, PRIVMSG/NOTICE as messages.
  * It reads the typed events of client/to-event.ts: no positional parameter, no numeric.
  */
-import { StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcEvent, JoinRefusal, JoinRefusedEvent, WhoReplyEvent } from './client/events.js';
+import type { IrcEvent, JoinRefusedEvent, WhoReplyEvent } from './client/events.js';
 import type { IrcLine } from './client/line.js';
 import { toEvent } from './client/to-event.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
@@ -14,37 +12,44 @@ import { roomLocalpart } from './address.js';
 import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member } from './room.js';
 import type { IrcSession } from './session.js';
-import { onText } from './irc-messages.js';
-import { onRedact, onTagmsg } from './client-tag-events.js';
+import { IncomingText } from './irc-messages.js';
+import { TagEvents } from './client-tag-events.js';
+import { OpenBatches } from './client/echo.js';
 import { takeVerdictLine } from './refusals.js';
-import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
-
-/** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
-export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
-  'channel-full': 'service-unavailable', // 471 (+l)
-  'invite-only': 'registration-required', // 473 (+i)
-  banned: 'forbidden', // 474 (+b)
-  'bad-key': 'not-authorized', // 475 (+k)
-  'no-such-channel': 'item-not-found', // 403
-  'too-many-channels': 'resource-constraint', // 405
-  unavailable: 'conflict', // 437
-  'registered-only': 'registration-required', // 477
-  'secure-only': 'forbidden', // 489
-};
+import { MultilineReceiver } from './multiline-messages.js';
 
 /**
  * The inbound side of one session: each line its connection reads, as typed events, turned into
- * what the user sees. It holds the session privately; the MOTD count is its own.
+ * what the user sees. It holds the session privately, and owns what only the inbound side needs:
+ * the open IRCv3 batches, multiline assembly, typing senders, the MOTD count.
  */
 export class IrcEventHandler {
   /** MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`). */
   private motdLines = 0;
 
-  constructor(private readonly s: IrcSession) {}
+  /** IRCv3 batches the server has opened. */
+  private readonly batches: OpenBatches;
+  private readonly multiline: MultilineReceiver;
+  private readonly text: IncomingText;
+  /** Client tags and redactions; its reply references also serve replayed history (chathistory-deliver.ts). */
+  readonly tags: TagEvents;
+
+  constructor(private readonly s: IrcSession) {
+    this.batches = new OpenBatches(s.deps.config.bounds.open_batches);
+    this.multiline = new MultilineReceiver(s);
+    this.tags = new TagEvents(s);
+    this.text = new IncomingText(s, this.batches, this.tags);
+  }
 
   /** A new connection: its MOTD is counted afresh. */
   connectionOpened(): void {
     this.motdLines = 0;
+  }
+
+  /** The connection is gone: its open batches and typing senders with it. */
+  connectionClosed(): void {
+    this.tags.connectionClosed();
+    this.batches.clear();
   }
 
   /** RPL_WHOREPLY (352): user@host, and G = away. */
@@ -94,12 +99,12 @@ export class IrcEventHandler {
       case 'message':
       case 'notice':
         // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
-        if (takeMultilineLine(s, ev) || s.history.takeLine(ev)) return;
-        return onText(s, ev);
+        if (this.multiline.take(ev) || s.history.takeLine(ev)) return;
+        return this.text.onText(ev);
       case 'tagmsg':
-        return onTagmsg(s, ev);
+        return this.tags.onTagmsg(ev);
       case 'redact':
-        return onRedact(s, ev);
+        return this.tags.onRedact(ev);
       case 'fail':
         // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
         if (s.history.onFail(ev)) return;
@@ -156,9 +161,9 @@ export class IrcEventHandler {
         // IRCv3 batch: netsplit/netjoin QUITs and JOINs inside are handled one by one as usual; a
         // multiline batch ends as one message (multiline-messages.ts); a chathistory reply we asked
         // for is delivered as history (chathistory.ts), other chathistory replays are recognised by irc-messages.ts.
-        s.batches.onBatch(ev);
-        const whole = onMultilineBatch(s, ev);
-        if (whole) return s.history.takeLine(whole) ? undefined : onText(s, whole);
+        this.batches.onBatch(ev);
+        const whole = this.multiline.onBatch(ev);
+        if (whole) return s.history.takeLine(whole) ? undefined : this.text.onText(whole);
         await s.history.onBatch(ev);
         return;
       }
@@ -172,8 +177,7 @@ export class IrcEventHandler {
   }
 
   private showServerText(ev: { server: string; args: string[] }): Promise<void> {
-    const s = this.s;
-    return s.notify(`${ev.server}: ${ev.args.join(' ')}`);
+    return this.s.notify(`${ev.server}: ${ev.args.join(' ')}`);
   }
 
   /** A refused JOIN fails the pending join; a refusal for no join of ours is only shown. */
@@ -182,7 +186,7 @@ export class IrcEventHandler {
     const room = s.room(ev.channel);
     if (!room?.pending) return this.showServerText(ev);
     await s.notify(`${ev.server}: ${ev.args.join(': ')}`);
-    await s.rooms.joinRefused(room, new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.message));
+    await s.rooms.joinRefused(room, ev.reason, ev.message);
   }
 
   private async onJoin(src: { nick: string; user?: string; host?: string }, channel: string): Promise<void> {

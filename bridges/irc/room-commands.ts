@@ -4,7 +4,6 @@
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, Outbound } from '../../src/core/model.js';
-import { requireConnected } from './actions.js';
 import { kickban, setBanOfJid } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import type { IrcSession } from './session.js';
@@ -20,7 +19,7 @@ const TOPIC_REFUSALS: Record<string, ErrorCondition> = { '482': 'forbidden', '44
 /** Resolves when the server broadcast the new topic; throws StanzaError with the server's text when it refused. */
 export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
   s.rooms.participant(channel, ev.resource);
-  requireConnected(s);
+  s.outgoing.requireConnected();
   const timeout = new Error('no answer to TOPIC');
   const answered = s.waitLine(
     (l) => {
@@ -42,7 +41,7 @@ export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: stri
 /** muc#admin (XEP-0045 §8–9): role none → KICK; other roles/affiliations → membership modes. */
 export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
   const room = s.rooms.participant(channel, ev.resource);
-  requireConnected(s);
+  s.outgoing.requireConnected();
   const refused = (l: { command: string; params: string[] }) =>
     ['482', '441', '401', '403', '442', '481'].includes(l.command)
       ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.')
@@ -79,6 +78,6 @@ export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: strin
 
 export async function invite(s: IrcSession, ev: Ev<'invite'>, channel: string, nick: string): Promise<void> {
   s.rooms.participant(channel, ev.resource);
-  requireConnected(s);
+  s.outgoing.requireConnected();
   await s.sendLine('INVITE', [nick, channel]);
 }

@@ -6,11 +6,25 @@
  * join order, occupants, subject, join history).
  */
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import type { HistoryRequest } from '../../src/core/model.js';
+import type { ErrorCondition, HistoryRequest } from '../../src/core/model.js';
+import type { JoinRefusal } from './client/events.js';
 import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
 import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
 import type { IrcSession } from './session.js';
+
+/** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
+export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
+  'channel-full': 'service-unavailable', // 471 (+l)
+  'invite-only': 'registration-required', // 473 (+i)
+  banned: 'forbidden', // 474 (+b)
+  'bad-key': 'not-authorized', // 475 (+k)
+  'no-such-channel': 'item-not-found', // 403
+  'too-many-channels': 'resource-constraint', // 405
+  unavailable: 'conflict', // 437
+  'registered-only': 'registration-required', // 477
+  'secure-only': 'forbidden', // 489
+};
 
 /**
  * A room holds its channel's shared roster while the IRC side is joined; removing the room (or
@@ -149,9 +163,10 @@ export class SessionRooms extends Map<string, Room> {
     pending.resolve();
   }
 
-  /** The server refused a JOIN of ours (`err` says why): a refused rejoin ends the room; a new join is forgotten unless a resource is in it. */
-  async joinRefused(room: Room, err: StanzaError): Promise<void> {
+  /** The server refused a JOIN of ours (`reason`, `message`): a refused rejoin ends the room; a new join is forgotten unless a resource is in it. */
+  async joinRefused(room: Room, reason: JoinRefusal, message: string): Promise<void> {
     const s = this.s;
+    const err = new StanzaError(JOIN_REFUSAL_CONDITIONS[reason], message);
     const pending = room.pending!;
     room.pending = undefined;
     if (pending.resource === '') {

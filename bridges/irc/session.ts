@@ -11,9 +11,10 @@ import { contactLocalpart, serviceLocalpart } from './address.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/connection.js';
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
-import { EchoTracker, OpenBatches } from './client/echo.js';
+import { EchoTracker } from './client/echo.js';
 import { IrcEventHandler } from './irc-handlers.js';
 import { ChannelHistory } from './chathistory.js';
+import { OutgoingMessages } from './actions.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
 import { memberOccupant, type Member, type Room } from './room.js';
@@ -21,7 +22,7 @@ import { retryWait } from './reconnect-wait.js';
 import { SessionArchive } from './room-history.js';
 import { SessionRooms } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
-import { TypingIn, TypingOut } from './typing.js';
+import { TypingOut } from './typing.js';
 
 export class IrcSession {
   conn: IrcConnection | undefined;
@@ -29,13 +30,10 @@ export class IrcSession {
   readonly rooms: SessionRooms;
   readonly archive: SessionArchive;
   readonly history: ChannelHistory; // IRCv3 chathistory after a reconnect
-  /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
-  readonly progress = new Map<string, number>();
+  readonly outgoing: OutgoingMessages = new OutgoingMessages(this); // XMPP → IRC messages (actions.ts)
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
-  readonly batches: OpenBatches; // IRCv3 batches the server has opened
   readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
-  readonly typingIn = new TypingIn(); // senders shown typing, ended when the spec's time passes
-  readonly inbound: IrcEventHandler = new IrcEventHandler(this); // the lines read, as what the user sees (tests feed it)
+  readonly inbound: IrcEventHandler; // the lines read, as what the user sees (tests feed it)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
@@ -61,7 +59,7 @@ export class IrcSession {
     this.rooms = new SessionRooms(deps.rosters, this);
     this.archive = new SessionArchive(user, deps);
     this.history = new ChannelHistory(this);
-    this.batches = new OpenBatches(deps.config.bounds.open_batches);
+    this.inbound = new IrcEventHandler(this);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
@@ -212,9 +210,8 @@ export class IrcSession {
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
     if (conn !== this.conn) return;
     this.queue.detach();
-    this.typingIn.clearAll();
+    this.inbound.connectionClosed();
     this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
-    this.batches.clear();
     this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_close_failed' }, 'IRC close handling failed'));
   }
 
