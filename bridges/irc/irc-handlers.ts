@@ -9,8 +9,8 @@ import type { IrcLine } from './client/line.js';
 import { toEvent } from './client/to-event.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
-import { isBanned, noteBan } from './bans.js';
-import { memberOccupant, type Member } from './room.js';
+import { isBanned } from './bans.js';
+import { memberOccupant } from './room.js';
 import type { IrcSession } from './session.js';
 import { IncomingText } from './irc-messages.js';
 import { TagEvents } from './client-tag-events.js';
@@ -56,9 +56,8 @@ export class IrcEventHandler {
   private async onWhoReply(ev: WhoReplyEvent): Promise<void> {
     const s = this.s;
     const { channel, user, host, nick, flags } = ev;
-    const m = s.room(channel)?.roster?.get(s.fold(nick));
+    const m = s.rooms.memberHost(nick, user, host, { channel, unknown: true });
     if (!m) return;
-    if (!m.user && user && host) Object.assign(m, { user, host });
     // The WHO reply has no away message (RPL_AWAY has, on a PM): "Away" stands for it.
     if (flags.startsWith('G') && !m.away) await s.rooms.setAway(nick, 'Away', false);
   }
@@ -88,14 +87,8 @@ export class IrcEventHandler {
         return this.onNick(ev.source.nick, ev.newNick);
       case 'mode':
         return this.onMode(ev.target, ev.modes, ev.args, ev.source.nick);
-      case 'topic': {
-        const room = s.room(ev.channel);
-        if (!room) return;
-        room.topic = ev.topic;
-        room.topicBy = ev.source.nick;
-        await s.xmppRooms.subject(s.user, room.localpart, room.topic, ev.source.nick);
-        return;
-      }
+      case 'topic':
+        return s.rooms.topic(ev.channel, ev.topic, ev.source.nick, true);
       case 'message':
       case 'notice':
         // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
@@ -124,17 +117,10 @@ export class IrcEventHandler {
         return this.showServerText(ev);
       case 'chghost':
         // IRCv3 chghost: the user and host change in place; no part/join (unlike servers without it).
-        for (const room of s.rooms.values()) {
-          const m = room.roster?.get(s.fold(ev.source.nick));
-          if (m && ev.user && ev.host) Object.assign(m, { user: ev.user, host: ev.host });
-        }
+        s.rooms.memberHost(ev.source.nick, ev.user, ev.host);
         return;
-      case 'topicInfo': {
-        const room = s.room(ev.channel);
-        if (room && ev.topic !== undefined) room.topic = ev.topic;
-        if (room && ev.setBy) room.topicBy = ev.setBy;
-        return;
-      }
+      case 'topicInfo':
+        return s.rooms.topic(ev.channel, ev.topic, ev.setBy, false);
       case 'motd': {
         // RPL_MOTD: at most `bounds.motd_lines` per connection reach the user (an endless MOTD is dropped).
         const max = s.deps.config.bounds.motd_lines;
@@ -243,17 +229,6 @@ export class IrcEventHandler {
     const isupport = s.conn!.isupport;
     const changes = parseModeChanges(isupport, modes, args);
     await s.xmppRooms.message(s.user, room.localpart, { body: `Mode ${room.channel} [${formatModeChanges(changes)}] by ${by}` });
-    const touched = new Set<Member>();
-    for (const ch of changes) {
-      if (ch.mode === 'k') room.key = ch.adding ? ch.param : undefined;
-      if (ch.mode === 'b' && ch.param !== undefined) noteBan(room, ch.param, ch.adding, (x) => s.fold(x));
-      if (!isupport.prefixForMode(ch.mode) || ch.param === undefined) continue;
-      const m = room.roster?.get(s.fold(ch.param));
-      if (!m) continue;
-      if (ch.adding) m.modes.add(ch.mode);
-      else m.modes.delete(ch.mode);
-      touched.add(m);
-    }
-    for (const m of touched) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
+    for (const m of s.rooms.applyModes(room, isupport, changes)) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
   }
 }

@@ -1,66 +1,17 @@
 /**
- * A session's rooms by folded channel name, and everything that writes their IRC-side state: the
- * shared member list held while the channel is joined, a JOIN completed (RFC 2812 §3.2.1: NAMES
- * then 366) or refused, the connection lost, ended or back (rejoin), and members' away state. What
- * changes is told to the core's rooms (ctx.rooms, design.md §4a), which render XEP-0045 (the §7.2
- * join order, occupants, subject, join history).
+ * A session's rooms (their join state is RoomJoins', join-state.ts) and everything else that writes
+ * their IRC-side state: the connection lost or ended, our own PART or KICK, the topic, channel and
+ * member modes, members' host and away state. What changes is told to the core's rooms (ctx.rooms,
+ * design.md §4a), which render XEP-0045.
  */
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition, HistoryRequest } from '../../src/core/model.js';
-import type { JoinRefusal } from './client/events.js';
-import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
-import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
-import type { ChannelRoster, RosterRegistry } from './roster.js';
-import type { IrcSession } from './session.js';
+import { noteBan } from './bans.js';
+import type { Isupport } from './client/isupport.js';
+import type { ModeChange } from './modes.js';
+import { RoomJoins } from './join-state.js';
+import { roomMembers, type Member, type Room } from './room.js';
 
-/** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
-export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
-  'channel-full': 'service-unavailable', // 471 (+l)
-  'invite-only': 'registration-required', // 473 (+i)
-  banned: 'forbidden', // 474 (+b)
-  'bad-key': 'not-authorized', // 475 (+k)
-  'no-such-channel': 'item-not-found', // 403
-  'too-many-channels': 'resource-constraint', // 405
-  unavailable: 'conflict', // 437
-  'registered-only': 'registration-required', // 477
-  'secure-only': 'forbidden', // 489
-};
-
-/**
- * A room holds its channel's shared roster while the IRC side is joined; removing the room (or
- * losing the connection: `detach`) lets go of it.
- */
-export class SessionRooms extends Map<string, Room> {
-  constructor(
-    private readonly rosters: RosterRegistry,
-    private readonly s: IrcSession,
-  ) {
-    super();
-  }
-
-  /** The IRC side is joined: share the channel's member list. */
-  attach(key: string, room: Room): ChannelRoster {
-    room.roster ??= this.rosters.acquire(key, this.s);
-    return room.roster;
-  }
-
-  detach(key: string, room: Room): void {
-    if (!room.roster) return;
-    this.rosters.release(key, this.s);
-    delete room.roster;
-  }
-
-  override delete(key: string): boolean {
-    const room = this.get(key);
-    if (room) this.detach(key, room);
-    return super.delete(key);
-  }
-
-  override clear(): void {
-    for (const [key, room] of this) this.detach(key, room);
-    super.clear();
-  }
-
+export class SessionRooms extends RoomJoins {
   /** The room `resource` is in, joined on IRC: what an XMPP → IRC action in a room needs. */
   participant(channel: string, resource: string | undefined): Room {
     const room = this.s.room(channel);
@@ -95,114 +46,48 @@ export class SessionRooms extends Map<string, Room> {
     this.clear();
   }
 
-  /** JOIN every room again after a reconnect; NAMES + 366 complete each for every resource (`finishJoin`). */
-  rejoinAll(): void {
-    const s = this.s;
-    for (const room of this.values()) {
-      let resolve!: () => void;
-      let reject!: (err: Error) => void;
-      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      room.pending = { resource: '', requestedNick: s.nick, names: new Map(), resolve, reject, done };
-      done.catch((err: Error) => s.ctx.log.warn({ event: 'rejoin-failed', channel: room.channel, err: err.message }, 'rejoin failed'));
-      void s.sendLine('JOIN', room.key ? [room.channel, room.key] : [room.channel]).catch(() => undefined);
-    }
-  }
-
-  /** RPL_NAMREPLY (353) during a join; at most `bounds.channel_members` are kept (an endless NAMES cannot grow memory). */
-  names(channel: string, entries: readonly string[]): void {
-    const s = this.s;
-    const pending = s.room(channel)?.pending;
-    if (!pending || !s.conn) return;
-    const cap = s.deps.config.bounds.channel_members;
-    for (const entry of entries) {
-      const { prefixes, nick } = s.conn.isupport.splitNamesEntry(entry);
-      if (!nick) continue;
-      const key = s.fold(nick);
-      if (pending.names.size >= cap && !pending.names.has(key)) {
-        pending.truncated = true;
-        return;
-      }
-      pending.names.set(key, memberFromNames(s.conn.isupport, prefixes, nick));
-    }
-  }
-
-  /** Tell the room's resources (or `only` one) once that the occupant list stops at the bound. */
-  async tellTruncated(room: Room, only?: string): Promise<void> {
-    if (!only && room.truncationTold) return;
-    if (!only) room.truncationTold = true;
-    const cap = this.s.deps.config.bounds.channel_members;
-    const body = `The occupant list of ${room.channel} is truncated: only ${cap} members are shown (bounds.channel_members).`;
-    await this.s.xmppRooms.message(this.s.user, room.localpart, { body, ...(only !== undefined ? { toResource: only } : {}) });
-  }
-
-  /** RPL_ENDOFNAMES (366) of a join of ours: the channel is joined, and the core is told. */
-  async finishJoin(room: Room): Promise<void> {
-    const s = this.s;
-    const pending = room.pending!;
-    room.pending = undefined;
-    // NAMES is the channel as the server has it now: it resets the list shared with other sessions.
-    const roster = this.attach(s.fold(room.channel), room);
-    roster.replace(pending.names, !!pending.truncated);
-    room.joined = true;
-    if (!roster.whoAsked) {
-      // NAMES has no away state: one WHO per list (RPL_WHOREPLY flags H here / G gone, RFC 2812
-      // §4.2.2 and §5.1), by the first session; later joiners read it from the shared list.
-      roster.whoAsked = true;
-      void s.sendLine('WHO', [room.channel]).catch(() => undefined);
-    }
-    const rejoin = pending.resource === '';
-    await this.tellJoined(room, rejoin ? undefined : pending.resource, pending.requestedNick, rejoin ? undefined : pending.history);
-    if (roster.truncated) {
-      if (rejoin) room.truncationTold = false;
-      await this.tellTruncated(room, rejoin ? undefined : pending.resource);
-    }
-    // IRCv3 chathistory: a rejoin asks for what the channel missed meanwhile (chathistory.ts).
-    if (rejoin) s.history.fetchMissed(room);
-    // Remembered for the rejoin of persistent channels at gateway start.
-    s.deps.channels.update(s.user, s.deps.networkName, room.channel, { localpart: room.localpart, nick: s.nick });
-    pending.resolve();
-  }
-
-  /** The server refused a JOIN of ours (`reason`, `message`): a refused rejoin ends the room; a new join is forgotten unless a resource is in it. */
-  async joinRefused(room: Room, reason: JoinRefusal, message: string): Promise<void> {
-    const s = this.s;
-    const err = new StanzaError(JOIN_REFUSAL_CONDITIONS[reason], message);
-    const pending = room.pending!;
-    room.pending = undefined;
-    if (pending.resource === '') {
-      // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
-      this.delete(s.fold(room.channel));
-      await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${err.message}`);
-    } else if (!room.joined && s.resources(room).size === 0) this.delete(s.fold(room.channel));
-    pending.reject(err);
-  }
-
   /** Our own PART or KICK: the room ends, and a persistent channel is no longer rejoined at start. */
   forget(room: Room): void {
     this.delete(this.s.fold(room.channel));
     this.s.deps.channels.update(this.s.user, this.s.deps.networkName, room.channel, { localpart: undefined });
   }
 
-  /**
-   * The channel's state to the core: to `resource` joining (or re-sent after a lost
-   * synchronization, XEP-0045 §7.2.1), or, without one, a rejoin for every resource in the room.
-   */
-  async tellJoined(room: Room, resource: string | undefined, requestedNick: string, history: HistoryRequest | undefined): Promise<void> {
-    const items: HistoryItem[] = resource === undefined ? [] : this.s.archive.historyOf(room, history);
-    await this.s.xmppRooms.joined(this.s.user, room.localpart, this.snapshotOf(room), {
-      requestedNick,
-      ...(resource !== undefined ? { resource, history: items } : { status: 'Rejoined after the IRC connection was re-established.' }),
-    });
+  /** TOPIC (or RPL_TOPIC / RPL_TOPICWHOTIME while joining, `announce` false): the room's subject. */
+  async topic(channel: string, topic: string | undefined, by: string | undefined, announce: boolean): Promise<void> {
+    const room = this.s.room(channel);
+    if (!room) return;
+    if (topic !== undefined) room.topic = topic;
+    if (by !== undefined && (announce || by)) room.topicBy = by;
+    if (announce) await this.s.xmppRooms.subject(this.s.user, room.localpart, room.topic ?? '', by);
   }
 
-  private snapshotOf(room: Room): RoomSnapshot {
-    const s = this.s;
-    const self: Member = room.roster?.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
-    const { role, affiliation } = memberOccupant(s.conn!.isupport, self);
-    const members = roomMembers(room);
-    const occupants = [...members.values()].filter((m) => !s.isSelf(m.nick)).map((m) => s.occupant(m));
-    const setter = room.topicBy !== undefined ? members.get(s.fold(room.topicBy))?.nick : undefined;
-    return { nick: s.nick, self: { role, affiliation }, occupants, subject: room.topic ?? '', ...(setter ? { subjectBy: setter } : {}) };
+  /** A member's user and host (RPL_WHOREPLY: only when not known yet; IRCv3 chghost: always), in every room it is in, or only `channel`. */
+  memberHost(nick: string, user: string | undefined, host: string | undefined, only?: { channel: string; unknown: boolean }): Member | undefined {
+    let found: Member | undefined;
+    for (const room of only ? [this.s.room(only.channel)] : this.values()) {
+      const m = room?.roster?.get(this.s.fold(nick));
+      if (!m) continue;
+      found = m;
+      if (user && host && (!only?.unknown || !m.user)) Object.assign(m, { user, host });
+    }
+    return found;
+  }
+
+  /** MODE on a channel: its key and ban list, and members' prefix modes; returns the members whose role changed. */
+  applyModes(room: Room, isupport: Isupport, changes: readonly ModeChange[]): Set<Member> {
+    const fold = (x: string) => this.s.fold(x);
+    const touched = new Set<Member>();
+    for (const ch of changes) {
+      if (ch.mode === 'k') room.key = ch.adding ? ch.param : undefined;
+      if (ch.mode === 'b' && ch.param !== undefined) noteBan(room, ch.param, ch.adding, fold);
+      if (!isupport.prefixForMode(ch.mode) || ch.param === undefined) continue;
+      const m = room.roster?.get(fold(ch.param));
+      if (!m) continue;
+      if (ch.adding) m.modes.add(ch.mode);
+      else m.modes.delete(ch.mode);
+      touched.add(m);
+    }
+    return touched;
   }
 
   /**
