@@ -233,7 +233,7 @@ export class IrcBridge implements Bridge {
     // A chat state never opens a connection (XEP-0085 notifications are not messages).
     if (event.kind === 'chatstate' && !this.sessions.find(event.user, addr.network)?.connected) return {};
     const s = this.sessions.get(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
-    if (event.resource) s.lastResource = event.resource;
+    if (event.resource) s.usedBy(event.resource);
     const joinTimeout = this.config.join_timeout_ms;
     if (addr.kind === 'room') {
       const ch = addr.channel;

@@ -188,7 +188,7 @@ export class IrcEventHandler {
     });
     if (!room.joined) return;
     if (!m) return s.rooms.tellTruncated(room);
-    await s.xmppRooms.occupantJoined(s.user, room.localpart, s.occupant(m));
+    await s.xmppRooms.occupantJoined(s.user, room.localpart, s.rooms.occupant(m));
   }
 
   /** A PART, QUIT or KICK of `nick`: the occupant leaves; when it is the user, the room ends for every resource. */
@@ -203,7 +203,7 @@ export class IrcEventHandler {
     const removal = kick ? { ...kick, ...(isBanned(room, m, (x) => s.fold(x)) ? { banned: true } : {}) } : undefined;
     if (self) s.rooms.forget(room);
     // The core knows the user by the nick it was given: the user's own occupant goes by it.
-    const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.occupant(m);
+    const occupant = self ? { ...memberOccupant(isupport, m), nick: s.xmppRooms.nick(s.user, room.localpart) ?? m.nick } : s.rooms.occupant(m);
     await s.xmppRooms.occupantLeft(s.user, room.localpart, occupant, { ...(status ? { status } : {}), ...(removal ? { kick: removal } : {}) });
   }
 
@@ -214,7 +214,7 @@ export class IrcEventHandler {
     for (const room of s.rooms.values()) {
       const m = room.roster?.rename(s.fold(oldNick), s.fold(newNick), newNick);
       if (!m || !room.joined) continue;
-      const old = { ...s.occupant(m), nick: self ? (s.xmppRooms.nick(s.user, room.localpart) ?? oldNick) : oldNick };
+      const old = { ...s.rooms.occupant(m), nick: self ? (s.xmppRooms.nick(s.user, room.localpart) ?? oldNick) : oldNick };
       await s.xmppRooms.occupantRenamed(s.user, room.localpart, old, newNick);
     }
   }
@@ -229,6 +229,6 @@ export class IrcEventHandler {
     const isupport = s.conn!.isupport;
     const changes = parseModeChanges(isupport, modes, args);
     await s.xmppRooms.message(s.user, room.localpart, { body: `Mode ${room.channel} [${formatModeChanges(changes)}] by ${by}` });
-    for (const m of s.rooms.applyModes(room, isupport, changes)) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
+    for (const m of s.rooms.applyModes(room, isupport, changes)) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.rooms.occupant(m));
   }
 }

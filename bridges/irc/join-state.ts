@@ -6,7 +6,7 @@
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, HistoryRequest } from '../../src/core/model.js';
-import type { HistoryItem, RoomSnapshot } from '../../src/core/room-types.js';
+import type { HistoryItem, Occupant, RoomSnapshot } from '../../src/core/room-types.js';
 import type { JoinRefusal } from './client/events.js';
 import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
@@ -35,6 +35,19 @@ export class RoomJoins extends Map<string, Room> {
     protected readonly s: IrcSession,
   ) {
     super();
+  }
+
+  /** The user's resources in a room (the core keeps them). */
+  resources(room: Room): ReadonlySet<string> {
+    return this.s.xmppRooms.resources(this.s.user, room.localpart);
+  }
+
+  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
+  occupant(m: Member): Occupant {
+    const isupport = this.s.conn!.isupport;
+    if (this.s.isSelf(m.nick)) return memberOccupant(isupport, m, undefined);
+    const bare = `${this.s.contactLocalpart(m.nick)}@${this.s.ctx.domain}`;
+    return memberOccupant(isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
   }
 
   /** The IRC side is joined: share the channel's member list. */
@@ -138,7 +151,7 @@ export class RoomJoins extends Map<string, Room> {
       // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
       this.delete(s.fold(room.channel));
       await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${err.message}`);
-    } else if (!room.joined && s.resources(room).size === 0) this.delete(s.fold(room.channel));
+    } else if (!room.joined && this.resources(room).size === 0) this.delete(s.fold(room.channel));
     pending.reject(err);
   }
 
@@ -159,7 +172,7 @@ export class RoomJoins extends Map<string, Room> {
     const self: Member = room.roster?.get(s.fold(s.nick)) ?? { nick: s.nick, modes: new Set<string>() };
     const { role, affiliation } = memberOccupant(s.conn!.isupport, self);
     const members = roomMembers(room);
-    const occupants = [...members.values()].filter((m) => !s.isSelf(m.nick)).map((m) => s.occupant(m));
+    const occupants = [...members.values()].filter((m) => !s.isSelf(m.nick)).map((m) => this.occupant(m));
     const setter = room.topicBy !== undefined ? members.get(s.fold(room.topicBy))?.nick : undefined;
     return { nick: s.nick, self: { role, affiliation }, occupants, subject: room.topic ?? '', ...(setter ? { subjectBy: setter } : {}) };
   }

@@ -15,7 +15,7 @@ export class SessionRooms extends RoomJoins {
   /** The room `resource` is in, joined on IRC: what an XMPP → IRC action in a room needs. */
   participant(channel: string, resource: string | undefined): Room {
     const room = this.s.room(channel);
-    if (!room || !this.s.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
+    if (!room || !this.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
     if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
     return room;
   }
@@ -31,7 +31,7 @@ export class SessionRooms extends RoomJoins {
         await s.xmppRooms.lost(
           s.user,
           room.localpart,
-          [...roomMembers(room).values()].map((m) => s.occupant(m)),
+          [...roomMembers(room).values()].map((m) => this.occupant(m)),
           status,
         );
       // The list stays with the sessions still in the channel; ours comes back with the rejoin's NAMES.
@@ -104,7 +104,7 @@ export class SessionRooms extends RoomJoins {
       if (!m || (!always && (m.away ?? '') === text)) continue;
       if (text) m.away = text;
       else delete m.away;
-      if (room.joined) await s.xmppRooms.occupantChanged(s.user, room.localpart, s.occupant(m));
+      if (room.joined) await s.xmppRooms.occupantChanged(s.user, room.localpart, this.occupant(m));
     }
   }
 }

@@ -5,7 +5,7 @@
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
-import type { BridgeRooms, Occupant } from '../../src/core/room-types.js';
+import type { BridgeRooms } from '../../src/core/room-types.js';
 import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/connection.js';
@@ -17,7 +17,7 @@ import { ChannelHistory } from './chathistory.js';
 import { OutgoingMessages } from './actions.js';
 import { serializeLine, type IrcLine } from './client/line.js';
 import { LineWaiters, type LineMatch } from './client/line-waiters.js';
-import { memberOccupant, type Member, type Room } from './room.js';
+import type { Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { SessionArchive } from './room-history.js';
 import { SessionRooms } from './session-rooms.js';
@@ -38,10 +38,8 @@ export class IrcSession {
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
-  /** The user's AWAY text ('' = present), applied again after each (re)connection. */
-  away = '';
-  /** The resource that last sent something through this connection (asked CTCP queries). */
-  lastResource: string | undefined;
+  private away = '';
+  private lastFrom: string | undefined;
   private connecting: Promise<void> | undefined;
   /** Waits between reconnect attempts: a short first retry after a stable connection dropped, then the backoff. */
   private readonly schedule: ReconnectSchedule;
@@ -106,16 +104,20 @@ export class IrcSession {
     return this.deps.ctx.rooms;
   }
 
-  /** The user's resources in a room (the core keeps them). */
-  resources(room: Room): ReadonlySet<string> {
-    return this.deps.ctx.rooms.resources(this.user, room.localpart);
+  /** The user's presence as AWAY text ('' = present): sent when it changes, and again after each (re)connection. */
+  setAway(text: string): Promise<void> | undefined {
+    if (this.away === text) return undefined;
+    this.away = text;
+    return this.connected ? this.sendLine('AWAY', text ? [text] : []) : undefined;
   }
 
-  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
-  occupant(m: Member): Occupant {
-    if (this.isSelf(m.nick)) return memberOccupant(this.conn!.isupport, m, undefined);
-    const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
-    return memberOccupant(this.conn!.isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
+  /** A resource sent something through this connection: CTCP queries are asked of it (ctcp-answer.ts). */
+  usedBy(resource: string): void {
+    this.lastFrom = resource;
+  }
+
+  get lastResource(): string | undefined {
+    return this.lastFrom;
   }
 
   /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */
