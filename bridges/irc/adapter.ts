@@ -246,7 +246,7 @@ export class IrcBridge implements Bridge {
         case 'leave':
           return leaveRoom(s, event, ch);
         case 'message': {
-          const r = replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event);
+          const r = event.replyTo ? replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event) : { prefix: '', tags: {} };
           if (event.toResource) return this.done(await s.outgoing.sendPrivate(event, event.toResource, r.prefix, attempt, r.tags));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
           return this.done(await s.outgoing.sendGroupchat(event, ch, r.prefix, attempt, r.tags));
@@ -273,7 +273,7 @@ export class IrcBridge implements Bridge {
       return this.done(await sendTagEvent(s, event, { nick: addr.nick }, attempt));
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      const r = event.kind === 'message' ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: this.config.correction_prefix, tags: {} };
+      const r = event.kind !== 'message' ? { prefix: this.config.correction_prefix, tags: {} } : event.replyTo ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: '', tags: {} };
       await s.outgoing.sendPrivate(event, addr.nick, r.prefix, attempt, r.tags);
       return {};
     }

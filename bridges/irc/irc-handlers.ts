@@ -92,7 +92,7 @@ export class IrcEventHandler {
       case 'message':
       case 'notice':
         // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
-        if (this.multiline.take(ev) || s.history.takeLine(ev)) return;
+        if (ev.batch !== undefined && (this.multiline.take(ev) || s.history.takeLine(ev))) return;
         return this.text.onText(ev);
       case 'tagmsg':
         return this.tags.onTagmsg(ev);
