@@ -4,7 +4,7 @@
  * after a reconnect, and the channel's state told to the core's rooms (ctx.rooms, design.md §4a),
  * which send it in the XEP-0045 §7.2 order (occupants, join history, subject).
  */
-import { StanzaError } from '../../src/core/errors.js';
+import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { ErrorCondition, HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem, Occupant, RoomSnapshot } from '../../src/core/room-types.js';
 import type { JoinRefusal } from './client/events.js';
@@ -40,6 +40,14 @@ export class RoomJoins extends Map<string, Room> {
   /** The user's resources in a room (the core keeps them). */
   resources(room: Room): ReadonlySet<string> {
     return this.s.xmppRooms.resources(this.s.user, room.localpart);
+  }
+
+  /** The room `resource` is in, joined on IRC: what an XMPP → IRC action in a room needs. */
+  participant(channel: string, resource: string | undefined): Room {
+    const room = this.s.room(channel);
+    if (!room || !this.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
+    if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
+    return room;
   }
 
   /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */

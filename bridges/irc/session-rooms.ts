@@ -4,7 +4,6 @@
  * member modes, members' host and away state. What changes is told to the core's rooms (ctx.rooms,
  * design.md §4a), which render XEP-0045.
  */
-import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import { noteBan } from './bans.js';
 import type { Isupport } from './client/isupport.js';
 import type { ModeChange } from './modes.js';
@@ -12,14 +11,6 @@ import { RoomJoins } from './join-state.js';
 import { roomMembers, type Member, type Room } from './room.js';
 
 export class SessionRooms extends RoomJoins {
-  /** The room `resource` is in, joined on IRC: what an XMPP → IRC action in a room needs. */
-  participant(channel: string, resource: string | undefined): Room {
-    const room = this.s.room(channel);
-    if (!room || !this.resources(room).has(resource ?? '')) throw new StanzaError('not-acceptable', 'You are not a participant in this room.');
-    if (!room.joined) throw new RetryableError('The channel is being rejoined.', { retryAfterMs: 2000 });
-    return room;
-  }
-
   /**
    * The connection dropped: each room's members leave the resources' view (with `status` for their
    * self-presence; without it nothing is told: the rooms are about to end) and the rooms await the rejoin.
