@@ -6,7 +6,6 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
 import { channelItems, listChannels, pageOf } from './channel-list.js';
-import { connectForMessage, sendGroupchat, sendPrivate, sendRaw } from './actions.js';
 import { invite, moderate, setSubject } from './room-commands.js';
 import { clientTagFeatures, replyOf, sendTagEvent, tagTarget } from './client-tag-actions.js';
 import { migrateArchive } from './archive-migration.js';
@@ -87,7 +86,7 @@ export class IrcBridge implements Bridge {
     }
     if (addr.kind !== 'service') return { items: [] };
     const s = this.sessions.get(user, addr.network, true);
-    await connectForMessage(s, { kind: 'leave', user, to: localpart });
+    await s.outgoing.connectForMessage({ kind: 'leave', user, to: localpart });
     return channelItems(s, await listChannels(s), page);
   }
 
@@ -156,7 +155,7 @@ export class IrcBridge implements Bridge {
     const addr = this.parse(localpart);
     if (addr.kind !== 'contact') throw new StanzaError('feature-not-implemented', 'Only IRC nicks answer this.');
     const s = this.sessions.get(user, addr.network, true);
-    await connectForMessage(s, { kind: 'leave', user, to: localpart });
+    await s.outgoing.connectForMessage({ kind: 'leave', user, to: localpart });
     return { s, nick: addr.nick };
   }
 
@@ -234,7 +233,7 @@ export class IrcBridge implements Bridge {
     // A chat state never opens a connection (XEP-0085 notifications are not messages).
     if (event.kind === 'chatstate' && !this.sessions.find(event.user, addr.network)?.connected) return {};
     const s = this.sessions.get(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
-    if (event.resource) s.lastResource = event.resource;
+    if (event.resource) s.usedBy(event.resource);
     const joinTimeout = this.config.join_timeout_ms;
     if (addr.kind === 'room') {
       const ch = addr.channel;
@@ -247,18 +246,18 @@ export class IrcBridge implements Bridge {
         case 'leave':
           return leaveRoom(s, event, ch);
         case 'message': {
-          const r = replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event);
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, r.prefix, attempt, r.tags));
+          const r = event.replyTo ? replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event) : { prefix: '', tags: {} };
+          if (event.toResource) return this.done(await s.outgoing.sendPrivate(event, event.toResource, r.prefix, attempt, r.tags));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
-          return this.done(await sendGroupchat(s, event, ch, r.prefix, attempt, r.tags));
+          return this.done(await s.outgoing.sendGroupchat(event, ch, r.prefix, attempt, r.tags));
         }
         case 'retraction':
         case 'reaction':
         case 'chatstate':
           return this.done(await sendTagEvent(s, event, event.toResource ? { nick: event.toResource } : { channel: ch }, attempt));
         case 'correction':
-          if (event.toResource) return this.done(await sendPrivate(s, event, event.toResource, this.config.correction_prefix, attempt));
-          return this.done(await sendGroupchat(s, event, ch, this.config.correction_prefix, attempt));
+          if (event.toResource) return this.done(await s.outgoing.sendPrivate(event, event.toResource, this.config.correction_prefix, attempt));
+          return this.done(await s.outgoing.sendGroupchat(event, ch, this.config.correction_prefix, attempt));
         case 'subject':
           return this.done(await setSubject(s, event, ch));
         case 'moderate':
@@ -274,12 +273,12 @@ export class IrcBridge implements Bridge {
       return this.done(await sendTagEvent(s, event, { nick: addr.nick }, attempt));
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      const r = event.kind === 'message' ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: this.config.correction_prefix, tags: {} };
-      await sendPrivate(s, event, addr.nick, r.prefix, attempt, r.tags);
+      const r = event.kind !== 'message' ? { prefix: this.config.correction_prefix, tags: {} } : event.replyTo ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: '', tags: {} };
+      await s.outgoing.sendPrivate(event, addr.nick, r.prefix, attempt, r.tags);
       return {};
     }
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', 'Corrections of raw commands are not possible.');
-    await sendRaw(s, event);
+    await s.outgoing.sendRaw(event);
     return {};
   }
 

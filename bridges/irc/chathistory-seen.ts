@@ -8,42 +8,46 @@
  * that died silently missed everything after its last line; and read back `SKEW_MS` earlier, as
  * the server's clock, not ours, stamps its history.
  */
+import type { BridgeContext } from '../../src/core/bridge.js';
 import type { IrcConnection } from './client/connection.js';
-import type { IrcSession } from './session.js';
 
 const REFRESH_MS = 60_000;
 const SKEW_MS = 10_000;
 
-/** The time the previous connection was last seen up, read once when the new one registers. */
-const previous = new WeakMap<IrcSession, string | undefined>();
+/** One session's "last seen" time in the store, under `key`. */
+export class SeenTracker {
+  /** The time the previous connection was last seen up (undefined: never, or not tracked), read once when the new one registers. */
+  private previous: string | undefined;
 
-function keyOf(s: IrcSession): string {
-  return `chathistory:seen\n${s.user}\n${s.deps.networkName}`;
-}
+  constructor(
+    private readonly ctx: Pick<BridgeContext, 'kv' | 'clock'>,
+    private readonly key: string,
+  ) {}
 
-/** The connection registered: remember the previous time (returned, `SKEW_MS` earlier), then keep the new one up to date. */
-export function trackSeen(s: IrcSession, conn: IrcConnection): string | undefined {
-  const kv = s.ctx.kv;
-  const key = keyOf(s);
-  const stored = kv.get<string>(key);
-  const before = stored !== undefined && !Number.isNaN(Date.parse(stored)) ? new Date(Date.parse(stored) - SKEW_MS).toISOString() : undefined;
-  previous.set(s, before);
-  let lastLine = s.ctx.clock.now();
-  const onLine = () => (lastLine = s.ctx.clock.now());
-  const mark = () => kv.set(key, new Date(lastLine).toISOString());
-  mark();
-  conn.on('line', onLine);
-  const timer = setInterval(mark, REFRESH_MS);
-  timer.unref();
-  conn.once('close', () => {
-    clearInterval(timer);
-    conn.off('line', onLine);
+  /** The connection registered: remember the previous time (returned, `SKEW_MS` earlier), then keep the new one up to date. */
+  track(conn: IrcConnection): string | undefined {
+    const { kv, clock } = this.ctx;
+    const key = this.key;
+    const stored = kv.get<string>(key);
+    const before = stored !== undefined && !Number.isNaN(Date.parse(stored)) ? new Date(Date.parse(stored) - SKEW_MS).toISOString() : undefined;
+    this.previous = before;
+    let lastLine = clock.now();
+    const onLine = () => (lastLine = clock.now());
+    const mark = () => kv.set(key, new Date(lastLine).toISOString());
     mark();
-  });
-  return before;
-}
+    conn.on('line', onLine);
+    const timer = setInterval(mark, REFRESH_MS);
+    timer.unref();
+    conn.once('close', () => {
+      clearInterval(timer);
+      conn.off('line', onLine);
+      mark();
+    });
+    return before;
+  }
 
-/** The time the previous connection was last seen up (undefined: never, or not tracked). */
-export function seenBefore(s: IrcSession): string | undefined {
-  return previous.get(s);
+  /** The time the previous connection was last seen up (undefined: never, or not tracked). */
+  get before(): string | undefined {
+    return this.previous;
+  }
 }

@@ -18,7 +18,6 @@ import { randomUUID } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
 import { FEATURES } from '../../src/core/features.js';
 import type { Outbound } from '../../src/core/model.js';
-import { connectForMessage, requireConnected, requireParticipant, sendGroupchat, sendPrivate } from './actions.js';
 import type { Abortable } from './client/throttle.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
@@ -26,7 +25,6 @@ import { isSafeMiddle } from './client/line.js';
 import type { IrcConfig } from './config.js';
 import { reactionDiff, type MessageRef } from './message-refs.js';
 import type { Room } from './room.js';
-import { retractArchived } from './room-history.js';
 import type { IrcSession } from './session.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
@@ -88,7 +86,7 @@ export async function sendRetraction(s: IrcSession, t: TagTarget, ev: Ev<'retrac
   }
   const stanzaId = randomUUID();
   // XEP-0424 §6: unsent on IRC, so the archive keeps a tombstone in place of the text.
-  retractArchived(s, t.room ? { room: t.room } : { nick: t.target }, ev.retracts, t.room ? stanzaId : ev.id);
+  s.archive.retract(t.room ? { channel: t.room.channel } : { nick: t.target }, ev.retracts, t.room ? stanzaId : ev.id);
   if (t.room) await s.xmppRooms.action(s.user, t.room.localpart, ownNick(s, t.room), { kind: 'retraction', retracts: ev.retracts, stanzaId });
 }
 
@@ -160,13 +158,13 @@ export function tagTarget(s: IrcSession, to: { channel: string } | { nick: strin
 export async function sendTagEvent(s: IrcSession, ev: Ev<'retraction'> | Ev<'reaction'> | Ev<'chatstate'>, to: { channel: string } | { nick: string }, attempt?: Abortable): Promise<void> {
   const t = tagTarget(s, to);
   if (ev.kind === 'chatstate') return sendChatState(s, t, ev);
-  if ('channel' in to) requireParticipant(s, to.channel, ev.resource);
-  else await connectForMessage(s, ev);
-  requireConnected(s);
+  if ('channel' in to) s.rooms.participant(to.channel, ev.resource);
+  else await s.outgoing.connectForMessage(ev);
+  s.outgoing.requireConnected();
   if (ev.kind === 'retraction') return sendRetraction(s, t, ev);
   return sendReaction(s, t, ev, (body) => {
     const line = { kind: 'message', type: ev.type, user: ev.user, to: ev.to, body, receiptRequested: false, ...(ev.resource ? { resource: ev.resource } : {}) } as const;
-    return 'channel' in to ? sendGroupchat(s, line, to.channel, '', attempt) : sendPrivate(s, line, to.nick, '', attempt);
+    return 'channel' in to ? s.outgoing.sendGroupchat(line, to.channel, '', attempt) : s.outgoing.sendPrivate(line, to.nick, '', attempt);
   });
 }
 

@@ -23,7 +23,7 @@ function ctcpText(text: string): string {
 
 /** One of the user's clients: in a joined room, else the one that last wrote through this connection. */
 function someResource(s: IrcSession): string | undefined {
-  for (const room of s.rooms.values()) for (const r of s.resources(room)) return r;
+  for (const room of s.rooms.values()) for (const r of s.rooms.resources(room)) return r;
   return s.lastResource;
 }
 

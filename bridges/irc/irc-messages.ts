@@ -9,101 +9,118 @@
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
 import type { CtcpEvent, TextEvent } from './client/events.js';
-import { channelConversation, privateConversation, privateRefs } from './conversations.js';
-import { recordMessage, recordPrivate } from './room-history.js';
+import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
 import { ircToBody, stripFormatting } from './text.js';
-import { replyRefOf, typingEndedByMessage } from './client-tag-events.js';
+import type { TagEvents } from './client-tag-events.js';
+import type { OpenBatches } from './client/echo.js';
 
-export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
-  const { source: src, target, text } = ev;
-  const notice = ev.type === 'notice';
-  if (src.user === undefined || target === '*' || !s.conn?.registered) {
-    await s.notify(`${src.nick}: ${stripFormatting(text)}`);
-    return;
-  }
-  const parsed = ircToBody(text);
-  const delay = ev.time;
-  const msgid = ev.msgid;
-  const room = s.room(target);
-  if (s.isSelf(src.nick) && !s.isSelf(target)) {
-    // IRCv3 echo-message: our own line coming back. A groupchat we sent is reflected now (echo.ts);
-    // our PMs (archived when sent), notices and CTCP replies are not shown again; a PRIVMSG sent
-    // as a raw command to a joined channel is reflected like anyone's.
-    const pending = s.echoes.take(ev, (n) => s.fold(n));
-    if (pending) return pending.onEcho(ev);
-    if (!room || notice || parsed.kind === 'ctcp') return;
-  }
-  if (s.typingIn.size > 0) typingEndedByMessage(s, src.nick, target);
-  // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
-  const replay = s.batches.typeOf(ev) === 'chathistory';
-  if (room) {
-    if (parsed.kind === 'ctcp' || !room.joined) return;
-    const stanzaId = msgid ?? randomUUID();
-    const conversation = channelConversation(s.deps.networkName, room.channel);
-    const replyTo = replyRefOf(s, conversation, ev.reply, room);
-    s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
-    if (!(replay && msgid && s.ctx.archive.has(s.user, conversation, msgid)))
-      recordMessage(s, room, { id: stanzaId, nick: src.nick, body: notice ? `[notice] ${parsed.body}` : parsed.body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
-    await s.xmppRooms.message(s.user, room.localpart, {
-      nick: src.nick,
-      body: notice ? `[notice] ${parsed.body}` : parsed.body,
-      stanzaId,
-      ...(delay ? { delay } : {}),
-      ...(replyTo ? { replyTo } : {}),
-      ...(msgid ? { dedupeKey: `irc:${s.user}:${s.deps.networkName}:${msgid}` } : {}),
-    });
-    return;
-  }
-  // CTCP comes as its own event (onCtcp); one rebuilt from a multiline batch is ignored.
-  if (parsed.kind === 'ctcp') return;
-  const chanNotice = notice ? /^\[([^\]\s]+)\]/.exec(parsed.body) : null;
-  const noticeRoom = chanNotice ? s.room(chanNotice[1]!) : undefined;
-  if (noticeRoom?.joined) {
-    const stanzaId = randomUUID();
-    recordMessage(s, noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
-    await s.xmppRooms.message(s.user, noticeRoom.localpart, { nick: src.nick, body: `[notice] ${parsed.body}`, stanzaId });
-    return;
-  }
-  const body = notice ? `[notice] ${parsed.body}` : parsed.body;
-  // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
-  // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
-  // The msgid is also the message id: a reply, reaction or retraction in a chat names that (XEP-0461 §3).
-  const archiveId = msgid ?? randomUUID();
-  const refs = privateRefs(s.user, s.deps.networkName, src.nick);
-  const replyTo = replyRefOf(s, refs, ev.reply, undefined);
-  s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
-  if (!replay || !msgid || !s.ctx.archive.has(s.user, privateConversation(s.deps.networkName, src.nick), msgid))
-    recordPrivate(s, src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
-  await s.deliver(
-    {
-      kind: 'message',
-      user: s.user,
-      from: s.contactLocalpart(src.nick),
-      type: 'chat',
-      body,
-      stanzaId: archiveId,
-      ...(msgid ? { id: msgid } : {}),
-      ...(delay ? { delay } : {}),
-      ...(replyTo ? { replyTo } : {}),
-    },
-    msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
-  );
-}
+/** A session's inbound PRIVMSG and NOTICE. */
+export class IncomingText {
+  constructor(
+    private readonly s: IrcSession,
+    private readonly batches: OpenBatches,
+    private readonly tags: TagEvents,
+  ) {}
 
-/**
- * CTCP (https://modern.ircdocs.horse/ctcp) to the user: VERSION and PING go to the user's client
- * (ctcp-answer.ts), a reply is shown in the chat with its sender, the rest is ignored, as is CTCP
- * to a channel and the echo of our own (IRCv3 echo-message).
- */
-export async function onCtcp(s: IrcSession, ev: CtcpEvent): Promise<void> {
-  const { source: src, target, command, args } = ev;
-  if (src.user === undefined || target === '*' || !s.conn?.registered) {
-    await s.notify(`${src.nick}: CTCP ${command}${args ? ` ${args}` : ''}`);
-    return;
+  async onText(ev: TextEvent): Promise<void> {
+    const s = this.s;
+    const { source: src, target, text } = ev;
+    const notice = ev.type === 'notice';
+    if (src.user === undefined || target === '*' || !s.conn?.registered) {
+      await s.notify(`${src.nick}: ${stripFormatting(text)}`);
+      return;
+    }
+    const parsed = ircToBody(text);
+    const delay = ev.time;
+    const msgid = ev.msgid;
+    const room = s.room(target);
+    if (s.isSelf(src.nick) && !s.isSelf(target)) {
+      // IRCv3 echo-message: our own line coming back. A groupchat we sent is reflected now (echo.ts);
+      // our PMs (archived when sent), notices and CTCP replies are not shown again; a PRIVMSG sent
+      // as a raw command to a joined channel is reflected like anyone's.
+      const pending = s.echoes.take(ev, (n) => s.fold(n));
+      if (pending) return pending.onEcho(ev);
+      if (!room || notice || parsed.kind === 'ctcp') return;
+    }
+    this.tags.typingEndedByMessage(src.nick, target);
+    // A replay (IRCv3 chathistory batch) of a message already archived is not archived again.
+    const replay = this.batches.typeOf(ev) === 'chathistory';
+    if (room) {
+      if (parsed.kind === 'ctcp' || !room.joined) return;
+      const stanzaId = msgid ?? randomUUID();
+      const conversation = channelConversation(s.deps.networkName, room.channel);
+      const replyTo = this.tags.replyRef(conversation, ev.reply, room);
+      s.deps.refs.add(conversation, [stanzaId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: parsed.body });
+      if (!(replay && msgid && s.archive.has({ channel: room.channel }, msgid)))
+        s.archive.recordMessage(room, {
+          id: stanzaId,
+          nick: src.nick,
+          body: notice ? `[notice] ${parsed.body}` : parsed.body,
+          ...(delay ? { stamp: delay } : {}),
+          ...(replyTo ? { replyTo } : {}),
+        });
+      await s.xmppRooms.message(s.user, room.localpart, {
+        nick: src.nick,
+        body: notice ? `[notice] ${parsed.body}` : parsed.body,
+        stanzaId,
+        ...(delay ? { delay } : {}),
+        ...(replyTo ? { replyTo } : {}),
+        ...(msgid ? { dedupeKey: `irc:${s.user}:${s.deps.networkName}:${msgid}` } : {}),
+      });
+      return;
+    }
+    // CTCP comes as its own event (onCtcp); one rebuilt from a multiline batch is ignored.
+    if (parsed.kind === 'ctcp') return;
+    const chanNotice = notice ? /^\[([^\]\s]+)\]/.exec(parsed.body) : null;
+    const noticeRoom = chanNotice ? s.room(chanNotice[1]!) : undefined;
+    if (noticeRoom?.joined) {
+      const stanzaId = randomUUID();
+      s.archive.recordMessage(noticeRoom, { id: stanzaId, nick: src.nick, body: `[notice] ${parsed.body}` });
+      await s.xmppRooms.message(s.user, noticeRoom.localpart, { nick: src.nick, body: `[notice] ${parsed.body}`, stanzaId });
+      return;
+    }
+    const body = notice ? `[notice] ${parsed.body}` : parsed.body;
+    // The archive id is the XEP-0359 stanza-id the message goes out with (by the contact's JID,
+    // which answers the XEP-0313 queries of this conversation), stored in the outbox item.
+    // The msgid is also the message id: a reply, reaction or retraction in a chat names that (XEP-0461 §3).
+    const archiveId = msgid ?? randomUUID();
+    const refs = privateRefs(s.user, s.deps.networkName, src.nick);
+    const replyTo = this.tags.replyRef(refs, ev.reply, undefined);
+    s.deps.refs.add(refs, [archiveId], { ...(msgid ? { msgid } : {}), nick: src.nick, text: body });
+    if (!replay || !msgid || !s.archive.has({ nick: src.nick }, msgid))
+      s.archive.recordPrivate(src.nick, { id: archiveId, nick: src.nick, body, ...(delay ? { stamp: delay } : {}), ...(replyTo ? { replyTo } : {}) });
+    await s.deliver(
+      {
+        kind: 'message',
+        user: s.user,
+        from: s.contactLocalpart(src.nick),
+        type: 'chat',
+        body,
+        stanzaId: archiveId,
+        ...(msgid ? { id: msgid } : {}),
+        ...(delay ? { delay } : {}),
+        ...(replyTo ? { replyTo } : {}),
+      },
+      msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
+    );
   }
-  if ((s.isSelf(src.nick) && !s.isSelf(target)) || s.room(target)) return;
-  if (ev.kind === 'response') {
-    await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${command} reply: ${args}` });
-  } else if (command === 'VERSION' || command === 'PING') answerCtcp(s, src.nick, command, args);
+
+  /**
+   * CTCP (https://modern.ircdocs.horse/ctcp) to the user: VERSION and PING go to the user's client
+   * (ctcp-answer.ts), a reply is shown in the chat with its sender, the rest is ignored, as is CTCP
+   * to a channel and the echo of our own (IRCv3 echo-message).
+   */
+  async onCtcp(ev: CtcpEvent): Promise<void> {
+    const s = this.s;
+    const { source: src, target, command, args } = ev;
+    if (src.user === undefined || target === '*' || !s.conn?.registered) {
+      await s.notify(`${src.nick}: CTCP ${command}${args ? ` ${args}` : ''}`);
+      return;
+    }
+    if ((s.isSelf(src.nick) && !s.isSelf(target)) || s.room(target)) return;
+    if (ev.kind === 'response') {
+      await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${command} reply: ${args}` });
+    } else if (command === 'VERSION' || command === 'PING') answerCtcp(s, src.nick, command, args);
+  }
 }

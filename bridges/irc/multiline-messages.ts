@@ -20,87 +20,99 @@ import type { Abortable } from './client/throttle.js';
 import type { IrcSession } from './session.js';
 import type { IrcText } from './text.js';
 
-/** The server's multiline limits when it takes multiline batches on this connection. */
-export function multilineLimits(s: IrcSession): MultilineLimits | undefined {
-  const conn = s.conn;
-  if (!conn?.caps.has('batch')) return undefined;
-  return parseMultilineLimits(conn.capValue('draft/multiline'));
-}
+/** Outbound: a body of several lines as multiline batches, when the connection takes them. */
+export class MultilineSender {
+  /** Batches of a message already written, by message key (no duplicates on retry). */
+  private readonly progress = new Map<string, number>();
 
-/**
- * Send `texts` (bodyToIrc's lines) to `target` as multiline batches; resolves with one IrcText per
- * message the other side sees (per batch), or undefined when multiline does not apply (the caller
- * sends line by line). `beforeUnit(i, text)` gives the tags of batch `i`'s opening line (a label).
- * Batches written before a failure are not sent again on retry (`s.progress` under `key`).
- */
-export async function sendMultiline(
-  s: IrcSession,
-  target: string,
-  texts: readonly IrcText[],
-  key: string,
-  beforeUnit?: (i: number, text: string) => Record<string, string>,
-  attempt?: Abortable,
-): Promise<IrcText[] | undefined> {
-  const limits = multilineLimits(s);
-  if (!limits || texts.length < 2 || texts.some((t) => t.action)) return undefined;
-  const plan = planBatches(texts, limits);
-  if (!plan) return undefined;
-  const units: IrcText[] = plan.map(([a, b]) => ({ action: false, text: joinParts(texts.slice(a, b)) }));
-  const progressKey = `${key}|multiline`;
-  const done = s.progress.get(progressKey) ?? 0;
-  if (!s.queue.hasRoom(plan.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
-  try {
-    for (let i = done; i < plan.length; i++) {
-      const [a, b] = plan[i]!;
-      const tags = beforeUnit?.(i, units[i]!.text) ?? {};
-      if (b - a === 1) await s.sendLine('PRIVMSG', [target, texts[a]!.text], tags, attempt);
-      else {
-        const ref = randomBytes(6).toString('hex');
-        const lines = batchLines(ref, 'PRIVMSG', target, texts.slice(a, b), tags).map((l) => serializeLine(l.command, l.params, l.tags));
-        await s.queue.push(lines.join('\r\n'), attempt);
+  constructor(private readonly s: IrcSession) {}
+
+  /** The server's multiline limits when it takes multiline batches on this connection. */
+  private limits(): MultilineLimits | undefined {
+    const conn = this.s.conn;
+    if (!conn?.caps.has('batch')) return undefined;
+    return parseMultilineLimits(conn.capValue('draft/multiline'));
+  }
+
+  /**
+   * Send `texts` (bodyToIrc's lines) to `target` as multiline batches; resolves with one IrcText per
+   * message the other side sees (per batch), or undefined when multiline does not apply (the caller
+   * sends line by line). `beforeUnit(i, text)` gives the tags of batch `i`'s opening line (a label).
+   * Batches written before a failure are not sent again on retry (`progress` under `key`).
+   */
+  async send(
+    target: string,
+    texts: readonly IrcText[],
+    key: string,
+    beforeUnit?: (i: number, text: string) => Record<string, string>,
+    attempt?: Abortable,
+  ): Promise<IrcText[] | undefined> {
+    const s = this.s;
+    const limits = this.limits();
+    if (!limits || texts.length < 2 || texts.some((t) => t.action)) return undefined;
+    const plan = planBatches(texts, limits);
+    if (!plan) return undefined;
+    const units: IrcText[] = plan.map(([a, b]) => ({ action: false, text: joinParts(texts.slice(a, b)) }));
+    const done = this.progress.get(key) ?? 0;
+    if (!s.queue.hasRoom(plan.length - done)) throw new StanzaError('resource-constraint', 'Too many lines are waiting to be sent to IRC; try again later.');
+    try {
+      for (let i = done; i < plan.length; i++) {
+        const [a, b] = plan[i]!;
+        const tags = beforeUnit?.(i, units[i]!.text) ?? {};
+        if (b - a === 1) await s.sendLine('PRIVMSG', [target, texts[a]!.text], tags, attempt);
+        else {
+          const ref = randomBytes(6).toString('hex');
+          const lines = batchLines(ref, 'PRIVMSG', target, texts.slice(a, b), tags).map((l) => serializeLine(l.command, l.params, l.tags));
+          await s.queue.push(lines.join('\r\n'), attempt);
+        }
+        this.progress.set(key, i + 1);
       }
-      s.progress.set(progressKey, i + 1);
+    } catch (err) {
+      if (err instanceof RetryableError) throw err;
+      throw new RetryableError('The IRC connection was lost while sending.', { cause: err });
     }
-  } catch (err) {
-    if (err instanceof RetryableError) throw err;
-    throw new RetryableError('The IRC connection was lost while sending.', { cause: err });
+    this.progress.delete(key);
+    return units;
   }
-  s.progress.delete(progressKey);
-  return units;
 }
 
-const assemblers = new WeakMap<IrcConnection, MultilineAssembler>();
+/** Inbound: the lines of a multiline batch kept until it ends, on the current connection. */
+export class MultilineReceiver {
+  private current: { conn: IrcConnection; assembler: MultilineAssembler } | undefined;
 
-function assemblerOf(s: IrcSession): MultilineAssembler | undefined {
-  const conn = s.conn;
-  if (!conn) return undefined;
-  let a = assemblers.get(conn);
-  if (!a) {
-    const b = s.deps.config.bounds;
-    a = new MultilineAssembler({ maxOpen: b.open_batches, maxLines: b.multiline_lines, maxChars: b.multiline_chars });
-    assemblers.set(conn, a);
+  constructor(private readonly s: IrcSession) {}
+
+  /** The current connection's assembler; `create`: start one if there is none yet. */
+  private assembler(create: boolean): MultilineAssembler | undefined {
+    const conn = this.s.conn;
+    if (!conn) return undefined;
+    if (this.current?.conn === conn) return this.current.assembler;
+    if (!create) return undefined;
+    const b = this.s.deps.config.bounds;
+    const assembler = new MultilineAssembler({ maxOpen: b.open_batches, maxLines: b.multiline_lines, maxChars: b.multiline_chars });
+    this.current = { conn, assembler };
+    return assembler;
   }
-  return a;
-}
 
-/** A line of an inbound multiline batch is kept until the batch ends (true: taken). */
-export function takeMultilineLine(s: IrcSession, ev: TextEvent): boolean {
-  return ev.batch !== undefined && !!s.conn && (assemblers.get(s.conn)?.take(ev) ?? false);
-}
-
-/**
- * `BATCH +ref draft/multiline <target>` starts one; its `BATCH -ref` gives the whole message
- * (a truncated one says so at its end), for the handlers to treat as one PRIVMSG or NOTICE.
- */
-export function onMultilineBatch(s: IrcSession, ev: BatchEvent): TextEvent | undefined {
-  if (ev.opening) {
-    if (ev.batchType === 'draft/multiline') assemblerOf(s)?.begin(ev);
-    return undefined;
+  /** A line of an inbound multiline batch is kept until the batch ends (true: taken). */
+  take(ev: TextEvent): boolean {
+    return ev.batch !== undefined && (this.assembler(false)?.take(ev) ?? false);
   }
-  const whole = s.conn ? assemblers.get(s.conn)?.end(ev.ref) : undefined;
-  if (!whole) return undefined;
-  const { truncated, ...text } = whole;
-  if (!truncated) return text;
-  const b = s.deps.config.bounds;
-  return { ...text, text: `${text.text}\n[truncated by the gateway: longer than ${b.multiline_lines} lines or ${b.multiline_chars} characters]` };
+
+  /**
+   * `BATCH +ref draft/multiline <target>` starts one; its `BATCH -ref` gives the whole message
+   * (a truncated one says so at its end), for the handlers to treat as one PRIVMSG or NOTICE.
+   */
+  onBatch(ev: BatchEvent): TextEvent | undefined {
+    if (ev.opening) {
+      if (ev.batchType === 'draft/multiline') this.assembler(true)?.begin(ev);
+      return undefined;
+    }
+    const whole = this.assembler(false)?.end(ev.ref);
+    if (!whole) return undefined;
+    const { truncated, ...text } = whole;
+    if (!truncated) return text;
+    const b = this.s.deps.config.bounds;
+    return { ...text, text: `${text.text}\n[truncated by the gateway: longer than ${b.multiline_lines} lines or ${b.multiline_chars} characters]` };
+  }
 }

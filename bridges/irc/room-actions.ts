@@ -9,7 +9,6 @@ import type { Outbound } from '../../src/core/model.js';
 import type { SendResult } from '../../src/core/bridge.js';
 import { isValidNick } from './address.js';
 import { IrcConnectError } from './client/connection.js';
-import { tellJoined } from './join-state.js';
 import { nickRefused } from './refusal-conditions.js';
 import { newRoom, type Room } from './room.js';
 import type { IrcSession } from './session.js';
@@ -37,7 +36,7 @@ export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, chann
     // The core's rejoin after a restart found the channel rejoined already (a persistent channel).
     if (resource === undefined) return;
     // XEP-0045 §7.2.1: a join from a joined resource means it lost sync: send the state again.
-    await tellJoined(s, existing, resource, ev.nick, history);
+    await s.rooms.tellJoined(existing, resource, ev.nick, history);
     return;
   }
   try {
@@ -121,7 +120,7 @@ export async function leaveRoom(s: IrcSession, ev: Ev<'leave'>, channel: string)
 /** Leave the IRC side of a room no resource is in (a channel made non-persistent). */
 export async function partEmptyRoom(s: IrcSession, channel: string): Promise<void> {
   const room = s.room(channel);
-  if (!room || s.resources(room).size > 0) return;
+  if (!room || s.rooms.resources(room).size > 0) return;
   s.rooms.delete(s.fold(channel));
   if (s.connected && room.joined) await s.sendLine('PART', [channel]);
   if (s.rooms.size === 0) s.quit('Switchboard: left every channel');
@@ -130,7 +129,7 @@ export async function partEmptyRoom(s: IrcSession, channel: string): Promise<voi
 /** §7.6: NICK; the server's NICK line reports the change (irc-handlers.ts), a refusal is thrown (the core answers from room/newnick). */
 export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
   const room = s.room(channel);
-  if (!room || !s.resources(room).has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
+  if (!room || !s.rooms.resources(room).has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
   if (s.isSelf(ev.nick) && s.nick === ev.nick) return;
   if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
   const done = s.awaitEvent(

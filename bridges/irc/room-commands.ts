@@ -4,7 +4,6 @@
  */
 import { StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
-import { requireConnected, requireParticipant } from './actions.js';
 import { kickban, setBanOfJid } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import { moderationRefused, TOPIC_REFUSALS } from './refusal-conditions.js';
@@ -17,8 +16,8 @@ const REPLY_TIMEOUT_MS = 10_000;
 
 /** Resolves when the server broadcast the new topic; throws StanzaError with the server's text when it refused. */
 export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
-  requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
+  s.rooms.participant(channel, ev.resource);
+  s.outgoing.requireConnected();
   const timeout = new Error('no answer to TOPIC');
   const answered = s.awaitEvent(
     (e) => {
@@ -39,8 +38,8 @@ export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: stri
 
 /** muc#admin (XEP-0045 §8–9): role none → KICK; other roles/affiliations → membership modes. */
 export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
-  const room = requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
+  const room = s.rooms.participant(channel, ev.resource);
+  s.outgoing.requireConnected();
   // An affiliation change by JID (XEP-0045 §9.1, §9.2): a ban or unban of a mask, in the room or not.
   if (ev.nick === undefined) return setBanOfJid(s, channel, ev.jid ?? '', ev.affiliation);
   const nick = ev.nick;
@@ -73,7 +72,7 @@ export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: strin
 }
 
 export async function invite(s: IrcSession, ev: Ev<'invite'>, channel: string, nick: string): Promise<void> {
-  requireParticipant(s, channel, ev.resource);
-  requireConnected(s);
+  s.rooms.participant(channel, ev.resource);
+  s.outgoing.requireConnected();
   await s.sendLine('INVITE', [nick, channel]);
 }

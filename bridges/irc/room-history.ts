@@ -4,11 +4,13 @@
  * references; turning a retracted one into a XEP-0424 tombstone; and the join history sent after
  * the occupants and before the subject (XEP-0045 §7.2.15), with XEP-0203 delay stamps.
  */
-import type { HistoryRequest, ReplyRef } from '../../src/core/model.js';
+import type { ArchiveEntry } from '../../src/core/archive-query.js';
+import type { BridgeContext } from '../../src/core/bridge.js';
+import type { HistoryRequest, ReplyRef, UserJid } from '../../src/core/model.js';
 import type { HistoryItem } from '../../src/core/room-types.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import type { Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { SessionDeps } from './session-deps.js';
 
 /** What the bridge archives of one message. */
 export interface RecordedMessage {
@@ -19,41 +21,68 @@ export interface RecordedMessage {
   replyTo?: ReplyRef;
 }
 
-export function recordMessage(s: IrcSession, room: Room, entry: RecordedMessage): void {
-  const { channels, networkName } = s.deps;
-  if (!channels.effective(s.user, networkName, room.channel).recordHistory) return;
-  s.ctx.archive.append(s.user, channelConversation(networkName, room.channel), entry);
-}
+/** Where an archived message is: a channel, or the private conversation with a nick. */
+export type ArchivePlace = { channel: string } | { nick: string };
 
-/** A private message (either way) in the user's archive of the conversation with `nick`. */
-export function recordPrivate(s: IrcSession, nick: string, entry: RecordedMessage & { outgoing?: boolean; originId?: string }): void {
-  if (!s.deps.config.archive_private) return;
-  s.ctx.archive.append(s.user, privateConversation(s.deps.networkName, nick), entry);
-}
+/** One user's archive on one network, as the session reads and writes it. */
+export class SessionArchive {
+  private readonly archive: BridgeContext['archive'];
 
-/**
- * XEP-0424 §6: a message retracted on IRC (an inbound REDACT, or the user's own that the server
- * accepted) is a tombstone in the user's archive of the channel, or of the private conversation
- * with `nick`. `id`: the id the XMPP side knows it by; `retractionId`: the retraction's stanza-id.
- */
-export function retractArchived(s: IrcSession, where: { room: Room } | { nick: string }, id: string, retractionId?: string): void {
-  const network = s.deps.networkName;
-  const conversation = 'room' in where ? channelConversation(network, where.room.channel) : privateConversation(network, where.nick);
-  s.ctx.archive.retract(s.user, conversation, id, retractionId !== undefined ? { id: retractionId } : {});
-}
+  constructor(
+    private readonly user: UserJid,
+    private readonly deps: Pick<SessionDeps, 'ctx' | 'channels' | 'networkName' | 'config'>,
+  ) {
+    this.archive = deps.ctx.archive;
+  }
 
-/** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
-export function historyOf(s: IrcSession, room: Room, req: HistoryRequest | undefined): HistoryItem[] {
-  const { channels, networkName } = s.deps;
-  const settings = channels.effective(s.user, networkName, room.channel);
-  if (!settings.recordHistory) return [];
-  const entries = s.ctx.archive.history(s.user, channelConversation(networkName, room.channel), settings.maxHistoryLength, req);
-  return entries.map((e) => ({
-    nick: e.nick,
-    body: e.body,
-    stanzaId: e.id,
-    stamp: e.stamp,
-    ...(e.replyTo ? { replyTo: e.replyTo } : {}),
-    ...(e.retracted ? { retracted: e.retracted } : {}),
-  }));
+  private conversation(where: ArchivePlace): string {
+    const network = this.deps.networkName;
+    return 'channel' in where ? channelConversation(network, where.channel) : privateConversation(network, where.nick);
+  }
+
+  /** A channel message, when the channel's settings keep history. */
+  recordMessage(room: Room, entry: RecordedMessage): void {
+    if (!this.deps.channels.effective(this.user, this.deps.networkName, room.channel).recordHistory) return;
+    this.archive.append(this.user, this.conversation({ channel: room.channel }), entry);
+  }
+
+  /** A private message (either way) in the user's archive of the conversation with `nick`. */
+  recordPrivate(nick: string, entry: RecordedMessage & { outgoing?: boolean; originId?: string }): void {
+    if (!this.deps.config.archive_private) return;
+    this.archive.append(this.user, this.conversation({ nick }), entry);
+  }
+
+  /** Whether the archive of the channel or conversation already holds `id` (a replayed message). */
+  has(where: ArchivePlace, id: string): boolean {
+    return this.archive.has(this.user, this.conversation(where), id);
+  }
+
+  /** The last `max` archived messages of the channel or conversation, oldest first. */
+  latest(where: ArchivePlace, max: number): ArchiveEntry[] {
+    return this.archive.history(this.user, this.conversation(where), max, undefined);
+  }
+
+  /**
+   * XEP-0424 §6: a message retracted on IRC (an inbound REDACT, or the user's own that the server
+   * accepted) is a tombstone in the user's archive of the channel, or of the private conversation
+   * with `nick`. `id`: the id the XMPP side knows it by; `retractionId`: the retraction's stanza-id.
+   */
+  retract(where: ArchivePlace, id: string, retractionId?: string): void {
+    this.archive.retract(this.user, this.conversation(where), id, retractionId !== undefined ? { id: retractionId } : {});
+  }
+
+  /** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
+  historyOf(room: Room, req: HistoryRequest | undefined): HistoryItem[] {
+    const settings = this.deps.channels.effective(this.user, this.deps.networkName, room.channel);
+    if (!settings.recordHistory) return [];
+    const entries = this.archive.history(this.user, this.conversation({ channel: room.channel }), settings.maxHistoryLength, req);
+    return entries.map((e) => ({
+      nick: e.nick,
+      body: e.body,
+      stanzaId: e.id,
+      stamp: e.stamp,
+      ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+      ...(e.retracted ? { retracted: e.retracted } : {}),
+    }));
+  }
 }

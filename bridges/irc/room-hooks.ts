@@ -18,9 +18,8 @@ export async function applyAway(sessions: IrcSession[], presence: UserPresence, 
   const text = awayLine(presence);
   const sent: Array<Promise<void>> = [];
   for (const s of sessions) {
-    if (s.away === text) continue;
-    s.away = text;
-    if (s.connected) sent.push(s.sendLine('AWAY', text ? [text] : []).catch((err: unknown) => log.debug({ err }, 'AWAY not sent')));
+    const sending = s.setAway(text);
+    if (sending) sent.push(sending.catch((err: unknown) => log.debug({ err }, 'AWAY not sent')));
   }
   await Promise.all(sent);
 }

@@ -7,7 +7,7 @@ import type { HistoryRequest } from '../../src/core/model.js';
 import type { Occupant } from '../../src/core/room-types.js';
 import type { Isupport } from './client/isupport.js';
 import { prefixesToMuc } from './modes.js';
-import type { ChannelRoster, RosterRegistry } from './roster.js';
+import type { ChannelRoster } from './roster.js';
 
 export interface Member {
   nick: string;
@@ -61,42 +61,6 @@ const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
 /** The members the user sees in the room (none while the IRC side is not joined). */
 export function roomMembers(room: Room): ReadonlyMap<string, Member> {
   return room.roster?.members ?? NO_MEMBERS;
-}
-
-/**
- * A session's rooms by folded channel name. A room holds its channel's shared roster while the
- * IRC side is joined; removing the room (or losing the connection: `detach`) lets go of it.
- */
-export class SessionRooms extends Map<string, Room> {
-  constructor(
-    private readonly rosters: RosterRegistry,
-    private readonly holder: object,
-  ) {
-    super();
-  }
-
-  /** The IRC side is joined: share the channel's member list. */
-  attach(key: string, room: Room): ChannelRoster {
-    room.roster ??= this.rosters.acquire(key, this.holder);
-    return room.roster;
-  }
-
-  detach(key: string, room: Room): void {
-    if (!room.roster) return;
-    this.rosters.release(key, this.holder);
-    delete room.roster;
-  }
-
-  override delete(key: string): boolean {
-    const room = this.get(key);
-    if (room) this.detach(key, room);
-    return super.delete(key);
-  }
-
-  override clear(): void {
-    for (const [key, room] of this) this.detach(key, room);
-    super.clear();
-  }
 }
 
 /** A member from a NAMES entry (prefixes already split off). */

@@ -1,50 +1,46 @@
 /**
- * One IRC connection per (XMPP user, network), shared by the user's resources: connection
- * lifecycle, reconnects (backoff + jitter, rejoin, ban detection), and the helpers the IRC event
- * handlers (irc-handlers.ts) and the XMPP actions (actions.ts) share.
+ * One IRC connection per (XMPP user, network), shared by the user's resources: connection lifecycle,
+ * reconnects (backoff + jitter, rejoin, ban detection); the objects that own the rest hang off it.
  */
 import type { BridgeContext } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Inbound, UserJid } from '../../src/core/model.js';
-import type { BridgeRooms, Occupant } from '../../src/core/room-types.js';
+import type { BridgeRooms } from '../../src/core/room-types.js';
 import { ReconnectSchedule } from '../../src/core/backoff.js';
 import { contactLocalpart, serviceLocalpart } from './address.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/connection.js';
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
-import { EchoTracker, OpenBatches } from './client/echo.js';
-import { handleEvent } from './irc-handlers.js';
-import { onRegistered } from './chathistory.js';
+import { EchoTracker } from './client/echo.js';
+import { IrcEventHandler } from './irc-handlers.js';
+import { ChannelHistory } from './chathistory.js';
+import { OutgoingMessages } from './actions.js';
 import type { IrcEvent } from './client/events.js';
 import { serializeLine } from './client/line.js';
 import { EventWaiters, type Answer, type EventMatch } from './client/event-waiters.js';
-import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
+import type { Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
-import { endRooms, rejoin, roomsLost } from './session-rooms.js';
+import { SessionArchive } from './room-history.js';
+import { SessionRooms } from './session-rooms.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
-import { TypingIn, TypingOut } from './typing.js';
-
-export type { SessionDeps } from './session-deps.js';
+import { TypingOut } from './typing.js';
 
 export class IrcSession {
   conn: IrcConnection | undefined;
   readonly queue: ThrottledQueue;
   readonly rooms: SessionRooms;
-  /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
-  readonly progress = new Map<string, number>();
+  readonly archive: SessionArchive;
+  readonly history: ChannelHistory; // IRCv3 chathistory after a reconnect
+  readonly outgoing: OutgoingMessages = new OutgoingMessages(this); // XMPP → IRC messages (actions.ts)
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
-  readonly batches: OpenBatches; // IRCv3 batches the server has opened
   readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
-  readonly typingIn = new TypingIn(); // senders shown typing, ended when the spec's time passes
-  motdLines = 0; // MOTD lines (372) forwarded on this connection (config `bounds.motd_lines`)
+  readonly inbound: IrcEventHandler; // the lines read, as what the user sees (tests feed it)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
-  /** The user's AWAY text ('' = present), applied again after each (re)connection. */
-  away = '';
-  /** The resource that last sent something through this connection (asked CTCP queries). */
-  lastResource: string | undefined;
+  private away = '';
+  private lastFrom: string | undefined;
   private connecting: Promise<void> | undefined;
   /** Waits between reconnect attempts: a short first retry after a stable connection dropped, then the backoff. */
   private readonly schedule: ReconnectSchedule;
@@ -60,7 +56,9 @@ export class IrcSession {
     readonly deps: SessionDeps,
   ) {
     this.rooms = new SessionRooms(deps.rosters, this);
-    this.batches = new OpenBatches(deps.config.bounds.open_batches);
+    this.archive = new SessionArchive(user, deps);
+    this.history = new ChannelHistory(this);
+    this.inbound = new IrcEventHandler(this);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
@@ -107,16 +105,20 @@ export class IrcSession {
     return this.deps.ctx.rooms;
   }
 
-  /** The user's resources in a room (the core keeps them). */
-  resources(room: Room): ReadonlySet<string> {
-    return this.deps.ctx.rooms.resources(this.user, room.localpart);
+  /** The user's presence as AWAY text ('' = present): sent when it changes, and again after each (re)connection. */
+  setAway(text: string): Promise<void> | undefined {
+    if (this.away === text) return undefined;
+    this.away = text;
+    return this.connected ? this.sendLine('AWAY', text ? [text] : []) : undefined;
   }
 
-  /** A member as the core's occupant: roles from its modes, its real JID (biboumi: `nick%net@domain/user@host`) unless it is the user. */
-  occupant(m: Member): Occupant {
-    if (this.isSelf(m.nick)) return memberOccupant(this.conn!.isupport, m, undefined);
-    const bare = `${this.contactLocalpart(m.nick)}@${this.ctx.domain}`;
-    return memberOccupant(this.conn!.isupport, m, m.user && m.host ? `${bare}/${m.user}@${m.host}` : bare);
+  /** A resource sent something through this connection: CTCP queries are asked of it (ctcp-answer.ts). */
+  usedBy(resource: string): void {
+    this.lastFrom = resource;
+  }
+
+  get lastResource(): string | undefined {
+    return this.lastFrom;
   }
 
   /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */
@@ -169,7 +171,7 @@ export class IrcSession {
     try {
       ctx.log.info({ event: 'irc_connect', ...where, tls: server.tls }, 'connecting to IRC');
       await this.notify(`Connecting to ${server.host}:${server.port} (${server.tls ? 'encrypted' : 'not encrypted'})`);
-      this.motdLines = 0;
+      this.inbound.connectionOpened();
       const conn = this.deps.openConnection(server, this.desiredNick);
       this.conn = conn;
       conn.on('line', () => this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' }));
@@ -186,7 +188,7 @@ export class IrcSession {
       });
       for (const cmd of [...net.after_connect, ...(this.deps.settings().afterConnect ?? [])]) void this.queue.push(cmd.replace('{nick}', conn.nick).replace(/[\r\n\0]/g, ' '));
       if (this.away) void this.sendLine('AWAY', [this.away]).catch(() => undefined);
-      onRegistered(this); // IRCv3 chathistory: private conversations missed meanwhile (chathistory.ts)
+      this.history.onRegistered(); // IRCv3 chathistory: private conversations missed meanwhile
     } catch (err) {
       this.serverIndex++;
       ctx.log.warn({ event: 'irc_connect_failed', ...where, reason: (err as Error).message }, 'IRC connection failed');
@@ -200,7 +202,7 @@ export class IrcSession {
   private onEvent(conn: IrcConnection, ev: IrcEvent): void {
     if (conn !== this.conn) return;
     this.chain = this.chain
-      .then(() => handleEvent(this, ev))
+      .then(() => this.inbound.handleEvent(ev))
       .then(() => this.waiters.dispatch(ev))
       .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_line_failed', type: ev.type }, 'handling an IRC line failed'));
   }
@@ -208,9 +210,8 @@ export class IrcSession {
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {
     if (conn !== this.conn) return;
     this.queue.detach();
-    this.typingIn.clearAll();
+    this.inbound.connectionClosed();
     this.echoes.rejectAll(new StanzaError('remote-server-timeout', 'The IRC connection was lost before the server confirmed the message; it may not have been delivered.'));
-    this.batches.clear();
     this.chain = this.chain.then(() => this.afterClose(conn, reason, banned)).catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_close_failed' }, 'IRC close handling failed'));
   }
 
@@ -223,11 +224,11 @@ export class IrcSession {
     }
     await this.notify(reason);
     if (banned) {
-      await roomsLost(this, undefined);
+      await this.rooms.lost(undefined);
       await this.giveUp(`Disconnected and banned from the IRC server: ${reason}`);
       return;
     }
-    await roomsLost(this, `IRC connection lost (${reason}); reconnecting…`);
+    await this.rooms.lost(`IRC connection lost (${reason}); reconnecting…`);
     void this.reconnectLoop();
   }
 
@@ -261,23 +262,21 @@ export class IrcSession {
       }
     }
     this.reconnecting = false;
-    for (const room of this.rooms.values()) rejoin(this, room);
+    this.rooms.rejoinAll();
   }
 
   /** Stop for good: every room ends for its resources. */
   async giveUp(reason: string): Promise<void> {
     this.ctx.log.warn({ event: 'irc_stop', user: this.user, network: this.deps.networkName, reason }, 'IRC session stopped for good (banned or out of reconnect attempts)');
     this.banned = reason;
-    await endRooms(this, reason);
-    this.rooms.clear();
+    await this.rooms.end(reason);
     this.reconnecting = false;
     this.end();
   }
 
   /** A QUIT the user asked for (raw command): every room ends, no reconnect. */
   async userQuit(message: string): Promise<void> {
-    await endRooms(this, message);
-    this.rooms.clear();
+    await this.rooms.end(message);
     this.quit(message);
   }
 

@@ -153,9 +153,9 @@ describe('typing (+typing) on InspIRCd 3', () => {
     expect(Date.now() - seen).toBeGreaterThanOrEqual(5_000);
     const session = j.bridge.sessionsOf(j.user)[0]!;
     j.native.client.tagmsg(j.chan, { '+typing': 'active' });
-    await expectInbound(j.t, 'chatstate', (e) => e.from === j.room && e.state === 'composing' && session.typingIn.size === 1, 'typing again');
+    await expectInbound(j.t, 'chatstate', (e) => e.from === j.room && e.state === 'composing' && session.inbound.tags.typingCount === 1, 'typing again');
     j.native.client.say(j.chan, 'done typing');
-    await waitFor(() => session.typingIn.size === 0, 'a message clears the expiry timer');
+    await waitFor(() => session.inbound.tags.typingCount === 0, 'a message clears the expiry timer');
   }, 30_000);
 });
 

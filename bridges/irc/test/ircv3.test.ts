@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { handleEvent } from '../irc-handlers.js';
 import { toEvent } from '../client/to-event.js';
 import { parseLine } from '../client/line.js';
 import type { IrcSession } from '../session.js';
@@ -39,7 +38,7 @@ function ack(s: IrcSession, ...caps: string[]): void {
 async function feed(s: IrcSession, ...raw: string[]): Promise<void> {
   for (const r of raw) {
     const ev = toEvent(parseLine(r)!);
-    if (ev) await handleEvent(s, ev);
+    if (ev) await s.inbound.handleEvent(ev);
   }
 }
 
