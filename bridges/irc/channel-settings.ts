@@ -1,18 +1,19 @@
 /**
- * Per-user, per-channel settings (persistent, record_history, max_history_length) in the bridge's
- * key/value store, edited through the XEP-0045 §10.2 muc#owner form as biboumi does. A persistent
- * channel also remembers the nick and room local part needed to rejoin it at gateway start.
+ * Per-user, per-channel persistence in the bridge's key/value store: whether the user's IRC
+ * connection stays in a channel when all their clients left it (biboumi's `persistent`, a field
+ * the bridge adds to the core's XEP-0045 §10.2 muc#owner form), and what is needed to rejoin it at
+ * gateway start (the room local part and the nick last used). The history settings of the form
+ * (record_history, max_history_length) are the core's (src/core/history-settings.ts).
  */
 import type { KeyValueStore } from '../../src/core/bridge.js';
-import type { Form } from '../../src/core/adhoc-model.js';
+import type { FormField } from '../../src/core/adhoc-model.js';
+import { formBoolean } from '../../src/core/form-values.js';
 import type { UserJid } from '../../src/core/model.js';
 import type { IrcConfig } from './config.js';
-import { formBoolean, formCount, readUserDefaults } from './user-defaults.js';
+import { readUserDefaults } from './user-defaults.js';
 
 export interface ChannelSettings {
   persistent?: boolean;
-  record_history?: boolean;
-  max_history_length?: number;
   /** For the rejoin at start: the room's local part and the nick last used. */
   localpart?: string;
   nick?: string;
@@ -20,8 +21,6 @@ export interface ChannelSettings {
 
 export interface EffectiveChannelSettings {
   persistent: boolean;
-  recordHistory: boolean;
-  maxHistoryLength: number;
 }
 
 const PREFIX = 'chan:';
@@ -31,7 +30,7 @@ export function channelKey(user: UserJid, network: string, channel: string): str
 }
 
 export class ChannelSettingsStore {
-  /** Read on every channel message (archiving): cached, and replaced on each update. */
+  /** Read on every leave: cached, and replaced on each update. */
   private readonly cache = new Map<string, EffectiveChannelSettings>();
 
   constructor(
@@ -47,13 +46,7 @@ export class ChannelSettingsStore {
     const key = channelKey(user, network, channel);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const s = this.raw(user, network, channel);
-    const mine = readUserDefaults(this.kv, user);
-    const out = {
-      persistent: s.persistent ?? mine.persistent ?? this.config.persistent_channels,
-      recordHistory: s.record_history ?? mine.record_history ?? this.config.record_history,
-      maxHistoryLength: s.max_history_length ?? mine.max_history_length ?? this.config.max_history_length,
-    };
+    const out = { persistent: this.raw(user, network, channel).persistent ?? readUserDefaults(this.kv, user).persistent ?? this.config.persistent_channels };
     this.cache.set(key, out);
     return out;
   }
@@ -81,31 +74,16 @@ export class ChannelSettingsStore {
     return out;
   }
 
-  /** The muc#owner form (XEP-0045 §10.2; field names as biboumi's). */
-  form(user: UserJid, network: string, channel: string): Form {
-    const s = this.effective(user, network, channel);
-    return {
-      title: `Configure ${channel} on ${network}`,
-      instructions: 'These settings are yours only: IRC channels have no shared configuration here.',
-      fields: [
-        { var: 'FORM_TYPE', type: 'hidden', values: ['http://jabber.org/protocol/muc#roomconfig'] },
-        { var: 'persistent', type: 'boolean', label: 'Persistent: stay in the channel when all your clients left', values: [s.persistent ? '1' : '0'] },
-        { var: 'record_history', type: 'boolean', label: 'Record the channel history (join history and archive)', values: [s.recordHistory ? '1' : '0'] },
-        { var: 'max_history_length', type: 'text-single', label: 'Messages of history sent on join', values: [String(s.maxHistoryLength)] },
-      ],
-    };
+  /** The bridge's field of the room's muc#owner form (biboumi's name). */
+  fields(user: UserJid, network: string, channel: string): FormField[] {
+    const { persistent } = this.effective(user, network, channel);
+    return [{ var: 'persistent', type: 'boolean', label: 'Persistent: stay in the channel when all your clients left', values: [persistent ? '1' : '0'] }];
   }
 
-  /** Apply a submitted form; returns the new effective settings. */
+  /** Apply a submitted form's `persistent` (other fields are the core's); returns the new effective settings. */
   submit(user: UserJid, network: string, channel: string, values: Record<string, string[]>): EffectiveChannelSettings {
-    const patch: ChannelSettings = {};
     const persistent = formBoolean(values, 'persistent');
-    const record = formBoolean(values, 'record_history');
-    const max = formCount(values, 'max_history_length', this.config.archive_max_messages);
-    if (persistent !== undefined) patch.persistent = persistent;
-    if (record !== undefined) patch.record_history = record;
-    if (max !== undefined) patch.max_history_length = max;
-    this.update(user, network, channel, patch);
+    if (persistent !== undefined) this.update(user, network, channel, { persistent });
     return this.effective(user, network, channel);
   }
 }

@@ -19,10 +19,9 @@ export interface RecordedMessage {
   replyTo?: ReplyRef;
 }
 
+/** A channel message, unless the user's history settings of the channel say not to record it (the core's). */
 export function recordMessage(s: IrcSession, room: Room, entry: RecordedMessage): void {
-  const { channels, networkName } = s.deps;
-  if (!channels.effective(s.user, networkName, room.channel).recordHistory) return;
-  s.ctx.archive.append(s.user, channelConversation(networkName, room.channel), entry);
+  s.ctx.archive.append(s.user, channelConversation(s.deps.networkName, room.channel), entry, { room: true });
 }
 
 /** A private message (either way) in the user's archive of the conversation with `nick`. */
@@ -42,12 +41,9 @@ export function retractArchived(s: IrcSession, where: { room: Room } | { nick: s
   s.ctx.archive.retract(s.user, conversation, id, retractionId !== undefined ? { id: retractionId } : {});
 }
 
-/** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
+/** The join history (XEP-0045 §7.2.15) the resource asked for and the user's settings allow, oldest first. */
 export function historyOf(s: IrcSession, room: Room, req: HistoryRequest | undefined): HistoryItem[] {
-  const { channels, networkName } = s.deps;
-  const settings = channels.effective(s.user, networkName, room.channel);
-  if (!settings.recordHistory) return [];
-  const entries = s.ctx.archive.history(s.user, channelConversation(networkName, room.channel), settings.maxHistoryLength, req);
+  const entries = s.ctx.archive.joinHistory(s.user, channelConversation(s.deps.networkName, room.channel), req);
   return entries.map((e) => ({
     nick: e.nick,
     body: e.body,
