@@ -71,7 +71,7 @@ export class IrcBridge implements Bridge {
     };
     this.commands = [
       configureCommand(ctx.kv, ctx.secrets, (localpart) => this.networkOfService(localpart)),
-      globalConfigureCommand(ctx.kv, ctx.archive.settings, config, () => this.channels.forgetCache()),
+      globalConfigureCommand(ctx.kv, ctx.archive.settings, config),
     ];
   }
 

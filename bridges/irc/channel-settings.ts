@@ -29,10 +29,8 @@ export function channelKey(user: UserJid, network: string, channel: string): str
   return `${PREFIX}${user}\n${network}\n${channel.toLowerCase()}`;
 }
 
+/** Read on a leave and a submit only (the history settings read on every message are the core's): not cached. */
 export class ChannelSettingsStore {
-  /** Read on every leave: cached, and replaced on each update. */
-  private readonly cache = new Map<string, EffectiveChannelSettings>();
-
   constructor(
     private readonly kv: KeyValueStore,
     private readonly config: IrcConfig,
@@ -42,24 +40,18 @@ export class ChannelSettingsStore {
     return this.kv.get<ChannelSettings>(channelKey(user, network, channel)) ?? {};
   }
 
-  effective(user: UserJid, network: string, channel: string): EffectiveChannelSettings {
-    const key = channelKey(user, network, channel);
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const out = { persistent: this.raw(user, network, channel).persistent ?? readUserDefaults(this.kv, user).persistent ?? this.config.persistent_channels };
-    this.cache.set(key, out);
-    return out;
+  /** The channel's own setting, else the user's default, else the operator's. */
+  private persistent(user: UserJid, own: ChannelSettings): boolean {
+    return own.persistent ?? readUserDefaults(this.kv, user).persistent ?? this.config.persistent_channels;
   }
 
-  /** A user's global defaults changed: every cached effective setting may be stale. */
-  forgetCache(): void {
-    this.cache.clear();
+  effective(user: UserJid, network: string, channel: string): EffectiveChannelSettings {
+    return { persistent: this.persistent(user, this.raw(user, network, channel)) };
   }
 
   update(user: UserJid, network: string, channel: string, patch: ChannelSettings): void {
     const key = channelKey(user, network, channel);
     this.kv.set(key, { ...this.raw(user, network, channel), ...patch });
-    this.cache.delete(key);
   }
 
   /** Channels to rejoin at start: explicitly persistent ones (and, with the operator default on, every remembered one). */
@@ -68,7 +60,7 @@ export class ChannelSettingsStore {
     for (const { key, value } of this.kv.list<ChannelSettings>(PREFIX)) {
       const [user, network, channel] = key.slice(PREFIX.length).split('\n');
       if (!user || !network || !channel || !value.localpart) continue;
-      if (!(value.persistent ?? readUserDefaults(this.kv, user).persistent ?? this.config.persistent_channels)) continue;
+      if (!this.persistent(user, value)) continue;
       out.push({ user, network, channel, localpart: value.localpart, ...(value.nick ? { nick: value.nick } : {}) });
     }
     return out;
@@ -76,8 +68,8 @@ export class ChannelSettingsStore {
 
   /** The bridge's field of the room's muc#owner form (biboumi's name). */
   fields(user: UserJid, network: string, channel: string): FormField[] {
-    const { persistent } = this.effective(user, network, channel);
-    return [{ var: 'persistent', type: 'boolean', label: 'Persistent: stay in the channel when all your clients left', values: [persistent ? '1' : '0'] }];
+    const on = this.effective(user, network, channel).persistent;
+    return [{ var: 'persistent', type: 'boolean', label: 'Persistent: stay in the channel when all your clients left', values: [on ? '1' : '0'] }];
   }
 
   /** Apply a submitted form's `persistent` (other fields are the core's); returns the new effective settings. */

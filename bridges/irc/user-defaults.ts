@@ -22,8 +22,8 @@ export function readUserDefaults(kv: KeyValueStore, user: UserJid): UserDefaults
   return kv.get<UserDefaults>(userDefaultsKey(user)) ?? {};
 }
 
-/** `configure` on the gateway JID; `onChange` drops cached effective channel settings. */
-export function globalConfigureCommand(kv: KeyValueStore, history: BridgeHistorySettings, config: IrcConfig, onChange: () => void): AdhocCommand {
+/** `configure` on the gateway JID. */
+export function globalConfigureCommand(kv: KeyValueStore, history: BridgeHistorySettings, config: IrcConfig): AdhocCommand {
   return {
     node: 'configure',
     name: 'Configure some global default settings',
@@ -50,7 +50,6 @@ export function globalConfigureCommand(kv: KeyValueStore, history: BridgeHistory
       const persistent = formBoolean(req.values, 'persistent');
       if (persistent !== undefined) kv.set(userDefaultsKey(req.user), { ...current, persistent });
       history.setUserDefaults(req.user, patch);
-      onChange();
       return { status: 'completed', note: { type: 'info', text: 'Configuration successfully applied.' } };
     },
   };

@@ -87,6 +87,22 @@ describe('muc#owner channel settings and persistent channels', () => {
     await j.close();
   });
 
+  it('settings an earlier version stored in the bridge’s rows still apply after the upgrade (moved to the core at start)', async () => {
+    const id = unique();
+    const user = `u${id}@example.org`;
+    const b = await startBridge(ircd().port, {}, {}, {
+      prepare: (t) => {
+        t.ctx.kv.set(`chan:${user}\ntest\n#m${id}`, { persistent: true, record_history: false, max_history_length: 3 });
+        t.ctx.kv.set(`defaults:${user}`, { max_history_length: 7 });
+      },
+    });
+    const values = async (room: string) => Object.fromEntries((await b.owner.form(user, room)).fields.map((f) => [f.var, f.values]));
+    expect(await values(`#M${id}%test`)).toMatchObject({ persistent: ['1'], record_history: ['0'], max_history_length: ['3'] });
+    expect(await values(`#o${id}%test`)).toMatchObject({ persistent: ['0'], record_history: ['1'], max_history_length: ['7'] });
+    expect(b.t.ctx.kv.get(`chan:${user}\ntest\n#m${id}`)).toEqual({ persistent: true });
+    await b.close();
+  });
+
   it('a persistent channel stays joined after the last resource leaves, keeps archiving, and is rejoined at start', async () => {
     const j = await setup();
     await j.owner.submit(j.user, j.room, { persistent: ['1'] });
