@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'bridges/**/*.test.ts'],
     // Fails a test in which a gateway sent a stanza that is not well-formed XML (issue 9).
-    setupFiles: ['test/setup/xml-audit.ts'],
+    setupFiles: ['test/setup/xml-audit.ts', 'test/setup/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 90_000,
     pool: 'forks',

@@ -41,7 +41,7 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', ...pureBridgeTests],
     // No server, but 40 fast-check runs on real timers take ~9 s on their own: `npm test` runs it.
     exclude: ['test/unit/outbox-property.test.ts'],
-    setupFiles: ['test/setup/no-servers.ts', 'test/setup/xml-audit.ts'],
+    setupFiles: ['test/setup/no-servers.ts', 'test/setup/xml-audit.ts', 'test/setup/cleanup.ts'],
     testTimeout: 10_000,
     pool: 'threads',
     // Pure files share nothing worth isolating; one module graph per worker halves the lane's time.

@@ -31,6 +31,7 @@ declare module 'irc-framework' {
     connect(options?: ConnectOptions): void;
     on(event: string, listener: (event: IrcEvent) => void): this;
     once(event: string, listener: (event: IrcEvent) => void): this;
+    removeListener(event: string, listener: (event: IrcEvent) => void): this;
     join(channel: string, key?: string): void;
     part(channel: string, message?: string): void;
     say(target: string, message: string, tags?: Record<string, string>): void;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort } from './ports.js';
 import { fillTemplate, killProcess, readFixture, runCommand, spawnServer, stopProcess, waitForPorts, type ServerProcess } from './server-process.js';
+import { afterThisTest } from './cleanup.js';
 
 export interface Ngircd {
   port: number;
@@ -59,6 +60,7 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
     await waitForPorts(proc, tlsPort ? [port, tlsPort] : [port], 'ngircd', () => past + proc.output(), 10_000);
   };
   await start();
+  afterThisTest(() => stopProcess(proc, 3000));
   return {
     port,
     ...(tlsPort ? { tlsPort } : {}),

@@ -54,8 +54,6 @@ describe('bans through muc#admin (ngircd)', () => {
 
     native.client.join(chan);
     await native.expect('irc error', (e) => e.error === 'banned_from_channel' || JSON.stringify(e).includes('474'));
-    await native.quit();
-    await b.close();
   });
 
   it('a ban refused by the server (not an operator: 482) fails with forbidden and kicks nobody', async () => {
@@ -73,7 +71,5 @@ describe('bans through muc#admin (ngircd)', () => {
       condition: 'forbidden',
     });
     expect(native.events.filter((e) => e.event === 'kick')).toEqual([]);
-    await native.quit();
-    await b.close();
   });
 });

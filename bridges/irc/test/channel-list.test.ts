@@ -45,8 +45,6 @@ describe('channel list and per-user settings (ngircd)', () => {
     expect(mine).toEqual([`#a${id}%test`, `#b${id}%test`, `#c${id}%test`]);
     const gw = await b.bridge.listItems(`u${id}@example.org`, '', {});
     expect(gw.items.map((i) => i.localpart)).toEqual(['test']);
-    await native.quit();
-    await b.close();
   });
 
   it('the configure command sets the nick used on the next connection and never shows the SASL password', async () => {
@@ -67,7 +65,6 @@ describe('channel list and per-user settings (ngircd)', () => {
     const self = await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'self-presence');
     expect(self.fromResource).toBe(`Cfg${id}`);
     expect(self.muc?.codes).toContain(210);
-    await b.close();
   });
 
   it('after-connect commands of the user run on the next connection, one IRC line each', async () => {
@@ -86,8 +83,6 @@ describe('channel list and per-user settings (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: `#ac${id}%test`, nick: 'Asked' });
     await native.expect('message', (e) => e.message === `hello from Ac${id}`);
     await native.expect('message', (e) => e.message === 'second');
-    await native.quit();
-    await b.close();
   });
 
   it('global defaults on the gateway JID: history and persistence for every channel, under a channel’s own settings', async () => {
@@ -112,6 +107,5 @@ describe('channel list and per-user settings (ngircd)', () => {
     const after = await b.owner.form(user, room);
     expect(after.fields.find((f) => f.var === 'record_history')?.values).toEqual(['1']);
     expect(after.fields.find((f) => f.var === 'persistent')?.values).toEqual(['1']);
-    await b.close();
   });
 });

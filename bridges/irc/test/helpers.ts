@@ -11,6 +11,7 @@ import { errorReport, sendThroughRooms } from '../../../src/core/room-send.js';
 import { ircConfigSchema } from '../config.js';
 import type { Form } from '../../../src/core/adhoc-model.js';
 import { roomConfigForm, submitRoomConfig } from '../../../src/core/room-config.js';
+import { afterThisTest, once } from '../../../test/helpers/cleanup.js';
 
 export const DOMAIN = 'irc.localhost';
 
@@ -93,6 +94,12 @@ export async function startBridge(
   const bridge = new IrcBridge(t.ctx, config);
   sendLikeTheOutbox(bridge, t);
   await bridge.start();
+  const close = once(async () => {
+    await bridge.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    await t.close();
+  });
+  afterThisTest(close);
   return {
     t,
     bridge,
@@ -102,11 +109,7 @@ export async function startBridge(
       if (address.archive === undefined) throw new StanzaError('service-unavailable', 'There is no archive here.');
       return t.archive.query(user, address.archive, query, address.kind === 'room' ? 'groupchat' : 'chat');
     },
-    async close() {
-      await bridge.stop();
-      await new Promise((r) => setTimeout(r, 100));
-      await t.close();
-    },
+    close,
   };
 }
 

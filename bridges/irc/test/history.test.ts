@@ -51,8 +51,6 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     await j.bridge.send({ kind: 'join', user: j.user, resource: 'r4', to: j.room, nick: j.nick });
     expect(bodiesTo(j.t.inbound(), 'r3')).toEqual([]);
     expect(bodiesTo(j.t.inbound(), 'r4')).toEqual(['h1', 'h2', 'h3', 'mine']);
-    await j.native.quit();
-    await j.close();
   });
 
   it('max_history_length bounds the history, and the archive survives leaving the channel', async () => {
@@ -66,8 +64,6 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
     const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.map((m) => m.body)).toEqual(['a1', 'a2', 'a3']);
     expect(page.complete).toBe(true);
-    await j.native.quit();
-    await j.close();
   });
 });
 
@@ -83,8 +79,6 @@ describe('muc#owner channel settings and persistent channels', () => {
     const again = await j.owner.form(j.user, j.room);
     expect(again.fields.find((f) => f.var === 'max_history_length')?.values).toEqual(['5']);
     await expect(j.owner.submit(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
-    await j.native.quit();
-    await j.close();
   });
 
   it('settings an earlier version stored in the bridge’s rows still apply after the upgrade (moved to the core at start)', async () => {
@@ -100,7 +94,6 @@ describe('muc#owner channel settings and persistent channels', () => {
     expect(await values(`#M${id}%test`)).toMatchObject({ persistent: ['1'], record_history: ['0'], max_history_length: ['3'] });
     expect(await values(`#o${id}%test`)).toMatchObject({ persistent: ['0'], record_history: ['1'], max_history_length: ['7'] });
     expect(b.t.ctx.kv.get(`chan:${user}\ntest\n#m${id}`)).toEqual({ persistent: true });
-    await b.close();
   });
 
   it('a persistent channel stays joined after the last resource leaves, keeps archiving, and is rejoined at start', async () => {
@@ -131,7 +124,5 @@ describe('muc#owner channel settings and persistent channels', () => {
     await ownerOf(next, j.t).submit(j.user, j.room, { persistent: ['0'] });
     await j.native.expect('part', (e) => e.nick === j.nick);
     await next.stop();
-    await j.native.quit();
-    await j.close();
   });
 });

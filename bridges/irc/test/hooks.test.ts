@@ -59,7 +59,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     await rejectsWith(ping(j.user, 'r1', j.room, 'SomeoneElse'), 'not-acceptable');
     await rejectsWith(ping(j.user, 'r1', `#nothere${j.id}%test`, j.nick), 'not-acceptable');
     await rejectsWith(ping(`other${j.id}@example.org`, 'r1', j.room, j.nick), 'not-acceptable');
-    await j.close();
   });
 
   it('roomInfo gives the occupant count and the subject', async () => {
@@ -72,8 +71,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     native.client.raw(`TOPIC ${j.chan} :the topic`);
     await expectInbound(j.t, 'subject', (e) => e.subject === 'the topic', 'topic');
     expect(j.t.rooms.info(j.user, j.room)).toEqual({ occupants: 2, subject: 'the topic' });
-    await native.quit();
-    await j.close();
   });
 
   it('show away/xa/dnd sets IRC AWAY with the status on every connection, available clears it', async () => {
@@ -85,8 +82,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     await waitFor(async () => ((await whoisAway(native, j.nick)) === 'Do not disturb' ? true : undefined), 'AWAY dnd');
     await presence(j, 'r1', { available: true });
     await waitFor(async () => ((await whoisAway(native, j.nick)) === undefined ? true : undefined), 'AWAY cleared');
-    await native.quit();
-    await j.close();
   });
 
   it('with several resources, the user is away on IRC only while none of them is available', async () => {
@@ -104,8 +99,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     await waitFor(async () => ((await away()) === 'asleep' ? true : undefined), 'the phone is what is left');
     await presence(j, 'phone', { available: true });
     await waitFor(async () => ((await away()) === undefined ? true : undefined), 'back');
-    await native.quit();
-    await j.close();
   });
 
   it('an IRC INVITE reaches the user as a mediated invitation from the room', async () => {
@@ -116,8 +109,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     native.client.raw(`INVITE ${j.nick} #inv${j.id}`);
     const inv = await expectInbound(j.t, 'invite', () => true, 'invite');
     expect(inv).toMatchObject({ user: j.user, from: `#inv${j.id}%test`, inviter: `N${j.id}` });
-    await native.quit();
-    await j.close();
   });
 
   it('a CTCP VERSION from IRC that the user’s client does not answer is answered with the gateway software name and version', async () => {
@@ -128,8 +119,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     native.client.raw(`PRIVMSG ${j.nick} :\x01VERSION\x01`);
     const reply = await waitFor(() => replies.find((m) => m.startsWith('VERSION')), 'CTCP VERSION reply');
     expect(reply).toBe(`VERSION ${SOFTWARE.name} ${SOFTWARE.version}`);
-    await native.quit();
-    await j.close();
   });
 
   it('a CTCP VERSION or PING from IRC is asked of the joined client, from the asker’s JID; an unreachable client gets no PING reply', async () => {
@@ -162,8 +151,6 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     native.client.raw(`PRIVMSG ${nick} :\x01VERSION\x01`);
     await waitFor(() => replies.filter((m) => m.startsWith('VERSION')).length === 2, 'the second VERSION reply');
     expect(replies.filter((m) => m.startsWith('PING'))).toEqual(['PING 777']);
-    await native.quit();
-    await b.close();
   });
 
   it('a client error bounce removes only that resource, with 110 and a note; the last one parts without "error"', async () => {
@@ -183,7 +170,5 @@ describe('Bridge hooks and presence on IRC rooms (ngircd)', () => {
     const part = await native.expect('part', (e) => e.nick === j.nick);
     expect(part.message ?? '').not.toBe('error');
     await expectInbound(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable' && e.muc?.codes.includes(110) === true, 'r1 removed');
-    await native.quit();
-    await j.close();
   });
 });

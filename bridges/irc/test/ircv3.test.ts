@@ -48,8 +48,6 @@ describe('CAP LS 302 on ngircd 26', () => {
     const j = await joinedWithNative();
     expect([...j.s.conn!.caps]).toEqual(['multi-prefix']);
     expect(j.s.echoMessage).toBe(false);
-    await j.native.quit();
-    await j.close();
   });
 });
 
@@ -69,8 +67,6 @@ describe('IRCv3 echo-message', () => {
     expect(refl[0]).toMatchObject({ toResource: 'r1', type: 'groupchat', body: 'hello echo', id: 'm1', originId: 'o1', stanzaId: 'srv-1' });
     const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.map((m) => [m.id, m.stamp, m.body])).toEqual([['srv-1', time, 'hello echo']]);
-    await j.native.quit();
-    await j.close();
   });
 
   it('matches a multi-line message line by line, in order, the ids on the first line only', async () => {
@@ -82,8 +78,6 @@ describe('IRCv3 echo-message', () => {
     await sent;
     const refl = find(j.t, 'message', (e) => e.fromResource === j.nick);
     expect(refl.map((m) => [m.body, m.id])).toEqual([['/me waves', 'm2'], ['second', undefined]]);
-    await j.native.quit();
-    await j.close();
   });
 
   it('matches by label when labeled-response is on, even if the text differs', async () => {
@@ -99,8 +93,6 @@ describe('IRCv3 echo-message', () => {
     await feed(j.s, `@label=${label} :${ownPrefix(j.s)} PRIVMSG ${j.chan} :labelled (server rewrote it)`);
     await sent;
     expect(find(j.t, 'message', (e) => e.fromResource === j.nick)[0]).toMatchObject({ body: 'labelled', id: 'm3' });
-    await j.native.quit();
-    await j.close();
   });
 
   it('without an echo in time the sender gets remote-server-timeout and nothing is reflected', async () => {
@@ -110,8 +102,6 @@ describe('IRCv3 echo-message', () => {
     expect(err).toBeInstanceOf(StanzaError);
     expect((err as StanzaError).condition).toBe('remote-server-timeout');
     expect(find(j.t, 'message', (e) => e.fromResource === j.nick)).toHaveLength(0);
-    await j.native.quit();
-    await j.close();
   });
 
   it('a connection lost before the echo gives the sender remote-server-timeout, not a silent loss', async () => {
@@ -123,8 +113,6 @@ describe('IRCv3 echo-message', () => {
     const err = await sent.then(() => undefined, (e: unknown) => e);
     expect((err as StanzaError).condition).toBe('remote-server-timeout');
     expect(find(j.t, 'message', (e) => e.fromResource === j.nick && e.body === 'in flight')).toHaveLength(0);
-    await j.native.quit();
-    await j.close();
   });
 
   it('does not show our own echoed PMs, notices and CTCP replies, and reflects a raw-command PRIVMSG to the room', async () => {
@@ -139,8 +127,6 @@ describe('IRCv3 echo-message', () => {
     );
     const msgs = find(j.t, 'message', (e) => e.body !== undefined && !e.from.startsWith('test'));
     expect(msgs.map((m) => [m.from, m.fromResource, m.body])).toEqual([[j.room, j.nick, 'sent by a raw command']]);
-    await j.native.quit();
-    await j.close();
   });
 
   it('without echo-message the reflection follows a PING round trip, the server\'s chance to refuse (ngircd)', async () => {
@@ -148,8 +134,6 @@ describe('IRCv3 echo-message', () => {
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'no echo', id: 'm5', receiptRequested: false });
     expect(await expectInbound(j.t, 'message', (e) => e.fromResource === j.nick, 'the reflection')).toMatchObject({ body: 'no echo', id: 'm5' });
     await j.native.expect('message', (e) => e.message === 'no echo');
-    await j.native.quit();
-    await j.close();
   });
 });
 
@@ -163,8 +147,6 @@ describe('IRCv3 batch', () => {
     await feed(j.s, `:irc.test.local BATCH +j1 netjoin a.net b.net`, `@batch=j1 :${n}!u@h JOIN ${j.chan}`, `:irc.test.local BATCH -j1`);
     await waitFor(() => find(j.t, 'presence', (e) => e.fromResource === n && e.type === 'available').length === 2 || undefined, 'netjoin join');
     expect(find(j.t, 'message', (e) => /BATCH|netsplit|netjoin/.test(e.body))).toHaveLength(0);
-    await j.native.quit();
-    await j.close();
   });
 
   it('delivers a chathistory batch with its delays and archives each message once', async () => {
@@ -179,8 +161,6 @@ describe('IRCv3 batch', () => {
     expect(got[0]).toMatchObject({ from: j.room, fromResource: n, stanzaId: 'old-1', delay: time });
     const page = j.mam(j.user, j.room, { page: {} });
     expect(page.messages.filter((m) => m.id === 'old-1')).toHaveLength(1);
-    await j.native.quit();
-    await j.close();
   });
 });
 
@@ -202,21 +182,17 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     expect(back.show).toBeUndefined();
     expect(back.status).toBeUndefined();
     expect(find(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away')).toHaveLength(2);
-    await j.native.quit();
-    await j.close();
   });
 
   it('RPL_AWAY (301) from the real server on a PM to an away occupant marks it away', async () => {
     const j = await joinedWithNative();
     const n = `N${j.id}`;
     j.native.client.raw('AWAY :gone fishing');
-    await new Promise((r) => setTimeout(r, 200));
+    await j.native.sync();
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: `${n.toLowerCase()}%test`, type: 'chat', body: 'are you there?', receiptRequested: false });
     // The join's WHO may have seen the away flag first (status "Away"): the 301 brings the message.
     const away = await expectInbound(j.t, 'presence', (e) => e.fromResource === n && e.show === 'away' && e.status === 'gone fishing', '301 away presence');
     expect(away.type).toBe('available');
-    await j.native.quit();
-    await j.close();
   });
 
   it('ACCOUNT is silent, an extended JOIN adds the occupant, CHGHOST changes the host without part/join', async () => {
@@ -234,7 +210,5 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     await feed(j.s, `:M${j.id}!newuser@new.host AWAY :brb`);
     const away = await expectInbound(j.t, 'presence', (e) => e.fromResource === `M${j.id}` && e.show === 'away', 'away after chghost');
     expect(away.muc?.jid).toBe(`m${j.id}%test@irc.localhost/newuser@new.host`);
-    await j.native.quit();
-    await j.close();
   });
 });

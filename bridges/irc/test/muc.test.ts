@@ -37,8 +37,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     expect(subjectAt).toBeGreaterThan(indexOf(t, (e) => e.kind === 'presence' && e.fromResource === `X${id}`));
     expect(find(t, 'subject')[0]).toMatchObject({ subject: '', toResource: 'r1' });
     await native.expect('join', (e) => e.nick === `X${id}`);
-    await native.quit();
-    await b.close();
   });
 
   it('the channel creator is admin/moderator, and a second nick is ignored with 210', async () => {
@@ -49,7 +47,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     const second = await expectInbound(j.t, 'presence', (e) => e.from === `#o${j.id}%test` && e.toResource === 'r2', 'second channel self-presence');
     expect(second.fromResource).toBe(j.nick);
     expect(second.muc?.codes).toEqual([110, 100, 210]);
-    await j.close();
   });
 
   it('groupchat goes to IRC and is reflected to every joined resource with the sender id and a stanza-id', async () => {
@@ -65,8 +62,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     expect(refl.map((e) => e.toResource).sort()).toEqual(['r1', 'r2']);
     for (const e of refl) expect(e).toMatchObject({ from: j.room, fromResource: j.nick, type: 'groupchat', id: 'first_id', originId: 'o1' });
     expect(refl[0]!.stanzaId).toBeTruthy();
-    await native.quit();
-    await j.close();
   });
 
   it('multi-line bodies become several IRC lines, /me becomes a CTCP ACTION, long lines are split under 512 bytes', async () => {
@@ -86,8 +81,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     const long = 'é'.repeat(600);
     await j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: long, receiptRequested: false });
     await waitFor(() => native.events.filter((e) => e.event === 'message' && (e.message ?? '').startsWith('é')).map((e) => e.message).join('') === long, 'the long line in pieces');
-    await native.quit();
-    await j.close();
   });
 
   it('IRC messages, actions and notices reach every joined resource as groupchat', async () => {
@@ -103,8 +96,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await expectInbound(j.t, 'message', (e) => e.body === '/me waves', 'IRC action');
     native.client.notice(j.nick, `[${j.chan}] Hello in a notice.`);
     await expectInbound(j.t, 'message', (e) => e.body === `[notice] [${j.chan}] Hello in a notice.` && e.from === j.room, 'channel notice');
-    await native.quit();
-    await j.close();
   });
 
   it('a line that is not UTF-8 is read as latin-1', async () => {
@@ -119,7 +110,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     sock.write(Buffer.from(`PRIVMSG ${j.chan} :caf\u00e9 cr\u00e8me\r\n`, 'latin1'));
     await expectInbound(j.t, 'message', (e) => e.body === 'café crème', 'latin-1 message');
     sock.destroy();
-    await j.close();
   });
 
   it('a message from a resource that has not joined is not-acceptable', async () => {
@@ -127,7 +117,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await expect(
       j.bridge.send({ kind: 'message', user: j.user, resource: 'other', to: j.room, type: 'groupchat', body: 'x', receiptRequested: false }),
     ).rejects.toMatchObject({ condition: 'not-acceptable', message: 'You are not a participant in this room.' });
-    await j.close();
   });
 
   it('nick changes both ways give 303 then the new presence', async () => {
@@ -144,8 +133,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     const nat = await expectInbound(j.t, 'presence', (e) => e.type === 'unavailable' && e.fromResource === native.nick, 'native old nick');
     expect(nat.muc).toMatchObject({ nick: `M${j.id}`, codes: [303] });
     await expectInbound(j.t, 'presence', (e) => e.type === 'available' && e.fromResource === `M${j.id}`, 'native new nick');
-    await native.quit();
-    await j.close();
   });
 
   it('a nick already in use gives a conflict presence error and keeps the old nick', async () => {
@@ -154,8 +141,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await j.bridge.send({ kind: 'nick', user: j.user, resource: 'r1', to: j.room, toResource: native.nick, nick: native.nick, id: 'n1' });
     const err = await expectInbound(j.t, 'error', (e) => e.fromResource === native.nick, 'nick conflict');
     expect(err).toMatchObject({ condition: 'conflict', stanza: 'presence', toResource: 'r1', id: 'n1' });
-    await native.quit();
-    await j.close();
   });
 
   it('kicks both ways: IRC KICK gives 307 with actor and reason; muc#admin role none kicks on IRC', async () => {
@@ -176,8 +161,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     native.client.raw('KICK', `#k${id2}`, j.nick, 'bye now');
     const self = await expectInbound(j.t, 'presence', (e) => e.from === `#k${id2}%test` && e.type === 'unavailable', 'self kicked');
     expect(self.muc).toMatchObject({ role: 'none', actor: native.nick, reason: 'bye now', codes: [307, 110] });
-    await native.quit();
-    await j.close();
   });
 
   it('topics both ways: subject from the setter, newlines become spaces', async () => {
@@ -196,8 +179,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     native.client.setTopic(j.chan, 'from IRC');
     const s2 = await expectInbound(j.t, 'subject', (e) => e.subject === 'from IRC', 'IRC topic');
     expect(s2).toMatchObject({ from: j.room, fromResource: native.nick });
-    await native.quit();
-    await j.close();
   });
 
   it('PART and QUIT from IRC remove the occupant with the message as status; leaving parts and quits', async () => {
@@ -221,12 +202,9 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     expect(self.muc?.codes).toContain(110);
     await watcher.expect('part', (e) => e.nick === j.nick);
     await waitFor(() => j.bridge.sessionsOf(j.user).length === 0, 'session closed');
-    // The QUIT freed the nick.
+    // The QUIT freed the nick: a native user registers with it.
     const again = await connectNativeIrc(ircd().port, j.nick);
-    await again.quit();
-    await a.quit();
-    await watcher.quit();
-    await j.close();
+    expect(again.client.user.nick).toBe(j.nick);
   });
 
   it.each([
@@ -245,8 +223,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#e${id}%test`, nick: `X${id}`, id: 'jid' });
     const err = await expectInbound(b.t, 'error', () => true, 'join error');
     expect(err).toMatchObject({ stanza: 'presence', mucJoin: true, condition, id: 'jid', from: `#e${id}%test`, fromResource: `X${id}`, toResource: 'r1' });
-    await native.quit();
-    await b.close();
   });
 
   it('a join with the channel key succeeds', async () => {
@@ -259,8 +235,6 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     const b = await startBridge(ircd().port);
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#k${id}%test`, nick: `X${id}`, password: 'SECRET' });
     await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined with key');
-    await native.quit();
-    await b.close();
   });
 
   it('CR/LF in a nick cannot inject a command: the join fails', async () => {
@@ -269,6 +243,5 @@ describe('IRC channels as MUC rooms (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#i${id}%test`, nick: `X${id}\r\nJOIN #evil${id}` });
     const err = await expectInbound(b.t, 'error', () => true, 'refused nick');
     expect(err.condition).toBe('jid-malformed');
-    await b.close();
   });
 });

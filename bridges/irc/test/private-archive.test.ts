@@ -35,8 +35,6 @@ describe('private conversations in the archive (XEP-0313 on nick%network)', () =
     // Another user's archive of the same nick is separate; nick case does not matter.
     expect(p.mam(`other${p.id}@example.org`, p.contact, { page: {} }).messages).toEqual([]);
     expect(p.mam(p.user, `N${p.id}%test`, { page: { max: 1 } }).messages.map((m) => m.body)).toEqual(['hi from xmpp']);
-    await p.native.quit();
-    await p.close();
   });
 
   it('archive_private: false keeps private conversations out of the archive', async () => {
@@ -46,8 +44,6 @@ describe('private conversations in the archive (XEP-0313 on nick%network)', () =
     expect(p.t.archive.entries(p.user, privateConversation('test', `n${p.id}`))).toEqual([]);
     expect(p.bridge.resolve(p.contact).archive).toBeUndefined();
     expect(() => p.mam(p.user, p.contact, { page: {} })).toThrow(StanzaError);
-    await p.native.quit();
-    await p.close();
   });
 });
 
@@ -61,7 +57,5 @@ describe('CTCP from IRC', () => {
     expect(await waitFor(() => replies.find((m) => m.startsWith('PING')), 'CTCP PING reply')).toBe('PING 1234567890 abc');
     // No room joined: the resource that sent the PM was asked.
     expect(asked).toEqual(['ping r1']);
-    await p.native.quit();
-    await p.close();
   });
 });

@@ -118,7 +118,6 @@ describe('shared member list with several bridged users (ngircd)', () => {
     expect(b.bridge.memberEntries()).toBe(2);
     for (const u of users.slice(0, 2)) await b.bridge.send({ kind: 'leave', user: u.user, resource: 'r', to: room });
     await waitFor(() => b.bridge.memberEntries() === 0, 'no list left');
-    await b.close();
   });
 
   it('the away state of occupants comes from one WHO on the first join, and later joiners see it at once', async () => {
@@ -139,8 +138,6 @@ describe('shared member list with several bridged users (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user: second, resource: 'r', to: room, nick: `C${id}` });
     const initial = await waitFor(() => find(b.t, 'presence', (e) => e.user === second && e.fromResource === native.nick)[0], 'second user sees the native user');
     expect(initial).toMatchObject({ show: 'away', status: 'Away' });
-    await native.quit();
-    await b.close();
   });
 });
 

@@ -33,8 +33,6 @@ describe('XEP-0393 styling ⇄ IRC formatting (ngircd)', () => {
     expect(got.message).toBe('\x02bold\x02 \x1dit\x1d \x1egone\x1e \x11x*y\x11');
     const refl = await expectInbound(j.t, 'message', (e) => e.id === 's1', 'the reflection');
     expect(refl.body).toBe(body);
-    await j.native.quit();
-    await j.close();
   });
 
   it('IRC formatting from a native user arrives as XEP-0393; colours go, formatting inside a word keeps its text', async () => {
@@ -48,8 +46,6 @@ describe('XEP-0393 styling ⇄ IRC formatting (ngircd)', () => {
     j.native.client.action(j.chan, 'waves \x02hard\x02');
     const act = await expectInbound(j.t, 'message', (e) => e.body.startsWith('/me '), 'the action');
     expect(act.body).toBe('/me waves *hard*');
-    await j.native.quit();
-    await j.close();
   });
 
   it('a styled private message reaches IRC formatted and is archived in XEP-0393', async () => {
@@ -59,8 +55,6 @@ describe('XEP-0393 styling ⇄ IRC formatting (ngircd)', () => {
     expect(got.message).toBe('see \x02this\x02');
     const page = j.mam(j.user, `n${j.id}%test`, { page: {} });
     expect(page.messages.map((m) => m.body)).toContain('see *this*');
-    await j.native.quit();
-    await j.close();
   });
 
   it('with echo-message, an echo whose formatting the server stripped (InspIRCd +S) still confirms the line', async () => {
@@ -74,7 +68,5 @@ describe('XEP-0393 styling ⇄ IRC formatting (ngircd)', () => {
     await handleLine(s, parseLine(`:${s.nick}!${s.conn!.user ?? '~u'}@${s.conn!.host ?? '127.0.0.1'} PRIVMSG ${j.chan} :a b`)!);
     await sent;
     expect((await expectInbound(j.t, 'message', (e) => e.id === 'e1', 'the reflection')).body).toBe('a *b*');
-    await j.native.quit();
-    await j.close();
   });
 });

@@ -20,7 +20,6 @@ describe('IRC over TLS (ngircd)', () => {
     const err = await expectInbound(b.t, 'error', () => true, 'TLS refusal');
     expect(err.condition).toBe('remote-server-not-found');
     expect(err.text).toMatch(/certificate/i);
-    await b.close();
   });
 
   it('connects with a pinned fingerprint and says the connection is encrypted', async () => {
@@ -29,7 +28,6 @@ describe('IRC over TLS (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#t${id}%test`, nick: `X${id}` });
     await expectInbound(b.t, 'presence', (e) => !!e.muc?.codes.includes(110), 'joined over TLS');
     expect(find(b.t, 'message', (e) => e.body === 'Connected to IRC server (encrypted).')).toHaveLength(1);
-    await b.close();
   });
 
   it('refuses a certificate that does not match the pin', async () => {
@@ -38,6 +36,5 @@ describe('IRC over TLS (ngircd)', () => {
     await b.bridge.send({ kind: 'join', user: `u${id}@example.org`, resource: 'r1', to: `#t${id}%test`, nick: `X${id}` });
     const err = await expectInbound(b.t, 'error', () => true, 'pin mismatch');
     expect(err.text).toMatch(/pinned fingerprint/);
-    await b.close();
   });
 });
