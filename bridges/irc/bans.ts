@@ -11,7 +11,7 @@ import type { AffiliationEntry } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation } from '../../src/core/model.js';
 import { escapeLocal, parseJid, unescapeLocal } from '../../src/xmpp/jid.js';
-import type { IrcLine } from './client/line.js';
+import { moderationRefused } from './refusal-conditions.js';
 import type { Member, Room } from './room.js';
 import type { IrcSession } from './session.js';
 
@@ -25,24 +25,18 @@ export function banMask(member: Member): string {
   return `${member.nick}!*@*`;
 }
 
-/** Ban `member` from `channel`, then KICK it; `refused` maps the server's refusals (482 …) to errors. */
-export async function kickban(
-  s: IrcSession,
-  channel: string,
-  member: Member,
-  reason: string | undefined,
-  refused: (l: IrcLine) => StanzaError | undefined,
-): Promise<void> {
+/** Ban `member` from `channel`, then KICK it; a refusal (not an operator …) is thrown as the moderation's error. */
+export async function kickban(s: IrcSession, channel: string, member: Member, reason: string | undefined): Promise<void> {
   const mask = banMask(member);
-  const banned = s.waitLine(
-    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) && l.params.slice(1).includes(mask) ? true : refused(l)),
+  const banned = s.awaitEvent(
+    (e) => (e.type === 'mode' && s.fold(e.target) === s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'No answer to the ban (MODE +b).'),
   );
   await s.sendLine('MODE', [channel, '+b', mask]);
   await banned;
-  const kicked = s.waitLine(
-    (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(member.nick) ? true : refused(l)),
+  const kicked = s.awaitEvent(
+    (e) => (e.type === 'kick' && s.fold(e.target) === s.fold(member.nick) ? true : moderationRefused(e)),
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
   );
@@ -87,17 +81,11 @@ export function maskOfJid(jid: string, domain: string): string {
 }
 
 /** XEP-0045 §9.1 / §9.2 by JID: outcast sets +b on its mask, none lifts it; other affiliations need the occupant's nick. */
-export async function setBanOfJid(
-  s: IrcSession,
-  channel: string,
-  jid: string,
-  affiliation: Affiliation | undefined,
-  refused: (l: IrcLine) => StanzaError | undefined,
-): Promise<void> {
+export async function setBanOfJid(s: IrcSession, channel: string, jid: string, affiliation: Affiliation | undefined): Promise<void> {
   if (affiliation !== 'outcast' && affiliation !== 'none') throw new StanzaError('feature-not-implemented', 'On IRC only bans (outcast) and unbans (none) can be set by JID; give the nick of an occupant.');
   const mask = maskOfJid(jid, s.ctx.domain);
-  const done = s.waitLine(
-    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) && l.params.slice(1).includes(mask) ? true : refused(l)),
+  const done = s.awaitEvent(
+    (e) => (e.type === 'mode' && s.fold(e.target) === s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'No answer to the ban change (MODE).'),
   );
@@ -108,12 +96,13 @@ export async function setBanOfJid(
 /** XEP-0045 §9.5: the channel's ban list (RPL_BANLIST 367 … RPL_ENDOFBANLIST 368, RFC 2812 §3.2.3), each mask as a JID on the domain. */
 export async function banList(s: IrcSession, room: Room): Promise<AffiliationEntry[]> {
   const masks: string[] = [];
-  const done = s.waitLine(
-    (l) => {
-      if (s.fold(l.params[1] ?? '') !== s.fold(room.channel)) return undefined;
-      if (l.command === '367' && l.params[2] && masks.length < MAX_BANS) masks.push(l.params[2]);
-      if (l.command === '368') return true;
-      return l.command === '482' || l.command === '442' ? new StanzaError('forbidden', l.params.at(-1) ?? 'The IRC server refused the ban list.') : undefined;
+  const done = s.awaitEvent(
+    (e) => {
+      if (e.type === 'banList' && s.fold(e.channel) === s.fold(room.channel) && masks.length < MAX_BANS) masks.push(e.mask);
+      if (e.type === 'banListEnd' && s.fold(e.channel) === s.fold(room.channel)) return true;
+      // 482 (not an operator) or 442 (not on the channel) for this channel: XEP-0045 §9.5 forbidden.
+      const refused = e.type === 'refused' && (e.reason === 'not-operator' || e.reason === 'not-on-channel') && s.fold(e.target) === s.fold(room.channel);
+      return refused ? new StanzaError('forbidden', e.text || 'The IRC server refused the ban list.') : undefined;
     },
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'No answer to the ban list (MODE b).'),

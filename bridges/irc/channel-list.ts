@@ -24,11 +24,11 @@ export async function listChannels(s: IrcSession): Promise<Cached['channels']> {
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.channels;
   const channels: Cached['channels'] = [];
   const max = s.deps.config.bounds.list_channels;
-  const done = s.waitLine(
-    (l) => {
-      if (l.command === '322' && l.params[1]) channels.push({ channel: l.params[1], users: Number(l.params[2] ?? 0), topic: l.params[3] ?? '' });
-      // At the bound the list ends there (an endless LIST cannot grow memory); later 322s are ignored.
-      return l.command === '323' || channels.length >= max ? true : undefined;
+  const done = s.awaitEvent(
+    (e) => {
+      if (e.type === 'listEntry') channels.push({ channel: e.channel, users: e.users, topic: e.topic });
+      // At the bound the list ends there (an endless LIST cannot grow memory); later entries are ignored.
+      return e.type === 'listEnd' || channels.length >= max ? true : undefined;
     },
     LIST_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'The IRC server did not finish the channel list.'),

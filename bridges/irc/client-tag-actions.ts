@@ -22,7 +22,7 @@ import { connectForMessage, requireConnected, requireParticipant, sendGroupchat,
 import type { Abortable } from './client/throttle.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import { canRedact, canSendTag, redact, tagmsg, type Ircv3Support, type OutLine } from './client/ircv3-commands.js';
-import { isSafeMiddle, parseSource } from './client/line.js';
+import { isSafeMiddle } from './client/line.js';
 import type { IrcConfig } from './config.js';
 import { reactionDiff, type MessageRef } from './message-refs.js';
 import type { Room } from './room.js';
@@ -96,20 +96,19 @@ export async function sendRetraction(s: IrcSession, t: TagTarget, ev: Ev<'retrac
  * A FAIL REDACT (standard replies) refuses the redaction; with echo-message the server's echo of
  * the REDACT confirms it. Without echo-message, nothing confirms: the REDACT is taken as done.
  */
-function awaitRedact(s: IrcSession, msgid: string): Promise<void> {
-  if (!s.echoMessage) return Promise.resolve();
-  return s.waitLine(
-      (l) => {
-        if (l.command === 'REDACT' && l.params[1] === msgid && s.isSelf(parseSource(l.prefix).nick)) return true;
-        if (l.command === 'FAIL' && l.params[0]?.toUpperCase() === 'REDACT') {
-          const code = l.params[1] ?? '';
-          return new StanzaError(code === 'UNKNOWN_MSGID' ? 'item-not-found' : 'not-allowed', `The IRC server refused to unsend it: ${l.params.at(-1) ?? code}`);
-        }
-        return undefined;
-      },
-      REDACT_TIMEOUT_MS,
-      () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm that the message was unsent.'),
-    );
+async function awaitRedact(s: IrcSession, msgid: string): Promise<void> {
+  if (!s.echoMessage) return;
+  await s.awaitEvent(
+    (e) => {
+      if (e.type === 'redact' && e.redacted === msgid && s.isSelf(e.source.nick)) return true;
+      if (e.type === 'fail' && e.command === 'REDACT') {
+        return new StanzaError(e.code === 'UNKNOWN_MSGID' ? 'item-not-found' : 'not-allowed', `The IRC server refused to unsend it: ${e.description || e.code}`);
+      }
+      return undefined;
+    },
+    REDACT_TIMEOUT_MS,
+    () => new StanzaError('remote-server-timeout', 'The IRC server did not confirm that the message was unsent.'),
+  );
 }
 
 /** XEP-0444 → one TAGMSG per reaction added or removed; [the fallback line or an error]. */

@@ -6,32 +6,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
-import { stripIrcFormatting } from './client/input-text.js';
-import { parseSource } from './client/line.js';
 import type { IrcSession } from './session.js';
 
 export const CTCP_TIMEOUT_MS = 10_000;
 
 export async function ctcpQuery(s: IrcSession, nick: string, command: 'VERSION' | 'PING', arg = '', timeoutMs = CTCP_TIMEOUT_MS): Promise<string> {
-  let reply = '';
-  const answered = s.waitLine(
-    (line) => {
-      if (line.command === '401' && s.fold(line.params[1] ?? '') === s.fold(nick)) {
+  const answered = s.awaitEvent(
+    (e) => {
+      if (e.type === 'refused' && e.reason === 'no-such-nick' && s.fold(e.target) === s.fold(nick)) {
         return new StanzaError('item-not-found', `There is no nick ${nick} on this IRC network.`);
       }
-      if (line.command !== 'NOTICE' || s.fold(parseSource(line.prefix).nick) !== s.fold(nick)) return undefined;
-      const m = /^\x01(\S+) ?([^\x01]*)\x01?$/.exec(line.params[1] ?? '');
-      if (!m || m[1]!.toUpperCase() !== command) return undefined;
-      if (command === 'PING' && m[2] !== arg) return undefined;
-      reply = stripIrcFormatting(m[2] ?? '');
-      return true;
+      if (e.type !== 'ctcp' || e.kind !== 'response' || s.fold(e.source.nick) !== s.fold(nick) || e.command !== command) return undefined;
+      return command === 'PING' && e.args !== arg ? undefined : e.args;
     },
     timeoutMs,
     () => new StanzaError('remote-server-timeout', `${nick} did not answer the CTCP ${command} within ${Math.round(timeoutMs / 1000)} s.`),
   );
   await s.sendLine('PRIVMSG', [nick, `\x01${command}${arg ? ` ${arg}` : ''}\x01`]);
-  await answered;
-  return reply;
+  return answered;
 }
 
 /** CTCP PING with a fresh token: resolves when the nick answers it. */

@@ -5,35 +5,21 @@
  * It reads the typed events of client/to-event.ts: no positional parameter, no numeric.
  */
 import { StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcEvent, JoinRefusal, JoinRefusedEvent, WhoReplyEvent } from './client/events.js';
-import type { IrcLine } from './client/line.js';
-import { toEvent } from './client/to-event.js';
+import type { IrcEvent, RefusedEvent, WhoReplyEvent } from './client/events.js';
+import { isJoinRefusal } from './client/refusal-numerics.js';
 import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { finishJoin, onNames, tellTruncated } from './join-state.js';
 import { isBanned, noteBan } from './bans.js';
 import { memberOccupant, type Member, type Room } from './room.js';
 import type { IrcSession } from './session.js';
-import { onText } from './irc-messages.js';
+import { onCtcp, onText } from './irc-messages.js';
 import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
-import { takeVerdictLine } from './refusals.js';
+import { takeVerdict } from './refusals.js';
+import { JOIN_REFUSAL_CONDITIONS } from './refusal-conditions.js';
 import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
-
-/** Join refusals (client/to-event.ts names the numerics) and the XEP-0045 §7.2 conditions biboumi maps them to. */
-export const JOIN_REFUSAL_CONDITIONS: Record<JoinRefusal, ErrorCondition> = {
-  'channel-full': 'service-unavailable', // 471 (+l)
-  'invite-only': 'registration-required', // 473 (+i)
-  banned: 'forbidden', // 474 (+b)
-  'bad-key': 'not-authorized', // 475 (+k)
-  'no-such-channel': 'item-not-found', // 403
-  'too-many-channels': 'resource-constraint', // 405
-  unavailable: 'conflict', // 437
-  'registered-only': 'registration-required', // 477
-  'secure-only': 'forbidden', // 489
-};
 
 /** RPL_WHOREPLY (352): user@host, and G = away. */
 async function onWhoReply(s: IrcSession, ev: WhoReplyEvent): Promise<void> {
@@ -45,14 +31,9 @@ async function onWhoReply(s: IrcSession, ev: WhoReplyEvent): Promise<void> {
   if (flags.startsWith('G') && !m.away) await onOccupantAway(s, nick, 'Away', false);
 }
 
-export async function handleLine(s: IrcSession, line: IrcLine): Promise<void> {
+export async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
   // The PONG that confirms held reflections, or a refusal of a message: it becomes an error stanza, not a notice.
-  if (takeVerdictLine(s, line)) return;
-  const ev = toEvent(line);
-  if (ev) await handleEvent(s, ev);
-}
-
-async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
+  if (takeVerdict(s, ev)) return;
   switch (ev.type) {
     case 'join':
       return onJoin(s, ev.source, ev.channel);
@@ -80,6 +61,8 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       // A line of an IRCv3 multiline batch waits for the batch's end; one of a chathistory reply we asked for is collected.
       if (takeMultilineLine(s, ev) || takeHistoryLine(s, ev)) return;
       return onText(s, ev);
+    case 'ctcp':
+      return onCtcp(s, ev);
     case 'tagmsg':
       return onTagmsg(s, ev);
     case 'redact':
@@ -88,7 +71,11 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
       // A refused CHATHISTORY of ours: asked again by time, or given up (chathistory.ts).
       if (onHistoryFail(s, ev)) return;
       // IRCv3 standard replies: a refusal the user should read (one a waiter expects is also answered there).
-      return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
+      return showStandardReply(s, ev);
+    case 'warn':
+    case 'note':
+      // Nothing was refused: shown like other server messages.
+      return showStandardReply(s, ev);
     case 'invite':
       // XEP-0045 §7.8.2: a mediated invitation from the room, the inviter as an occupant nick.
       if (!ev.channel || !s.isSelf(ev.target)) return;
@@ -148,30 +135,34 @@ async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
     }
     case 'historyTarget':
       return onHistoryTarget(s, ev);
-    case 'joinRefused':
-      return onJoinRefused(s, ev);
+    case 'refused':
+      return onRefused(s, ev);
     case 'serverText':
       return showServerText(s, ev);
   }
+}
+
+function showStandardReply(s: IrcSession, ev: { server: string; command: string; code: string; context: string[]; description: string }): Promise<void> {
+  return s.notify(`${ev.server}: ${ev.command} ${ev.code}: ${[...ev.context, ev.description].join(' ')}`);
 }
 
 function showServerText(s: IrcSession, ev: { server: string; args: string[] }): Promise<void> {
   return s.notify(`${ev.server}: ${ev.args.join(' ')}`);
 }
 
-/** A refused JOIN fails the pending join; a refusal for no join of ours is only shown. */
-async function onJoinRefused(s: IrcSession, ev: JoinRefusedEvent): Promise<void> {
-  const room = s.room(ev.channel);
-  if (!room?.pending) return showServerText(s, ev);
+/** A refused JOIN fails the pending join; another refusal, or one for no join of ours, is only shown (a waiter may answer it too). */
+async function onRefused(s: IrcSession, ev: RefusedEvent): Promise<void> {
+  const room = isJoinRefusal(ev.reason) ? s.room(ev.target) : undefined;
+  if (!room?.pending || !isJoinRefusal(ev.reason)) return showServerText(s, ev);
   await s.notify(`${ev.server}: ${ev.args.join(': ')}`);
   const pending = room.pending;
   room.pending = undefined;
   if (pending.resource === '') {
     // A rejoin after a reconnect was refused (banned meanwhile, key changed): the room ends.
     s.rooms.delete(s.fold(room.channel));
-    await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${ev.message}`);
+    await s.xmppRooms.ended(s.user, room.localpart, `Could not rejoin: ${ev.text}`);
   } else if (!room.joined && s.resources(room).size === 0) s.rooms.delete(s.fold(room.channel));
-  pending.reject(new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.message));
+  pending.reject(new StanzaError(JOIN_REFUSAL_CONDITIONS[ev.reason], ev.text));
 }
 
 async function onJoin(s: IrcSession, src: { nick: string; user?: string; host?: string }, channel: string): Promise<void> {

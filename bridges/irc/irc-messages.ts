@@ -2,12 +2,13 @@
  * IRC PRIVMSG and NOTICE (RFC 2812 §3.3) as XMPP messages: channel text as groupchat to every
  * joined resource (XEP-0359 stanza-id from the IRCv3 msgid when given, XEP-0203 delay from
  * server-time), private text as chat from `nick%network`, server notices from the network JID,
- * `[#chan]` notices into that room, and CTCP (VERSION and PING asked of the user's client, the rest ignored).
+ * `[#chan]` notices into that room, and CTCP (VERSION and PING asked of the user's client, replies
+ * shown, the rest ignored).
  * Private messages are archived per user and nick; IRCv3 echoes of our own lines confirm them.
  */
 import { randomUUID } from 'node:crypto';
 import { answerCtcp } from './ctcp-answer.js';
-import type { TextEvent } from './client/events.js';
+import type { CtcpEvent, TextEvent } from './client/events.js';
 import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
 import type { IrcSession } from './session.js';
@@ -54,19 +55,8 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     });
     return;
   }
-  if (parsed.kind === 'ctcp') {
-    // CTCP (https://modern.ircdocs.horse/ctcp): VERSION and PING go to the user's client; the rest is ignored.
-    if (notice)
-      await s.deliver({
-        kind: 'message',
-        user: s.user,
-        from: s.contactLocalpart(src.nick),
-        type: 'chat',
-        body: `CTCP ${parsed.command} reply: ${parsed.args}`,
-      });
-    else if (parsed.command === 'VERSION' || parsed.command === 'PING') answerCtcp(s, src.nick, parsed.command, parsed.args);
-    return;
-  }
+  // CTCP comes as its own event (onCtcp); one rebuilt from a multiline batch is ignored.
+  if (parsed.kind === 'ctcp') return;
   const chanNotice = notice ? /^\[([^\]\s]+)\]/.exec(parsed.body) : null;
   const noticeRoom = chanNotice ? s.room(chanNotice[1]!) : undefined;
   if (noticeRoom?.joined) {
@@ -99,4 +89,21 @@ export async function onText(s: IrcSession, ev: TextEvent): Promise<void> {
     },
     msgid ? `irc:${s.user}:${s.deps.networkName}:${msgid}` : undefined,
   );
+}
+
+/**
+ * CTCP (https://modern.ircdocs.horse/ctcp) to the user: VERSION and PING go to the user's client
+ * (ctcp-answer.ts), a reply is shown in the chat with its sender, the rest is ignored, as is CTCP
+ * to a channel and the echo of our own (IRCv3 echo-message).
+ */
+export async function onCtcp(s: IrcSession, ev: CtcpEvent): Promise<void> {
+  const { source: src, target, command, args } = ev;
+  if (src.user === undefined || target === '*' || !s.conn?.registered) {
+    await s.notify(`${src.nick}: CTCP ${command}${args ? ` ${args}` : ''}`);
+    return;
+  }
+  if ((s.isSelf(src.nick) && !s.isSelf(target)) || s.room(target)) return;
+  if (ev.kind === 'response') {
+    await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${command} reply: ${args}` });
+  } else if (command === 'VERSION' || command === 'PING') answerCtcp(s, src.nick, command, args);
 }

@@ -7,21 +7,21 @@
  * (irc-handlers.ts onNick: the core renders the 303 pair). A refusal or no answer leaves the
  * alternative nick in place; the user is told.
  */
-import { parseSource, type IrcLine } from './client/line.js';
 import type { IrcConnection } from './client/connection.js';
+import type { IrcEvent } from './client/events.js';
 import type { IrcSession } from './session.js';
 
 /** How long NickServ may take to answer GHOST before NICK is not tried. */
 export const NICKSERV_ANSWER_MS = 15_000;
 
-/** Once `conn` has registered (end of MOTD, 376/422), regain `wanted` when it is not the nick we got. */
+/** Once `conn` has registered (end of MOTD), regain `wanted` when it is not the nick we got. */
 export function regainAfterRegistration(s: IrcSession, conn: IrcConnection, wanted: string): void {
-  const onLine = (l: IrcLine) => {
-    if (l.command !== '376' && l.command !== '422') return;
-    conn.off('line', onLine);
+  const onEvent = (ev: IrcEvent) => {
+    if (ev.type !== 'registered') return;
+    conn.off('event', onEvent);
     void regainNick(s, conn, wanted);
   };
-  conn.on('line', onLine);
+  conn.on('event', onEvent);
 }
 
 export async function regainNick(s: IrcSession, conn: IrcConnection, wanted: string): Promise<void> {
@@ -31,8 +31,8 @@ export async function regainNick(s: IrcSession, conn: IrcConnection, wanted: str
   try {
     await s.notify(`${wanted} is in use; you are logged in, so NickServ is asked to ${command} it.`);
     // Answers of NickServ are NOTICEs to us; the nick is free only once the ghost is gone.
-    const fromNickServ = (l: IrcLine) => (l.command === 'NOTICE' && conn.isupport.sameName(parseSource(l.prefix).nick, 'NickServ') ? true : undefined);
-    const answered = policy === 'ghost' ? s.waitLine(fromNickServ, NICKSERV_ANSWER_MS, () => new Error('NickServ did not answer GHOST')) : undefined;
+    const fromNickServ = (e: IrcEvent) => (e.type === 'notice' && conn.isupport.sameName(e.source.nick, 'NickServ') ? true : undefined);
+    const answered = policy === 'ghost' ? s.awaitEvent(fromNickServ, NICKSERV_ANSWER_MS, () => new Error('NickServ did not answer GHOST')) : undefined;
     await s.sendLine('PRIVMSG', ['NickServ', `${command} ${wanted}`]);
     if (!answered) return;
     await answered;

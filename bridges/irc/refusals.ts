@@ -18,17 +18,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ErrorCondition } from '../../src/core/model.js';
-import type { IrcLine } from './client/line.js';
+import type { IrcEvent } from './client/events.js';
+import { SEND_REFUSALS } from './refusal-conditions.js';
 import type { IrcSession } from './session.js';
-
-/** Refusals of a PRIVMSG/NOTICE to a channel, and the XEP-0045 / RFC 6120 condition they mean. */
-export const SEND_REFUSALS: Record<string, ErrorCondition> = {
-  '404': 'forbidden', // ERR_CANNOTSENDTOCHAN: +m without voice (§7.4: visitors get forbidden), +n, banned
-  '442': 'not-acceptable', // ERR_NOTONCHANNEL: not an occupant (§7.4)
-  '477': 'registration-required', // ERR_NEEDREGGEDNICK (+R / +M)
-  '489': 'forbidden', // ERR_SECUREONLYCHAN
-  '408': 'forbidden', // ERR_NOCOLORS (some networks)
-};
 
 export interface Refusal {
   condition: ErrorCondition;
@@ -85,21 +77,20 @@ class ReflectionGate {
     if (this.held.length > 0) this.ping();
   }
 
-  /** A line from the server: true when it was a PONG or a refusal this gate consumed. */
-  onLine(line: IrcLine): boolean {
-    if (line.command === 'PONG') {
-      const token = line.params.at(-1);
-      if (!this.inFlight || token !== this.inFlight.token) return false;
+  /** An event from the server: true when it was a PONG or a refusal this gate consumed. */
+  onEvent(ev: IrcEvent): boolean {
+    if (ev.type === 'pong') {
+      if (!this.inFlight || ev.token !== this.inFlight.token) return false;
       this.confirm(this.inFlight.seq);
       return true;
     }
-    const condition = SEND_REFUSALS[line.command];
-    if (!condition) return false;
-    const channel = this.s.fold(line.params[1] ?? '');
+    const condition = ev.type === 'refused' ? SEND_REFUSALS[ev.reason] : undefined;
+    if (ev.type !== 'refused' || !condition) return false;
+    const channel = this.s.fold(ev.target);
     const i = this.held.findIndex((h) => h.channel === channel);
     if (i < 0) return false;
     const [h] = this.held.splice(i, 1);
-    h!.settle({ condition, text: line.params.at(-1) ?? 'Refused by the IRC server.' });
+    h!.settle({ condition, text: ev.text || 'Refused by the IRC server.' });
     return true;
   }
 }
@@ -117,7 +108,7 @@ export function awaitVerdict(s: IrcSession, channel: string): Promise<Refusal | 
   return gateOf(s).hold(channel);
 }
 
-/** Offer a line to the session's gate (before it is shown as a server notice). */
-export function takeVerdictLine(s: IrcSession, line: IrcLine): boolean {
-  return gates.get(s)?.onLine(line) ?? false;
+/** Offer an event to the session's gate (before it is shown as a server notice). */
+export function takeVerdict(s: IrcSession, ev: IrcEvent): boolean {
+  return gates.get(s)?.onEvent(ev) ?? false;
 }

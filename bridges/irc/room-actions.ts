@@ -10,7 +10,7 @@ import type { SendResult } from '../../src/core/bridge.js';
 import { isValidNick } from './address.js';
 import { IrcConnectError } from './client/connection.js';
 import { tellJoined } from './join-state.js';
-import { parseSource } from './client/line.js';
+import { nickRefused } from './refusal-conditions.js';
 import { newRoom, type Room } from './room.js';
 import type { IrcSession } from './session.js';
 
@@ -109,7 +109,7 @@ export async function leaveRoom(s: IrcSession, ev: Ev<'leave'>, channel: string)
   if (s.deps.channels.effective(s.user, s.deps.networkName, room.channel).persistent) return { status: 'The channel is persistent: your IRC connection stays in it.' };
   const partMessage = ev.status === BOUNCE_STATUS ? undefined : ev.status;
   if (s.connected && room.joined) {
-    const parted = s.waitLine((l) => (l.command === 'PART' && s.isSelf(parseSource(l.prefix).nick) && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : undefined), REPLY_TIMEOUT_MS, () => new Error('no PART echo'));
+    const parted = s.awaitEvent((e) => (e.type === 'part' && s.isSelf(e.source.nick) && s.fold(e.channel) === s.fold(channel) ? true : undefined), REPLY_TIMEOUT_MS, () => new Error('no PART echo'));
     await s.sendLine('PART', partMessage ? [channel, partMessage] : [channel]);
     await parted.catch(() => undefined);
   }
@@ -133,15 +133,9 @@ export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string,
   if (!room || !s.resources(room).has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
   if (s.isSelf(ev.nick) && s.nick === ev.nick) return;
   if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
-  const done = s.waitLine(
-    (l) => {
-      if (l.command === 'NICK' && s.isSelf(l.params[0] ?? '')) return true;
-      // 432 is a nick the server will not take at all (too long, bad characters): not-acceptable, as
-      // at registration (client/connect-errors.ts); the others are a nick someone holds: conflict.
-      if (l.command === '432') return new StanzaError('not-acceptable', `${l.params[1] ?? ev.nick}: ${l.params.at(-1) ?? ''}`);
-      if (['433', '436', '437', '484'].includes(l.command)) return new StanzaError('conflict', `${l.params[1] ?? ev.nick}: ${l.params.at(-1) ?? ''}`);
-      return undefined;
-    },
+  const done = s.awaitEvent(
+    // Our NICK confirmed, or refused (refusal-conditions.ts: not-acceptable or conflict).
+    (e) => (e.type === 'nick' && s.isSelf(e.newNick) ? true : nickRefused(e, ev.nick)),
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'The IRC server did not answer the nick change.'),
   );

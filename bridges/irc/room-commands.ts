@@ -3,10 +3,11 @@
  * membership modes, bans) and mediated invitations (INVITE). Each waits for the server's answer.
  */
 import { StanzaError } from '../../src/core/errors.js';
-import type { ErrorCondition, Outbound } from '../../src/core/model.js';
+import type { Outbound } from '../../src/core/model.js';
 import { requireConnected, requireParticipant } from './actions.js';
 import { kickban, setBanOfJid } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
+import { moderationRefused, TOPIC_REFUSALS } from './refusal-conditions.js';
 import type { IrcSession } from './session.js';
 import { topicToIrc } from './text.js';
 
@@ -14,19 +15,16 @@ type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
 
 const REPLY_TIMEOUT_MS = 10_000;
 
-/** TOPIC refusals (RFC 2812 §3.2.4) → XEP-0045 §8.1: a non-moderator changing the subject gets forbidden. */
-const TOPIC_REFUSALS: Record<string, ErrorCondition> = { '482': 'forbidden', '442': 'not-acceptable', '477': 'registration-required', '403': 'item-not-found' };
-
 /** Resolves when the server broadcast the new topic; throws StanzaError with the server's text when it refused. */
 export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: string): Promise<void> {
   requireParticipant(s, channel, ev.resource);
   requireConnected(s);
   const timeout = new Error('no answer to TOPIC');
-  const answered = s.waitLine(
-    (l) => {
-      if (l.command === 'TOPIC' && s.fold(l.params[0] ?? '') === s.fold(channel)) return true;
-      const condition = TOPIC_REFUSALS[l.command];
-      if (condition && s.fold(l.params[1] ?? '') === s.fold(channel)) return new StanzaError(condition, l.params.at(-1) ?? 'The IRC server refused the topic.');
+  const answered = s.awaitEvent(
+    (e) => {
+      if (e.type === 'topic' && s.fold(e.channel) === s.fold(channel)) return true;
+      const condition = e.type === 'refused' ? TOPIC_REFUSALS[e.reason] : undefined;
+      if (e.type === 'refused' && condition && s.fold(e.target) === s.fold(channel)) return new StanzaError(condition, e.text || 'The IRC server refused the topic.');
       return undefined;
     },
     REPLY_TIMEOUT_MS,
@@ -43,38 +41,35 @@ export async function setSubject(s: IrcSession, ev: Ev<'subject'>, channel: stri
 export async function moderate(s: IrcSession, ev: Ev<'moderate'>, channel: string): Promise<void> {
   const room = requireParticipant(s, channel, ev.resource);
   requireConnected(s);
-  const refused = (l: { command: string; params: string[] }) =>
-    ['482', '441', '401', '403', '442', '481'].includes(l.command)
-      ? new StanzaError(l.command === '441' || l.command === '401' ? 'item-not-found' : 'forbidden', l.params.at(-1) ?? 'Refused by the IRC server.')
-      : undefined;
   // An affiliation change by JID (XEP-0045 §9.1, §9.2): a ban or unban of a mask, in the room or not.
-  if (ev.nick === undefined) return setBanOfJid(s, channel, ev.jid ?? '', ev.affiliation, refused);
+  if (ev.nick === undefined) return setBanOfJid(s, channel, ev.jid ?? '', ev.affiliation);
   const nick = ev.nick;
   const member = room.roster?.get(s.fold(nick));
   if (!member) throw new StanzaError('item-not-found', `${nick} is not in ${channel}.`);
   if (ev.role === 'none') {
-    const done = s.waitLine(
-      (l) => (l.command === 'KICK' && s.fold(l.params[1] ?? '') === s.fold(nick) ? true : refused(l)),
+    const done = s.awaitEvent(
+      (e) => (e.type === 'kick' && s.fold(e.target) === s.fold(nick) ? true : moderationRefused(e)),
       REPLY_TIMEOUT_MS,
       () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
     );
     await s.sendLine('KICK', ev.reason ? [channel, member.nick, ev.reason] : [channel, member.nick]);
-    return done;
+    await done;
+    return;
   }
-  if (ev.affiliation === 'outcast') return kickban(s, channel, member, ev.reason, refused);
+  if (ev.affiliation === 'outcast') return kickban(s, channel, member, ev.reason);
   const changes = mucToModeChanges(s.conn!.isupport, member.modes, member.nick, {
     ...(ev.affiliation ? { affiliation: ev.affiliation } : {}),
     ...(ev.role ? { role: ev.role } : {}),
   });
   if (changes.length === 0) return;
   const [letters, ...params] = formatModeChanges(changes).split(' ');
-  const done = s.waitLine(
-    (l) => (l.command === 'MODE' && s.fold(l.params[0] ?? '') === s.fold(channel) ? true : refused(l)),
+  const done = s.awaitEvent(
+    (e) => (e.type === 'mode' && s.fold(e.target) === s.fold(channel) ? true : moderationRefused(e)),
     REPLY_TIMEOUT_MS,
     () => new StanzaError('remote-server-timeout', 'No answer to the MODE change.'),
   );
   await s.sendLine('MODE', [channel, letters!, ...params]);
-  return done;
+  await done;
 }
 
 export async function invite(s: IrcSession, ev: Ev<'invite'>, channel: string, nick: string): Promise<void> {

@@ -13,10 +13,11 @@ import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/co
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
 import { EchoTracker, OpenBatches } from './client/echo.js';
-import { handleLine } from './irc-handlers.js';
+import { handleEvent } from './irc-handlers.js';
 import { onRegistered } from './chathistory.js';
-import { serializeLine, type IrcLine } from './client/line.js';
-import { LineWaiters, type LineMatch } from './client/line-waiters.js';
+import type { IrcEvent } from './client/events.js';
+import { serializeLine } from './client/line.js';
+import { EventWaiters, type Answer, type EventMatch } from './client/event-waiters.js';
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
@@ -52,7 +53,7 @@ export class IrcSession {
   private markEnded!: () => void;
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve)); // after its QUIT, or when it gave up
   private chain: Promise<void> = Promise.resolve();
-  private readonly waiters = new LineWaiters();
+  private readonly waiters = new EventWaiters();
 
   constructor(
     readonly user: UserJid,
@@ -142,8 +143,8 @@ export class IrcSession {
     return this.queue.push(serializeLine(command, params, tags), attempt);
   }
 
-  /** Wait for a line that `match` accepts (true) or refuses (an Error), or time out. */
-  waitLine(match: LineMatch, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+  /** Wait for the event `match` answers with a value (resolved with it) or an Error (a refusal), or time out; offered after the handlers ran. */
+  awaitEvent<T>(match: EventMatch<T>, timeoutMs: number, onTimeout: () => Error): Promise<Answer<T>> {
     return this.waiters.wait(match, timeoutMs, onTimeout);
   }
 
@@ -171,11 +172,8 @@ export class IrcSession {
       this.motdLines = 0;
       const conn = this.deps.openConnection(server, this.desiredNick);
       this.conn = conn;
-      conn.on('line', (line) => {
-        this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' });
-        this.onLine(conn, line);
-      });
-      conn.on('close', (info) => this.onClose(conn, info.reason, info.banned));
+      conn.on('line', () => this.deps.metrics.lines.inc({ network: this.deps.networkName, direction: 'in' }));
+      conn.on('event', (ev) => (ev.type === 'closed' ? this.onClose(conn, ev.reason, ev.banned) : this.onEvent(conn, ev)));
       conn.on('discarded', ({ reason }) => this.discarded.count(reason));
       await conn.connect();
       this.deps.onRegistered(conn);
@@ -199,12 +197,12 @@ export class IrcSession {
     }
   }
 
-  private onLine(conn: IrcConnection, line: IrcLine): void {
+  private onEvent(conn: IrcConnection, ev: IrcEvent): void {
     if (conn !== this.conn) return;
     this.chain = this.chain
-      .then(() => handleLine(this, line))
-      .then(() => this.waiters.dispatch(line))
-      .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_line_failed', command: line.command }, 'handling an IRC line failed'));
+      .then(() => handleEvent(this, ev))
+      .then(() => this.waiters.dispatch(ev))
+      .catch((err: unknown) => this.ctx.log.error({ err, event: 'irc_line_failed', type: ev.type }, 'handling an IRC line failed'));
   }
 
   private onClose(conn: IrcConnection, reason: string, banned: boolean): void {

@@ -4,6 +4,7 @@ import type { Refusal } from './input-text.js';
 import type { NickCollision } from './nick-alternatives.js';
 import type { ServerEndpoint } from './irc-socket.js';
 import type { IrcLine } from './line.js';
+import type { IrcEvent } from './events.js';
 
 export interface ConnectParams {
   server: ServerEndpoint;
@@ -41,7 +42,10 @@ export interface SocketEnds {
 }
 
 export interface IrcConnectionEvents {
+  /** Each line, parsed and cleaned: the client's own business (registration, CAP, tests); the bridge reads `event`. */
   line: [IrcLine];
+  /** What the bridge reads (design.md §4b): a typed event per line it acts on, then `registered` and `closed`. */
+  event: [IrcEvent];
   /** The TCP connection is up (before TLS and registration: an ident lookup starts at the server's accept). */
   socket: [SocketEnds];
   close: [{ reason: string; banned: boolean }];

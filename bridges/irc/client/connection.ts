@@ -15,6 +15,7 @@ import { Isupport } from './isupport.js';
 import { LineReader } from './line-reader.js';
 import { NickAlternatives } from './nick-alternatives.js';
 import { parseLine, parseSource, serializeLine, type IrcLine } from './line.js';
+import { toEvent } from './to-event.js';
 import { fingerprintMatches, openTls, type ServerEndpoint } from './irc-socket.js';
 import type { ConnectParams, IrcConnectionEvents } from './connection-types.js';
 
@@ -112,6 +113,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
           settled = true;
           clearTimeout(timer);
           this.off('line', onLine);
+          this.emit('event', { type: 'registered', nick: this.nick });
           resolve();
         }
       };
@@ -203,6 +205,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
     if (this.keepalive) clearInterval(this.keepalive);
     this.socket?.destroy();
     this.emit('close', { reason, banned });
+    this.emit('event', { type: 'closed', reason, banned });
   }
 
   private register(): void {
@@ -290,5 +293,7 @@ export class IrcConnection extends EventEmitter<IrcConnectionEvents> {
         return;
     }
     this.emit('line', line);
+    const ev = toEvent(line);
+    if (ev) this.emit('event', ev);
   }
 }

@@ -1,9 +1,23 @@
 /**
  * What the IRC client reports to the bridge (design.md §4b): one typed, named event per line the
  * bridge acts on, with named fields, so that no handler reads a positional parameter or a numeric.
- * Built from a parsed and cleaned line by to-event.ts.
+ * Built from a parsed and cleaned line by to-event.ts; the answers to commands and the
+ * connection's own events are in reply-events.ts.
  */
 import type { Source } from './line.js';
+import type {
+  BanListEndEvent,
+  BanListEvent,
+  ClosedEvent,
+  CtcpEvent,
+  ListEndEvent,
+  ListEntryEvent,
+  PongEvent,
+  RefusedEvent,
+  RegisteredEvent,
+} from './reply-events.js';
+
+export type * from './reply-events.js';
 
 /** IRCv3 tags the bridge reads: msgid (message-ids), time (server-time), label (labeled-response), batch. */
 export interface MessageTagFields {
@@ -12,18 +26,6 @@ export interface MessageTagFields {
   label?: string;
   batch?: string;
 }
-
-/** Why a server refused a JOIN (RFC 2812 §5.2 numerics, and 477/489 of modern servers). */
-export type JoinRefusal =
-  | 'channel-full' // 471 ERR_CHANNELISFULL (+l)
-  | 'invite-only' // 473 ERR_INVITEONLYCHAN (+i)
-  | 'banned' // 474 ERR_BANNEDFROMCHAN (+b)
-  | 'bad-key' // 475 ERR_BADCHANNELKEY (+k)
-  | 'no-such-channel' // 403 ERR_NOSUCHCHANNEL
-  | 'too-many-channels' // 405 ERR_TOOMANYCHANNELS
-  | 'unavailable' // 437 ERR_UNAVAILRESOURCE
-  | 'registered-only' // 477 ERR_NEEDREGGEDNICK
-  | 'secure-only'; // 489 ERR_SECUREONLYCHAN
 
 /** A line from a user (or a server) with its source split (`nick!user@host`). */
 interface FromSource {
@@ -149,17 +151,26 @@ export interface RedactEvent extends FromSource, MessageTagFields {
 }
 
 /**
- * IRCv3 standard reply `FAIL <command> <code> [<context>…] :<description>`
+ * IRCv3 standard replies `FAIL|WARN|NOTE <command> <code> [<context>…] :<description>`
  * (https://ircv3.net/specs/extensions/standard-replies): e.g. `FAIL REDACT UNKNOWN_MSGID #c id :…`.
  */
-export interface FailEvent {
-  type: 'fail';
+interface StandardReply {
   server: string;
-  /** The command refused, upper-cased (`*` when none). */
+  /** The command concerned, upper-cased (`*` when none). */
   command: string;
   code: string;
   context: string[];
   description: string;
+}
+
+/** FAIL: the command was refused. */
+export interface FailEvent extends StandardReply {
+  type: 'fail';
+}
+
+/** WARN (it went through, with a problem) and NOTE (information): nothing was refused. */
+export interface StandardNoticeEvent extends StandardReply {
+  type: 'warn' | 'note';
 }
 
 export interface InviteEvent extends FromSource {
@@ -227,14 +238,6 @@ export interface MotdEvent extends Numeric {
   type: 'motd';
 }
 
-export interface JoinRefusedEvent extends Numeric {
-  type: 'joinRefused';
-  channel: string;
-  reason: JoinRefusal;
-  /** The server's text (the last parameter). */
-  message: string;
-}
-
 /** Any other numeric meant for the user's eyes (WHOIS replies, errors, …). */
 export interface ServerTextEvent extends Numeric {
   type: 'serverText';
@@ -256,6 +259,7 @@ export type IrcEvent =
   | TagmsgEvent
   | RedactEvent
   | FailEvent
+  | StandardNoticeEvent
   | InviteEvent
   | AwayEvent
   | AwayReplyEvent
@@ -264,5 +268,13 @@ export type IrcEvent =
   | HistoryTargetEvent
   | InvitingEvent
   | MotdEvent
-  | JoinRefusedEvent
-  | ServerTextEvent;
+  | ServerTextEvent
+  | RefusedEvent
+  | BanListEvent
+  | BanListEndEvent
+  | ListEntryEvent
+  | ListEndEvent
+  | PongEvent
+  | CtcpEvent
+  | RegisteredEvent
+  | ClosedEvent;

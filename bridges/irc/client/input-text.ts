@@ -40,10 +40,10 @@ export function cleanIrcText(text: string, ctcp = false): string {
     .replace(BROKEN, '\uFFFD');
 }
 
-/** Parameters each handled command needs (RFC 2812 §3, §5; IRCv3 for CAP, BATCH, CHGHOST, TAGMSG, REDACT, FAIL). */
+/** Parameters each handled command needs (RFC 2812 §3, §5; IRCv3 for CAP, BATCH, CHGHOST, TAGMSG, REDACT, FAIL/WARN/NOTE). */
 const MIN_PARAMS: Record<string, number> = {
   PRIVMSG: 2, NOTICE: 2, JOIN: 1, PART: 1, KICK: 2, NICK: 1, MODE: 2, TOPIC: 2, INVITE: 2,
-  CAP: 2, BATCH: 1, CHGHOST: 2, AUTHENTICATE: 1, TAGMSG: 1, REDACT: 2, FAIL: 3,
+  CAP: 2, BATCH: 1, CHGHOST: 2, AUTHENTICATE: 1, TAGMSG: 1, REDACT: 2, FAIL: 3, WARN: 3, NOTE: 3,
   '001': 1, '005': 2, '301': 2, '322': 2, '332': 3, '333': 3, '341': 3, '352': 7, '353': 4, '366': 2,
 };
 

@@ -1,30 +1,19 @@
 /**
  * A parsed, cleaned IRC line (input-text.ts has checked the parameters each command needs) as the
  * typed event of events.ts, or undefined when the line is nothing for the bridge: the client's own
- * business (PING, CAP, AUTHENTICATE, ERROR: the connection reports it on close), IRCv3 account-notify,
+ * business (PING, CAP, AUTHENTICATE, ERROR: the connection reports it as `closed`), IRCv3 account-notify,
  * and numerics that only feed state or carry nothing for the user.
  */
-import type { ClientTagFields, IrcEvent, JoinRefusal, MessageTagFields } from './events.js';
-import { parseSource, type IrcLine } from './line.js';
-
-/** JOIN failures (RFC 2812 §5.2 and modern servers' 477/489), by numeric. */
-const JOIN_REFUSALS: Record<string, JoinRefusal> = {
-  '471': 'channel-full',
-  '473': 'invite-only',
-  '474': 'banned',
-  '475': 'bad-key',
-  '403': 'no-such-channel',
-  '405': 'too-many-channels',
-  '437': 'unavailable',
-  '477': 'registered-only',
-  '489': 'secure-only',
-};
+import type { ClientTagFields, IrcEvent, MessageTagFields } from './events.js';
+import { stripIrcFormatting } from './input-text.js';
+import { parseSource, type IrcLine, type Source } from './line.js';
+import { REFUSAL_NUMERICS } from './refusal-numerics.js';
 
 // Numerics that carry nothing for the user: RPL_ISUPPORT (the connection keeps it), channel modes and
-// creation time, end of WHO, and LIST replies (321–323), which feed the channel list (channel-list.ts)
-// through its own wait; relayed, an endless LIST would be an endless flood of messages.
-// 367/368: the ban list, read by bans.ts for the muc#admin outcast list.
-const SILENT = new Set(['005', '329', '324', '315', '321', '322', '323', '367', '368']);
+// creation time, end of WHO, and the LIST header (321): the LIST replies themselves (322/323) are
+// events for the channel list's wait (channel-list.ts), never relayed (an endless LIST would be an
+// endless flood of messages), as the ban list (367/368) is for bans.ts.
+const SILENT = new Set(['005', '329', '324', '315', '321']);
 
 function tagFields(tags: Record<string, string>): MessageTagFields {
   const { msgid, time, label, batch } = tags;
@@ -78,6 +67,10 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
       return { type: 'topic', source, channel: p[0] ?? '', topic: p[1] ?? '' };
     case 'PRIVMSG':
     case 'NOTICE':
+      if ((p[1] ?? '').startsWith('\x01')) {
+        const ctcp = ctcpEvent(line.command, source, p[0] ?? '', p[1] ?? '');
+        if (ctcp) return ctcp;
+      }
       return {
         type: line.command === 'NOTICE' ? 'notice' : 'message',
         source,
@@ -98,8 +91,15 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
     case 'CHGHOST':
       return { type: 'chghost', source, user: p[0] ?? '', host: p[1] ?? '' };
     case 'FAIL':
-      // Standard replies: `FAIL <command> <code> [<context>…] <description>`.
-      return { type: 'fail', server: source.nick, command: (p[0] ?? '*').toUpperCase(), code: p[1] ?? '', context: p.slice(2, -1), description: p.at(-1) ?? '' };
+    case 'WARN':
+    case 'NOTE': {
+      // Standard replies: `FAIL|WARN|NOTE <command> <code> [<context>…] <description>`.
+      const type = line.command === 'FAIL' ? 'fail' : line.command === 'WARN' ? 'warn' : 'note';
+      return { type, server: source.nick, command: (p[0] ?? '*').toUpperCase(), code: p[1] ?? '', context: p.slice(2, -1), description: p.at(-1) ?? '' };
+    }
+    case 'PONG':
+      // `PONG <server> :<token>`: the token is the last parameter (RFC 2812 §3.7.3).
+      return { type: 'pong', server: source.nick, token: p.at(-1) ?? '' };
     case 'BATCH': {
       // `+ref type …` opens, `-ref` closes; a reference without either is no batch line.
       const ref = p[0] ?? '';
@@ -115,6 +115,20 @@ export function toEvent(line: IrcLine): IrcEvent | undefined {
   }
   if (!/^\d{3}$/.test(line.command)) return undefined;
   return numericEvent(line.command, source.nick, p);
+}
+
+/**
+ * CTCP (https://modern.ircdocs.horse/ctcp): `\x01COMMAND args\x01`, the closing \x01 optional;
+ * a stray \x01 inside means nothing and is dropped. ACTION is text (`/me`): undefined, it stays a message.
+ */
+function ctcpEvent(command: 'PRIVMSG' | 'NOTICE', source: Source, target: string, text: string): IrcEvent | undefined {
+  const inner = text.slice(1).replace(/\x01$/, '');
+  const sp = inner.indexOf(' ');
+  const noDelim = (v: string) => v.replace(/\x01/g, '');
+  const name = stripIrcFormatting(noDelim(sp === -1 ? inner : inner.slice(0, sp))).toUpperCase();
+  if (name === 'ACTION') return undefined;
+  const args = stripIrcFormatting(noDelim(sp === -1 ? '' : inner.slice(sp + 1)));
+  return { type: 'ctcp', source, kind: command === 'PRIVMSG' ? 'request' : 'response', target, command: name, args };
 }
 
 /** A numeric (RFC 2812 §5): its first parameter is the client's nick. */
@@ -141,8 +155,18 @@ function numericEvent(numeric: string, server: string, p: string[]): IrcEvent | 
       return { type: 'inviting', nick: p[1] ?? '', channel: p[2] ?? '' };
     case '372':
       return { type: 'motd', server, args };
+    case '322':
+      return p[1] ? { type: 'listEntry', channel: p[1], users: Number(p[2] ?? 0) || 0, topic: p[3] ?? '' } : undefined;
+    case '323':
+      return { type: 'listEnd' };
+    case '367':
+      // `<me> <channel> <mask> [<setter> <time>]`
+      return p[2] ? { type: 'banList', channel: p[1] ?? '', mask: p[2] } : undefined;
+    case '368':
+      return { type: 'banListEnd', channel: p[1] ?? '' };
   }
-  const reason = JOIN_REFUSALS[numeric];
-  if (reason) return { type: 'joinRefused', server, args, channel: p[1] ?? '', reason, message: p.at(-1) ?? '' };
+  const reason = REFUSAL_NUMERICS[numeric];
+  // `<me> [<target>] :<text>`: 481 and 484 name nothing but their text.
+  if (reason) return { type: 'refused', reason, server, args, target: p.length > 2 ? p[1]! : '', text: p.at(-1) ?? '' };
   return SILENT.has(numeric) ? undefined : { type: 'serverText', server, args };
 }

@@ -12,7 +12,6 @@ import { connectNativeIrc, type NativeIrcUser } from '../../../test/helpers/irc-
 import { waitFor } from '../../../test/helpers/wait.js';
 import type { IrcEvent, TextEvent } from '../client/events.js';
 import { redact, tagmsg } from '../client/ircv3-commands.js';
-import { toEvent } from '../client/to-event.js';
 import type { IrcSession } from '../session.js';
 import { expectInbound, startBridge, unique, type BridgeUnderTest } from './helpers.js';
 
@@ -32,10 +31,7 @@ afterAll(async () => {
 /** Every typed event the session's connection hands over from now on. */
 function record(s: IrcSession): IrcEvent[] {
   const events: IrcEvent[] = [];
-  s.conn!.on('line', (line) => {
-    const ev = toEvent(line);
-    if (ev) events.push(ev);
-  });
+  s.conn!.on('event', (ev) => events.push(ev));
   return events;
 }
 

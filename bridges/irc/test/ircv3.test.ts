@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { StanzaError } from '../../../src/core/errors.js';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { handleLine } from '../irc-handlers.js';
+import { handleEvent } from '../irc-handlers.js';
+import { toEvent } from '../client/to-event.js';
 import { parseLine } from '../client/line.js';
 import type { IrcSession } from '../session.js';
 import { expectInbound, find, startBridge, unique, useNgircd } from './helpers.js';
@@ -36,7 +37,10 @@ function ack(s: IrcSession, ...caps: string[]): void {
 }
 
 async function feed(s: IrcSession, ...raw: string[]): Promise<void> {
-  for (const r of raw) await handleLine(s, parseLine(r)!);
+  for (const r of raw) {
+    const ev = toEvent(parseLine(r)!);
+    if (ev) await handleEvent(s, ev);
+  }
 }
 
 function ownPrefix(s: IrcSession): string {
@@ -210,5 +214,12 @@ describe('away-notify, account-notify, extended-join, chghost', () => {
     await feed(j.s, `:M${j.id}!newuser@new.host AWAY :brb`);
     const away = await expectInbound(j.t, 'presence', (e) => e.fromResource === `M${j.id}` && e.show === 'away', 'away after chghost');
     expect(away.muc?.jid).toBe(`m${j.id}%test@irc.localhost/newuser@new.host`);
+  });
+
+  it('standard replies WARN and NOTE are shown from the network JID like FAIL (they were dropped before)', async () => {
+    const j = await joinedWithNative();
+    await feed(j.s, ':irc.test.local WARN REHASH CERTS_EXPIRED :Certificate has expired', `:irc.test.local NOTE * OPER_MESSAGE ${j.chan} :Maintenance at noon`);
+    await expectInbound(j.t, 'message', (e) => e.from === 'test' && e.body === 'irc.test.local: REHASH CERTS_EXPIRED: Certificate has expired', 'the WARN');
+    await expectInbound(j.t, 'message', (e) => e.from === 'test' && e.body === `irc.test.local: * OPER_MESSAGE: ${j.chan} Maintenance at noon`, 'the NOTE');
   });
 });

@@ -2,7 +2,8 @@
 // user (irc-framework, which hands the text over with its formatting codes).
 import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
-import { handleLine } from '../irc-handlers.js';
+import { handleEvent } from '../irc-handlers.js';
+import { toEvent } from '../client/to-event.js';
 import { parseLine } from '../client/line.js';
 import { expectInbound, startBridge, unique, useNgircd } from './helpers.js';
 
@@ -61,11 +62,11 @@ describe('XEP-0393 styling ⇄ IRC formatting (ngircd)', () => {
     const j = await joined(ircd().port);
     const s = j.bridge.sessionsOf(j.user)[0]!;
     // ngircd offers no echo-message: the capability is marked on the real connection and the echo fed
-    // to the session's line handler, as ircv3.test.ts does.
+    // to the session's event handler, as ircv3.test.ts does.
     (s.conn!.caps as Set<string>).add('echo-message');
     const sent = j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.room, type: 'groupchat', body: 'a *b*', id: 'e1', receiptRequested: false });
     await j.native.expect('message', (e) => e.nick === j.nick && e.message === 'a \x02b\x02');
-    await handleLine(s, parseLine(`:${s.nick}!${s.conn!.user ?? '~u'}@${s.conn!.host ?? '127.0.0.1'} PRIVMSG ${j.chan} :a b`)!);
+    await handleEvent(s, toEvent(parseLine(`:${s.nick}!${s.conn!.user ?? '~u'}@${s.conn!.host ?? '127.0.0.1'} PRIVMSG ${j.chan} :a b`)!)!);
     await sent;
     expect((await expectInbound(j.t, 'message', (e) => e.id === 'e1', 'the reflection')).body).toBe('a *b*');
   });

@@ -49,11 +49,6 @@ describe('IRC lines as typed events', () => {
     [':srv 301 me bob :at lunch', { type: 'awayReply', server: 'srv', args: ['bob', 'at lunch'], nick: 'bob', message: 'at lunch' }],
     [':srv 341 me bob #c', { type: 'inviting', nick: 'bob', channel: '#c' }],
     [':srv 372 me :- hello', { type: 'motd', server: 'srv', args: ['- hello'] }],
-    [
-      ':srv 475 me #c :Cannot join channel (+k)',
-      { type: 'joinRefused', server: 'srv', args: ['#c', 'Cannot join channel (+k)'], channel: '#c', reason: 'bad-key', message: 'Cannot join channel (+k)' },
-    ],
-    [':srv 471 me #c :full', { type: 'joinRefused', server: 'srv', args: ['#c', 'full'], channel: '#c', reason: 'channel-full', message: 'full' }],
     [':srv 311 me bob bu bh * :Bob', { type: 'serverText', server: 'srv', args: ['bob', 'bu', 'bh', '*', 'Bob'] }],
     // IRCv3 client tags (message-tags) on PRIVMSG and TAGMSG, REDACT, standard replies.
     ['@+draft/reply=p1;msgid=m2 :alice!a@h PRIVMSG #c :yes', { type: 'message', source: alice, target: '#c', text: 'yes', msgid: 'm2', reply: 'p1' }],
@@ -70,6 +65,57 @@ describe('IRC lines as typed events', () => {
       { type: 'fail', server: 'srv', command: 'REDACT', code: 'UNKNOWN_MSGID', context: ['#c', 'm1'], description: 'This message does not exist' },
     ],
     [':srv FAIL * ACCOUNT_REQUIRED :Log in first', { type: 'fail', server: 'srv', command: '*', code: 'ACCOUNT_REQUIRED', context: [], description: 'Log in first' }],
+    [':srv WARN rehash CERTS_EXPIRED :Certificate has expired', { type: 'warn', server: 'srv', command: 'REHASH', code: 'CERTS_EXPIRED', context: [], description: 'Certificate has expired' }],
+    [':srv NOTE * OPER_MESSAGE #c :The message', { type: 'note', server: 'srv', command: '*', code: 'OPER_MESSAGE', context: ['#c'], description: 'The message' }],
+  ])('%s', (raw, expected) => {
+    expect(event(raw)).toEqual(expected);
+  });
+
+  it.each([
+    // Refusals (client/refusal-numerics.ts): the reason, what was refused, the server's text.
+    [':srv 475 me #c :Cannot join channel (+k)', 'bad-key', '#c', 'Cannot join channel (+k)'],
+    [':srv 471 me #c :full', 'channel-full', '#c', 'full'],
+    [':srv 473 me #c :invite only', 'invite-only', '#c', 'invite only'],
+    [':srv 474 me #c :banned', 'banned', '#c', 'banned'],
+    [':srv 403 me #nope :No such channel', 'no-such-channel', '#nope', 'No such channel'],
+    [':srv 405 me #c :too many', 'too-many-channels', '#c', 'too many'],
+    [':srv 437 me newnick :Nick/channel is temporarily unavailable', 'unavailable', 'newnick', 'Nick/channel is temporarily unavailable'],
+    [':srv 477 me #c :You need a registered nick', 'registered-only', '#c', 'You need a registered nick'],
+    [':srv 489 me #c :TLS only', 'secure-only', '#c', 'TLS only'],
+    [':srv 404 me #c :Cannot send to channel', 'cannot-send', '#c', 'Cannot send to channel'],
+    [':srv 408 me #c :No colours', 'no-colors', '#c', 'No colours'],
+    [':srv 401 me bob :No such nick/channel', 'no-such-nick', 'bob', 'No such nick/channel'],
+    [":srv 441 me bob #c :They aren't on that channel", 'not-in-channel', 'bob', "They aren't on that channel"],
+    [":srv 442 me #c :You're not on that channel", 'not-on-channel', '#c', "You're not on that channel"],
+    [":srv 482 me #c :You're not channel operator", 'not-operator', '#c', "You're not channel operator"],
+    [':srv 481 me :Permission Denied', 'no-privileges', '', 'Permission Denied'],
+    [':srv 432 me b@d :Erroneous nickname', 'erroneous-nick', 'b@d', 'Erroneous nickname'],
+    [':srv 433 me bob :Nickname is already in use', 'nick-in-use', 'bob', 'Nickname is already in use'],
+    [':srv 436 me bob :Nickname collision', 'nick-collision', 'bob', 'Nickname collision'],
+    [':srv 484 me :Your connection is restricted', 'restricted', '', 'Your connection is restricted'],
+  ])('a refusal: %s', (raw, reason, target, text) => {
+    const args = parseLine(raw)!.params.slice(1);
+    expect(event(raw)).toEqual({ type: 'refused', server: 'srv', args, reason, target, text });
+  });
+
+  it.each([
+    // The answers the bridge waits for: ban list, channel list, PONG.
+    [':srv 367 me #c *!*@bad.host op 1700000000', { type: 'banList', channel: '#c', mask: '*!*@bad.host' }],
+    [':srv 367 me #c nick!*@*', { type: 'banList', channel: '#c', mask: 'nick!*@*' }],
+    [':srv 368 me #c :End of channel ban list', { type: 'banListEnd', channel: '#c' }],
+    [':srv 322 me #c 3 :the topic', { type: 'listEntry', channel: '#c', users: 3, topic: 'the topic' }],
+    [':srv 322 me #quiet 12', { type: 'listEntry', channel: '#quiet', users: 12, topic: '' }],
+    [':srv 322 me #c many :odd count', { type: 'listEntry', channel: '#c', users: 0, topic: 'odd count' }],
+    [':srv 323 me :End of LIST', { type: 'listEnd' }],
+    [':srv PONG srv :sb-1-abc', { type: 'pong', server: 'srv', token: 'sb-1-abc' }],
+    [':srv PONG :keepalive', { type: 'pong', server: 'srv', token: 'keepalive' }],
+    // CTCP (https://modern.ircdocs.horse/ctcp): requests in PRIVMSG, responses in NOTICE; ACTION stays a message.
+    [':alice!a@h PRIVMSG me :\x01VERSION\x01', { type: 'ctcp', source: alice, kind: 'request', target: 'me', command: 'VERSION', args: '' }],
+    [':alice!a@h PRIVMSG me :\x01PING 12345\x01', { type: 'ctcp', source: alice, kind: 'request', target: 'me', command: 'PING', args: '12345' }],
+    [':alice!a@h PRIVMSG me :\x01ping 12345', { type: 'ctcp', source: alice, kind: 'request', target: 'me', command: 'PING', args: '12345' }],
+    [':alice!a@h NOTICE me :\x01VERSION \x02Cool\x02 client 1.0\x01', { type: 'ctcp', source: alice, kind: 'response', target: 'me', command: 'VERSION', args: 'Cool client 1.0' }],
+    [':alice!a@h NOTICE me :\x01TIME a\x01b\x01', { type: 'ctcp', source: alice, kind: 'response', target: 'me', command: 'TIME', args: 'ab' }],
+    [':alice!a@h PRIVMSG #c :\x01ACTION waves\x01', { type: 'message', source: alice, target: '#c', text: '\x01ACTION waves\x01' }],
   ])('%s', (raw, expected) => {
     expect(event(raw)).toEqual(expected);
   });
@@ -80,7 +126,8 @@ describe('IRC lines as typed events', () => {
     'ERROR :Closing link',
     ':alice!a@h ACCOUNT acct',
     ':srv 005 me CHANTYPES=# :are supported',
-    ':srv 322 me #c 3 :topic',
+    ':srv 321 me Channel :Users  Name',
+    ':srv 367 me #c',
     ':srv 315 me #c :End of WHO',
     ':srv BATCH b1 weird',
     ':srv CHATHISTORY LATEST bob',
