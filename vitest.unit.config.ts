@@ -14,6 +14,7 @@ const pureBridgeTests = [
   'bridges/email/test/threads.test.ts',
   'bridges/irc/test/address.test.ts',
   'bridges/irc/test/archive-migration.test.ts',
+  'bridges/irc/test/history-settings-migration.test.ts',
   'bridges/irc/test/chathistory-anchor.test.ts',
   'bridges/irc/test/client-tag-maps.test.ts',
   'bridges/irc/test/config.test.ts',

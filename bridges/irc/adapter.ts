@@ -1,6 +1,6 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
 import type { AdhocCommand } from '../../src/core/adhoc-model.js';
-import type { Form } from '../../src/core/adhoc-model.js';
+import type { FormField } from '../../src/core/adhoc-model.js';
 import type { AffiliationEntry, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
@@ -9,6 +9,7 @@ import { channelItems, listChannels, pageOf } from './channel-list.js';
 import { invite, moderate, setSubject } from './room-commands.js';
 import { clientTagFeatures, replyOf, sendTagEvent, tagTarget } from './client-tag-actions.js';
 import { migrateArchive } from './archive-migration.js';
+import { migrateHistorySettings } from './history-settings-migration.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { ChannelSettingsStore } from './channel-settings.js';
 import { applyAway, rejoinPersistentChannels } from './room-hooks.js';
@@ -34,14 +35,19 @@ export class IrcBridge implements Bridge {
 
   readonly commands: AdhocCommand[];
   private readonly channels: ChannelSettingsStore;
-  /** XEP-0045 §10 muc#owner: the channel's history settings and persistence (channel-settings.ts). */
+  /** XEP-0045 §10 muc#owner: the bridge's field of the core's form, persistence (channel-settings.ts); and the ban list. */
   readonly roomConfig: NonNullable<Bridge['roomConfig']>;
 
   constructor(
     private readonly ctx: BridgeContext,
     private readonly config: IrcConfig,
   ) {
-    ctx.archive.setRetention({ maxMessages: config.archive_max_messages, maxDays: config.archive_max_days });
+    ctx.archive.setRetention({
+      maxMessages: config.archive_max_messages,
+      maxDays: config.archive_max_days,
+      recordHistory: config.record_history,
+      maxHistoryLength: config.max_history_length,
+    });
     this.channels = new ChannelSettingsStore(ctx.kv, config);
     const metrics = new IrcMetrics(() =>
       this.sessions.all().map((s) => ({ network: s.deps.networkName, state: s.reconnecting ? 'reconnecting' : s.connected ? 'registered' : 'connecting', queued: s.queue.length }) as const),
@@ -58,13 +64,13 @@ export class IrcBridge implements Bridge {
       metrics,
     });
     this.roomConfig = {
-      form: (user, room) => this.ownerForm(user, room),
+      fields: (user, room) => this.ownerFields(user, room),
       submit: (user, room, values) => this.submitOwnerForm(user, room, values),
       affiliations: (user, room, affiliation) => this.affiliations(user, room, affiliation),
     };
     this.commands = [
       configureCommand(ctx.kv, ctx.secrets, (localpart) => this.networkOfService(localpart)),
-      globalConfigureCommand(ctx.kv, config, () => this.channels.forgetCache()),
+      globalConfigureCommand(ctx.kv, ctx.archive.settings, config),
     ];
   }
 
@@ -93,6 +99,8 @@ export class IrcBridge implements Bridge {
   async start(): Promise<void> {
     const moved = migrateArchive(this.ctx.kv, this.ctx.archive);
     if (moved > 0) this.ctx.log.info({ event: 'archive_migrated', messages: moved }, 'moved the IRC archive into the core archive');
+    const settings = migrateHistorySettings(this.ctx.kv, this.ctx.archive.settings);
+    if (settings > 0) this.ctx.log.info({ event: 'history_settings_migrated', rows: settings }, 'moved the history settings into the core');
     sealStoredSecrets(this.ctx.kv, this.ctx.secrets, this.ctx.log);
     await this.sessions.start();
     this.ctx.log.info({ event: 'started', networks: Object.keys(this.config.networks) }, 'IRC bridge ready');
@@ -118,9 +126,9 @@ export class IrcBridge implements Bridge {
     return { network: found.name, channel: addr.channel };
   }
 
-  private async ownerForm(user: UserJid, localpart: string): Promise<Form> {
+  private async ownerFields(user: UserJid, localpart: string): Promise<FormField[]> {
     const { network, channel } = this.roomAddress(localpart);
-    return this.channels.form(user, network, channel);
+    return this.channels.fields(user, network, channel);
   }
 
   private async submitOwnerForm(user: UserJid, localpart: string, values: Record<string, string[]>): Promise<void> {

@@ -30,7 +30,7 @@ export class SessionArchive {
 
   constructor(
     private readonly user: UserJid,
-    private readonly deps: Pick<SessionDeps, 'ctx' | 'channels' | 'networkName' | 'config'>,
+    private readonly deps: Pick<SessionDeps, 'ctx' | 'networkName' | 'config'>,
   ) {
     this.archive = deps.ctx.archive;
   }
@@ -40,10 +40,9 @@ export class SessionArchive {
     return 'channel' in where ? channelConversation(network, where.channel) : privateConversation(network, where.nick);
   }
 
-  /** A channel message, when the channel's settings keep history. */
+  /** A channel message, unless the user's history settings of the channel say not to record it (the core's). */
   recordMessage(room: Room, entry: RecordedMessage): void {
-    if (!this.deps.channels.effective(this.user, this.deps.networkName, room.channel).recordHistory) return;
-    this.archive.append(this.user, this.conversation({ channel: room.channel }), entry);
+    this.archive.append(this.user, this.conversation({ channel: room.channel }), entry, { room: true });
   }
 
   /** A private message (either way) in the user's archive of the conversation with `nick`. */
@@ -71,11 +70,9 @@ export class SessionArchive {
     this.archive.retract(this.user, this.conversation(where), id, retractionId !== undefined ? { id: retractionId } : {});
   }
 
-  /** The join history (XEP-0045 §7.2.15) the resource asked for, oldest first, from the user's archive of the channel. */
+  /** The join history (XEP-0045 §7.2.15) the resource asked for and the user's settings allow, oldest first. */
   historyOf(room: Room, req: HistoryRequest | undefined): HistoryItem[] {
-    const settings = this.deps.channels.effective(this.user, this.deps.networkName, room.channel);
-    if (!settings.recordHistory) return [];
-    const entries = this.archive.history(this.user, this.conversation({ channel: room.channel }), settings.maxHistoryLength, req);
+    const entries = this.archive.joinHistory(this.user, this.conversation({ channel: room.channel }), req);
     return entries.map((e) => ({
       nick: e.nick,
       body: e.body,

@@ -9,6 +9,7 @@ import type { BridgeArchive, Clock, KeyValueStore, Retention } from './bridge-se
 import type { ArchivePage, ArchiveQuery } from './hook-types.js';
 import type { HistoryRequest, UserJid } from './model.js';
 import { queryEntries, selectHistory, type ArchiveEntry } from './archive-query.js';
+import { CoreHistorySettings } from './history-settings.js';
 
 export type { ArchiveEntry } from './archive-query.js';
 
@@ -21,6 +22,17 @@ const SEQ_DIGITS = 12;
  */
 const AGE_CHECK_INTERVAL_MS = 60_000;
 
+/** `kv` under keys that start with a space, which no archive key (a bare JID first) can. */
+function apart(kv: KeyValueStore): KeyValueStore {
+  const p = ' settings ';
+  return {
+    get: <T>(key: string) => kv.get<T>(p + key),
+    set: (key, value) => kv.set(p + key, value),
+    delete: (key) => kv.delete(p + key),
+    list: <T>(prefix: string) => kv.list<T>(p + prefix).map((e) => ({ key: e.key.slice(p.length), value: e.value })),
+  };
+}
+
 export class CoreArchive implements BridgeArchive {
   /** Per conversation: the next sequence number, the oldest kept, and that one's time once read. */
   private readonly bounds = new Map<string, { next: number; oldest: number; oldestAt?: number; ageCheckedAt?: number }>();
@@ -29,16 +41,25 @@ export class CoreArchive implements BridgeArchive {
   /** Retention by age in days; 0 keeps messages until the count cap drops them. */
   private maxDays = 0;
 
+  /** The users' history settings of rooms (the muc#owner form's, src/core/room-config.ts). */
+  readonly settings: CoreHistorySettings;
+
   constructor(
     private readonly kv: KeyValueStore,
     private readonly clock: Clock,
-  ) {}
+    /** Where the settings are kept (context.ts: their own namespace); default: in `kv`, apart. */
+    settingsKv: KeyValueStore = apart(kv),
+  ) {
+    this.settings = new CoreHistorySettings(settingsKv);
+  }
 
   setRetention(r: Retention): void {
     this.maxPerConversation = r.maxMessages;
     this.maxDays = r.maxDays;
+    const { recordHistory, maxHistoryLength } = r;
+    const operator = { ...(recordHistory !== undefined ? { recordHistory } : {}), ...(maxHistoryLength !== undefined ? { maxHistoryLength } : {}) };
+    this.settings.configure(operator, r.maxMessages);
   }
-
 
   /** Messages older than this (ms since the epoch) are dropped; -Infinity when there is no age limit. */
   private cutoff(): number {
@@ -50,7 +71,9 @@ export class CoreArchive implements BridgeArchive {
     return `${user}\n${conversation.toLowerCase()}\n`;
   }
 
-  append(user: UserJid, conversation: string, entry: Omit<ArchiveEntry, 'stamp'> & { stamp?: string }): void {
+  append(user: UserJid, conversation: string, entry: Omit<ArchiveEntry, 'stamp'> & { stamp?: string }, options: { room?: boolean } = {}): void {
+    // A room's history settings say whether it is recorded at all (record_history).
+    if (options.room && !this.settings.effective(user, conversation).recordHistory) return;
     const prefix = CoreArchive.prefix(user, conversation);
     let b = this.bounds.get(prefix);
     if (!b) {
@@ -133,6 +156,15 @@ export class CoreArchive implements BridgeArchive {
   /** The join history: at most `limit` messages, then the client's `<history/>` limits (XEP-0045 §7.2.15). */
   history(user: UserJid, conversation: string, limit: number, req: HistoryRequest | undefined): ArchiveEntry[] {
     return selectHistory(this.entries(user, conversation), limit, req, this.clock.now());
+  }
+
+  /**
+   * The join history of a room as the user's settings allow it (XEP-0045 §7.2.15): none when the
+   * room is not recorded, at most its max_history_length, then the `<history/>` request's limits.
+   */
+  joinHistory(user: UserJid, conversation: string, req: HistoryRequest | undefined): ArchiveEntry[] {
+    const policy = this.settings.effective(user, conversation);
+    return policy.recordHistory ? this.history(user, conversation, policy.maxHistoryLength, req) : [];
   }
 
   /** XEP-0313 query on a conversation: a room's (groupchat) or a private one (chat). */

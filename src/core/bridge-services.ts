@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { ArchiveEntry } from './archive-query.js';
 import type { HistoryRequest, Inbound, UserJid } from './model.js';
 import type { BridgeRooms } from './room-types.js';
+import type { FormField } from './adhoc-model.js';
 
 /** Whether the bridge can deliver right now (shown as presence of the domain and contacts). */
 export interface BridgeHealth {
@@ -82,6 +83,44 @@ export interface Retention {
   maxMessages: number;
   /** Days a message is kept; 0: until the count drops it. */
   maxDays: number;
+  /**
+   * The operator's defaults of the rooms' history settings (each user may change them per room
+   * with the muc#owner form, and for all their rooms): whether a room is recorded (default true)
+   * and how many of its messages a joining resource gets (default 20).
+   */
+  recordHistory?: boolean;
+  maxHistoryLength?: number;
+}
+
+/** As stored and as submitted (biboumi's names): unset fields fall back to the next level. */
+export interface StoredHistorySettings {
+  record_history?: boolean;
+  max_history_length?: number;
+}
+
+/** What applies to one room of one user. */
+export interface HistoryPolicy {
+  recordHistory: boolean;
+  maxHistoryLength: number;
+}
+
+/**
+ * The users' history settings of rooms (src/core/history-settings.ts), with biboumi's names:
+ * what a bridge may do with them (`ctx.archive.settings`). `conversation` is a room's archive key.
+ */
+export interface BridgeHistorySettings {
+  /** What applies to the room with this archive conversation. */
+  effective(user: UserJid, conversation: string): HistoryPolicy;
+  /** Validate submitted values (XEP-0004): only the fields sent; throws StanzaError bad-request. */
+  parse(values: Record<string, string[]>): StoredHistorySettings;
+  /** Merge into the room's own settings. */
+  setRoom(user: UserJid, conversation: string, patch: StoredHistorySettings): void;
+  /** The user's defaults for all their rooms, as stored. */
+  userDefaults(user: UserJid): StoredHistorySettings;
+  /** Merge into the user's defaults. */
+  setUserDefaults(user: UserJid, patch: StoredHistorySettings): void;
+  /** The fields of a user-defaults form (biboumi's global `configure`), with what applies now. */
+  defaultFields(user: UserJid): FormField[];
 }
 
 /**
@@ -91,11 +130,19 @@ export interface Retention {
 export interface BridgeArchive {
   /** The bridge's retention (default: 1,000 messages, no age limit). */
   setRetention(retention: Retention): void;
-  /** Record a message (`stamp` defaults to now); `id` is the XEP-0359 stanza-id it went out with. */
-  append(user: UserJid, conversation: string, entry: Omit<ArchiveEntry, 'stamp'> & { stamp?: string }): void;
+  /**
+   * Record a message (`stamp` defaults to now); `id` is the XEP-0359 stanza-id it went out with.
+   * `room`: a room's message, not recorded when the user's history settings of the room say so.
+   */
+  append(user: UserJid, conversation: string, entry: Omit<ArchiveEntry, 'stamp'> & { stamp?: string }, options?: { room?: boolean }): void;
   /** Whether a message with this id is kept (a network's replay must not be recorded twice). */
   has(user: UserJid, conversation: string, id: string): boolean;
-  /** The join history (XEP-0045 §7.2.15): at most `limit`, then the `<history/>` request's limits; oldest first. */
+  /**
+   * A room's join history (XEP-0045 §7.2.15) as the user's history settings allow it (none when
+   * not recorded, at most max_history_length), then the `<history/>` request's limits; oldest first.
+   */
+  joinHistory(user: UserJid, conversation: string, request: HistoryRequest | undefined): ArchiveEntry[];
+  /** The last messages: at most `limit`, then the `<history/>` request's limits; oldest first. */
   history(user: UserJid, conversation: string, limit: number, request: HistoryRequest | undefined): ArchiveEntry[];
   /**
    * XEP-0424 §6: the message `id` (archive id, or the user's own origin-id) was retracted: its
@@ -105,6 +152,11 @@ export interface BridgeArchive {
   retract(user: UserJid, conversation: string, id: string, retraction?: { id?: string; stamp?: string }): boolean;
   /** Forget a conversation (recording turned off). */
   clear(user: UserJid, conversation: string): void;
+  /**
+   * The users' history settings of rooms. The core renders them in each room's muc#owner form;
+   * a bridge reads them for its own forms (user defaults) and moves its earlier settings here.
+   */
+  readonly settings: BridgeHistorySettings;
 }
 
 /** Clock, replaceable in tests. */

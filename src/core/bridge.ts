@@ -16,7 +16,7 @@
  */
 import type { ZodType } from 'zod';
 import type { Affiliation, Inbound, Outbound, UserJid } from './model.js';
-import type { AdhocCommand, Form } from './adhoc-model.js';
+import type { AdhocCommand, FormField } from './adhoc-model.js';
 import type { ItemsPage, PageRequest } from './hook-types.js';
 import type { BridgeContext } from './bridge-services.js';
 import type { ReactionLimits } from './features.js';
@@ -26,17 +26,20 @@ export type {
   BridgeArchive,
   BridgeContext,
   BridgeHealth,
+  BridgeHistorySettings,
   BridgeHttp,
   BridgeMetrics,
   BridgeSecrets,
   Clock,
   DeliverOptions,
   DeliverResult,
+  HistoryPolicy,
   HttpHandler,
   KeyValueStore,
   MessageMap,
   MessageMapEntry,
   Retention,
+  StoredHistorySettings,
   UserQuery,
   UserQueryAnswer,
 } from './bridge-services.js';
@@ -195,12 +198,20 @@ export interface Bridge {
   /** disco#items on a JID of the domain (IRC: channel list on the network JID). */
   listItems?(user: UserJid, localpart: string, page: PageRequest): Promise<ItemsPage>;
   /**
-   * XEP-0045 §10 muc#owner: a room's configuration form, and its submission (IRC: the history
-   * settings and whether the channel stays joined without a resource in it).
+   * XEP-0045 §10 muc#owner: the fields a bridge adds to a room's configuration form. The core
+   * renders the form (src/core/room-config.ts) with its own history settings of the room
+   * (record_history, max_history_length, stored with the core's archive) and these fields after
+   * FORM_TYPE (IRC: persistent, whether the channel stays joined without a resource in it).
    */
   roomConfig?: {
-    form(user: UserJid, room: string): Promise<Form>;
-    submit(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
+    /** The bridge's own fields of the room's form, with their current values. */
+    fields?(user: UserJid, room: string): Promise<FormField[]>;
+    /**
+     * A submitted form (every field the client sent, the core's included: read only your own).
+     * Apply your fields, or throw StanzaError bad-request for a wrong value: the core then
+     * changes nothing either.
+     */
+    submit?(user: UserJid, room: string, values: Record<string, string[]>): Promise<void>;
     /**
      * XEP-0045 §9.5 (the ban list) and kin: the room's entries with this affiliation, as the
      * network keeps them (IRC: the +b masks, each as a JID on the domain). Absent or throwing

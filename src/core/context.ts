@@ -122,7 +122,7 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
     kv: store.kv(id),
     secrets: createBridgeSecrets(id, deps.secretKey),
     rooms,
-    archive: new CoreArchive(store.kv(`core:archive:${id}`), clock),
+    archive: new CoreArchive(store.kv(`core:archive:${id}`), clock, store.kv(`core:room-settings:${id}`)),
     messages: store.messages(id),
     http: deps.http,
     metrics: deps.metrics,

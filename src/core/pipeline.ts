@@ -196,7 +196,7 @@ export class BridgePipeline {
     };
     this.enqueueOut = enqueue;
     registerMucAdmin(router, this.bridge, enqueue);
-    registerMucOwner(router, this.bridge);
+    registerMucOwner(router, this.bridge, ctx.archive.settings);
     registerMam(router, this.bridge, ctx.archive, this.domain, send);
     const receiver = new StanzaReceiver({
       domain: this.domain,

@@ -100,11 +100,11 @@ describe('channel list and per-user settings (ngircd)', () => {
     expect(done).toMatchObject({ status: 'completed', note: { text: 'Configuration successfully applied.' } });
     const room = `#gd${id}%test`;
     await b.bridge.send({ kind: 'join', user, resource: 'r1', to: room, nick: `G${id}` });
-    const owner = await b.bridge.roomConfig.form(user, room);
+    const owner = await b.owner.form(user, room);
     expect(owner.fields.filter((f) => f.var !== 'FORM_TYPE').map((f) => [f.var, f.values?.[0]])).toEqual([['persistent', '1'], ['record_history', '0'], ['max_history_length', '5']]);
     // The channel's own setting wins over the user's default.
-    await b.bridge.roomConfig.submit(user, room, { record_history: ['1'] });
-    const after = await b.bridge.roomConfig.form(user, room);
+    await b.owner.submit(user, room, { record_history: ['1'] });
+    const after = await b.owner.form(user, room);
     expect(after.fields.find((f) => f.var === 'record_history')?.values).toEqual(['1']);
     expect(after.fields.find((f) => f.var === 'persistent')?.values).toEqual(['1']);
   });

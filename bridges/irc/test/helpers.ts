@@ -9,13 +9,31 @@ import { IrcBridge } from '../adapter.js';
 import { StanzaError } from '../../../src/core/errors.js';
 import { errorReport, sendThroughRooms } from '../../../src/core/room-send.js';
 import { ircConfigSchema } from '../config.js';
+import type { Form } from '../../../src/core/adhoc-model.js';
+import { roomConfigForm, submitRoomConfig } from '../../../src/core/room-config.js';
 import { afterThisTest, once } from '../../../test/helpers/cleanup.js';
 
 export const DOMAIN = 'irc.localhost';
 
+/** XEP-0045 §10.2 as the core answers muc#owner (src/xmpp/muc-owner.ts), without the XML. */
+export interface RoomOwner {
+  form(user: string, room: string): Promise<Form>;
+  submit(user: string, room: string, values: Record<string, string[]>): Promise<void>;
+}
+
+/** The core's muc#owner form of `bridge`'s rooms, with the settings of `t`'s archive. */
+export function ownerOf(bridge: IrcBridge, t: TestBridgeContext): RoomOwner {
+  return {
+    form: (user, room) => roomConfigForm(bridge, t.archive.settings, user, room),
+    submit: (user, room, values) => submitRoomConfig(bridge, t.archive.settings, user, room, values),
+  };
+}
+
 export interface BridgeUnderTest {
   t: TestBridgeContext;
   bridge: IrcBridge;
+  /** The room's muc#owner form as the core renders and applies it (src/core/room-config.ts). */
+  owner: RoomOwner;
   /** A XEP-0313 query as the core answers it (src/xmpp/mam.ts): the core's archive of the address's conversation. */
   mam(user: string, localpart: string, query: ArchiveQuery): ArchivePage;
   close(): Promise<void>;
@@ -85,6 +103,7 @@ export async function startBridge(
   return {
     t,
     bridge,
+    owner: ownerOf(bridge, t),
     mam(user, localpart, query) {
       const address = bridge.resolve(localpart);
       if (address.archive === undefined) throw new StanzaError('service-unavailable', 'There is no archive here.');

@@ -4,7 +4,7 @@ import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { IrcBridge } from '../adapter.js';
 import { ircConfigSchema } from '../config.js';
-import { expectInbound, find, indexOf, startBridge, unique, useNgircd } from './helpers.js';
+import { expectInbound, find, indexOf, ownerOf, startBridge, unique, useNgircd } from './helpers.js';
 
 const ircd = useNgircd();
 
@@ -70,20 +70,35 @@ describe('channel history on join (XEP-0045 §7.2.15)', () => {
 describe('muc#owner channel settings and persistent channels', () => {
   it('the owner form shows persistent, record_history and max_history_length; record_history off stops archiving', async () => {
     const j = await setup();
-    const form = await j.bridge.roomConfig.form(j.user, j.room);
+    const form = await j.owner.form(j.user, j.room);
     expect(Object.fromEntries(form.fields.map((f) => [f.var, f.values]))).toMatchObject({ persistent: ['0'], record_history: ['1'], max_history_length: ['20'] });
-    await j.bridge.roomConfig.submit(j.user, j.room, { record_history: ['0'], max_history_length: ['5'] });
+    await j.owner.submit(j.user, j.room, { record_history: ['0'], max_history_length: ['5'] });
     j.native.client.say(j.chan, 'unrecorded');
     await expectInbound(j.t, 'message', (e) => e.body === 'unrecorded', 'live message');
     expect((j.mam(j.user, j.room, { page: {} })).messages).toEqual([]);
-    const again = await j.bridge.roomConfig.form(j.user, j.room);
+    const again = await j.owner.form(j.user, j.room);
     expect(again.fields.find((f) => f.var === 'max_history_length')?.values).toEqual(['5']);
-    await expect(j.bridge.roomConfig.submit(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
+    await expect(j.owner.submit(j.user, j.room, { persistent: ['maybe'] })).rejects.toMatchObject({ condition: 'bad-request' });
+  });
+
+  it('settings an earlier version stored in the bridge’s rows still apply after the upgrade (moved to the core at start)', async () => {
+    const id = unique();
+    const user = `u${id}@example.org`;
+    const b = await startBridge(ircd().port, {}, {}, {
+      prepare: (t) => {
+        t.ctx.kv.set(`chan:${user}\ntest\n#m${id}`, { persistent: true, record_history: false, max_history_length: 3 });
+        t.ctx.kv.set(`defaults:${user}`, { max_history_length: 7 });
+      },
+    });
+    const values = async (room: string) => Object.fromEntries((await b.owner.form(user, room)).fields.map((f) => [f.var, f.values]));
+    expect(await values(`#M${id}%test`)).toMatchObject({ persistent: ['1'], record_history: ['0'], max_history_length: ['3'] });
+    expect(await values(`#o${id}%test`)).toMatchObject({ persistent: ['0'], record_history: ['1'], max_history_length: ['7'] });
+    expect(b.t.ctx.kv.get(`chan:${user}\ntest\n#m${id}`)).toEqual({ persistent: true });
   });
 
   it('a persistent channel stays joined after the last resource leaves, keeps archiving, and is rejoined at start', async () => {
     const j = await setup();
-    await j.bridge.roomConfig.submit(j.user, j.room, { persistent: ['1'] });
+    await j.owner.submit(j.user, j.room, { persistent: ['1'] });
     await j.bridge.send({ kind: 'leave', user: j.user, resource: 'r1', to: j.room });
     const gone = await expectInbound(j.t, 'presence', (e) => e.toResource === 'r1' && e.type === 'unavailable', 'self unavailable');
     expect(gone.muc?.codes).toContain(110);
@@ -106,7 +121,7 @@ describe('muc#owner channel settings and persistent channels', () => {
     await waitFor(async () => (j.mam(j.user, j.room, { page: {} }).messages.some((m) => m.body === 'after restart') ? true : undefined), 'archived after restart');
 
     // Turning persistence off with no resource in the channel parts it.
-    await next.roomConfig.submit(j.user, j.room, { persistent: ['0'] });
+    await ownerOf(next, j.t).submit(j.user, j.room, { persistent: ['0'] });
     await j.native.expect('part', (e) => e.nick === j.nick);
     await next.stop();
   });
