@@ -44,31 +44,44 @@ const q = (c: string) => `"${c}"`;
 /** Rows per statement. */
 const CHUNK = 5000;
 
-/**
- * Insert or replace whole rows: one statement per table and chunk, each column one array
- * parameter (`unnest`), so the cost of parsing and binding does not grow with the row count.
- */
-export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: readonly Row[]): Promise<void> {
-  const cols = Object.keys(table.columns);
-  const rest = cols.filter((c) => !table.key.includes(c));
-  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
-  const sql = `INSERT INTO ${table.name} (${cols.map(q).join(', ')})
-    SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')})
-    ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    await client.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
-  }
+/** One statement and its parameters, to send as it is or pipelined with others (pg-commit.ts). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
-/** Delete rows by key. */
-export async function deleteKeys(client: pg.ClientBase, table: TableSpec, keys: readonly SqlValue[][]): Promise<void> {
+/**
+ * Insert or replace whole rows: one statement per table and chunk, the rows as one JSON parameter
+ * read by `json_populate_recordset` over the table's own row type. V8 serialises the rows
+ * natively; a text array per column (`unnest`) cost pg an escape per element in JavaScript,
+ * about 2.5 times the client CPU for the same PostgreSQL work (bench/store.ts, issue 14).
+ */
+export function upsertStatements(table: TableSpec, rows: readonly Row[]): Statement[] {
+  const cols = Object.keys(table.columns).map(q).join(', ');
+  const rest = Object.keys(table.columns).filter((c) => !table.key.includes(c));
+  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
+  const sql = `INSERT INTO ${table.name} (${cols})
+    SELECT ${cols} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+    ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
+  const out: Statement[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push({ sql, params: [JSON.stringify(rows.slice(i, i + CHUNK))] });
+  return out;
+}
+
+export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: readonly Row[]): Promise<void> {
+  for (const s of upsertStatements(table, rows)) await client.query(s.sql, s.params);
+}
+
+/** Delete rows by key, each key column one array parameter (`unnest`). */
+export function deleteStatements(table: TableSpec, keys: readonly SqlValue[][]): Statement[] {
   const sql = `DELETE FROM ${table.name} WHERE (${table.key.map(q).join(', ')}) IN
     (SELECT * FROM unnest(${table.key.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')}))`;
+  const out: Statement[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
-    await client.query(sql, table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)));
+    out.push({ sql, params: table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)) });
   }
+  return out;
 }
 
 /** Every row of a table in PostgreSQL. */
@@ -87,9 +100,33 @@ export function insertSqlite(db: Database.Database, table: TableSpec, rows: read
   })();
 }
 
-/** A reader of one row of a SQLite table by key (undefined when gone). */
-export function sqliteRowReader(db: Database.Database, table: TableSpec): (key: readonly SqlValue[]) => Row | undefined {
+/**
+ * A reader of rows of a SQLite table by key: the rows still there, and the keys that are gone.
+ * A table with a one-column key (the outbox) is read with one statement for all the keys
+ * (`json_each`), not one call per row: the commit's snapshot is taken synchronously, on the
+ * event loop, so its cost per row is paid by everything else the process does.
+ */
+export function sqliteRowsReader(db: Database.Database, table: TableSpec): (keys: readonly SqlValue[][]) => { rows: Row[]; gone: SqlValue[][] } {
   const cols = Object.keys(table.columns);
-  const stmt = db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${table.name} WHERE ${table.key.map((c) => `${q(c)} = ?`).join(' AND ')}`);
-  return (key) => stmt.get(...key) as Row | undefined;
+  const one = db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${table.name} WHERE ${table.key.map((c) => `${q(c)} = ?`).join(' AND ')}`);
+  if (table.key.length !== 1) {
+    return (keys) => {
+      const rows: Row[] = [];
+      const gone: SqlValue[][] = [];
+      for (const key of keys) {
+        const row = one.get(...key) as Row | undefined;
+        if (row) rows.push(row);
+        else gone.push([...key]);
+      }
+      return { rows, gone };
+    };
+  }
+  const k = table.key[0]!;
+  const many = db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${table.name} WHERE ${q(k)} IN (SELECT value FROM json_each(?))`);
+  return (keys) => {
+    const rows = many.all(JSON.stringify(keys.map((key) => key[0]))) as Row[];
+    if (rows.length === keys.length) return { rows, gone: [] };
+    const found = new Set(rows.map((r) => r[k]));
+    return { rows, gone: keys.filter((key) => !found.has(key[0]!)).map((key) => [...key]) };
+  };
 }
