@@ -12,7 +12,8 @@
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { deleteStatements, sqliteRowsReader, TABLES, upsertStatements, type Row, type SqlValue, type TableSpec } from './tables.js';
+import { dirtyRowsReader, type DirtyRows } from './dirty-rows.js';
+import { deleteKeys, TABLES, upsertJson, type SqlValue, type Statement, type TableSpec } from './tables.js';
 
 export interface Fence {
   name: string;
@@ -24,8 +25,8 @@ export class LeaseLostError extends Error {}
 
 /** Work a commit does in its transaction beyond the mirrored rows (sharded mode's shared dedupe). */
 export interface CommitHook {
-  /** At the snapshot, synchronously: this commit's part, given the outbox rows it writes. */
-  begin(outboxUpserts: readonly Row[]): CommitPart | undefined;
+  /** At the snapshot, synchronously: this commit's part, given the ids of the outbox rows it writes. */
+  begin(outboxIds: ReadonlyArray<readonly SqlValue[]>): CommitPart | undefined;
 }
 
 export interface CommitPart {
@@ -40,15 +41,23 @@ export interface CommitPart {
  * this instance no longer holds it. 1 / count(*) is the raise: an aggregate, so PostgreSQL cannot
  * fold it when it plans the statement, and plain SQL has no RAISE.
  */
-const FENCE = `SELECT 1 / count(*) FROM (SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE) AS held`;
+const FENCE = {
+  name: 'switchboard_fence',
+  text: `SELECT 1 / count(*) FROM (SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE) AS held`,
+};
 /** SQLSTATE division_by_zero: the fence's raise. */
 const DIVISION_BY_ZERO = '22012';
 
 type DirtyKey = string | number;
+
+/** The JSON rows without those of `ids`. */
+function withoutIds(json: string, ids: ReadonlySet<number>): string {
+  return JSON.stringify((JSON.parse(json) as Array<{ id: number }>).filter((r) => !ids.has(r.id)));
+}
 /** The outbox's keys are one number: used as they are, without a JSON string per write. */
 const dirtyKey = (key: readonly SqlValue[]): DirtyKey => (key.length === 1 && typeof key[0] === 'number' ? key[0] : JSON.stringify(key));
 
-type Batch = Array<{ table: TableSpec; upserts: Row[]; deletes: SqlValue[][] }>;
+type Batch = Array<{ table: TableSpec; rows: DirtyRows }>;
 
 interface Waiter {
   resolve: () => void;
@@ -63,7 +72,7 @@ export class PgCommitter {
   private running: Promise<void> | undefined;
   private runningWaiters: Waiter[] = [];
   private scheduled: NodeJS.Immediate | undefined;
-  private readonly readers: Map<string, ReturnType<typeof sqliteRowsReader>>;
+  private readonly readers: Map<string, ReturnType<typeof dirtyRowsReader>>;
   lastError: Error | undefined;
   private closed = false;
 
@@ -75,7 +84,7 @@ export class PgCommitter {
     private readonly onCommit: (seconds: number, rows: number) => void = () => undefined,
     private readonly hook?: CommitHook,
   ) {
-    this.readers = new Map(TABLES.map((t) => [t.name, sqliteRowsReader(db, t)]));
+    this.readers = new Map(TABLES.map((t) => [t.name, dirtyRowsReader(db, t)]));
   }
 
   /** A row of `table` changed (inserted, updated or deleted) in memory. */
@@ -115,8 +124,7 @@ export class PgCommitter {
     for (const table of TABLES) {
       const keys = this.dirty.get(table.name);
       if (!keys) continue;
-      const { rows, gone } = this.readers.get(table.name)!([...keys.values()]);
-      batch.push({ table, upserts: rows, deletes: gone });
+      batch.push({ table, rows: this.readers.get(table.name)!([...keys.values()]) });
     }
     const taken = this.dirty;
     const rows = this.dirtyCount;
@@ -125,7 +133,7 @@ export class PgCommitter {
     const waiters = this.waiters;
     this.waiters = [];
     this.runningWaiters = waiters;
-    const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.upserts ?? []);
+    const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.rows.present ?? []);
     const started = process.hrtime.bigint();
     this.running = this.write(batch, part).then(
       () => {
@@ -173,20 +181,21 @@ export class PgCommitter {
   private async write(batch: Batch, part: CommitPart | undefined): Promise<void> {
     const client = await this.pool.connect();
     const sent: Array<{ reply: Promise<pg.QueryResult>; fence?: true }> = [];
-    const send = (sql: string, params?: unknown[], fence?: true): void => {
-      const reply = client.query(sql, params);
+    const send = (query: string | Statement, fence?: true): void => {
+      const reply = client.query(query);
       reply.catch(() => undefined); // read in order below; an early failure must not be unhandled
       sent.push({ reply, ...(fence ? { fence } : {}) });
     };
     let broken = false;
     try {
       send('BEGIN');
-      if (this.fence) send(FENCE, [this.fence.name, this.fence.holder, this.fence.epoch], true);
+      if (this.fence) send({ ...FENCE, values: [this.fence.name, this.fence.holder, this.fence.epoch] }, true);
       const skip = part ? await part.run(client) : undefined;
-      for (const { table, upserts, deletes } of batch) {
-        const rows = skip?.size && table.name === 'outbox' ? upserts.filter((r) => !skip.has(r.id as number)) : upserts;
-        for (const st of deleteStatements(table, deletes)) send(st.sql, st.params);
-        for (const st of upsertStatements(table, rows)) send(st.sql, st.params);
+      for (const { table, rows } of batch) {
+        if (rows.gone.length > 0) send(deleteKeys(table, rows.gone));
+        // Rows the hook found to be duplicates (rare) are left out: only then is the JSON parsed.
+        const json = skip?.size && table.name === 'outbox' ? withoutIds(rows.json, skip) : rows.json;
+        if (rows.present.length > 0) send(upsertJson(table, json));
       }
       send('COMMIT');
       await this.firstFailure(sent);
