@@ -49,15 +49,15 @@ const FENCE = {
 const DIVISION_BY_ZERO = '22012';
 
 type DirtyKey = string | number;
+/** The outbox's keys are one number: used as they are, without a JSON string per write. */
+const dirtyKey = (key: readonly SqlValue[]): DirtyKey => (key.length === 1 && typeof key[0] === 'number' ? key[0] : JSON.stringify(key));
+
+type Batch = Array<{ table: TableSpec; rows: DirtyRows }>;
 
 /** The JSON rows without those of `ids`. */
 function withoutIds(json: string, ids: ReadonlySet<number>): string {
   return JSON.stringify((JSON.parse(json) as Array<{ id: number }>).filter((r) => !ids.has(r.id)));
 }
-/** The outbox's keys are one number: used as they are, without a JSON string per write. */
-const dirtyKey = (key: readonly SqlValue[]): DirtyKey => (key.length === 1 && typeof key[0] === 'number' ? key[0] : JSON.stringify(key));
-
-type Batch = Array<{ table: TableSpec; rows: DirtyRows }>;
 
 interface Waiter {
   resolve: () => void;
@@ -199,7 +199,7 @@ export class PgCommitter {
       }
       send('COMMIT');
       await this.firstFailure(sent);
-      // Unreachable while every statement before it succeeded; a guard against a silent rollback.
+      // A COMMIT of an aborted transaction answers ROLLBACK, not an error: never report that as committed.
       const commit = await sent[sent.length - 1]!.reply;
       if (commit.command !== 'COMMIT') throw new Error(`the commit ended as ${commit.command}`);
     } catch (err) {
