@@ -3,6 +3,9 @@
  * (fsync on, the server's defaults), same machine, same run, printed as ratios to SQLite:
  * - outbox throughput, enqueue → handle → done, with one conversation and with many;
  * - inbound commit rate: callers that each wait for their commit before acknowledging;
+ * - next to each rate, the CPU time per item: this process (the gateway's side of either store)
+ *   plus, on PostgreSQL, the server's processes. On a shared machine the rates follow the load of
+ *   everyone else; the CPU per item much less so;
  * - failover time: the active gateway (on Prosody) killed with SIGKILL `--kills` times, from
  *   the kill until the standby's component is online (min/median/max).
  * `node dist/bench/store.js [--items N] [--runs N] [--kills N]` (medians of --runs alternating runs);
@@ -19,6 +22,7 @@ import { startGateway, type RunningGateway } from '../test/helpers/gateway.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startProsody } from '../test/helpers/prosody.js';
 import { arg } from './lib/args.js';
+import { treeCpuTimeMs } from './lib/proc.js';
 import { jsonLines } from './lib/output.js';
 import { inboundCommitRate, outboxThroughput } from './lib/store-load.js';
 
@@ -43,20 +47,28 @@ const close = async (s: Store) => {
 };
 
 try {
-  const loads: Array<[string, (s: Store) => Promise<number>]> = [
-    ['outbox_one_conversation', (s) => outboxThroughput(s, items, 1)],
-    ['outbox_many_conversations', (s) => outboxThroughput(s, items, 200)],
-    ['inbound_commit_50_callers', (s) => inboundCommitRate(s, Math.min(items, 5000), 50)],
+  const inbound = Math.min(items, 5000);
+  const loads: Array<[string, number, (s: Store) => Promise<number>]> = [
+    ['outbox_one_conversation', items, (s) => outboxThroughput(s, items, 1)],
+    ['outbox_many_conversations', items, (s) => outboxThroughput(s, items, 200)],
+    ['inbound_commit_50_callers', inbound, (s) => inboundCommitRate(s, inbound, 50)],
   ];
   // The machine is shared: alternate the two stores `--runs` times and compare the medians.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  for (const [name, load] of only === 'failover' ? [] : loads) {
+  for (const [name, count, load] of only === 'failover' ? [] : loads) {
     const rates: Record<'sqlite' | 'postgres', number[]> = { sqlite: [], postgres: [] };
+    const cpu: Record<'sqlite' | 'postgres', number[]> = { sqlite: [], postgres: [] };
     for (let r = 0; r < runs; r++) {
       for (const kind of ['sqlite', 'postgres'] as const) {
         const s = await stores[kind]();
         try {
+          const server = treeCpuTimeMs(pg.pid);
+          const own = process.cpuUsage();
           rates[kind].push(await load(s));
+          const used = process.cpuUsage(own);
+          // The server's CPU while SQLite runs is its idle background work: counted on PostgreSQL only.
+          const serverUs = kind === 'postgres' ? (treeCpuTimeMs(pg.pid) - server) * 1000 : 0;
+          cpu[kind].push((used.user + used.system + serverUs) / count);
         } finally {
           await close(s);
         }
@@ -65,6 +77,16 @@ try {
     const sqlite = median(rates.sqlite);
     const postgres = median(rates.postgres);
     print({ metric: `${name}_per_s`, runs, sqlite: round(sqlite), postgres: round(postgres), ratio_postgres_to_sqlite: round(postgres / sqlite), all: rates });
+    const cpuSqlite = median(cpu.sqlite);
+    const cpuPostgres = median(cpu.postgres);
+    print({
+      metric: `${name}_cpu_us_per_item`,
+      runs,
+      sqlite: round(cpuSqlite),
+      postgres: round(cpuPostgres),
+      ratio_sqlite_to_postgres: round(cpuSqlite / cpuPostgres),
+      all: { sqlite: cpu.sqlite.map(round), postgres: cpu.postgres.map(round) },
+    });
   }
 
   // Failover: kill the active, time the standby's takeover, restart the killed one as standby.

@@ -1,6 +1,6 @@
 /** CPU time and memory of another process, from /proc (Linux only). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -30,4 +30,24 @@ export function vmRssMiB(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) / 1024;
+}
+
+/**
+ * CPU time (ms) of a process and its children so far: a PostgreSQL postmaster and its backends
+ * and background workers. A child that has exited is no longer counted: measure while the
+ * connections of interest are open.
+ */
+export function treeCpuTimeMs(pid: number): number {
+  let total = cpuTimeMs(pid);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (the parent's pid) is fields[1] after the command name.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += cpuTimeMs(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
 }

@@ -20,6 +20,8 @@ const APT = 'postgresql';
 
 export interface PostgresServer {
   port: number;
+  /** The postmaster's process id (its children are the backends and background workers). */
+  pid: number;
   /** The URL of the cluster's default database. */
   url: string;
   /** A new, empty database; its URL. */
@@ -92,6 +94,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   );
   return {
     port,
+    pid: proc.child.pid!,
     url,
     async createDatabase(name = `sb_${process.pid}_${++dbCounter}`) {
       const c = new pg.Client({ connectionString: url });

@@ -43,8 +43,10 @@ describe('the active lease', () => {
       expect(fenceB.epoch).toBe(2);
       expect(b.info()).toMatchObject({ role: 'active', epoch: 2 });
 
-      // A wakes up: its writes are refused, and nothing of them reaches PostgreSQL.
+      // A wakes up: its writes are refused, and nothing of them reaches PostgreSQL. Rows of two
+      // tables: the commit sends them behind the lease check at once (pipelined), and all are refused.
       storeA.kv('irc').set('after', 2);
+      const late = storeA.outbox.enqueue({ direction: 'in', bridge: 'irc', user: 'a@x', okey: 'k', dedupe: 'late', payload: '{}' }, 1).id;
       await expect(storeA.flush()).rejects.toThrow(/no longer held/);
       expect(storeA.writableProblem()).toMatch(/no longer held/);
       const lost = new Promise<string>((resolve) => a.keep(resolve));
@@ -54,6 +56,7 @@ describe('the active lease', () => {
       const storeB = await openPostgresStore({ url, fence: fenceB });
       expect(storeB.kv('irc').get('before')).toBe(1);
       expect(storeB.kv('irc').get('after')).toBeUndefined();
+      expect(storeB.outbox.get(late)).toBeUndefined();
       storeB.close();
       await storeB.closed();
       storeA.close();

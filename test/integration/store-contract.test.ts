@@ -141,6 +141,24 @@ describe.each([sqlite, postgres])('store contract on $name', (backend) => {
     expect(s.outbox.list('irc', { state: 'pending' }, 10).map((r) => r.id)).toEqual([p, d, x]);
   });
 
+  it('keeps text exactly across a restart: quotes, backslashes, controls, non-BMP and JSON-looking values', async () => {
+    // The PostgreSQL store sends rows as JSON (src/core/postgres/dirty-rows.ts): escaping must round-trip.
+    const odd = 'q"uote \\back\\slash\n\ttab \u0001 \u2028 😀 {"not":"json"} [1,2] null \\u0041 é';
+    where = await backend.fresh();
+    let s = await openStore();
+    const a = s.outbox.enqueue({ direction: 'in', bridge: 'irc', user: `u${odd}@x`, okey: odd, dedupe: odd, payload: odd }, 1).id;
+    const b = s.outbox.enqueue({ direction: 'out', bridge: 'irc', user: 'a@x', okey: 'k', payload: '{"body":"x"}' }, 1).id;
+    s.kv('irc').set(odd, { text: odd });
+    await s.flush();
+    s.outbox.retryLater(b, 50, odd, 2);
+    await s.flush();
+    s = await reopen(s);
+    expect(s.outbox.get(a)).toMatchObject({ user: `u${odd}@x`, okey: odd, dedupe: odd, payload: odd });
+    expect(s.outbox.get(b)).toMatchObject({ payload: '{"body":"x"}', dedupe: null, lastError: odd, nextAt: 50 });
+    expect(s.kv('irc').get(odd)).toEqual({ text: odd });
+    expect(s.outbox.enqueue({ direction: 'in', bridge: 'irc', user: 'a@x', okey: 'k', dedupe: odd, payload: '{}' }, 3)).toEqual({ id: a, duplicate: true });
+  });
+
   it('what flush() acknowledged is committed: another instance reads it at once', async () => {
     where = await backend.fresh();
     const s = await openStore();

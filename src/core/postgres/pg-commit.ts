@@ -12,7 +12,8 @@
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { deleteKeys, sqliteRowReader, TABLES, upsertRows, type Row, type SqlValue, type TableSpec } from './tables.js';
+import { dirtyRowsReader, type DirtyRows } from './dirty-rows.js';
+import { deleteKeys, TABLES, upsertJson, type SqlValue, type Statement, type TableSpec } from './tables.js';
 
 export interface Fence {
   name: string;
@@ -24,8 +25,8 @@ export class LeaseLostError extends Error {}
 
 /** Work a commit does in its transaction beyond the mirrored rows (sharded mode's shared dedupe). */
 export interface CommitHook {
-  /** At the snapshot, synchronously: this commit's part, given the outbox rows it writes. */
-  begin(outboxUpserts: readonly Row[]): CommitPart | undefined;
+  /** At the snapshot, synchronously: this commit's part, given the ids of the outbox rows it writes. */
+  begin(outboxIds: ReadonlyArray<readonly SqlValue[]>): CommitPart | undefined;
 }
 
 export interface CommitPart {
@@ -35,7 +36,28 @@ export interface CommitPart {
   done(committed: boolean): void;
 }
 
-type Batch = Array<{ table: TableSpec; upserts: Row[]; deletes: SqlValue[][] }>;
+/**
+ * The fence: locks the lease row (FOR SHARE, so a takeover waits for this commit) and raises when
+ * this instance no longer holds it. 1 / count(*) is the raise: an aggregate, so PostgreSQL cannot
+ * fold it when it plans the statement, and plain SQL has no RAISE.
+ */
+const FENCE = {
+  name: 'switchboard_fence',
+  text: `SELECT 1 / count(*) FROM (SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE) AS held`,
+};
+/** SQLSTATE division_by_zero: the fence's raise. */
+const DIVISION_BY_ZERO = '22012';
+
+type DirtyKey = string | number;
+/** The outbox's keys are one number: used as they are, without a JSON string per write. */
+const dirtyKey = (key: readonly SqlValue[]): DirtyKey => (key.length === 1 && typeof key[0] === 'number' ? key[0] : JSON.stringify(key));
+
+type Batch = Array<{ table: TableSpec; rows: DirtyRows }>;
+
+/** The JSON rows without those of `ids`. */
+function withoutIds(json: string, ids: ReadonlySet<number>): string {
+  return JSON.stringify((JSON.parse(json) as Array<{ id: number }>).filter((r) => !ids.has(r.id)));
+}
 
 interface Waiter {
   resolve: () => void;
@@ -43,13 +65,14 @@ interface Waiter {
 }
 
 export class PgCommitter {
-  private dirty = new Map<string, Map<string, SqlValue[]>>();
+  /** Per table, the dirty keys (a one-number key by itself, others as JSON). */
+  private dirty = new Map<string, Map<DirtyKey, SqlValue[]>>();
   private dirtyCount = 0;
   private waiters: Waiter[] = [];
   private running: Promise<void> | undefined;
   private runningWaiters: Waiter[] = [];
   private scheduled: NodeJS.Immediate | undefined;
-  private readonly readers: Map<string, (key: readonly SqlValue[]) => Row | undefined>;
+  private readonly readers: Map<string, ReturnType<typeof dirtyRowsReader>>;
   lastError: Error | undefined;
   private closed = false;
 
@@ -61,14 +84,14 @@ export class PgCommitter {
     private readonly onCommit: (seconds: number, rows: number) => void = () => undefined,
     private readonly hook?: CommitHook,
   ) {
-    this.readers = new Map(TABLES.map((t) => [t.name, sqliteRowReader(db, t)]));
+    this.readers = new Map(TABLES.map((t) => [t.name, dirtyRowsReader(db, t)]));
   }
 
   /** A row of `table` changed (inserted, updated or deleted) in memory. */
   mark(table: string, key: SqlValue[]): void {
     let keys = this.dirty.get(table);
-    if (!keys) this.dirty.set(table, (keys = new Map<string, SqlValue[]>()));
-    const k = JSON.stringify(key);
+    if (!keys) this.dirty.set(table, (keys = new Map<DirtyKey, SqlValue[]>()));
+    const k = dirtyKey(key);
     if (!keys.has(k)) {
       keys.set(k, key);
       this.dirtyCount++;
@@ -101,15 +124,7 @@ export class PgCommitter {
     for (const table of TABLES) {
       const keys = this.dirty.get(table.name);
       if (!keys) continue;
-      const read = this.readers.get(table.name)!;
-      const upserts: Row[] = [];
-      const deletes: SqlValue[][] = [];
-      for (const key of keys.values()) {
-        const row = read(key);
-        if (row) upserts.push(row);
-        else deletes.push(key);
-      }
-      batch.push({ table, upserts, deletes });
+      batch.push({ table, rows: this.readers.get(table.name)!([...keys.values()]) });
     }
     const taken = this.dirty;
     const rows = this.dirtyCount;
@@ -118,7 +133,7 @@ export class PgCommitter {
     const waiters = this.waiters;
     this.waiters = [];
     this.runningWaiters = waiters;
-    const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.upserts ?? []);
+    const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.rows.present ?? []);
     const started = process.hrtime.bigint();
     this.running = this.write(batch, part).then(
       () => {
@@ -134,7 +149,7 @@ export class PgCommitter {
         // Not lost: the rows stay dirty and go with the next commit (their current state).
         for (const [table, keys] of taken) for (const [k, key] of keys) {
           let mine = this.dirty.get(table);
-          if (!mine) this.dirty.set(table, (mine = new Map<string, SqlValue[]>()));
+          if (!mine) this.dirty.set(table, (mine = new Map<DirtyKey, SqlValue[]>()));
           if (!mine.has(k)) {
             mine.set(k, key);
             this.dirtyCount++;
@@ -153,30 +168,60 @@ export class PgCommitter {
     });
   }
 
+  /**
+   * One transaction, pipelined (the pool's connections run in pg's pipeline mode, store.ts):
+   * BEGIN, the fence, every row statement and COMMIT go out at once, so a commit costs one round
+   * trip plus PostgreSQL's flush of its WAL, not one per statement. Only a commit hook's queries
+   * (sharded mode) wait for their answers in between.
+   *
+   * The fence fails in the server, not in this process: when the lease is not held, its statement
+   * raises, the transaction is aborted, every statement after it is refused, and the COMMIT
+   * behind them ends as a rollback. Nothing is written whatever this process does next.
+   */
   private async write(batch: Batch, part: CommitPart | undefined): Promise<void> {
     const client = await this.pool.connect();
+    const sent: Array<{ reply: Promise<pg.QueryResult>; fence?: true }> = [];
+    const send = (query: string | Statement, fence?: true): void => {
+      const reply = client.query(query);
+      reply.catch(() => undefined); // read in order below; an early failure must not be unhandled
+      sent.push({ reply, ...(fence ? { fence } : {}) });
+    };
+    let broken = false;
     try {
-      await client.query('BEGIN');
-      if (this.fence) {
-        const r = await client.query(
-          'SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE',
-          [this.fence.name, this.fence.holder, this.fence.epoch],
-        );
-        if (r.rowCount !== 1) throw new LeaseLostError(`the lease "${this.fence.name}" is no longer held by ${this.fence.holder} (epoch ${this.fence.epoch})`);
-      }
+      send('BEGIN');
+      if (this.fence) send({ ...FENCE, values: [this.fence.name, this.fence.holder, this.fence.epoch] }, true);
       const skip = part ? await part.run(client) : undefined;
-      for (const { table, upserts, deletes } of batch) {
-        const rows = skip?.size && table.name === 'outbox' ? upserts.filter((r) => !skip.has(r.id as number)) : upserts;
-        if (deletes.length > 0) await deleteKeys(client, table, deletes);
-        if (rows.length > 0) await upsertRows(client, table, rows);
+      for (const { table, rows } of batch) {
+        if (rows.gone.length > 0) send(deleteKeys(table, rows.gone));
+        // Rows the hook found to be duplicates (rare) are left out: only then is the JSON parsed.
+        const json = skip?.size && table.name === 'outbox' ? withoutIds(rows.json, skip) : rows.json;
+        if (rows.present.length > 0) send(upsertJson(table, json));
       }
-      await client.query('COMMIT');
+      send('COMMIT');
+      await this.firstFailure(sent);
+      // A COMMIT of an aborted transaction answers ROLLBACK, not an error: never report that as committed.
+      const commit = await sent[sent.length - 1]!.reply;
+      if (commit.command !== 'COMMIT') throw new Error(`the commit ended as ${commit.command}`);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      const first = await this.firstFailure(sent).then(() => err, (e: unknown) => e);
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw first;
     } finally {
-      client.release();
+      client.release(broken);
     }
+  }
+
+  /** Wait for every statement sent; reject with the first one's failure, in the order sent. */
+  private async firstFailure(sent: ReadonlyArray<{ reply: Promise<pg.QueryResult>; fence?: true }>): Promise<void> {
+    const results = await Promise.allSettled(sent.map((s) => s.reply));
+    const i = results.findIndex((r) => r.status === 'rejected');
+    if (i < 0) return;
+    const reason = (results[i] as PromiseRejectedResult).reason as unknown;
+    if (sent[i]!.fence && (reason as { code?: string }).code === DIVISION_BY_ZERO) {
+      const f = this.fence!;
+      throw new LeaseLostError(`the lease "${f.name}" is no longer held by ${f.holder} (epoch ${f.epoch})`);
+    }
+    throw reason instanceof Error ? reason : new Error(String(reason));
   }
 
   /** Commit what is dirty and stop scheduling. */

@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { OutboxRepo, OutboxRow } from '../store.js';
 import type { CommitHook, CommitPart } from './pg-commit.js';
-import type { Row } from './tables.js';
+import type { Row, SqlValue } from './tables.js';
 
 export interface SharedDedupeOptions {
   /** The schema shared by the slots (`switchboard_shared`); created when missing. */
@@ -90,6 +90,7 @@ export class SharedDedupe implements CommitHook {
   /** Keys of rows pruned or discarded, to delete with the next commit. */
   private forgotten: Array<[string, string]> = [];
   private readonly remove: Database.Statement;
+  private readonly claimRow: Database.Statement;
   private readonly s: string;
 
   constructor(
@@ -98,6 +99,7 @@ export class SharedDedupe implements CommitHook {
   ) {
     this.s = checkSchema(options.schema);
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.claimRow = db.prepare('SELECT id, bridge, dedupe, created_at FROM outbox WHERE id = ?');
   }
 
   /** A new row was enqueued: hold it when its key must be claimed. */
@@ -134,8 +136,11 @@ export class SharedDedupe implements CommitHook {
     return i < 0 ? chain : chain.slice(0, i);
   }
 
-  begin(outboxUpserts: readonly Row[]): CommitPart | undefined {
-    const claims = outboxUpserts.filter((r) => this.held.has(r.id as number));
+  begin(outboxIds: ReadonlyArray<readonly SqlValue[]>): CommitPart | undefined {
+    const claims: Row[] = [];
+    if (this.held.size > 0) {
+      for (const [id] of outboxIds) if (this.held.has(id as number)) claims.push(this.claimRow.get(id) as Row);
+    }
     const forgotten = this.forgotten;
     this.forgotten = [];
     if (claims.length === 0 && forgotten.length === 0) return undefined;

@@ -34,11 +34,16 @@ export interface PostgresStore extends Store {
 
 const BIGINT_OID = 20;
 
-/** A pool that reads BIGINT columns (ms timestamps, ids) as numbers: they stay below 2^53. */
-export function pgPool(url: string, max = 4): pg.Pool {
+/**
+ * A pool that reads BIGINT columns (ms timestamps, ids) as numbers: they stay below 2^53.
+ * `pipeline`: its connections send queries without waiting for the answer of the one before
+ * (pg's pipeline mode), which the store's commits use (pg-commit.ts).
+ */
+export function pgPool(url: string, max = 4, pipeline = false): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    pipeline,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === BIGINT_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
@@ -52,7 +57,7 @@ export function pgPool(url: string, max = 4): pg.Pool {
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = pgPool(options.url);
+  const pool = pgPool(options.url, 4, true);
   pool.on('error', (err) => options.onCommitError?.(err)); // an idle client's connection dropped
   const db = new Database(':memory:');
   try {

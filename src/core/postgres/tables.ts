@@ -40,35 +40,44 @@ export const TABLES: readonly TableSpec[] = [
 export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
 
-const q = (c: string) => `"${c}"`;
+export const q = (c: string) => `"${c}"`;
 /** Rows per statement. */
 const CHUNK = 5000;
 
-/**
- * Insert or replace whole rows: one statement per table and chunk, each column one array
- * parameter (`unnest`), so the cost of parsing and binding does not grow with the row count.
- */
-export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: readonly Row[]): Promise<void> {
-  const cols = Object.keys(table.columns);
-  const rest = cols.filter((c) => !table.key.includes(c));
-  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
-  const sql = `INSERT INTO ${table.name} (${cols.map(q).join(', ')})
-    SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')})
-    ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    await client.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
-  }
+/** One statement and its parameters, to send as it is or pipelined with others (pg-commit.ts). */
+export interface Statement {
+  /** Prepared once per connection under this name: PostgreSQL parses and plans it only once. */
+  name: string;
+  text: string;
+  values: unknown[];
 }
 
-/** Delete rows by key. */
-export async function deleteKeys(client: pg.ClientBase, table: TableSpec, keys: readonly SqlValue[][]): Promise<void> {
-  const sql = `DELETE FROM ${table.name} WHERE (${table.key.map(q).join(', ')}) IN
+/**
+ * Insert or replace whole rows given as a JSON array of objects (column → value), read by
+ * `json_populate_recordset` over the table's own row type. The working set writes that JSON
+ * itself (dirty-rows.ts), so a row becomes no JavaScript object on its way to PostgreSQL; a text
+ * array per column (`unnest`) cost pg an escape per element in JavaScript.
+ */
+export function upsertJson(table: TableSpec, json: string): Statement {
+  const cols = Object.keys(table.columns).map(q).join(', ');
+  const rest = Object.keys(table.columns).filter((c) => !table.key.includes(c));
+  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'DO NOTHING';
+  const text = `INSERT INTO ${table.name} (${cols})
+    SELECT ${cols} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+    ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
+  return { name: `switchboard_upsert_${table.name}`, text, values: [json] };
+}
+
+/** Insert or replace whole rows: one statement per chunk of rows. */
+export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: readonly Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await client.query(upsertJson(table, JSON.stringify(rows.slice(i, i + CHUNK))));
+}
+
+/** Delete rows by key, each key column one array parameter (`unnest`). */
+export function deleteKeys(table: TableSpec, keys: ReadonlyArray<readonly SqlValue[]>): Statement {
+  const text = `DELETE FROM ${table.name} WHERE (${table.key.map(q).join(', ')}) IN
     (SELECT * FROM unnest(${table.key.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')}))`;
-  for (let i = 0; i < keys.length; i += CHUNK) {
-    const chunk = keys.slice(i, i + CHUNK);
-    await client.query(sql, table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)));
-  }
+  return { name: `switchboard_delete_${table.name}`, text, values: table.key.map((_c, j) => keys.map((k) => k[j] ?? null)) };
 }
 
 /** Every row of a table in PostgreSQL. */
@@ -85,11 +94,4 @@ export function insertSqlite(db: Database.Database, table: TableSpec, rows: read
   db.transaction(() => {
     for (const row of rows) insert.run(row);
   })();
-}
-
-/** A reader of one row of a SQLite table by key (undefined when gone). */
-export function sqliteRowReader(db: Database.Database, table: TableSpec): (key: readonly SqlValue[]) => Row | undefined {
-  const cols = Object.keys(table.columns);
-  const stmt = db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${table.name} WHERE ${table.key.map((c) => `${q(c)} = ?`).join(' AND ')}`);
-  return (key) => stmt.get(...key) as Row | undefined;
 }
