@@ -16,7 +16,6 @@ import type { IrcSession } from './session.js';
 import { onCtcp, onText } from './irc-messages.js';
 import { onRedact, onTagmsg } from './client-tag-events.js';
 import { onOccupantAway } from './occupant-away.js';
-import { takeVerdict } from './refusals.js';
 import { JOIN_REFUSAL_CONDITIONS } from './refusal-conditions.js';
 import { onHistoryBatch, onHistoryFail, onHistoryTarget, takeHistoryLine } from './chathistory.js';
 import { onMultilineBatch, takeMultilineLine } from './multiline-messages.js';
@@ -33,7 +32,7 @@ async function onWhoReply(s: IrcSession, ev: WhoReplyEvent): Promise<void> {
 
 export async function handleEvent(s: IrcSession, ev: IrcEvent): Promise<void> {
   // The PONG that confirms held reflections, or a refusal of a message: it becomes an error stanza, not a notice.
-  if (takeVerdict(s, ev)) return;
+  if (s.requests.verdicts.onEvent(ev)) return;
   switch (ev.type) {
     case 'join':
       return onJoin(s, ev.source, ev.channel);

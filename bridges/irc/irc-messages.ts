@@ -7,7 +7,6 @@
  * Private messages are archived per user and nick; IRCv3 echoes of our own lines confirm them.
  */
 import { randomUUID } from 'node:crypto';
-import { answerCtcp } from './ctcp-answer.js';
 import type { CtcpEvent, TextEvent } from './client/events.js';
 import { channelConversation, privateConversation, privateRefs } from './conversations.js';
 import { recordMessage, recordPrivate } from './room-history.js';
@@ -105,5 +104,5 @@ export async function onCtcp(s: IrcSession, ev: CtcpEvent): Promise<void> {
   if ((s.isSelf(src.nick) && !s.isSelf(target)) || s.room(target)) return;
   if (ev.kind === 'response') {
     await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${command} reply: ${args}` });
-  } else if (command === 'VERSION' || command === 'PING') answerCtcp(s, src.nick, command, args);
+  } else if (command === 'VERSION' || command === 'PING') s.requests.ctcpAnswers.answer(src.nick, command, args);
 }

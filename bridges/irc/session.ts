@@ -21,6 +21,7 @@ import { EventWaiters, type Answer, type EventMatch } from './client/event-waite
 import { memberOccupant, SessionRooms, type Member, type Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { endRooms, rejoin, roomsLost } from './session-rooms.js';
+import { SessionRequests } from './session-requests.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 import { TypingIn, TypingOut } from './typing.js';
 
@@ -43,8 +44,6 @@ export class IrcSession {
   banned: string | undefined;
   /** The user's AWAY text ('' = present), applied again after each (re)connection. */
   away = '';
-  /** The resource that last sent something through this connection (asked CTCP queries). */
-  lastResource: string | undefined;
   private connecting: Promise<void> | undefined;
   /** Waits between reconnect attempts: a short first retry after a stable connection dropped, then the backoff. */
   private readonly schedule: ReconnectSchedule;
@@ -54,6 +53,7 @@ export class IrcSession {
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve)); // after its QUIT, or when it gave up
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters = new EventWaiters();
+  readonly requests = new SessionRequests(this); // what the XMPP side asks of the session (session-requests.ts)
 
   constructor(
     readonly user: UserJid,
