@@ -13,7 +13,7 @@ import type { Affiliation } from '../../src/core/model.js';
 import { escapeLocal, parseJid, unescapeLocal } from '../../src/xmpp/jid.js';
 import { moderationRefused } from './refusal-conditions.js';
 import type { Member, Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
 
@@ -66,7 +66,7 @@ export function maskOfJid(jid: string, domain: string): string {
 
 /** A session's ban requests to the server, each waiting for its answer. */
 export class ChannelBans {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   /** Ban `member` from `channel`, then KICK it; a refusal (not an operator …) is thrown as the moderation's error. */
   async kickban(channel: string, member: Member, reason: string | undefined): Promise<void> {

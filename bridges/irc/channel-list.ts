@@ -4,7 +4,7 @@
  */
 import type { ItemsPage, PageRequest } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 import { roomLocalpart } from './address.js';
 
 const LIST_TIMEOUT_MS = 30_000;
@@ -47,7 +47,7 @@ export function pageOf(localparts: string[], names: string[], page: PageRequest,
 export class ChannelList {
   private cached: Cached | undefined;
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   /** The network's channels (LIST), read again at most once a minute. */
   async list(): Promise<Cached['channels']> {

@@ -11,7 +11,7 @@
  */
 import { isStanzaError } from '../../src/core/errors.js';
 import { SOFTWARE } from '../../src/core/software.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 export const CTCP_CLIENT_TIMEOUT_MS = 5000;
 const UNREACHABLE = new Set(['remote-server-timeout', 'recipient-unavailable', 'service-unavailable', 'item-not-found']);
@@ -25,7 +25,7 @@ function ctcpText(text: string): string {
 export class CtcpAnswers {
   private lastResource: string | undefined;
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   /** The resource that last sent something through this connection (the adapter's `send`). */
   noteResource(resource: string): void {

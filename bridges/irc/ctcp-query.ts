@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 export const CTCP_TIMEOUT_MS = 10_000;
 
 /** A session's CTCP queries to IRC nicks (created with the session, session-requests.ts). */
 export class CtcpQueries {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   async query(nick: string, command: 'VERSION' | 'PING', arg = '', timeoutMs = CTCP_TIMEOUT_MS): Promise<string> {
     const answered = this.s.awaitEvent(

@@ -9,14 +9,14 @@
  */
 import type { IrcConnection } from './client/connection.js';
 import type { IrcEvent } from './client/events.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 /** How long NickServ may take to answer GHOST before NICK is not tried. */
 export const NICKSERV_ANSWER_MS = 15_000;
 
 /** A session's NickServ REGAIN / GHOST of its wanted nick (created with the session, session-requests.ts). */
 export class NickRegain {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   /** Once `conn` has registered (end of MOTD), regain `wanted` when it is not the nick we got. */
   afterRegistration(conn: IrcConnection, wanted: string): void {

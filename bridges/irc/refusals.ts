@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { ErrorCondition } from '../../src/core/model.js';
 import type { IrcEvent } from './client/events.js';
 import { SEND_REFUSALS } from './refusal-conditions.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 export interface Refusal {
   condition: ErrorCondition;
@@ -43,7 +43,7 @@ export class ReflectionGate {
   private sent = 0;
   private inFlight: { seq: number; token: string; timer: NodeJS.Timeout } | undefined;
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
   /** Wait until the server had its chance to refuse the lines just written to `channel`: the refusal, or undefined. */
   hold(channel: string): Promise<Refusal | undefined> {
