@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
-import { awaitVerdict, type Refusal } from './refusals.js';
+import type { Refusal } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
 import type { Room } from './room.js';
 import { MultilineSender } from './multiline-messages.js';
@@ -108,7 +108,7 @@ export class OutgoingMessages {
     const texts = await this.sendText(channel, prefix + ev.body, key, () => tags, attempt);
     // Reflected once the server had its chance to refuse each line (refusals.ts); the outbox goes on meanwhile.
     // Nothing awaits this chain: a failure (the store closed at shutdown) is logged, never left unhandled.
-    void Promise.all(texts.map(() => awaitVerdict(s, channel)))
+    void Promise.all(texts.map(() => s.requests.verdicts.hold(channel)))
       .then(async (verdicts) => {
         const refusal = verdicts.find((v) => v !== undefined);
         if (refusal) return this.refuseGroupchat(room, ev, refusal);

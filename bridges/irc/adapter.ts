@@ -5,19 +5,15 @@ import type { AffiliationEntry, Bridge, BridgeContext, ItemsPage, PageRequest, R
 import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
 import { excerpt, parseLocalpart as parseAddress, type IrcAddress } from './address.js';
-import { channelItems, listChannels, pageOf } from './channel-list.js';
-import { invite, moderate, setSubject } from './room-commands.js';
-import { clientTagFeatures, replyOf, sendTagEvent, tagTarget } from './client-tag-actions.js';
+import { pageOf } from './channel-list.js';
+import { clientTagFeatures } from './client-tag-actions.js';
 import { migrateArchive } from './archive-migration.js';
 import { migrateHistorySettings } from './history-settings-migration.js';
 import { channelConversation, privateConversation } from './conversations.js';
 import { ChannelSettingsStore } from './channel-settings.js';
 import { applyAway, rejoinPersistentChannels } from './room-hooks.js';
-import { banList } from './bans.js';
 import { UserPresences } from './presence.js';
-import { changeNick, joinRoom, leaveRoom, partEmptyRoom } from './room-actions.js';
 import type { Room } from './room.js';
-import { ctcpPing, ctcpQuery } from './ctcp-query.js';
 import { findNetwork, type IrcConfig } from './config.js';
 import type { IrcSession } from './session.js';
 import { IrcMetrics } from './metrics.js';
@@ -93,7 +89,7 @@ export class IrcBridge implements Bridge {
     if (addr.kind !== 'service') return { items: [] };
     const s = this.sessions.get(user, addr.network, true);
     await s.outgoing.connectForMessage({ kind: 'leave', user, to: localpart });
-    return channelItems(s, await listChannels(s), page);
+    return s.requests.channelList.items(await s.requests.channelList.list(), page);
   }
 
   async start(): Promise<void> {
@@ -135,7 +131,7 @@ export class IrcBridge implements Bridge {
     const { network, channel } = this.roomAddress(localpart);
     const now = this.channels.submit(user, network, channel, values);
     const j = this.joinedRoom(user, localpart);
-    if (j && !now.persistent) await partEmptyRoom(j.s, channel);
+    if (j && !now.persistent) await j.s.requests.membership.partEmptyRoom(channel);
     if (j?.room.joined && now.persistent) this.channels.update(user, network, channel, { localpart: j.room.localpart, nick: j.s.nick });
   }
 
@@ -144,19 +140,19 @@ export class IrcBridge implements Bridge {
     if (affiliation !== 'outcast') throw new StanzaError('feature-not-implemented', 'IRC keeps only a ban list (outcast); operators and voice are the occupants\' roles.');
     const j = this.joinedRoom(user, localpart);
     if (!j?.room.joined) throw new StanzaError('not-acceptable', 'Join the channel to read its ban list.');
-    return banList(j.s, j.room);
+    return j.s.requests.bans.list(j.room);
   }
 
   /** XEP-0092 on `nick%network`: the nick's CTCP VERSION answer. */
   async contactVersion(user: UserJid, localpart: string): Promise<{ name: string }> {
     const { s, nick } = await this.contactSession(user, localpart);
-    return { name: (await ctcpQuery(s, nick, 'VERSION')) || 'unknown' };
+    return { name: (await s.requests.ctcp.query(nick, 'VERSION')) || 'unknown' };
   }
 
   /** XEP-0199 on `nick%network`: a CTCP PING round trip. */
   async pingContact(user: UserJid, localpart: string): Promise<void> {
     const { s, nick } = await this.contactSession(user, localpart);
-    await ctcpPing(s, nick);
+    await s.requests.ctcp.ping(nick);
   }
 
   private async contactSession(user: UserJid, localpart: string): Promise<{ s: IrcSession; nick: string }> {
@@ -241,20 +237,20 @@ export class IrcBridge implements Bridge {
     // A chat state never opens a connection (XEP-0085 notifications are not messages).
     if (event.kind === 'chatstate' && !this.sessions.find(event.user, addr.network)?.connected) return {};
     const s = this.sessions.get(event.user, addr.network, event.kind === 'join' || event.kind === 'message');
-    if (event.resource) s.usedBy(event.resource);
+    if (event.resource) s.requests.ctcpAnswers.noteResource(event.resource);
     const joinTimeout = this.config.join_timeout_ms;
     if (addr.kind === 'room') {
       const ch = addr.channel;
       switch (event.kind) {
         case 'join':
           if (!s.room(ch) && s.rooms.size >= this.config.limits.channels_per_user) throw new StanzaError('resource-constraint', 'You are in too many IRC channels already.');
-          return this.done(await joinRoom(s, event, ch, joinTimeout));
+          return this.done(await s.requests.membership.join(event, ch, joinTimeout));
         case 'nick':
-          return this.done(await changeNick(s, event, ch, joinTimeout));
+          return this.done(await s.requests.membership.changeNick(event, ch, joinTimeout));
         case 'leave':
-          return leaveRoom(s, event, ch);
+          return s.requests.membership.leave(event, ch);
         case 'message': {
-          const r = event.replyTo ? replyOf(s, tagTarget(s, event.toResource ? { nick: event.toResource } : { channel: ch }), event) : { prefix: '', tags: {} };
+          const r = event.replyTo ? s.requests.tags.replyOf(s.requests.tags.tagTarget(event.toResource ? { nick: event.toResource } : { channel: ch }), event) : { prefix: '', tags: {} };
           if (event.toResource) return this.done(await s.outgoing.sendPrivate(event, event.toResource, r.prefix, attempt, r.tags));
           if (event.type !== 'groupchat') throw new StanzaError('bad-request', 'Messages to a room are groupchat.');
           return this.done(await s.outgoing.sendGroupchat(event, ch, r.prefix, attempt, r.tags));
@@ -262,26 +258,26 @@ export class IrcBridge implements Bridge {
         case 'retraction':
         case 'reaction':
         case 'chatstate':
-          return this.done(await sendTagEvent(s, event, event.toResource ? { nick: event.toResource } : { channel: ch }, attempt));
+          return this.done(await s.requests.tags.send(event, event.toResource ? { nick: event.toResource } : { channel: ch }, attempt));
         case 'correction':
           if (event.toResource) return this.done(await s.outgoing.sendPrivate(event, event.toResource, this.config.correction_prefix, attempt));
           return this.done(await s.outgoing.sendGroupchat(event, ch, this.config.correction_prefix, attempt));
         case 'subject':
-          return this.done(await setSubject(s, event, ch));
+          return this.done(await s.requests.commands.setSubject(event, ch));
         case 'moderate':
-          return this.done(await moderate(s, event, ch));
+          return this.done(await s.requests.commands.moderate(event, ch));
         case 'invite': {
           const nick = this.inviteeNick(event.invitee);
-          return this.done(await invite(s, event, ch, nick));
+          return this.done(await s.requests.commands.invite(event, ch, nick));
         }
       }
     }
     if (event.kind === 'leave' || event.kind === 'join' || event.kind === 'nick') return {};
     if (addr.kind === 'contact' && (event.kind === 'retraction' || event.kind === 'reaction' || event.kind === 'chatstate'))
-      return this.done(await sendTagEvent(s, event, { nick: addr.nick }, attempt));
+      return this.done(await s.requests.tags.send(event, { nick: addr.nick }, attempt));
     if (event.kind !== 'message' && event.kind !== 'correction') throw new StanzaError('feature-not-implemented', `${event.kind} is not possible here.`);
     if (addr.kind === 'contact') {
-      const r = event.kind !== 'message' ? { prefix: this.config.correction_prefix, tags: {} } : event.replyTo ? replyOf(s, tagTarget(s, { nick: addr.nick }), event) : { prefix: '', tags: {} };
+      const r = event.kind !== 'message' ? { prefix: this.config.correction_prefix, tags: {} } : event.replyTo ? s.requests.tags.replyOf(s.requests.tags.tagTarget({ nick: addr.nick }), event) : { prefix: '', tags: {} };
       await s.outgoing.sendPrivate(event, addr.nick, r.prefix, attempt, r.tags);
       return {};
     }

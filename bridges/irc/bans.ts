@@ -13,7 +13,7 @@ import type { Affiliation } from '../../src/core/model.js';
 import { escapeLocal, parseJid, unescapeLocal } from '../../src/xmpp/jid.js';
 import { moderationRefused } from './refusal-conditions.js';
 import type { Member, Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
 
@@ -23,25 +23,6 @@ const MAX_BANS = 500;
 export function banMask(member: Member): string {
   if (member.user && member.host && !member.user.startsWith('~')) return `*!${member.user}@${member.host}`;
   return `${member.nick}!*@*`;
-}
-
-/** Ban `member` from `channel`, then KICK it; a refusal (not an operator …) is thrown as the moderation's error. */
-export async function kickban(s: IrcSession, channel: string, member: Member, reason: string | undefined): Promise<void> {
-  const mask = banMask(member);
-  const banned = s.awaitEvent(
-    (e) => (e.type === 'mode' && s.fold(e.target) === s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'No answer to the ban (MODE +b).'),
-  );
-  await s.sendLine('MODE', [channel, '+b', mask]);
-  await banned;
-  const kicked = s.awaitEvent(
-    (e) => (e.type === 'kick' && s.fold(e.target) === s.fold(member.nick) ? true : moderationRefused(e)),
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
-  );
-  await s.sendLine('KICK', reason ? [channel, member.nick, reason] : [channel, member.nick]);
-  await kicked;
 }
 
 /** A +b or -b seen on the channel (MODE, or the 367 ban list): remembered folded, at most MAX_BANS. */
@@ -59,7 +40,10 @@ export function isBanned(room: Room, member: Member, fold: (s: string) => string
   if (!room.bans?.size) return false;
   const who = fold(`${member.nick}!${member.user ?? '*'}@${member.host ?? '*'}`);
   for (const mask of room.bans) {
-    const pattern = mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const pattern = mask
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     if (new RegExp(`^${pattern}$`, 's').test(who)) return true;
   }
   return false;
@@ -80,36 +64,62 @@ export function maskOfJid(jid: string, domain: string): string {
   return `${at > 0 ? local.slice(0, at) : local}!*@*`;
 }
 
-/** XEP-0045 §9.1 / §9.2 by JID: outcast sets +b on its mask, none lifts it; other affiliations need the occupant's nick. */
-export async function setBanOfJid(s: IrcSession, channel: string, jid: string, affiliation: Affiliation | undefined): Promise<void> {
-  if (affiliation !== 'outcast' && affiliation !== 'none') throw new StanzaError('feature-not-implemented', 'On IRC only bans (outcast) and unbans (none) can be set by JID; give the nick of an occupant.');
-  const mask = maskOfJid(jid, s.ctx.domain);
-  const done = s.awaitEvent(
-    (e) => (e.type === 'mode' && s.fold(e.target) === s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'No answer to the ban change (MODE).'),
-  );
-  await s.sendLine('MODE', [channel, affiliation === 'outcast' ? '+b' : '-b', mask]);
-  await done;
-}
+/** A session's ban requests to the server, each waiting for its answer. */
+export class ChannelBans {
+  constructor(private readonly s: SessionPort) {}
 
-/** XEP-0045 §9.5: the channel's ban list (RPL_BANLIST 367 … RPL_ENDOFBANLIST 368, RFC 2812 §3.2.3), each mask as a JID on the domain. */
-export async function banList(s: IrcSession, room: Room): Promise<AffiliationEntry[]> {
-  const masks: string[] = [];
-  const done = s.awaitEvent(
-    (e) => {
-      if (e.type === 'banList' && s.fold(e.channel) === s.fold(room.channel) && masks.length < MAX_BANS) masks.push(e.mask);
-      if (e.type === 'banListEnd' && s.fold(e.channel) === s.fold(room.channel)) return true;
-      // 482 (not an operator) or 442 (not on the channel) for this channel: XEP-0045 §9.5 forbidden.
-      const refused = e.type === 'refused' && (e.reason === 'not-operator' || e.reason === 'not-on-channel') && s.fold(e.target) === s.fold(room.channel);
-      return refused ? new StanzaError('forbidden', e.text || 'The IRC server refused the ban list.') : undefined;
-    },
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'No answer to the ban list (MODE b).'),
-  );
-  await s.sendLine('MODE', [room.channel, 'b']);
-  await done;
-  room.bans = new Set();
-  for (const mask of masks) noteBan(room, mask, true, (x) => s.fold(x));
-  return masks.map((mask) => ({ jid: `${escapeLocal(mask)}@${s.ctx.domain}`, affiliation: 'outcast' as const }));
+  /** Ban `member` from `channel`, then KICK it; a refusal (not an operator …) is thrown as the moderation's error. */
+  async kickban(channel: string, member: Member, reason: string | undefined): Promise<void> {
+    const mask = banMask(member);
+    const banned = this.s.awaitEvent(
+      (e) => (e.type === 'mode' && this.s.fold(e.target) === this.s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'No answer to the ban (MODE +b).'),
+    );
+    await this.s.sendLine('MODE', [channel, '+b', mask]);
+    await banned;
+    const kicked = this.s.awaitEvent(
+      (e) => (e.type === 'kick' && this.s.fold(e.target) === this.s.fold(member.nick) ? true : moderationRefused(e)),
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'No answer to the KICK.'),
+    );
+    await this.s.sendLine('KICK', reason ? [channel, member.nick, reason] : [channel, member.nick]);
+    await kicked;
+  }
+
+  /** XEP-0045 §9.1 / §9.2 by JID: outcast sets +b on its mask, none lifts it; other affiliations need the occupant's nick. */
+  async setByJid(channel: string, jid: string, affiliation: Affiliation | undefined): Promise<void> {
+    if (affiliation !== 'outcast' && affiliation !== 'none')
+      throw new StanzaError('feature-not-implemented', 'On IRC only bans (outcast) and unbans (none) can be set by JID; give the nick of an occupant.');
+    const mask = maskOfJid(jid, this.s.ctx.domain);
+    const done = this.s.awaitEvent(
+      (e) => (e.type === 'mode' && this.s.fold(e.target) === this.s.fold(channel) && e.args.includes(mask) ? true : moderationRefused(e)),
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'No answer to the ban change (MODE).'),
+    );
+    await this.s.sendLine('MODE', [channel, affiliation === 'outcast' ? '+b' : '-b', mask]);
+    await done;
+  }
+
+  /** XEP-0045 §9.5: the channel's ban list (RPL_BANLIST 367 … RPL_ENDOFBANLIST 368, RFC 2812 §3.2.3), each mask as a JID on the domain. */
+  async list(room: Room): Promise<AffiliationEntry[]> {
+    const masks: string[] = [];
+    const done = this.s.awaitEvent(
+      (e) => {
+        if (e.type === 'banList' && this.s.fold(e.channel) === this.s.fold(room.channel) && masks.length < MAX_BANS) masks.push(e.mask);
+        if (e.type === 'banListEnd' && this.s.fold(e.channel) === this.s.fold(room.channel)) return true;
+        // 482 (not an operator) or 442 (not on the channel) for this channel: XEP-0045 §9.5 forbidden.
+        const refused =
+          e.type === 'refused' && (e.reason === 'not-operator' || e.reason === 'not-on-channel') && this.s.fold(e.target) === this.s.fold(room.channel);
+        return refused ? new StanzaError('forbidden', e.text || 'The IRC server refused the ban list.') : undefined;
+      },
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'No answer to the ban list (MODE b).'),
+    );
+    await this.s.sendLine('MODE', [room.channel, 'b']);
+    await done;
+    room.bans = new Set();
+    for (const mask of masks) noteBan(room, mask, true, (x) => this.s.fold(x));
+    return masks.map((mask) => ({ jid: `${escapeLocal(mask)}@${this.s.ctx.domain}`, affiliation: 'outcast' as const }));
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { ItemsPage, PageRequest } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 import { roomLocalpart } from './address.js';
 
 const LIST_TIMEOUT_MS = 30_000;
@@ -15,29 +15,6 @@ export const DEFAULT_PAGE = 100;
 interface Cached {
   at: number;
   channels: Array<{ channel: string; users: number; topic: string }>;
-}
-
-const cache = new WeakMap<IrcSession, Cached>();
-
-export async function listChannels(s: IrcSession): Promise<Cached['channels']> {
-  const hit = cache.get(s);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.channels;
-  const channels: Cached['channels'] = [];
-  const max = s.deps.config.bounds.list_channels;
-  const done = s.awaitEvent(
-    (e) => {
-      if (e.type === 'listEntry') channels.push({ channel: e.channel, users: e.users, topic: e.topic });
-      // At the bound the list ends there (an endless LIST cannot grow memory); later entries are ignored.
-      return e.type === 'listEnd' || channels.length >= max ? true : undefined;
-    },
-    LIST_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'The IRC server did not finish the channel list.'),
-  );
-  await s.sendLine('LIST', []);
-  await done;
-  channels.sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
-  cache.set(s, { at: Date.now(), channels });
-  return channels;
 }
 
 /** One RSM page of local parts; `after`/`before` are the item JIDs or local parts of the previous page. */
@@ -66,7 +43,42 @@ export function pageOf(localparts: string[], names: string[], page: PageRequest,
   };
 }
 
-export function channelItems(s: IrcSession, channels: Cached['channels'], page: PageRequest): ItemsPage {
-  const localparts = channels.map((c) => roomLocalpart(s.deps.networkAddr, c.channel, s.deps.fixed));
-  return pageOf(localparts, channels.map((c) => c.channel), page, s.ctx.domain);
+/** A session's channel list, cached (created with the session, session-requests.ts). */
+export class ChannelList {
+  private cached: Cached | undefined;
+
+  constructor(private readonly s: SessionPort) {}
+
+  /** The network's channels (LIST), read again at most once a minute. */
+  async list(): Promise<Cached['channels']> {
+    const hit = this.cached;
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.channels;
+    const channels: Cached['channels'] = [];
+    const max = this.s.deps.config.bounds.list_channels;
+    const done = this.s.awaitEvent(
+      (e) => {
+        if (e.type === 'listEntry') channels.push({ channel: e.channel, users: e.users, topic: e.topic });
+        // At the bound the list ends there (an endless LIST cannot grow memory); later entries are ignored.
+        return e.type === 'listEnd' || channels.length >= max ? true : undefined;
+      },
+      LIST_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'The IRC server did not finish the channel list.'),
+    );
+    await this.s.sendLine('LIST', []);
+    await done;
+    channels.sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+    this.cached = { at: Date.now(), channels };
+    return channels;
+  }
+
+  /** One RSM page of channels as room items. */
+  items(channels: Cached['channels'], page: PageRequest): ItemsPage {
+    const localparts = channels.map((c) => roomLocalpart(this.s.deps.networkAddr, c.channel, this.s.deps.fixed));
+    return pageOf(
+      localparts,
+      channels.map((c) => c.channel),
+      page,
+      this.s.ctx.domain,
+    );
+  }
 }

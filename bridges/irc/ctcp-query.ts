@@ -6,27 +6,32 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../src/core/errors.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 export const CTCP_TIMEOUT_MS = 10_000;
 
-export async function ctcpQuery(s: IrcSession, nick: string, command: 'VERSION' | 'PING', arg = '', timeoutMs = CTCP_TIMEOUT_MS): Promise<string> {
-  const answered = s.awaitEvent(
-    (e) => {
-      if (e.type === 'refused' && e.reason === 'no-such-nick' && s.fold(e.target) === s.fold(nick)) {
-        return new StanzaError('item-not-found', `There is no nick ${nick} on this IRC network.`);
-      }
-      if (e.type !== 'ctcp' || e.kind !== 'response' || s.fold(e.source.nick) !== s.fold(nick) || e.command !== command) return undefined;
-      return command === 'PING' && e.args !== arg ? undefined : e.args;
-    },
-    timeoutMs,
-    () => new StanzaError('remote-server-timeout', `${nick} did not answer the CTCP ${command} within ${Math.round(timeoutMs / 1000)} s.`),
-  );
-  await s.sendLine('PRIVMSG', [nick, `\x01${command}${arg ? ` ${arg}` : ''}\x01`]);
-  return answered;
-}
+/** A session's CTCP queries to IRC nicks (created with the session, session-requests.ts). */
+export class CtcpQueries {
+  constructor(private readonly s: SessionPort) {}
 
-/** CTCP PING with a fresh token: resolves when the nick answers it. */
-export async function ctcpPing(s: IrcSession, nick: string, timeoutMs = CTCP_TIMEOUT_MS): Promise<void> {
-  await ctcpQuery(s, nick, 'PING', randomBytes(6).toString('hex'), timeoutMs);
+  async query(nick: string, command: 'VERSION' | 'PING', arg = '', timeoutMs = CTCP_TIMEOUT_MS): Promise<string> {
+    const answered = this.s.awaitEvent(
+      (e) => {
+        if (e.type === 'refused' && e.reason === 'no-such-nick' && this.s.fold(e.target) === this.s.fold(nick)) {
+          return new StanzaError('item-not-found', `There is no nick ${nick} on this IRC network.`);
+        }
+        if (e.type !== 'ctcp' || e.kind !== 'response' || this.s.fold(e.source.nick) !== this.s.fold(nick) || e.command !== command) return undefined;
+        return command === 'PING' && e.args !== arg ? undefined : e.args;
+      },
+      timeoutMs,
+      () => new StanzaError('remote-server-timeout', `${nick} did not answer the CTCP ${command} within ${Math.round(timeoutMs / 1000)} this.s.`),
+    );
+    await this.s.sendLine('PRIVMSG', [nick, `\x01${command}${arg ? ` ${arg}` : ''}\x01`]);
+    return answered;
+  }
+
+  /** CTCP PING with a fresh token: resolves when the nick answers it. */
+  async ping(nick: string, timeoutMs = CTCP_TIMEOUT_MS): Promise<void> {
+    await this.query(nick, 'PING', randomBytes(6).toString('hex'), timeoutMs);
+  }
 }

@@ -14,7 +14,6 @@ import type { IrcSession } from './session.js';
 import { IncomingText } from './irc-messages.js';
 import { TagEvents } from './client-tag-events.js';
 import { OpenBatches } from './client/echo.js';
-import { takeVerdict } from './refusals.js';
 import { MultilineReceiver } from './multiline-messages.js';
 
 /**
@@ -65,7 +64,7 @@ export class IrcEventHandler {
   async handleEvent(ev: IrcEvent): Promise<void> {
     const s = this.s;
     // The PONG that confirms held reflections, or a refusal of a message: it becomes an error stanza, not a notice.
-    if (takeVerdict(s, ev)) return;
+    if (s.requests.verdicts.onEvent(ev)) return;
     switch (ev.type) {
       case 'join':
         return this.onJoin(ev.source, ev.channel);

@@ -7,7 +7,6 @@
  * Private messages are archived per user and nick; IRCv3 echoes of our own lines confirm them.
  */
 import { randomUUID } from 'node:crypto';
-import { answerCtcp } from './ctcp-answer.js';
 import type { CtcpEvent, TextEvent } from './client/events.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import type { IrcSession } from './session.js';
@@ -121,6 +120,6 @@ export class IncomingText {
     if ((s.isSelf(src.nick) && !s.isSelf(target)) || s.room(target)) return;
     if (ev.kind === 'response') {
       await s.deliver({ kind: 'message', user: s.user, from: s.contactLocalpart(src.nick), type: 'chat', body: `CTCP ${command} reply: ${args}` });
-    } else if (command === 'VERSION' || command === 'PING') answerCtcp(s, src.nick, command, args);
+    } else if (command === 'VERSION' || command === 'PING') s.requests.ctcpAnswers.answer(src.nick, command, args);
   }
 }

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { ErrorCondition } from '../../src/core/model.js';
 import type { IrcEvent } from './client/events.js';
 import { SEND_REFUSALS } from './refusal-conditions.js';
-import type { IrcSession } from './session.js';
+import type { SessionPort } from './session-port.js';
 
 export interface Refusal {
   condition: ErrorCondition;
@@ -37,14 +37,15 @@ interface Held {
 /** How long a reflection waits for the PONG before it is shown anyway (the server said nothing). */
 const PONG_TIMEOUT_MS = 10_000;
 
-class ReflectionGate {
+/** A session's reflections held for the server's verdict (created with the session, session-requests.ts). */
+export class ReflectionGate {
   private readonly held: Held[] = [];
   private sent = 0;
   private inFlight: { seq: number; token: string; timer: NodeJS.Timeout } | undefined;
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionPort) {}
 
-  /** Resolves with the refusal, or undefined once the server had its chance and said nothing. */
+  /** Wait until the server had its chance to refuse the lines just written to `channel`: the refusal, or undefined. */
   hold(channel: string): Promise<Refusal | undefined> {
     return new Promise((resolve) => {
       // A PING already written may have left before this line: wait for the next one.
@@ -67,7 +68,7 @@ class ReflectionGate {
     if (this.inFlight?.seq !== seq) return;
     clearTimeout(this.inFlight.timer);
     this.inFlight = undefined;
-    for (let i = 0; i < this.held.length; ) {
+    for (let i = 0; i < this.held.length;) {
       const h = this.held[i]!;
       if (h.barrier <= seq) {
         this.held.splice(i, 1);
@@ -77,7 +78,7 @@ class ReflectionGate {
     if (this.held.length > 0) this.ping();
   }
 
-  /** An event from the server: true when it was a PONG or a refusal this gate consumed. */
+  /** An event from the server (offered before it is shown as a server notice): true when it was a PONG or a refusal this gate consumed. */
   onEvent(ev: IrcEvent): boolean {
     if (ev.type === 'pong') {
       if (!this.inFlight || ev.token !== this.inFlight.token) return false;
@@ -93,22 +94,4 @@ class ReflectionGate {
     h!.settle({ condition, text: ev.text || 'Refused by the IRC server.' });
     return true;
   }
-}
-
-const gates = new WeakMap<IrcSession, ReflectionGate>();
-
-function gateOf(s: IrcSession): ReflectionGate {
-  let g = gates.get(s);
-  if (!g) gates.set(s, (g = new ReflectionGate(s)));
-  return g;
-}
-
-/** Wait until the server had its chance to refuse the lines just written to `channel`. */
-export function awaitVerdict(s: IrcSession, channel: string): Promise<Refusal | undefined> {
-  return gateOf(s).hold(channel);
-}
-
-/** Offer an event to the session's gate (before it is shown as a server notice). */
-export function takeVerdict(s: IrcSession, ev: IrcEvent): boolean {
-  return gates.get(s)?.onEvent(ev) ?? false;
 }

@@ -20,124 +20,140 @@ const REPLY_TIMEOUT_MS = 10_000;
 /** The status of a leave that the core made from a client's error bounce (receiver.ts onBounce). */
 const BOUNCE_STATUS = 'error';
 
-export async function joinRoom(s: IrcSession, ev: Ev<'join'> | Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
-  const rejoin = ev.kind === 'join' && ev.rejoin === true;
-  const resource = rejoin ? undefined : (ev.resource ?? '');
-  const password = ev.kind === 'join' ? ev.password : undefined;
-  const history = ev.kind === 'join' ? ev.history : undefined;
-  if (!isValidNick(ev.nick)) return failJoin(s, 'jid-malformed', `"${ev.nick.replace(/[\r\n\0]/g, ' ')}" is not a valid IRC nick.`);
-  let existing = s.room(channel);
-  // A rejoin in progress (reconnect, persistent channel at start): wait for it, then share it.
-  if (existing?.pending?.resource === '' && existing.pending.done) {
-    await existing.pending.done.catch(() => undefined);
-    existing = s.room(channel);
+/** A session's room membership requests (created with the session, session-requests.ts). */
+export class RoomMembership {
+  constructor(private readonly s: IrcSession) {}
+
+  async join(ev: Ev<'join'> | Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
+    const rejoin = ev.kind === 'join' && ev.rejoin === true;
+    const resource = rejoin ? undefined : (ev.resource ?? '');
+    const password = ev.kind === 'join' ? ev.password : undefined;
+    const history = ev.kind === 'join' ? ev.history : undefined;
+    if (!isValidNick(ev.nick)) return this.failJoin('jid-malformed', `"${ev.nick.replace(/[\r\n\0]/g, ' ')}" is not a valid IRC nick.`);
+    let existing = this.s.room(channel);
+    // A rejoin in progress (reconnect, persistent channel at start): wait for it, then share it.
+    if (existing?.pending?.resource === '' && existing.pending.done) {
+      await existing.pending.done.catch(() => undefined);
+      existing = this.s.room(channel);
+    }
+    if (existing?.joined) {
+      // The core's rejoin after a restart found the channel rejoined already (a persistent channel).
+      if (resource === undefined) return;
+      // XEP-0045 §7.2.1: a join from a joined resource means it lost sync: send the state again.
+      await this.s.rooms.tellJoined(existing, resource, ev.nick, history);
+      return;
+    }
+    try {
+      await this.s.ensureConnected(ev.nick);
+    } catch (err) {
+      // While the connection is being re-established the join waits in the outbox and is retried.
+      if (err instanceof IrcConnectError && this.s.reconnecting) throw new RetryableError(err.message, { cause: err, retryAfterMs: 2000 });
+      if (err instanceof IrcConnectError) return this.failJoin(err.condition, err.message, err);
+      throw err;
+    }
+    const room: Room = existing ?? newRoom(channel, ev.to);
+    if (password) room.key = password;
+    this.s.rooms.set(this.s.fold(channel), room);
+    const done = this.startJoin(room, resource ?? '', ev.nick, history);
+    const timeout = setTimeout(
+      () => room.pending?.reject(new StanzaError('remote-server-timeout', `No answer from IRC to the JOIN of ${channel}.`)),
+      joinTimeoutMs,
+    );
+    try {
+      await this.s.sendLine('JOIN', room.key ? [channel, room.key] : [channel]);
+      await done;
+    } catch (err) {
+      if (!room.joined) this.s.rooms.delete(this.s.fold(channel));
+      room.pending = undefined;
+      if (err instanceof StanzaError) return this.failJoin(err.condition, err.message, err);
+      throw new RetryableError('The IRC connection was lost during the join.', { cause: err });
+    } finally {
+      clearTimeout(timeout);
+    }
   }
-  if (existing?.joined) {
-    // The core's rejoin after a restart found the channel rejoined already (a persistent channel).
-    if (resource === undefined) return;
-    // XEP-0045 §7.2.1: a join from a joined resource means it lost sync: send the state again.
-    await s.rooms.tellJoined(existing, resource, ev.nick, history);
-    return;
+
+  private startJoin(room: Room, resource: string, requestedNick: string, history: Ev<'join'>['history']): Promise<void> {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    room.pending = { resource, requestedNick, names: new Map(), resolve, reject, done, ...(history ? { history } : {}) };
+    return done;
   }
-  try {
-    await s.ensureConnected(ev.nick);
-  } catch (err) {
-    // While the connection is being re-established the join waits in the outbox and is retried.
-    if (err instanceof IrcConnectError && s.reconnecting) throw new RetryableError(err.message, { cause: err, retryAfterMs: 2000 });
-    if (err instanceof IrcConnectError) return failJoin(s, err.condition, err.message, err);
-    throw err;
+
+  /** A persistent channel at gateway start: JOIN with no resource in the room yet. */
+  async rejoinPersistent(channel: string, localpart: string, nick: string, joinTimeoutMs: number): Promise<void> {
+    await this.s.ensureConnected(nick);
+    if (this.s.room(channel)) return;
+    const room = newRoom(channel, localpart);
+    this.s.rooms.set(this.s.fold(channel), room);
+    const done = this.startJoin(room, '', this.s.nick, undefined);
+    const timeout = setTimeout(
+      () => room.pending?.reject(new StanzaError('remote-server-timeout', `No answer from IRC to the JOIN of ${channel}.`)),
+      joinTimeoutMs,
+    );
+    try {
+      await this.s.sendLine('JOIN', [channel]);
+      await done;
+    } catch (err) {
+      if (!room.joined) this.s.rooms.delete(this.s.fold(channel));
+      throw err;
+    } finally {
+      clearTimeout(timeout);
+    }
   }
-  const room: Room = existing ?? newRoom(channel, ev.to);
-  if (password) room.key = password;
-  s.rooms.set(s.fold(channel), room);
-  const done = startJoin(s, room, resource ?? '', ev.nick, history);
-  const timeout = setTimeout(() => room.pending?.reject(new StanzaError('remote-server-timeout', `No answer from IRC to the JOIN of ${channel}.`)), joinTimeoutMs);
-  try {
-    await s.sendLine('JOIN', room.key ? [channel, room.key] : [channel]);
+
+  /** A join the network refused: the core answers it (XEP-0045 §7.2 errors); a session left with no channel QUITs. */
+  private failJoin(condition: StanzaError['condition'], text: string, cause?: unknown): never {
+    if (this.s.rooms.size === 0) this.s.quit('Switchboard: no channel left');
+    throw new StanzaError(condition, text, cause ? { cause } : undefined);
+  }
+
+  /**
+   * The user's last resource leaves (unavailable presence, going offline, or an error bounce): PART,
+   * but not from a persistent channel, where the connection stays, archiving (the status says so).
+   */
+  async leave(ev: Ev<'leave'>, channel: string): Promise<SendResult> {
+    const room = this.s.room(channel);
+    if (!room) return {}; // XEP-0045: nothing to leave, nothing to say
+    if (this.s.deps.channels.effective(this.s.user, this.s.deps.networkName, room.channel).persistent)
+      return { status: 'The channel is persistent: your IRC connection stays in it.' };
+    const partMessage = ev.status === BOUNCE_STATUS ? undefined : ev.status;
+    if (this.s.connected && room.joined) {
+      const parted = this.s.awaitEvent(
+        (e) => (e.type === 'part' && this.s.isSelf(e.source.nick) && this.s.fold(e.channel) === this.s.fold(channel) ? true : undefined),
+        REPLY_TIMEOUT_MS,
+        () => new Error('no PART echo'),
+      );
+      await this.s.sendLine('PART', partMessage ? [channel, partMessage] : [channel]);
+      await parted.catch(() => undefined);
+    }
+    this.s.rooms.delete(this.s.fold(channel));
+    if (this.s.rooms.size === 0) this.s.quit(partMessage ?? 'Switchboard: left every channel');
+    return {};
+  }
+
+  /** Leave the IRC side of a room no resource is in (a channel made non-persistent). */
+  async partEmptyRoom(channel: string): Promise<void> {
+    const room = this.s.room(channel);
+    if (!room || this.s.rooms.resources(room).size > 0) return;
+    this.s.rooms.delete(this.s.fold(channel));
+    if (this.s.connected && room.joined) await this.s.sendLine('PART', [channel]);
+    if (this.s.rooms.size === 0) this.s.quit('Switchboard: left every channel');
+  }
+
+  /** §7.6: NICK; the server's NICK line reports the change (irc-handlers.ts), a refusal is thrown (the core answers from room/newnick). */
+  async changeNick(ev: Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
+    const room = this.s.room(channel);
+    if (!room || !this.s.rooms.resources(room).has(ev.resource ?? '')) return this.join(ev, channel, joinTimeoutMs);
+    if (this.s.isSelf(ev.nick) && this.s.nick === ev.nick) return;
+    if (!this.s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
+    const done = this.s.awaitEvent(
+      // Our NICK confirmed, or refused (refusal-conditions.ts: not-acceptable or conflict).
+      (e) => (e.type === 'nick' && this.s.isSelf(e.newNick) ? true : nickRefused(e, ev.nick)),
+      REPLY_TIMEOUT_MS,
+      () => new StanzaError('remote-server-timeout', 'The IRC server did not answer the nick change.'),
+    );
+    await this.s.sendLine('NICK', [ev.nick]);
     await done;
-  } catch (err) {
-    if (!room.joined) s.rooms.delete(s.fold(channel));
-    room.pending = undefined;
-    if (err instanceof StanzaError) return failJoin(s, err.condition, err.message, err);
-    throw new RetryableError('The IRC connection was lost during the join.', { cause: err });
-  } finally {
-    clearTimeout(timeout);
   }
-}
-
-function startJoin(s: IrcSession, room: Room, resource: string, requestedNick: string, history: Ev<'join'>['history']): Promise<void> {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  room.pending = { resource, requestedNick, names: new Map(), resolve, reject, done, ...(history ? { history } : {}) };
-  return done;
-}
-
-/** A persistent channel at gateway start: JOIN with no resource in the room yet. */
-export async function rejoinPersistent(s: IrcSession, channel: string, localpart: string, nick: string, joinTimeoutMs: number): Promise<void> {
-  await s.ensureConnected(nick);
-  if (s.room(channel)) return;
-  const room = newRoom(channel, localpart);
-  s.rooms.set(s.fold(channel), room);
-  const done = startJoin(s, room, '', s.nick, undefined);
-  const timeout = setTimeout(() => room.pending?.reject(new StanzaError('remote-server-timeout', `No answer from IRC to the JOIN of ${channel}.`)), joinTimeoutMs);
-  try {
-    await s.sendLine('JOIN', [channel]);
-    await done;
-  } catch (err) {
-    if (!room.joined) s.rooms.delete(s.fold(channel));
-    throw err;
-  } finally {
-    clearTimeout(timeout);
-  }
-}
-
-/** A join the network refused: the core answers it (XEP-0045 §7.2 errors); a session left with no channel QUITs. */
-function failJoin(s: IrcSession, condition: StanzaError['condition'], text: string, cause?: unknown): never {
-  if (s.rooms.size === 0) s.quit('Switchboard: no channel left');
-  throw new StanzaError(condition, text, cause ? { cause } : undefined);
-}
-
-/**
- * The user's last resource leaves (unavailable presence, going offline, or an error bounce): PART,
- * but not from a persistent channel, where the connection stays, archiving (the status says so).
- */
-export async function leaveRoom(s: IrcSession, ev: Ev<'leave'>, channel: string): Promise<SendResult> {
-  const room = s.room(channel);
-  if (!room) return {}; // XEP-0045: nothing to leave, nothing to say
-  if (s.deps.channels.effective(s.user, s.deps.networkName, room.channel).persistent) return { status: 'The channel is persistent: your IRC connection stays in it.' };
-  const partMessage = ev.status === BOUNCE_STATUS ? undefined : ev.status;
-  if (s.connected && room.joined) {
-    const parted = s.awaitEvent((e) => (e.type === 'part' && s.isSelf(e.source.nick) && s.fold(e.channel) === s.fold(channel) ? true : undefined), REPLY_TIMEOUT_MS, () => new Error('no PART echo'));
-    await s.sendLine('PART', partMessage ? [channel, partMessage] : [channel]);
-    await parted.catch(() => undefined);
-  }
-  s.rooms.delete(s.fold(channel));
-  if (s.rooms.size === 0) s.quit(partMessage ?? 'Switchboard: left every channel');
-  return {};
-}
-
-/** Leave the IRC side of a room no resource is in (a channel made non-persistent). */
-export async function partEmptyRoom(s: IrcSession, channel: string): Promise<void> {
-  const room = s.room(channel);
-  if (!room || s.rooms.resources(room).size > 0) return;
-  s.rooms.delete(s.fold(channel));
-  if (s.connected && room.joined) await s.sendLine('PART', [channel]);
-  if (s.rooms.size === 0) s.quit('Switchboard: left every channel');
-}
-
-/** §7.6: NICK; the server's NICK line reports the change (irc-handlers.ts), a refusal is thrown (the core answers from room/newnick). */
-export async function changeNick(s: IrcSession, ev: Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
-  const room = s.room(channel);
-  if (!room || !s.rooms.resources(room).has(ev.resource ?? '')) return joinRoom(s, ev, channel, joinTimeoutMs);
-  if (s.isSelf(ev.nick) && s.nick === ev.nick) return;
-  if (!s.connected) throw new RetryableError('The IRC connection is not established yet.', { retryAfterMs: 2000 });
-  const done = s.awaitEvent(
-    // Our NICK confirmed, or refused (refusal-conditions.ts: not-acceptable or conflict).
-    (e) => (e.type === 'nick' && s.isSelf(e.newNick) ? true : nickRefused(e, ev.nick)),
-    REPLY_TIMEOUT_MS,
-    () => new StanzaError('remote-server-timeout', 'The IRC server did not answer the nick change.'),
-  );
-  await s.sendLine('NICK', [ev.nick]);
-  await done;
 }

@@ -9,7 +9,6 @@ import type { UserJid } from '../../src/core/model.js';
 import { defaultNick } from './actions.js';
 import type { ChannelSettingsStore } from './channel-settings.js';
 import { awayLine } from './presence.js';
-import { rejoinPersistent } from './room-actions.js';
 import type { IrcSession } from './session.js';
 
 /** AWAY (or back) on each connection; remembered and applied again after a reconnection. */
@@ -40,7 +39,7 @@ export function rejoinPersistentChannels(
       continue;
     }
     const nick = s.deps.settings().nick ?? p.nick ?? defaultNick(p.user);
-    rejoinPersistent(s, p.channel, p.localpart, nick, joinTimeoutMs).catch((err: unknown) =>
+    s.requests.membership.rejoinPersistent(p.channel, p.localpart, nick, joinTimeoutMs).catch((err: unknown) =>
       log.warn({ event: 'persistent-rejoin-failed', channel: p.channel, err: (err as Error).message }, 'persistent channel rejoin failed'),
     );
   }

@@ -22,6 +22,7 @@ import type { Room } from './room.js';
 import { retryWait } from './reconnect-wait.js';
 import { SessionArchive } from './room-history.js';
 import { SessionRooms } from './session-rooms.js';
+import { SessionRequests } from './session-requests.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 import { TypingOut } from './typing.js';
 
@@ -35,12 +36,12 @@ export class IrcSession {
   readonly echoes = new EchoTracker(); // our PRIVMSGs waiting for their IRCv3 echo (echo-message)
   readonly typing = new TypingOut(); // the `+typing` last sent per target (issue 12)
   readonly inbound: IrcEventHandler; // the lines read, as what the user sees (tests feed it)
+  readonly requests: SessionRequests; // what the XMPP side asks of the session (session-requests.ts)
   private readonly discarded: DiscardLog;
   desiredNick = '';
   reconnecting = false;
   banned: string | undefined;
   private away = '';
-  private lastFrom: string | undefined;
   private connecting: Promise<void> | undefined;
   /** Waits between reconnect attempts: a short first retry after a stable connection dropped, then the backoff. */
   private readonly schedule: ReconnectSchedule;
@@ -59,6 +60,7 @@ export class IrcSession {
     this.archive = new SessionArchive(user, deps);
     this.history = new ChannelHistory(this);
     this.inbound = new IrcEventHandler(this);
+    this.requests = new SessionRequests(this);
     const t = deps.net.throttle;
     const network = { network: deps.networkName };
     this.queue = new ThrottledQueue(t.burst, t.lines_per_second, t.max_queue, Date.now, (ms) => deps.metrics.throttleWait.observe(network, ms / 1000));
@@ -110,15 +112,6 @@ export class IrcSession {
     if (this.away === text) return undefined;
     this.away = text;
     return this.connected ? this.sendLine('AWAY', text ? [text] : []) : undefined;
-  }
-
-  /** A resource sent something through this connection: CTCP queries are asked of it (ctcp-answer.ts). */
-  usedBy(resource: string): void {
-    this.lastFrom = resource;
-  }
-
-  get lastResource(): string | undefined {
-    return this.lastFrom;
   }
 
   /** Store an event for the user without waiting for the commit (`durable: false`: IRC acknowledges nothing), in call order. */

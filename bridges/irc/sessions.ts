@@ -15,7 +15,6 @@ import { RosterRegistry } from './roster.js';
 import { MessageRefs } from './message-refs.js';
 import { ServerProbes } from './server-probes.js';
 import { StsPolicies } from './sts-policies.js';
-import { regainAfterRegistration } from './nick-regain.js';
 import { IdentRegistry } from './ident-registry.js';
 import { IdentServer } from './identd.js';
 import { IrcSession } from './session.js';
@@ -137,7 +136,7 @@ export class SessionRegistry {
         const mine = userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name);
         const conn = new IrcConnection(connectParams(found.net, this.sts.endpoint(server), nick, mine, config.bounds, user, ident));
         this.sts.follow(conn);
-        regainAfterRegistration(session, conn, nick);
+        session.requests.nickRegain.afterRegistration(conn, nick);
         if (this.identd) this.idents.track(conn, ident);
         return conn;
       },
