@@ -189,6 +189,13 @@ export interface BridgeContext {
    */
   deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): Promise<DeliverResult>;
   /**
+   * Sharded mode only (design.md §5a, src/core/handoff.ts): the network answered about a message
+   * this slot's store does not know (another instance's slot sent it). Hand the event to the slot
+   * that does: it gets it in `Bridge.takeHandoff`. Resolves once committed (acknowledge the
+   * network after it), rejects when it could not be stored.
+   */
+  handOff?(kind: string, payload: Record<string, string>): Promise<void>;
+  /**
    * Ask one of the user's clients something (IRC: a CTCP VERSION or PING to the user's nick).
    * Rejects with a StanzaError: the client's error, or remote-server-timeout, or
    * recipient-unavailable while the component is offline.
