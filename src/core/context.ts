@@ -117,7 +117,12 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
       if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
       return { duplicate };
     },
-    ...(store.handoff ? { handOff: (kind: string, payload: Record<string, string>) => store.handoff!.post(id, kind, payload, clock.now()) } : {}),
+    ...(store.handoff
+      ? {
+          handOff: (kind: string, payload: Record<string, string>, o: { ifKnown?: readonly string[] } = {}) =>
+            store.handoff!.post(id, kind, payload, clock.now(), o.ifKnown),
+        }
+      : {}),
     queryUser: deps.queryUser,
     isAllowed: deps.isAllowed,
     isAdmin: deps.isAdmin,

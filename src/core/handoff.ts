@@ -20,6 +20,8 @@ export const HANDOFF_RECHECK_MS = 30_000;
 /** Items nobody took are deleted after this (Twilio's last status callback comes within hours). */
 export const HANDOFF_KEEP_MS = 86_400_000;
 const PRUNE_EVERY_MS = 600_000;
+/** An item whose taking threw this many times in a row is passed over. */
+const MAX_FAILURES = 5;
 
 export interface HandoffItem {
   id: number;
@@ -33,8 +35,11 @@ export interface HandoffItem {
 export interface HandoffQueue {
   /** How often a gateway polls it. */
   readonly pollMs: number;
-  /** Resolves once the item is committed. */
-  post(bridge: string, kind: string, payload: Record<string, string>, now: number): Promise<void>;
+  /**
+   * Resolves once the item is committed: true. With `ifKnown`, only when another slot's message
+   * map has one of these network ids (`MessageMap`); false, and nothing posted, when none has.
+   */
+  post(bridge: string, kind: string, payload: Record<string, string>, now: number, ifKnown?: readonly string[]): Promise<boolean>;
   /** Items of these bridges with an id above `after`, or created at or after `since`; oldest first. */
   list(bridges: readonly string[], after: number, since: number): Promise<HandoffItem[]>;
   remove(id: number): Promise<void>;
@@ -53,6 +58,7 @@ export interface HandoffPollerOptions {
 /** One gateway's side: poll the queue and offer its items to the bridges. */
 export class HandoffPoller {
   private cursor = 0;
+  private readonly failures = new Map<number, number>();
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -87,8 +93,25 @@ export class HandoffPoller {
     if (takers.size > 0) {
       for (const item of await queue.list([...takers.keys()], this.cursor, now - HANDOFF_RECHECK_MS)) {
         if (this.stopped) return;
-        // A failure (the store could not commit) leaves the item and the cursor: offered again next poll.
-        const taken = await takers.get(item.bridge)!(item.kind, item.payload);
+        if ((this.failures.get(item.id) ?? 0) >= MAX_FAILURES) continue;
+        let taken: boolean;
+        try {
+          taken = await takers.get(item.bridge)!(item.kind, item.payload);
+        } catch (err) {
+          // The store could not commit: the item and the cursor stay, offered again next poll; an
+          // item that fails every time (a payload the bridge cannot read) is skipped after a few.
+          const failures = (this.failures.get(item.id) ?? 0) + 1;
+          this.failures.set(item.id, failures);
+          const skip = failures >= MAX_FAILURES;
+          log.warn(
+            { event: 'handoff_failed', bridge: item.bridge, kind: item.kind, id: item.id, err: (err as Error).message, skip },
+            `a handed-off ${item.kind}: ${(err as Error).message}`,
+          );
+          if (!skip) return;
+          this.cursor = Math.max(this.cursor, item.id);
+          continue;
+        }
+        this.failures.delete(item.id);
         if (taken) {
           await queue.remove(item.id);
           log.info({ event: 'handoff_taken', bridge: item.bridge, kind: item.kind, id: item.id }, `took a handed-off ${item.kind}`);

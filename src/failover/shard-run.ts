@@ -102,7 +102,7 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
       url: slot.url,
       fence,
       sharedDedupe: { schema: sharedSchema(name), slot: slot.index },
-      handoffPollMs: heartbeatMs,
+      handoff: { pollMs: heartbeatMs, otherSlots: slots.filter((s) => s !== slot).map((s) => s.schema) },
       onCommit: (s, rows) => metrics.committed(s, rows),
       onCommitError: (err) => slotLog.error({ event: 'commit_failed', err: err.message }, `store commit failed: ${err.message}`),
     });

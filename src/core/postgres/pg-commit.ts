@@ -120,37 +120,40 @@ export class PgCommitter {
     this.runningWaiters = waiters;
     const part = this.hook?.begin(batch.find((b) => b.table.name === 'outbox')?.upserts ?? []);
     const started = process.hrtime.bigint();
-    this.running = this.write(batch, part).then(
-      () => {
-        part?.done(true);
-        this.lastError = undefined;
-        this.onCommit(Number(process.hrtime.bigint() - started) / 1e9, rows);
-        for (const w of this.runningWaiters) w.resolve();
-      },
-      (err: unknown) => {
-        const error = err instanceof Error ? err : new Error(String(err));
-        part?.done(false);
-        this.lastError = error;
-        // Not lost: the rows stay dirty and go with the next commit (their current state).
-        for (const [table, keys] of taken) for (const [k, key] of keys) {
-          let mine = this.dirty.get(table);
-          if (!mine) this.dirty.set(table, (mine = new Map<string, SqlValue[]>()));
-          if (!mine.has(k)) {
-            mine.set(k, key);
-            this.dirtyCount++;
-          }
-        }
-        for (const w of this.runningWaiters) w.reject(error);
-        this.onError(error);
-      },
-    ).finally(() => {
-      this.running = undefined;
-      this.runningWaiters = [];
-      if (this.dirtyCount === 0 || this.closed) return;
-      // After a failure, retry a little later rather than in a tight loop.
-      if (this.lastError) setTimeout(() => this.schedule(), 500).unref();
-      else this.schedule();
-    });
+    this.running = this.write(batch, part)
+      .then(
+        () => {
+          part?.done(true);
+          this.lastError = undefined;
+          this.onCommit(Number(process.hrtime.bigint() - started) / 1e9, rows);
+          for (const w of this.runningWaiters) w.resolve();
+        },
+        (err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          part?.done(false);
+          this.lastError = error;
+          // Not lost: the rows stay dirty and go with the next commit (their current state).
+          for (const [table, keys] of taken)
+            for (const [k, key] of keys) {
+              let mine = this.dirty.get(table);
+              if (!mine) this.dirty.set(table, (mine = new Map<string, SqlValue[]>()));
+              if (!mine.has(k)) {
+                mine.set(k, key);
+                this.dirtyCount++;
+              }
+            }
+          for (const w of this.runningWaiters) w.reject(error);
+          this.onError(error);
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+        this.runningWaiters = [];
+        if (this.dirtyCount === 0 || this.closed) return;
+        // After a failure, retry a little later rather than in a tight loop.
+        if (this.lastError) setTimeout(() => this.schedule(), 500).unref();
+        else this.schedule();
+      });
   }
 
   private async write(batch: Batch, part: CommitPart | undefined): Promise<void> {
@@ -158,10 +161,11 @@ export class PgCommitter {
     try {
       await client.query('BEGIN');
       if (this.fence) {
-        const r = await client.query(
-          'SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE',
-          [this.fence.name, this.fence.holder, this.fence.epoch],
-        );
+        const r = await client.query('SELECT 1 FROM switchboard_lease WHERE name = $1 AND holder = $2 AND epoch = $3 FOR SHARE', [
+          this.fence.name,
+          this.fence.holder,
+          this.fence.epoch,
+        ]);
         if (r.rowCount !== 1) throw new LeaseLostError(`the lease "${this.fence.name}" is no longer held by ${this.fence.holder} (epoch ${this.fence.epoch})`);
       }
       const skip = part ? await part.run(client) : undefined;

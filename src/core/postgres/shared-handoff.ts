@@ -15,20 +15,30 @@ export interface SharedHandoffOptions {
   /** The slot of the store that posts (for the logs of whoever takes it). */
   slot: number;
   pollMs: number;
+  /** The schemas of the other slots, whose message maps `post(…, ifKnown)` looks in. */
+  otherSlots: readonly string[];
 }
 
 export function sharedHandoff(pool: pg.Pool, options: SharedHandoffOptions): HandoffQueue {
   const s = checkSchema(options.schema);
+  const others = options.otherSlots.map(checkSchema);
   return {
     pollMs: options.pollMs,
-    async post(bridge, kind, payload, now) {
-      await pool.query(`INSERT INTO ${s}.handoff (bridge, kind, payload, from_slot, created_at) VALUES ($1, $2, $3, $4, $5)`, [
-        bridge,
-        kind,
-        JSON.stringify(payload),
-        options.slot,
-        now,
+    async post(bridge, kind, payload, now, ifKnown) {
+      const values = [bridge, kind, JSON.stringify(payload), options.slot, now];
+      if (ifKnown === undefined) {
+        await pool.query(`INSERT INTO ${s}.handoff (bridge, kind, payload, from_slot, created_at) VALUES ($1, $2, $3, $4, $5)`, values);
+        return true;
+      }
+      if (others.length === 0) return false;
+      // One statement: the look-up in the other slots' message maps (committed rows; index
+      // message_map_network, migration 3) and the insert.
+      const known = others.map((o) => `SELECT 1 FROM ${o}.message_map WHERE bridge = $1 AND network_id = ANY($6::text[])`).join(' UNION ALL ');
+      const r = await pool.query(`INSERT INTO ${s}.handoff (bridge, kind, payload, from_slot, created_at) SELECT $1, $2, $3, $4, $5 WHERE EXISTS (${known})`, [
+        ...values,
+        ifKnown,
       ]);
+      return (r.rowCount ?? 0) > 0;
     },
     async list(bridges, after, since) {
       const r = await pool.query<{ id: number; bridge: string; kind: string; payload: string; created_at: number }>(

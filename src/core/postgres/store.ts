@@ -27,8 +27,8 @@ export interface PostgresStoreOptions {
   onCommit?: (seconds: number, rows: number) => void;
   /** Sharded mode: this slot's inbound dedupe keys go to the table all slots share (shared-dedupe.ts). */
   sharedDedupe?: SharedDedupeOptions;
-  /** Sharded mode: how often the gateway polls the shared handoff queue (with `sharedDedupe`). */
-  handoffPollMs?: number;
+  /** Sharded mode (with `sharedDedupe`): the shared handoff queue (src/core/handoff.ts). */
+  handoff?: { pollMs: number; otherSlots: readonly string[] };
 }
 
 export interface PostgresStore extends Store {
@@ -83,7 +83,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const committer = new PgCommitter(pool, db, options.fence, options.onCommitError ?? (() => undefined), options.onCommit, shared);
   const inner = openSqliteStore({ path: ':memory:', synchronous: 'normal', database: db });
   const sd = options.sharedDedupe;
-  const handoff = sd ? sharedHandoff(pool, { ...sd, pollMs: options.handoffPollMs ?? 1000 }) : undefined;
+  const handoff = sd && options.handoff ? sharedHandoff(pool, { ...sd, ...options.handoff }) : undefined;
   return mirrored(inner, db, committer, pool, shared, handoff);
 }
 

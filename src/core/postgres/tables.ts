@@ -17,8 +17,19 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: 'outbox',
     columns: {
-      id: 'bigint', direction: 'text', bridge: 'text', user: 'text', okey: 'text', dedupe: 'text', payload: 'text', state: 'text',
-      attempts: 'integer', next_at: 'bigint', created_at: 'bigint', updated_at: 'bigint', last_error: 'text',
+      id: 'bigint',
+      direction: 'text',
+      bridge: 'text',
+      user: 'text',
+      okey: 'text',
+      dedupe: 'text',
+      payload: 'text',
+      state: 'text',
+      attempts: 'integer',
+      next_at: 'bigint',
+      created_at: 'bigint',
+      updated_at: 'bigint',
+      last_error: 'text',
     },
     key: ['id'],
   },
@@ -57,7 +68,10 @@ export async function upsertRows(client: pg.ClientBase, table: TableSpec, rows: 
     ON CONFLICT (${table.key.map(q).join(', ')}) ${update}`;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    await client.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
+    await client.query(
+      sql,
+      cols.map((c) => chunk.map((r) => r[c] ?? null)),
+    );
   }
 }
 
@@ -67,7 +81,10 @@ export async function deleteKeys(client: pg.ClientBase, table: TableSpec, keys: 
     (SELECT * FROM unnest(${table.key.map((c, i) => `$${i + 1}::${table.columns[c]}[]`).join(', ')}))`;
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
-    await client.query(sql, table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)));
+    await client.query(
+      sql,
+      table.key.map((_c, j) => chunk.map((k) => k[j] ?? null)),
+    );
   }
 }
 
