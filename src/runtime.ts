@@ -12,6 +12,7 @@ import { openSqliteStore } from './core/sqlite/store.js';
 import type { Store } from './core/store.js';
 import { GatewayHttp, type HealthReport } from './http.js';
 import { GatewayMetrics } from './metrics.js';
+import type { MetricFamily } from './metrics-merge.js';
 import type { Registry } from 'prom-client';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   role?: () => Pick<HealthReport, 'role' | 'lease' | 'slots'>;
   /** More metrics for /metrics. */
   registry?: Registry;
+  /** Families merged into /metrics' own (sharded mode: the adopted slots' gateways, by slot). */
+  mergeMetrics?: () => Promise<MetricFamily[]>;
 }
 
 function accessFor(config: LoadedConfig, id: string): AccessConfig {
@@ -50,6 +53,7 @@ export class Gateway {
     this.store = options.store ?? openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
     this.metrics = new GatewayMetrics(this.store, () => this.pipelines.map((p) => p.id));
     if (options.registry) this.metrics.include(options.registry);
+    if (options.mergeMetrics) this.metrics.merge(options.mergeMetrics);
     this.http = new GatewayHttp({
       host: core.http.host,
       port: core.http.port,
