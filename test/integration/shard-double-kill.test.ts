@@ -13,6 +13,10 @@
 // in the schemas), but their new stanzas reach the gateway that does not have them: a groupchat
 // is answered "You are not a participant in this room". Remove the `.skip` to reproduce (run it
 // a few times); it passes only when ejabberd happens to hand out the slots in the right order.
+// Tried and left out: after each adoption, ping (XEP-0199) a known user's bare JID from each
+// component and reconnect the ones whose answer does not come back. The check finds the wrong
+// connections, but a reconnect mostly gets the slot it just freed again (12 times in a row in one
+// run): a fix must open the new connection before closing the wrong one.
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
