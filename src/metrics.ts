@@ -1,6 +1,7 @@
 /** The gateway's Prometheus metrics (prom-client), on a registry of its own. */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Direction, Store } from './core/store.js';
+import { labelledFamilies, renderMerged, type MetricFamily } from './metrics-merge.js';
 
 /** What the due-age gauge reads from an outbox lane (only the lane knows what is in flight). */
 export interface WatchedLane {
@@ -21,6 +22,7 @@ export class GatewayMetrics {
   readonly bridgeCanDeliver: Gauge<'bridge'>;
   private readonly lanes: WatchedLane[] = [];
   private readonly included: Registry[] = [];
+  private readonly merged: Array<() => Promise<MetricFamily[]>> = [];
 
   constructor(
     private readonly store: Store,
@@ -28,15 +30,30 @@ export class GatewayMetrics {
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
-    this.stanzasIn = new Counter({ name: 'switchboard_stanzas_in_total', help: 'Stanzas received from the XMPP server', labelNames: ['bridge', 'kind'], registers });
-    this.stanzasOut = new Counter({ name: 'switchboard_stanzas_out_total', help: 'Stanzas sent to the XMPP server', labelNames: ['bridge', 'kind'], registers });
+    this.stanzasIn = new Counter({
+      name: 'switchboard_stanzas_in_total',
+      help: 'Stanzas received from the XMPP server',
+      labelNames: ['bridge', 'kind'],
+      registers,
+    });
+    this.stanzasOut = new Counter({
+      name: 'switchboard_stanzas_out_total',
+      help: 'Stanzas sent to the XMPP server',
+      labelNames: ['bridge', 'kind'],
+      registers,
+    });
     this.deliveries = new Counter({
       name: 'switchboard_deliveries_total',
       help: 'Outbox items finished, by direction (out = to the network, in = to XMPP) and outcome (done, failed, retry, dead; bounced = delivered, then bounced by the XMPP server and queued again)',
       labelNames: ['bridge', 'direction', 'outcome'],
       registers,
     });
-    this.reconnects = new Counter({ name: 'switchboard_component_reconnects_total', help: 'Component connection drops followed by a reconnect', labelNames: ['bridge'], registers });
+    this.reconnects = new Counter({
+      name: 'switchboard_component_reconnects_total',
+      help: 'Component connection drops followed by a reconnect',
+      labelNames: ['bridge'],
+      registers,
+    });
     this.stanzasOversized = new Counter({
       name: 'switchboard_stanzas_oversized_total',
       help: 'Stanzas from the XMPP server over xmpp.max_stanza_size, skipped and answered with policy-violation',
@@ -98,6 +115,20 @@ export class GatewayMetrics {
     this.included.push(registry);
   }
 
+  /**
+   * Also render these families, merged into this registry's families of the same name (sharded
+   * mode: the gateways of the slots this instance adopted, their series labelled with the slot).
+   */
+  merge(source: () => Promise<MetricFamily[]>): void {
+    this.merged.push(source);
+  }
+
+  /** This gateway's families but the process-wide ones, each series given `labels` (for `merge`). */
+  async families(labels: Record<string, string>): Promise<MetricFamily[]> {
+    await this.store.flush().catch(() => undefined);
+    return labelledFamilies([this.registry, ...this.included], labels);
+  }
+
   /** Report these lanes in `switchboard_outbox_oldest_due_age_seconds`. */
   watchLanes(...lanes: WatchedLane[]): void {
     this.lanes.push(...lanes);
@@ -110,6 +141,8 @@ export class GatewayMetrics {
    */
   async render(): Promise<{ contentType: string; body: string }> {
     await this.store.flush().catch(() => undefined);
+    const merged = (await Promise.all(this.merged.map((m) => m()))).flat();
+    if (merged.length > 0) return { contentType: this.registry.contentType, body: await renderMerged([this.registry, ...this.included], merged) };
     const body = await this.registry.metrics();
     const extra = await Promise.all(this.included.map((r) => r.metrics()));
     return { contentType: this.registry.contentType, body: [body, ...extra].join('\n') };

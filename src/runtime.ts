@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
 import { loadConfig, type LoadedConfig } from './config.js';
 import type { AccessConfig } from './config-schema.js';
 import { AccessPolicy } from './core/access.js';
+import { HandoffPoller } from './core/handoff.js';
 import { BridgePipeline } from './core/pipeline.js';
 import { openSqliteStore } from './core/sqlite/store.js';
 import type { Store } from './core/store.js';
 import { GatewayHttp, type HealthReport } from './http.js';
 import { GatewayMetrics } from './metrics.js';
+import type { MetricFamily } from './metrics-merge.js';
 import type { Registry } from 'prom-client';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -22,6 +24,8 @@ export interface GatewayOptions {
   role?: () => Pick<HealthReport, 'role' | 'lease' | 'slots'>;
   /** More metrics for /metrics. */
   registry?: Registry;
+  /** Families merged into /metrics' own (sharded mode: the adopted slots' gateways, by slot). */
+  mergeMetrics?: () => Promise<MetricFamily[]>;
 }
 
 function accessFor(config: LoadedConfig, id: string): AccessConfig {
@@ -37,6 +41,7 @@ export class Gateway {
   private readonly policies = new Map<string, AccessPolicy>();
   private readonly abort = new AbortController();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly handoff: HandoffPoller | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -45,10 +50,10 @@ export class Gateway {
     private readonly options: GatewayOptions = {},
   ) {
     const { core } = config;
-    this.store =
-      options.store ?? openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
+    this.store = options.store ?? openSqliteStore({ path: core.store.path, synchronous: core.store.synchronous, commitDelayMs: core.store.commit_delay_ms });
     this.metrics = new GatewayMetrics(this.store, () => this.pipelines.map((p) => p.id));
     if (options.registry) this.metrics.include(options.registry);
+    if (options.mergeMetrics) this.metrics.merge(options.mergeMetrics);
     this.http = new GatewayHttp({
       host: core.http.host,
       port: core.http.port,
@@ -76,6 +81,8 @@ export class Gateway {
         }),
       );
     }
+    const queue = this.store.handoff;
+    this.handoff = queue && new HandoffPoller({ queue, bridges: () => this.pipelines, log, now: () => Date.now() });
   }
 
   /** /healthz: every component online and the store writable. */
@@ -106,6 +113,7 @@ export class Gateway {
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+    this.handoff?.start();
     this.log.info({ event: 'started', bridges: this.pipelines.map((p) => `${p.id}=${p.domain}`) }, 'Switchboard started');
   }
 
@@ -149,11 +157,14 @@ export class Gateway {
       this.log.info({ event: 'stopping', final }, final ? 'stopping for good' : 'stopping');
       if (this.pruneTimer) clearInterval(this.pruneTimer);
       this.abort.abort();
+      await this.handoff?.stop();
       await Promise.all(this.pipelines.map((p) => p.stop(final)));
       await this.http.close();
       // Everything acknowledged is committed before the store closes (and, on PostgreSQL, before
       // the lease is released to a standby).
-      await this.store.flush().catch((err: unknown) => this.log.error({ event: 'final_commit_failed', err: (err as Error).message }, 'the final commit failed'));
+      await this.store
+        .flush()
+        .catch((err: unknown) => this.log.error({ event: 'final_commit_failed', err: (err as Error).message }, 'the final commit failed'));
       this.store.close();
       this.log.info({ event: 'stopped' }, 'stopped');
     })();

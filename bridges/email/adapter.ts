@@ -10,7 +10,7 @@ import { buildDsn, decodeMailRef } from './dsn-out.js';
 import { addressOfLocalpart, localpartOfAddress, Mailboxes } from './address.js';
 import { AttachmentStore } from './attachments.js';
 import type { EmailConfig } from './config.js';
-import { Ingest } from './ingest.js';
+import { DSN_HANDOFF, Ingest } from './ingest.js';
 import { MailOut } from './mail-out.js';
 import { SenderAuth, type DNSResolver } from './sender-auth.js';
 import { SmtpListener } from './smtp-listener.js';
@@ -25,6 +25,7 @@ export class EmailBridge implements Bridge {
   readonly listener: SmtpListener;
   private readonly out: MailOut;
   private readonly attachments: AttachmentStore;
+  private readonly ingest: Ingest;
 
   readonly gateway = {
     desc: 'Enter the email address of the contact',
@@ -41,6 +42,7 @@ export class EmailBridge implements Bridge {
     this.attachments = new AttachmentStore(config.attachments.dir, ctx.http, ctx.kv);
     this.out = new MailOut(ctx, config, this.mailboxes);
     const ingest = new Ingest(ctx, config, this.attachments);
+    this.ingest = ingest;
     const auth = config.authentication.verify
       ? new SenderAuth({
           timeoutMs: config.authentication.dns_timeout_ms,
@@ -76,6 +78,11 @@ export class EmailBridge implements Bridge {
     this.ctx.log.info({ event: 'started' }, 'email bridge ready');
   }
 
+  /** Sharded mode: a bounce of a mail this slot sent, taken by another slot's instance (ingest.ts). */
+  async takeHandoff(kind: string, payload: Readonly<Record<string, string>>): Promise<boolean> {
+    return kind === DSN_HANDOFF ? this.ingest.takeHandedDsn(payload) : false;
+  }
+
   async stop(): Promise<void> {
     await this.listener.stop();
     this.out.stop();
@@ -86,7 +93,6 @@ export class EmailBridge implements Bridge {
     const address = addressOfLocalpart(localpart);
     return { kind: 'contact', localpart: localpartOfAddress(address), name: address };
   }
-
 
   /** A mail we answered 250 never reached the user: a DSN to its envelope sender (RFC 5321 §6.1). */
   async inboundDead(event: Inbound, reason: string, options: SendOptions = {}): Promise<void> {
@@ -103,8 +109,10 @@ export class EmailBridge implements Bridge {
 
   async send(event: Outbound, options: SendOptions = {}): Promise<SendResult> {
     if (event.kind === 'chatstate') return {}; // email has no typing (the core drops them before the outbox anyway)
-    if (event.kind === 'retraction') throw new StanzaError('feature-not-implemented', 'Email cannot unsend a mail; it was already sent. Nothing was sent.', { type: 'cancel' });
-    if (event.kind === 'reaction') throw new StanzaError('feature-not-implemented', 'Email has no reactions; nothing was sent. Write a reply instead.', { type: 'cancel' });
+    if (event.kind === 'retraction')
+      throw new StanzaError('feature-not-implemented', 'Email cannot unsend a mail; it was already sent. Nothing was sent.', { type: 'cancel' });
+    if (event.kind === 'reaction')
+      throw new StanzaError('feature-not-implemented', 'Email has no reactions; nothing was sent. Write a reply instead.', { type: 'cancel' });
     if (event.kind !== 'message') throw new StanzaError('feature-not-implemented', `Email cannot carry ${event.kind}.`);
     if (event.type === 'groupchat') throw new StanzaError('not-acceptable', 'The email bridge has no rooms.');
     if (!this.ctx.isAllowed(event.user)) throw new StanzaError('forbidden', 'You may not use this gateway.');

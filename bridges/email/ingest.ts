@@ -10,7 +10,7 @@ import type { ErrorCondition, Inbound } from '../../src/core/model.js';
 import { localpartOfAddress, normaliseAddress } from './address.js';
 import type { AttachmentStore } from './attachments.js';
 import type { EmailConfig } from './config.js';
-import { parseDsn, type DsnReport } from './dsn.js';
+import { parseDsn, type DsnFailure, type DsnReport } from './dsn.js';
 import { encodeMailRef } from './dsn-out.js';
 import { readInboundMail, type InboundMail } from './inbound-mail.js';
 import type { Verdict } from './sender-auth.js';
@@ -31,6 +31,9 @@ function dsnCondition(status: string | undefined): ErrorCondition {
   if (status?.startsWith('5.7.')) return 'forbidden';
   return 'recipient-unavailable';
 }
+
+/** The handoff kind of a DSN about a mail another slot sent (sharded mode, src/core/handoff.ts). */
+export const DSN_HANDOFF = 'dsn';
 
 export class Ingest {
   private readonly threads: Threads;
@@ -56,6 +59,23 @@ export class Ingest {
   }
 
   private async acceptDsn(dsn: DsnReport, users: string[], key: string): Promise<boolean> {
+    if (await this.reportBounce(dsn, users, key)) return true;
+    // Sharded mode: another slot sent the mail (its message map has the id); it reports it.
+    const failure = dsn.failures[0];
+    if (!failure || !this.ctx.handOff || dsn.originalIds.length === 0) return false;
+    const payload = { ids: JSON.stringify(dsn.originalIds), users: JSON.stringify(users), key, failure: JSON.stringify(failure) };
+    return this.ctx.handOff(DSN_HANDOFF, payload, { ifKnown: dsn.originalIds });
+  }
+
+  /** A DSN another slot's instance took (acceptDsn): reported when this slot sent the mail. */
+  async takeHandedDsn(payload: Readonly<Record<string, string>>): Promise<boolean> {
+    const parse = <T>(text: string | undefined, fallback: T): T => (text === undefined ? fallback : (JSON.parse(text) as T));
+    const dsn: DsnReport = { originalIds: parse<string[]>(payload.ids, []), failures: [parse<DsnFailure>(payload.failure, {})] };
+    return this.reportBounce(dsn, parse<string[]>(payload.users, []), payload.key ?? '');
+  }
+
+  /** The failed receipt of the message a DSN is about, when this store has it; false when not. */
+  private async reportBounce(dsn: DsnReport, users: string[], key: string): Promise<boolean> {
     for (const id of dsn.originalIds) {
       const entry = this.ctx.messages.byNetworkId(id);
       if (!entry || !users.includes(entry.user)) continue;

@@ -17,7 +17,7 @@ import { NumberDirectory } from './numbers.js';
 import { sendSms, type OutboundDeps } from './outbound.js';
 import { sendReaction } from './reactions.js';
 import { RecentTexts } from './recent.js';
-import { handleStatusCallback } from './status.js';
+import { handleStatusCallback, STATUS_HANDOFF, takeHandedStatus } from './status.js';
 import { TwilioApi } from './twilio-api.js';
 
 const DAY_MS = 86_400_000;
@@ -95,6 +95,12 @@ export class SmsBridge implements Bridge {
 
   async stop(): Promise<void> {
     clearInterval(this.pruneTimer);
+  }
+
+  /** Sharded mode: a status callback that landed on another slot's instance (status.ts). */
+  async takeHandoff(kind: string, payload: Readonly<Record<string, string>>): Promise<boolean> {
+    if (kind !== STATUS_HANDOFF) return false;
+    return takeHandedStatus({ ctx: this.ctx, tracker: this.tracker }, payload);
   }
 
   resolve(localpart: string): ResolvedAddress {

@@ -71,6 +71,11 @@ export class DeliveryTracker {
     this.saveGroup(key, group);
   }
 
+  /** Whether this store sent the Twilio message `sid` (in sharded mode, another slot may have). */
+  knows(sid: string): boolean {
+    return this.kv.get<Part>(`part:${sid}`) !== undefined;
+  }
+
   /**
    * Apply a status callback. Returns the event to deliver (receipt or failure) or nothing, and an
    * `undo` that restores the previous state if that event could not be committed.

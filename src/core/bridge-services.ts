@@ -241,6 +241,15 @@ export interface BridgeContext {
    */
   deadLetter(payload: unknown, reason: string, options?: { dedupeKey?: string }): Promise<DeliverResult>;
   /**
+   * Sharded mode only (design.md §5a, src/core/handoff.ts): the network answered about a message
+   * this slot's store does not know (another instance's slot sent it). Hand the event to the slot
+   * that does: it gets it in `Bridge.takeHandoff`. Resolves true once committed (acknowledge the
+   * network after it), rejects when it could not be stored. With `ifKnown` (network ids the
+   * bridge put in `messages`), it is handed off only when another slot's message map has one of
+   * them: false, and nothing handed off, when none has (the bridge handles it itself).
+   */
+  handOff?(kind: string, payload: Record<string, string>, options?: { ifKnown?: readonly string[] }): Promise<boolean>;
+  /**
    * Ask one of the user's clients something (IRC: a CTCP VERSION or PING to the user's nick).
    * Rejects with a StanzaError: the client's error, or remote-server-timeout, or
    * recipient-unavailable while the component is offline.

@@ -239,4 +239,11 @@ export interface Bridge {
    * an attempt past its deadline, as for `send`.
    */
   inboundDead?(event: Inbound, reason: string, options?: SendOptions): Promise<void>;
+  /**
+   * Sharded mode (src/core/handoff.ts): an event another slot handed off with `ctx.handOff`.
+   * Apply it and answer true when this slot's state knows its message; answer false to leave it
+   * to the slot that does. Offered again after a crash before its removal: applying twice must
+   * change nothing. Throwing leaves it for the next poll.
+   */
+  takeHandoff?(kind: string, payload: Readonly<Record<string, string>>): Promise<boolean>;
 }

@@ -54,7 +54,9 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
   const rooms = new CoreRooms({
     kv: store.kv(`core:rooms:${id}`),
     deliver: (event, dedupeKey) => {
-      ctx.deliver(event, { durable: false, ...(dedupeKey !== undefined ? { dedupeKey } : {}) }).catch((err: unknown) => deps.log.error({ err, event: 'store_failed', user: event.user }, 'could not store a room event'));
+      ctx
+        .deliver(event, { durable: false, ...(dedupeKey !== undefined ? { dedupeKey } : {}) })
+        .catch((err: unknown) => deps.log.error({ err, event: 'store_failed', user: event.user }, 'could not store a room event'));
     },
   });
   const ctx: CoreBridgeContext = {
@@ -115,6 +117,12 @@ export function createBridgeContext(deps: ContextDeps): CoreBridgeContext {
       if (!duplicate) deps.log.warn({ event: 'dead_letter', reason }, `kept as a dead letter: ${reason}`);
       return { duplicate };
     },
+    ...(store.handoff
+      ? {
+          handOff: (kind: string, payload: Record<string, string>, o: { ifKnown?: readonly string[] } = {}) =>
+            store.handoff!.post(id, kind, payload, clock.now(), o.ifKnown),
+        }
+      : {}),
     queryUser: deps.queryUser,
     isAllowed: deps.isAllowed,
     isAdmin: deps.isAdmin,

@@ -3,6 +3,7 @@
  * bridges (design.md §5). `store-sqlite.ts` is the implementation in use.
  */
 import type { KeyValueStore, MessageMap } from './bridge.js';
+import type { HandoffQueue } from './handoff.js';
 
 export type Direction = 'in' | 'out';
 export type OutboxState = 'pending' | 'done' | 'dead';
@@ -144,6 +145,8 @@ export interface Store {
    * undefined when the row is not held. Absent on stores without a shared dedupe.
    */
   claimed?(id: number): Promise<boolean | undefined>;
+  /** Sharded mode: the queue of events handed to the slot that knows their message (src/core/handoff.ts). */
+  handoff?: HandoffQueue;
   /** Undefined when the store can be written, else why not (for /healthz). */
   writableProblem(): string | undefined;
   close(): void;

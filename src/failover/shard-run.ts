@@ -69,6 +69,11 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
       })
     : undefined;
 
+  /** The home's /metrics shows the adopted slots' gateways too, their series labelled `slot`. */
+  const adoptedMetrics = async () => {
+    const adopted = slots.filter((s) => s.gateway && s !== home);
+    return (await Promise.all(adopted.map((s) => s.gateway!.metrics.families({ slot: String(s.index) })))).flat();
+  };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const tryTake = async (slot: Slot, onlyLapsed: boolean): Promise<Fence | undefined> => {
     try {
@@ -102,11 +107,13 @@ export function runSharded(config: LoadedConfig, log: Logger, url: string, onFat
       url: slot.url,
       fence,
       sharedDedupe: { schema: sharedSchema(name), slot: slot.index },
+      handoff: { pollMs: heartbeatMs, otherSlots: slots.filter((s) => s !== slot).map((s) => s.schema) },
       onCommit: (s, rows) => metrics.committed(s, rows),
       onCommitError: (err) => slotLog.error({ event: 'commit_failed', err: err.message }, `store commit failed: ${err.message}`),
     });
     const slotConfig = isHome ? config : adoptedSlotConfig(config);
-    slot.gateway = new Gateway(slotConfig, slotLog, { store: slot.store, role, ...(isHome ? { registry: metrics.registry } : {}) });
+    const homeOnly = isHome ? { registry: metrics.registry, mergeMetrics: adoptedMetrics } : {};
+    slot.gateway = new Gateway(slotConfig, slotLog, { store: slot.store, role, ...homeOnly });
     metrics.slotsHeld(slots.filter((s) => s.gateway).length);
     slotLog.info(
       { event: isHome ? 'slot_home' : 'slot_adopted', slot: slot.index, epoch: fence.epoch },

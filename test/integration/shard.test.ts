@@ -149,6 +149,15 @@ it(
     expect(servedMs, 'every user served again (rejoined, and their groupchat on IRC)').toBeLessThan(15_000);
     // The echo bridge answers after its ECHO_DELAY_MS.
     await waitFor(() => names.every((n) => clients.get(n)!.received.some((m) => body(m) === `echo post ${n}`)), 'every echo after the kill', 15_000);
+    // The adopted slot's gateway is on the survivor's /metrics, its series labelled with the slot.
+    const adopted = { slot: String(homes[0]) };
+    await waitFor(
+      async () => (await metric(b, 'switchboard_irc_connections', { network: 'test', state: 'registered', ...adopted })) === held[0],
+      'the adopted slot’s IRC connections on the survivor’s /metrics',
+      15_000,
+    );
+    expect(await metric(b, 'switchboard_component_online', { bridge: 'irc', ...adopted })).toBe(1);
+    expect(await metric(b, 'switchboard_irc_connections', { network: 'test', state: 'registered' }), 'its home slot’s, unlabelled as before').toBe(held[1]);
 
     // Counted: 4 messages per user sent, each delivered once (a duplicate would be a second copy).
     // A duplicate would come from a row delivered twice: wait until no row is pending in either

@@ -21,18 +21,17 @@ export interface MigrateStoreResult {
 }
 
 const canonical = (t: TableSpec, rows: readonly Row[]) =>
-  JSON.stringify(
-    rows
-      .map((r) => Object.keys(t.columns).map((c) => r[c] ?? null))
-      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
-  );
+  JSON.stringify(rows.map((r) => Object.keys(t.columns).map((c) => r[c] ?? null)).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
 
 function readSqlite(path: string): Map<string, Row[]> {
   if (!existsSync(path)) throw new Error(`${path}: no such file`);
   const db = new Database(path);
   try {
     migrate(db); // an older file gets the current schema first, as the gateway would do
-    const cols = (t: TableSpec) => Object.keys(t.columns).map((c) => `"${c}"`).join(', ');
+    const cols = (t: TableSpec) =>
+      Object.keys(t.columns)
+        .map((c) => `"${c}"`)
+        .join(', ');
     return new Map(TABLES.map((t) => [t.name, db.prepare(`SELECT ${cols(t)} FROM ${t.name}`).all() as Row[]]));
   } finally {
     db.close();
@@ -71,7 +70,13 @@ export async function migrateStore(from: string, to: string, force: boolean): Pr
       await upsertRows(client, t, source.get(t.name)!);
     }
     await client.query('COMMIT');
-    return { outcome: 'copied', rows, message: `copied ${Object.entries(rows).map(([n, c]) => `${n}: ${c}`).join(', ')}` };
+    return {
+      outcome: 'copied',
+      rows,
+      message: `copied ${Object.entries(rows)
+        .map(([n, c]) => `${n}: ${c}`)
+        .join(', ')}`,
+    };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

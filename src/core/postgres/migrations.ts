@@ -81,6 +81,9 @@ export const pgMigrations: readonly string[] = [
     PRIMARY KEY (bridge, "user", stanza_id)
   );
   `,
+  // 3: PostgreSQL only: the message map by network id, for sharded mode's look-up across slots
+  // (a bounce that landed on another slot's instance, src/core/postgres/shared-handoff.ts).
+  `CREATE INDEX message_map_network ON message_map (bridge, network_id)`,
 ];
 
 /** Apply the migrations above the database's version, each in its own transaction, one migrator at a time. */

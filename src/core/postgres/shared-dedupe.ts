@@ -36,9 +36,19 @@ const sharedMigrations = (s: string): readonly string[] => [
     created_at BIGINT NOT NULL,
     PRIMARY KEY (bridge, dedupe_key)
   )`,
+  // 2: events handed to the slot that knows their message (src/core/postgres/shared-handoff.ts).
+  `CREATE TABLE ${s}.handoff (
+    id BIGSERIAL PRIMARY KEY,
+    bridge TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    from_slot INTEGER NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX handoff_created ON ${s}.handoff (created_at)`,
 ];
 
-function checkSchema(schema: string): string {
+export function checkSchema(schema: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`shared dedupe: invalid schema name ${JSON.stringify(schema)}`);
   return schema;
 }

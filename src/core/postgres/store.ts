@@ -14,6 +14,8 @@ import type { BounceRepo, OutboxRepo, OutboxRow, Store } from '../store.js';
 import { migratePg } from './migrations.js';
 import { PgCommitter, type Fence } from './pg-commit.js';
 import { prepareSharedDedupe, SharedDedupe, sharedOutbox, type SharedDedupeOptions } from './shared-dedupe.js';
+import { sharedHandoff } from './shared-handoff.js';
+import type { HandoffQueue } from '../handoff.js';
 import { insertSqlite, readAllPg, TABLES } from './tables.js';
 
 export interface PostgresStoreOptions {
@@ -25,6 +27,8 @@ export interface PostgresStoreOptions {
   onCommit?: (seconds: number, rows: number) => void;
   /** Sharded mode: this slot's inbound dedupe keys go to the table all slots share (shared-dedupe.ts). */
   sharedDedupe?: SharedDedupeOptions;
+  /** Sharded mode (with `sharedDedupe`): the shared handoff queue (src/core/handoff.ts). */
+  handoff?: { pollMs: number; otherSlots: readonly string[] };
 }
 
 export interface PostgresStore extends Store {
@@ -46,7 +50,9 @@ export function pgPool(url: string, max = 4, pipeline = false): pg.Pool {
     pipeline,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === BIGINT_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+        oid === BIGINT_OID
+          ? (v: string) => Number(v)
+          : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
     },
   });
   // An idle client whose connection the server ended (a PostgreSQL restart, pg_terminate_backend)
@@ -81,15 +87,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const shared = options.sharedDedupe ? new SharedDedupe(options.sharedDedupe, db) : undefined;
   const committer = new PgCommitter(pool, db, options.fence, options.onCommitError ?? (() => undefined), options.onCommit, shared);
   const inner = openSqliteStore({ path: ':memory:', synchronous: 'normal', database: db });
-  return mirrored(inner, db, committer, pool, shared);
+  const sd = options.sharedDedupe;
+  const handoff = sd && options.handoff ? sharedHandoff(pool, { ...sd, ...options.handoff }) : undefined;
+  return mirrored(inner, db, committer, pool, shared, handoff);
 }
 
-function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.Pool, shared: SharedDedupe | undefined): PostgresStore {
+function mirrored(
+  inner: Store,
+  db: Database.Database,
+  c: PgCommitter,
+  pool: pg.Pool,
+  shared: SharedDedupe | undefined,
+  handoff: HandoffQueue | undefined,
+): PostgresStore {
   const o = inner.outbox;
   const mark = (id: number) => c.mark('outbox', [id]);
-  const pendingOfUser = db.prepare(
-    `SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND user = ? AND state = 'pending' AND next_at > ?`,
-  ).pluck();
+  const pendingOfUser = db.prepare(`SELECT id FROM outbox WHERE bridge = ? AND direction = ? AND user = ? AND state = 'pending' AND next_at > ?`).pluck();
   const prunable = db.prepare(`SELECT id, bridge, direction, dedupe FROM outbox WHERE state = 'done' AND updated_at < ?`);
   const outbox: OutboxRepo = {
     ...o,
@@ -189,6 +202,7 @@ function mirrored(inner: Store, db: Database.Database, c: PgCommitter, pool: pg.
           },
         }
       : {}),
+    ...(handoff ? { handoff } : {}),
     writableProblem() {
       return c.lastError ? `store (PostgreSQL): the last commit failed: ${c.lastError.message}` : undefined;
     },
