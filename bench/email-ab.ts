@@ -1,23 +1,32 @@
 /**
- * Email bridge A/B: this build's `bench/email.js` against another built checkout's (`--base DIR`,
- * e.g. `git worktree add ../base <commit> && cd ../base && npm ci && npm run build`) in ONE run,
- * in alternating pairs (base-this, this-base, …) so that a machine whose load drifts treats both
- * alike. Each side of a pair is a fresh process of that checkout's own script with the same
- * arguments: inbound SMTP ingest with durable commit (messages/s and CPU ms per message), and
- * outbound to the aiosmtpd sink and to a bare 250 sink.
+ * Email bridge A/B: this build's gateway against another built checkout's (`--base DIR`, e.g.
+ * `git worktree add ../base <commit> && cd ../base && npm ci && npm run build`) in ONE run, with
+ * ONE harness, in alternating pairs (base-this, this-base, …) so that a machine whose load drifts
+ * treats both alike. Each side of a pair is a fresh gateway process of its checkout
+ * (bench/lib/email-gateway.ts: that checkout's EmailBridge and store, durable commit):
+ *  - inbound: `--messages` mails from `--clients` pipelining SMTP connections (worker threads of
+ *    THIS process, started before any measurement: bench/lib/smtp-blast.ts) after a warm-up of
+ *    `--warmup`; messages/s until the last 250, and the gateway process's CPU µs per message
+ *    (/proc/PID/stat: its main thread, the fsync pool and GC; no client in it);
+ *  - outbound: Bridge.send of `--out` mails, `--clients` at a time, to the python3-aiosmtpd
+ *    Maildir sink; messages/s and CPU µs per message.
  *
  *   npm run build && node dist/bench/email-ab.js --base /work/base [--pairs 5] [--messages 4000]
- *       [--clients 16] [--sync full|normal]
+ *       [--clients 16] [--warmup 500] [--out 1000] [--sync full|normal]
  *
  * Prints a JSON line per side and pair, then the medians of each figure and their ratios
  * (this / base): rates above 1 and CPU per message below 1 are better than the base.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startSmtpSink } from '../test/helpers/email-smtp-sink.js';
 import { jsonLines } from './lib/output.js';
+import { cpuTimeMs } from './lib/proc.js';
+import { startBlasters, type Blasters } from './lib/smtp-blast.js';
 import { round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -26,6 +35,8 @@ const { values: args } = parseArgs({
     pairs: { type: 'string', default: '5' },
     messages: { type: 'string', default: '4000' },
     clients: { type: 'string', default: '16' },
+    warmup: { type: 'string', default: '500' },
+    out: { type: 'string', default: '1000' },
     sync: { type: 'string', default: 'full' },
   },
 });
@@ -35,17 +46,18 @@ if (!args.base) {
   print({ kind: 'skipped', reason: '--base DIR (a built checkout of Switchboard to compare with) not given' });
   process.exit(0);
 }
-const BASE = resolve(args.base);
 const PAIRS = Number(args.pairs);
+const MESSAGES = Number(args.messages);
+const CLIENTS = Number(args.clients);
+const WARMUP = Number(args.warmup);
+const OUT = Number(args.out);
+const SYNC = args.sync === 'normal' ? 'normal' : 'full';
+const GATEWAY = join(fileURLToPath(new URL('.', import.meta.url)), 'lib', 'email-gateway.js');
+const ROOTS = { base: resolve(args.base), this: resolve(fileURLToPath(new URL('../..', import.meta.url))) };
 
-type Side = 'base' | 'this';
-const FIGURES = ['inbound_gateway_msgs_per_s', 'inbound_gateway_cpu_ms_per_msg', 'inbound_floor_msgs_per_s', 'outbound_msgs_per_s', 'outbound_to_bare_sink_msgs_per_s'] as const;
+type Side = keyof typeof ROOTS;
+const FIGURES = ['inbound_msgs_per_s', 'inbound_cpu_us_per_msg', 'outbound_msgs_per_s', 'outbound_cpu_us_per_msg'] as const;
 type Figure = (typeof FIGURES)[number];
-
-const scripts: Record<Side, string> = {
-  base: join(BASE, 'dist/bench/email.js'),
-  this: join(fileURLToPath(new URL('.', import.meta.url)), 'email.js'),
-};
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,39 +65,69 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** One run of a side's email bench: its figures by metric name. */
-function runOnce(side: Side): Promise<Record<Figure, number>> {
-  const argv = [scripts[side], '--messages', args.messages!, '--clients', args.clients!, '--sync', args.sync!];
-  return new Promise((done, fail) => {
-    execFile(process.execPath, argv, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) return fail(new Error(`${side} email bench failed: ${stderr}`, { cause: err }));
-      const figures: Partial<Record<Figure, number>> = {};
-      for (const line of stdout.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const record = JSON.parse(line) as { metric?: string; value?: number };
-        if ((FIGURES as readonly string[]).includes(record.metric ?? '') && typeof record.value === 'number') figures[record.metric as Figure] = record.value;
-      }
-      const missing = FIGURES.filter((f) => figures[f] === undefined);
-      if (missing.length) return fail(new Error(`${side} email bench printed no ${missing.join(', ')}`));
-      done(figures as Record<Figure, number>);
-    });
-  });
+/** A gateway process of `side`; `lines` yields what it prints, one parsed JSON line at a time. */
+function startGateway(side: Side, extra: string[]) {
+  const child = spawn(process.execPath, [GATEWAY, ROOTS[side], ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, number>> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`${side} gateway ended without an answer (exit ${await exited})`);
+    return JSON.parse(r.value) as Record<string, number>;
+  };
+  return { child, next, exited };
+}
+
+async function inbound(side: Side, blasters: Blasters, pair: number): Promise<{ rate: number; cpu: number }> {
+  const gw = startGateway(side, ['inbound', SYNC]);
+  const { port } = await gw.next();
+  const pid = gw.child.pid!;
+  await blasters.blast(port!, `warm-${side}-${pair}`, CLIENTS, WARMUP);
+  const cpu0 = cpuTimeMs(pid);
+  const rate = await blasters.blast(port!, `ab-${side}-${pair}`, CLIENTS, MESSAGES);
+  const cpu = cpuTimeMs(pid) - cpu0;
+  gw.child.stdin.write('stop\n');
+  const { committed } = await gw.next();
+  await gw.exited;
+  if (committed !== WARMUP + MESSAGES) throw new Error(`${side}: ${committed} mails committed, ${WARMUP + MESSAGES} sent`);
+  return { rate, cpu: (cpu * 1000) / MESSAGES };
+}
+
+async function outbound(side: Side, sinkPort: number): Promise<{ rate: number; cpu: number }> {
+  const gw = startGateway(side, ['outbound', SYNC, String(sinkPort), String(OUT), String(CLIENTS)]);
+  const r = await gw.next();
+  await gw.exited;
+  return { rate: r.msgs_per_s!, cpu: r.cpu_us_per_msg! };
 }
 
 async function main(): Promise<void> {
   const load0 = loadavg();
-  print({ kind: 'setup', base: BASE, pairs: PAIRS, messages: Number(args.messages), clients: Number(args.clients), sync: args.sync, loadavg: load0.map((l) => round(l, 2)) });
+  print({ kind: 'setup', base: ROOTS.base, pairs: PAIRS, messages: MESSAGES, warmup: WARMUP, out: OUT, clients: CLIENTS, sync: SYNC, loadavg: load0.map((l) => round(l, 2)) });
+  const blasters = await startBlasters(2);
+  const sink = await startSmtpSink();
   const results: Record<Side, Record<Figure, number[]>> = {
-    base: Object.fromEntries(FIGURES.map((f) => [f, []])) as unknown as Record<Figure, number[]>,
-    this: Object.fromEntries(FIGURES.map((f) => [f, []])) as unknown as Record<Figure, number[]>,
+    base: { inbound_msgs_per_s: [], inbound_cpu_us_per_msg: [], outbound_msgs_per_s: [], outbound_cpu_us_per_msg: [] },
+    this: { inbound_msgs_per_s: [], inbound_cpu_us_per_msg: [], outbound_msgs_per_s: [], outbound_cpu_us_per_msg: [] },
   };
-  for (let pair = 0; pair < PAIRS; pair++) {
-    const order: Side[] = pair % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
-    for (const side of order) {
-      const figures = await runOnce(side);
-      for (const f of FIGURES) results[side][f].push(figures[f]);
-      print({ kind: 'run', pair, side, ...figures, loadavg_1m: round(loadavg()[0]!, 2) });
+  try {
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const order: Side[] = pair % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
+      for (const side of order) {
+        const i = await inbound(side, blasters, pair);
+        const o = OUT > 0 ? await outbound(side, sink.port) : { rate: NaN, cpu: NaN };
+        const figures: Record<Figure, number> = {
+          inbound_msgs_per_s: i.rate,
+          inbound_cpu_us_per_msg: i.cpu,
+          outbound_msgs_per_s: o.rate,
+          outbound_cpu_us_per_msg: o.cpu,
+        };
+        for (const f of FIGURES) results[side][f].push(figures[f]);
+        print({ kind: 'run', pair, side, ...Object.fromEntries(FIGURES.map((f) => [f, round(figures[f])])), loadavg_1m: round(loadavg()[0]!, 2) });
+      }
     }
+  } finally {
+    await sink.dispose();
+    await blasters.close();
   }
   const summary: Record<string, { base: number; this: number; ratio: number }> = {};
   for (const f of FIGURES) {
