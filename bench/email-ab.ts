@@ -7,12 +7,13 @@
  *  - inbound: `--messages` mails from `--clients` pipelining SMTP connections (worker threads of
  *    THIS process, started before any measurement: bench/lib/smtp-blast.ts) after a warm-up of
  *    `--warmup`; messages/s until the last 250, and the gateway process's CPU µs per message
- *    (/proc/PID/stat: its main thread, the fsync pool and GC; no client in it);
+ *    (/proc/PID/stat: its main thread, the fsync pool and GC; no client in it), and its main
+ *    thread's alone;
  *  - outbound: Bridge.send of `--out` mails, `--clients` at a time, to the python3-aiosmtpd
  *    Maildir sink; messages/s and CPU µs per message.
  *
  *   npm run build && node dist/bench/email-ab.js --base /work/base [--pairs 5] [--messages 4000]
- *       [--clients 16] [--warmup 500] [--out 1000] [--sync full|normal]
+ *       [--clients 16] [--warmup 500] [--out 1000] [--sync full|normal] [--this DIR]
  *
  * Prints a JSON line per side and pair, then the medians of each figure and their ratios
  * (this / base): rates above 1 and CPU per message below 1 are better than the base.
@@ -32,6 +33,8 @@ import { round } from './lib/stats.js';
 const { values: args } = parseArgs({
   options: {
     base: { type: 'string' },
+    /** The other side, by default this build: another built checkout (e.g. main before a change). */
+    this: { type: 'string' },
     pairs: { type: 'string', default: '5' },
     messages: { type: 'string', default: '4000' },
     clients: { type: 'string', default: '16' },
@@ -53,10 +56,10 @@ const WARMUP = Number(args.warmup);
 const OUT = Number(args.out);
 const SYNC = args.sync === 'normal' ? 'normal' : 'full';
 const GATEWAY = join(fileURLToPath(new URL('.', import.meta.url)), 'lib', 'email-gateway.js');
-const ROOTS = { base: resolve(args.base), this: resolve(fileURLToPath(new URL('../..', import.meta.url))) };
+const ROOTS = { base: resolve(args.base), this: resolve(args.this ?? fileURLToPath(new URL('../..', import.meta.url))) };
 
 type Side = keyof typeof ROOTS;
-const FIGURES = ['inbound_msgs_per_s', 'inbound_cpu_us_per_msg', 'outbound_msgs_per_s', 'outbound_cpu_us_per_msg'] as const;
+const FIGURES = ['inbound_msgs_per_s', 'inbound_cpu_us_per_msg', 'inbound_main_thread_cpu_us_per_msg', 'outbound_msgs_per_s', 'outbound_cpu_us_per_msg'] as const;
 type Figure = (typeof FIGURES)[number];
 
 const median = (xs: readonly number[]): number => {
@@ -78,19 +81,23 @@ function startGateway(side: Side, extra: string[]) {
   return { child, next, exited };
 }
 
-async function inbound(side: Side, blasters: Blasters, pair: number): Promise<{ rate: number; cpu: number }> {
+async function inbound(side: Side, blasters: Blasters, pair: number): Promise<{ rate: number; cpu: number; mainCpu: number }> {
   const gw = startGateway(side, ['inbound', SYNC]);
   const { port } = await gw.next();
   const pid = gw.child.pid!;
   await blasters.blast(port!, `warm-${side}-${pair}`, CLIENTS, WARMUP);
+  // The main thread alone (its task's stat) is the steadier figure on a loaded machine.
+  const main = `${pid}/task/${pid}`;
   const cpu0 = cpuTimeMs(pid);
+  const main0 = cpuTimeMs(main);
   const rate = await blasters.blast(port!, `ab-${side}-${pair}`, CLIENTS, MESSAGES);
   const cpu = cpuTimeMs(pid) - cpu0;
+  const mainCpu = cpuTimeMs(main) - main0;
   gw.child.stdin.write('stop\n');
   const { committed } = await gw.next();
   await gw.exited;
   if (committed !== WARMUP + MESSAGES) throw new Error(`${side}: ${committed} mails committed, ${WARMUP + MESSAGES} sent`);
-  return { rate, cpu: (cpu * 1000) / MESSAGES };
+  return { rate, cpu: (cpu * 1000) / MESSAGES, mainCpu: (mainCpu * 1000) / MESSAGES };
 }
 
 async function outbound(side: Side, sinkPort: number): Promise<{ rate: number; cpu: number }> {
@@ -102,12 +109,12 @@ async function outbound(side: Side, sinkPort: number): Promise<{ rate: number; c
 
 async function main(): Promise<void> {
   const load0 = loadavg();
-  print({ kind: 'setup', base: ROOTS.base, pairs: PAIRS, messages: MESSAGES, warmup: WARMUP, out: OUT, clients: CLIENTS, sync: SYNC, loadavg: load0.map((l) => round(l, 2)) });
+  print({ kind: 'setup', base: ROOTS.base, this: ROOTS.this, pairs: PAIRS, messages: MESSAGES, warmup: WARMUP, out: OUT, clients: CLIENTS, sync: SYNC, loadavg: load0.map((l) => round(l, 2)) });
   const blasters = await startBlasters(2);
   const sink = await startSmtpSink();
   const results: Record<Side, Record<Figure, number[]>> = {
-    base: { inbound_msgs_per_s: [], inbound_cpu_us_per_msg: [], outbound_msgs_per_s: [], outbound_cpu_us_per_msg: [] },
-    this: { inbound_msgs_per_s: [], inbound_cpu_us_per_msg: [], outbound_msgs_per_s: [], outbound_cpu_us_per_msg: [] },
+    base: Object.fromEntries(FIGURES.map((f) => [f, []])) as unknown as Record<Figure, number[]>,
+    this: Object.fromEntries(FIGURES.map((f) => [f, []])) as unknown as Record<Figure, number[]>,
   };
   try {
     for (let pair = 0; pair < PAIRS; pair++) {
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
         const figures: Record<Figure, number> = {
           inbound_msgs_per_s: i.rate,
           inbound_cpu_us_per_msg: i.cpu,
+          inbound_main_thread_cpu_us_per_msg: i.mainCpu,
           outbound_msgs_per_s: o.rate,
           outbound_cpu_us_per_msg: o.cpu,
         };
