@@ -2,8 +2,8 @@
  * Where the email bridge's inbound CPU goes, for this build and (`--base DIR`) another built
  * checkout: for each, a child process under node --cpu-prof loads THAT checkout's email bridge
  * and test context (the same as bench/email.ts: real SQLite store, durable commit) and takes
- * `--messages` mails from the raw pipelining clients of bench/email.js (worker threads, not
- * profiled here); the summary covers the ingest burst only (bench/lib/cpuprofile.ts), in µs of
+ * `--messages` mails from the raw pipelining clients of bench/lib/smtp-blast.ts (worker
+ * threads started before the burst, not profiled here); the summary covers the ingest burst only (bench/lib/cpuprofile.ts), in µs of
  * self time per message by file and by function, then the files whose cost differs most.
  *
  *   npm run build && node dist/bench/email-profile.js [--base /work/base] [--messages 4000]
@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { jsonLines } from './lib/output.js';
 import { cpuTimeMs } from './lib/proc.js';
+import { benchMail, startBlasters } from './lib/smtp-blast.js';
 import { round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -62,24 +62,8 @@ type Mod = Record<string, unknown>;
 const mainThreadCpuMs = (): number => cpuTimeMs(`${process.pid}/task/${process.pid}`);
 const load = async (root: string, path: string): Promise<Mod> => (await import(join(root, 'dist', path))) as Mod;
 
-/** The mail bench/email.js's raw clients send (its mailText), as the listener hands it on. */
-function mailRaw(i: number): Buffer {
-  const c = i % CLIENTS;
-  const text = [
-    `From: sender${c}@example.com`,
-    `To: user${i % 20}@mail.example.org`,
-    `Subject: bench prof ${i}`,
-    `Message-ID: <prof-${i}-${process.pid}@example.com>`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `message ${i} from client ${c}`,
-    '',
-    'On Monday someone wrote:',
-    '> an old quote',
-    '',
-  ].join('\r\n');
-  return Buffer.from(text);
-}
+/** The mail the SMTP clients send (smtp-blast.ts), as the listener hands it on. */
+const mailRaw = (i: number): Buffer => Buffer.from(benchMail('prof', i, i % CLIENTS, process.pid));
 
 interface Taker {
   /** Takes `count` mails (numbered from `first`) with CLIENTS at a time; resolves when all are committed. */
@@ -87,23 +71,12 @@ interface Taker {
   close(): Promise<void>;
 }
 
-/** The whole listener: the raw pipelining SMTP clients of bench/email.js in worker threads. */
+/** The whole listener: the raw pipelining SMTP clients (bench/lib/smtp-blast.ts), started before the burst. */
 async function smtpTaker(bridge: { listener: { port?: number } }): Promise<Taker> {
+  const blasters = await startBlasters(WORKERS);
   return {
-    take: async (first, count) => {
-      const per = Math.ceil(count / WORKERS);
-      await Promise.all(
-        Array.from({ length: WORKERS }, (_v, w) => {
-          const job = { kind: 'raw', port: bridge.listener.port, label: `p${first}`, clients: Math.ceil(CLIENTS / WORKERS), first: w * per, count: Math.min(per, count - w * per) };
-          const worker = new Worker(join(HERE, 'email.js'), { workerData: job });
-          return new Promise<void>((done, fail) => {
-            worker.once('message', () => done());
-            worker.once('error', fail);
-          }).finally(() => void worker.terminate());
-        }),
-      );
-    },
-    close: async () => undefined,
+    take: async (first, count) => void (await blasters.blast(bridge.listener.port!, `p${first}`, CLIENTS, count)),
+    close: () => blasters.close(),
   };
 }
 
