@@ -15,8 +15,11 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU time the process has used so far, in milliseconds (10 ms resolution). */
-export function cpuTimeMs(pid: number): number {
+/**
+ * User + system CPU time the process has used so far, in milliseconds (10 ms resolution);
+ * `pid` may also be `PID/task/TID`, for one thread of it.
+ */
+export function cpuTimeMs(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may contain spaces: count from after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

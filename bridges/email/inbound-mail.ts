@@ -49,6 +49,7 @@ function bodyText(parsed: ParsedMail): string {
 
 /** Cut to `max` characters (never inside a surrogate pair) and say how much was left out. */
 function bounded(text: string, max: number): string {
+  if (text.length <= max) return text; // UTF-16 units: never fewer than characters
   const chars = [...text];
   if (chars.length <= max) return text;
   return `${chars.slice(0, max).join('')}\n[… ${chars.length - max} more characters not shown: the gateway delivers at most ${max} per mail]`;

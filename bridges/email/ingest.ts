@@ -112,12 +112,14 @@ export class Ingest {
     const sender = this.sender(parsed, mail.envelopeFrom);
     const { inReplyTo, references, subject } = parsed;
     const thread = this.threads.resolveInbound(user, messageId, inReplyTo, references);
-    const previous = this.threads.get(user, sender.localpart, thread);
+    // One read of the conversation for the lookup and the record (no await in between).
+    const conversation = this.threads.with(user, sender.localpart);
+    const previous = conversation.get(thread);
     const subjectChanged = !!subject && (!previous?.subject || baseSubject(previous.subject) !== baseSubject(subject));
     if (messageId) {
       // A chain's first mail needs no `mid:` entry: replies derive its thread from their root.
       const derived = inReplyTo.length === 0 && references.length === 0 && thread === derivedThread(user, messageId, [], []);
-      this.threads.record(user, sender.localpart, thread, messageId, [...references, ...inReplyTo], subject || undefined, derived);
+      conversation.record(thread, messageId, [...references, ...inReplyTo], subject || undefined, derived);
     }
 
     const marker = this.config.authentication.verify && mail.verdict && mail.verdict.result !== 'pass' ? this.config.authentication.unverified_marker : '';

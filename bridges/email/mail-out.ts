@@ -144,8 +144,9 @@ export class MailOut {
       throw new StanzaError('policy-violation', `Too many emails: at most ${this.config.rate_limit_per_minute} per minute.`);
     }
     const contact = localpartOfAddress(to);
-    const thread = event.thread ?? this.threads.current(event.user, contact) ?? randomBytes(16).toString('hex');
-    const previous = this.threads.get(event.user, contact, thread);
+    const conversation = this.threads.with(event.user, contact);
+    const thread = event.thread ?? conversation.current ?? randomBytes(16).toString('hex');
+    const previous = conversation.get(thread);
     // What reaches the mail is decided once, here (clean-text.ts): header values stay on one line.
     const explicit = event.subject !== undefined ? cutChars(outboundLine(event.subject), this.config.max_subject_chars) : '';
     const subject = explicit || (previous?.subject ? `Re: ${baseSubject(previous.subject)}` : this.config.default_subject);

@@ -35,7 +35,18 @@ export interface ParsedInbound {
   tooManyParts: boolean;
 }
 
-const HEADER_FIELDS = ['subject', 'references', 'date', 'to', 'from', 'cc', 'message-id', 'in-reply-to', 'reply-to'] as const;
+/** The header fields simpleParser copies onto its result, with the property names it gives them. */
+const HEADER_FIELDS: ReadonlyArray<readonly [header: string, property: string]> = [
+  ['subject', 'subject'],
+  ['references', 'references'],
+  ['date', 'date'],
+  ['to', 'to'],
+  ['from', 'from'],
+  ['cc', 'cc'],
+  ['message-id', 'messageId'],
+  ['in-reply-to', 'inReplyTo'],
+  ['reply-to', 'replyTo'],
+];
 
 export function parseMail(raw: Buffer, limits: MimeLimits): Promise<ParsedInbound> {
   return new Promise((resolve, reject) => {
@@ -102,22 +113,19 @@ export function parseMail(raw: Buffer, limits: MimeLimits): Promise<ParsedInboun
       tooManyParts = true;
     });
     parser.on('error', reject);
+    const finish = (): void => {
+      const parsed: Record<string, unknown> = { headers, headerLines, attachments, html: typeof text?.html === 'string' ? text.html : false };
+      if (text?.text !== undefined) parsed.text = text.text;
+      for (const [header, property] of HEADER_FIELDS) {
+        const value = headers.get(header);
+        if (value !== undefined) parsed[property] = value;
+      }
+      resolve({ parsed: parsed as unknown as ParsedMail, attachments, skippedAttachments, tooManyParts });
+    };
+    // Most mails have no attachment: nothing to wait for.
     parser.on('end', () => {
-      Promise.all(pending).then(() => {
-        const fields: Record<string, unknown> = {};
-        for (const key of HEADER_FIELDS) {
-          if (headers.has(key)) fields[key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = headers.get(key);
-        }
-        const parsed = {
-          ...fields,
-          headers,
-          headerLines,
-          attachments,
-          html: typeof text?.html === 'string' ? text.html : false,
-          ...(text?.text !== undefined ? { text: text.text } : {}),
-        } as ParsedMail;
-        resolve({ parsed, attachments, skippedAttachments, tooManyParts });
-      }, reject);
+      if (pending.length === 0) finish();
+      else Promise.all(pending).then(finish, reject);
     });
     parser.end(raw);
   });

@@ -51,6 +51,22 @@ interface Conversation {
 
 const MAX_THREADS = 20;
 
+/**
+ * A user's conversation with one contact, read (and its JSON parsed) once for what is done with
+ * it at once: its current thread, a thread's record, recording a message. Not to be kept across
+ * an await: it does not see what is written meanwhile.
+ */
+export interface ConversationView {
+  readonly current: string | undefined;
+  get(thread: string): ThreadRecord | undefined;
+  /**
+   * Record a message (either direction) as the latest of its thread: one write (plus a `mid:`
+   * entry unless `derived`: the message is the root of its chain and the thread id the one
+   * `resolveInbound` derives from it, so replies find it without one).
+   */
+  record(thread: string, messageId: string, parentRefs: string[], subject?: string, derived?: boolean): ThreadRecord;
+}
+
 export class Threads {
   constructor(private readonly kv: KeyValueStore) {}
 
@@ -58,16 +74,39 @@ export class Threads {
     return this.kv.get<string>(`mid:${user}|${messageId}`);
   }
 
-  private conversation(user: string, contact: string): Conversation | undefined {
-    return this.kv.get<Conversation>(`conv:${user}|${contact}`);
+  /** The conversation of `user` with `contact`, read once (see ConversationView). */
+  with(user: string, contact: string): ConversationView {
+    const kv = this.kv;
+    const key = `conv:${user}|${contact}`;
+    let conv = kv.get<Conversation>(key);
+    return {
+      get current() {
+        return conv?.current;
+      },
+      get: (thread) => conv?.threads.find(([id]) => id === thread)?.[1],
+      record(thread, messageId, parentRefs, subject, derived = false) {
+        const prev = conv?.threads.find(([id]) => id === thread)?.[1];
+        const record: ThreadRecord = {
+          refs: capRefs([...(prev?.refs ?? []), ...parentRefs, messageId]),
+          last: messageId,
+          ...(subject !== undefined ? { subject } : prev?.subject !== undefined ? { subject: prev.subject } : {}),
+        };
+        const threads = (conv?.threads ?? []).filter(([id]) => id !== thread);
+        threads.push([thread, record]);
+        if (!derived) kv.set(`mid:${user}|${messageId}`, thread);
+        conv = { current: thread, threads: threads.slice(-MAX_THREADS) } satisfies Conversation;
+        kv.set(key, conv);
+        return record;
+      },
+    };
   }
 
   get(user: string, contact: string, thread: string): ThreadRecord | undefined {
-    return this.conversation(user, contact)?.threads.find(([id]) => id === thread)?.[1];
+    return this.with(user, contact).get(thread);
   }
 
   current(user: string, contact: string): string | undefined {
-    return this.conversation(user, contact)?.current;
+    return this.with(user, contact).current;
   }
 
   /**
@@ -84,23 +123,8 @@ export class Threads {
     return derivedThread(user, messageId, inReplyTo, references);
   }
 
-  /**
-   * Record a message (either direction) as the latest of its thread with `contact`: one write
-   * (plus a `mid:` entry unless `derived`: the message is the root of its chain and the thread
-   * id the one `resolveInbound` derives from it, so replies find it without one).
-   */
+  /** Record a message as the latest of its thread with `contact` (ConversationView.record). */
   record(user: string, contact: string, thread: string, messageId: string, parentRefs: string[], subject?: string, derived = false): ThreadRecord {
-    const conv = this.conversation(user, contact) ?? { current: thread, threads: [] };
-    const prev = conv.threads.find(([id]) => id === thread)?.[1];
-    const record: ThreadRecord = {
-      refs: capRefs([...(prev?.refs ?? []), ...parentRefs, messageId]),
-      last: messageId,
-      ...(subject !== undefined ? { subject } : prev?.subject !== undefined ? { subject: prev.subject } : {}),
-    };
-    const threads = conv.threads.filter(([id]) => id !== thread);
-    threads.push([thread, record]);
-    if (!derived) this.kv.set(`mid:${user}|${messageId}`, thread);
-    this.kv.set(`conv:${user}|${contact}`, { current: thread, threads: threads.slice(-MAX_THREADS) } satisfies Conversation);
-    return record;
+    return this.with(user, contact).record(thread, messageId, parentRefs, subject, derived);
   }
 }

@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../../src/core/bridge.js';
 import { baseSubject, capRefs, Threads } from '../threads.js';
 
-function memoryKv(): KeyValueStore & { writes: number } {
+function memoryKv(): KeyValueStore & { writes: number; reads: number } {
   const map = new Map<string, unknown>();
   const kv = {
     writes: 0,
-    get: <T>(key: string) => map.get(key) as T | undefined,
+    reads: 0,
+    get: <T>(key: string) => {
+      kv.reads++;
+      return structuredClone(map.get(key)) as T | undefined;
+    },
     set: (key: string, value: unknown) => {
       kv.writes++;
       map.set(key, structuredClone(value));
@@ -51,5 +55,20 @@ describe('threads', () => {
     expect(t.current('u@x', 'c')).toBe(thread);
     t.record('u@x', 'c', thread, '<s@x>', ['<r@x>']);
     expect(t.get('u@x', 'c', thread)).toEqual({ subject: 'Hi', last: '<s@x>', refs: ['<r@x>', '<s@x>'] });
+  });
+
+  it('reads a conversation once for a lookup and a record on it, and sees its own record', () => {
+    const kv = memoryKv();
+    const t = new Threads(kv);
+    t.record('u@x', 'c', 'T1', '<a@x>', [], 'Hi');
+    kv.reads = 0;
+    const conversation = t.with('u@x', 'c');
+    expect(conversation.get('T1')).toEqual({ subject: 'Hi', last: '<a@x>', refs: ['<a@x>'] });
+    conversation.record('T1', '<b@x>', ['<a@x>']);
+    expect(conversation.get('T1')).toEqual({ subject: 'Hi', last: '<b@x>', refs: ['<a@x>', '<b@x>'] });
+    expect(conversation.current).toBe('T1');
+    expect(kv.reads).toBe(1);
+    // What was written is what a fresh read finds.
+    expect(t.get('u@x', 'c', 'T1')).toEqual({ subject: 'Hi', last: '<b@x>', refs: ['<a@x>', '<b@x>'] });
   });
 });
