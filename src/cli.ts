@@ -5,15 +5,15 @@
  */
 import { builtinBridges } from '../bridges/index.js';
 import { ConfigError, loadConfig } from './config.js';
-import { migrateStore } from './core/postgres/migrate-store.js';
-import { rotatePostgres, rotateSqlite } from './core/rotate-secrets.js';
 import { generateSecretKey, parseSecretKey, readSecretKeyFile } from './core/secrets.js';
 import { createLogger } from './log.js';
-import { runWithFailover } from './failover/run.js';
-import { runSharded } from './failover/shard-run.js';
 import { Gateway } from './runtime.js';
 import { FatalComponentError } from './xmpp/component.js';
 import { SOFTWARE } from './core/software.js';
+
+// What a configuration may not use is imported where it is used: the PostgreSQL store (the pg
+// driver, failover, migrate-store, rotate-secrets) costs ~15 MiB of RSS that a gateway on SQLite
+// would carry for nothing (issue 15, bench/idle.ts).
 
 const USAGE = `Usage:
   switchboard [run] --config FILE     run the gateway
@@ -63,6 +63,7 @@ async function migrateStoreCommand(args: string[]): Promise<number> {
     return 1;
   }
   try {
+    const { migrateStore } = await import('./core/postgres/migrate-store.js');
     const result = await migrateStore(from, to, args.includes('--force'));
     (result.outcome === 'refused' ? console.error : console.log)(`switchboard migrate-store: ${result.message}`);
     return result.outcome === 'refused' ? 1 : 0;
@@ -88,6 +89,7 @@ async function rotateSecretsCommand(args: string[]): Promise<number> {
     if (oldEnv !== undefined && envValue === undefined) throw new Error(`environment variable ${oldEnv} is not set`);
     const oldKey = oldFile !== undefined ? readSecretKeyFile(oldFile) : parseSecretKey(envValue!, oldEnv!);
     const { url, path } = config.core.store;
+    const { rotatePostgres, rotateSqlite } = await import('./core/rotate-secrets.js');
     const result = url ? await rotatePostgres(url, oldKey, config.secretKey) : rotateSqlite(path, oldKey, config.secretKey);
     (result.outcome === 'refused' ? console.error : console.log)(`switchboard rotate-secrets: ${result.message}`);
     return result.outcome === 'refused' ? 1 : 0;
@@ -141,6 +143,15 @@ async function run(file: string | undefined): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.core.log.level);
+  if (process.env['SWITCHBOARD_BENCH_PROBE']) {
+    // bench/ only (src/bench-probe.ts): a production gateway neither loads the probe nor listens.
+    try {
+      await (await import('./bench-probe.js')).startBenchProbeFromEnv(process.env);
+    } catch (err) {
+      console.error(`switchboard: bench probe: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   const url = config.core.store.url;
   // On PostgreSQL: standby until this instance holds the lease (src/failover/run.ts), or a
   // shard holding one slot or more (src/failover/shard-run.ts).
@@ -158,7 +169,10 @@ async function run(file: string | undefined): Promise<void> {
       console.error(`switchboard: lease lost (${why}); exiting`);
       process.exit(3);
     };
-    const running = (config.core.store.cluster.mode === 'shard' ? runSharded : runWithFailover)(config, log, url, fatal, leaseLost);
+    const running =
+      config.core.store.cluster.mode === 'shard'
+        ? (await import('./failover/shard-run.js')).runSharded(config, log, url, fatal, leaseLost)
+        : (await import('./failover/run.js')).runWithFailover(config, log, url, fatal, leaseLost);
     stop = (final) => running.stop(final);
     reload = () => running.reload();
   } else {
