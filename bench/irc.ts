@@ -9,15 +9,18 @@
  *   - the floors: IRC client → IRC client through ngircd, XMPP client → XMPP client through Prosody;
  *   - IRC→XMPP fan-out: one IRC line reaching all K bridged users of one channel (K XMPP
  *     accounts, each joined through the gateway), `--repeats` times per K;
- *   - the gateway's VmRSS at each K and per bridged user, everyone in one channel and one
- *     channel per user (a fresh gateway process for each layout).
+ *   - the gateway's memory at each K and per bridged user, everyone in one channel and one
+ *     channel per user (a fresh gateway process for each layout): VmRSS, and Switchboard's V8
+ *     heap after a forced GC (node --expose-gc and its bench probe, src/bench-probe.ts; issue 15).
  *
  *   npm run build && node dist/bench/irc.js [--n 2000] [--k 1,50,200] [--window 100] [--lat 300]
  *       [--runs 3] [--record on|off] [--cpu-prof DIR] [--gateways switchboard,biboumi]
+ *       [--memory-only]
  *
  * `--gateways switchboard,switchboard-pg --k 0` prints the two throughputs with the gateway on
  * PostgreSQL (a server started here, fsync on) next to SQLite, and their ratio (issue 14).
  *
+ * `--memory-only` skips the floors and the throughput runs: the memory (and fan-out) sections only.
  * `--record off` turns the archive off on both (Switchboard's record_history, biboumi's
  * per-user Record History). `--cpu-prof DIR` adds a run of a profiled Switchboard
  * (node --cpu-prof) through a burst each way and prints where its CPU went in each.
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     gateways: { type: 'string', default: 'switchboard,biboumi' },
     'join-concurrency': { type: 'string', default: '25' },
+    'memory-only': { type: 'boolean', default: false },
   },
 });
 const opts: IrcBenchOptions = {
@@ -108,7 +112,8 @@ async function main(): Promise<void> {
     const { n, window, lat, ks, record } = opts;
     print({ kind: 'setup', node: process.version, cpus: cpus().length, loadavg_1m: round(loadavg()[0]!, 2), n, window, latency_samples: lat, k: ks, record_history: record });
 
-    const floors = await measureFloors(opts, { bench, peer, natA, natB, sinkB });
+    const memoryOnly = args['memory-only'];
+    const floors = memoryOnly ? undefined : await measureFloors(opts, { bench, peer, natA, natB, sinkB });
 
     let postgres: (() => Promise<string>) | undefined;
     if (GATEWAYS.includes('switchboard-pg')) {
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
       name === 'switchboard' ? switchboard(env, record) : name === 'switchboard-pg' ? switchboard(env, record, postgres) : biboumi(env, record),
     );
     const tp = new Map<GatewayName, ThroughputResult>();
-    for (const gw of gateways) tp.set(gw.name, await throughput(opts, env, gw, natA, sinkA));
+    if (!memoryOnly) for (const gw of gateways) tp.set(gw.name, await throughput(opts, env, gw, natA, sinkA));
 
     const shared = new Map<GatewayName, MemoryPoint[]>();
     const solo = new Map<GatewayName, MemoryPoint[]>();
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     // Side by side: Switchboard / biboumi, and each against the floors.
     printComparisons(
       gateways.map((gw) => gw.name),
-      { floors, throughput: tp, shared, solo },
+      { ...(floors ? { floors } : {}), throughput: tp, shared, solo },
     );
 
     if (args['cpu-prof'] && GATEWAYS.includes('switchboard')) {
