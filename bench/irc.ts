@@ -15,12 +15,13 @@
  *
  *   npm run build && node dist/bench/irc.js [--n 2000] [--k 1,50,200] [--window 100] [--lat 300]
  *       [--runs 3] [--record on|off] [--cpu-prof DIR] [--gateways switchboard,biboumi]
- *       [--memory-only]
+ *       [--memory-only] [--layouts shared,channel-per-user]
  *
  * `--gateways switchboard,switchboard-pg --k 0` prints the two throughputs with the gateway on
  * PostgreSQL (a server started here, fsync on) next to SQLite, and their ratio (issue 14).
  *
- * `--memory-only` skips the floors and the throughput runs: the memory (and fan-out) sections only.
+ * `--memory-only` skips the floors and the throughput runs: the memory (and fan-out) sections only;
+ * `--layouts shared` (or `channel-per-user`) runs one of the two layouts.
  * `--record off` turns the archive off on both (Switchboard's record_history, biboumi's
  * per-user Record History). `--cpu-prof DIR` adds a run of a profiled Switchboard
  * (node --cpu-prof) through a burst each way and prints where its CPU went in each.
@@ -41,7 +42,7 @@ import { ircSink } from './lib/irc-clients.js';
 import { printComparisons } from './lib/irc-compare.js';
 import { BB_DOMAIN, SB_DOMAIN, SECRET, biboumi, switchboard, type Env, type GatewayName } from './lib/irc-gateways.js';
 import { profileSwitchboard } from './lib/irc-profile.js';
-import { connectUsers, scaling, type MemoryPoint } from './lib/irc-scaling.js';
+import { connectUsers, scaling, type Layout, type MemoryPoint } from './lib/irc-scaling.js';
 import { measureFloors, throughput, type ThroughputResult } from './lib/irc-throughput.js';
 import { round } from './lib/stats.js';
 
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     gateways: { type: 'string', default: 'switchboard,biboumi' },
     'join-concurrency': { type: 'string', default: '25' },
     'memory-only': { type: 'boolean', default: false },
+    layouts: { type: 'string', default: 'shared,channel-per-user' },
   },
 });
 const opts: IrcBenchOptions = {
@@ -78,6 +80,7 @@ const opts: IrcBenchOptions = {
 };
 const GATEWAYS = args.gateways.split(',') as GatewayName[];
 const K_MAX = opts.ks.at(-1) ?? 0;
+const LAYOUTS = args.layouts.split(',') as Layout[];
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -135,10 +138,14 @@ async function main(): Promise<void> {
       const clearer = setInterval(() => users.forEach((u) => (u.client.received.length = 0)), 2000);
       clearer.unref();
       for (const gw of gateways) {
-        log(`${gw.name}: fan-out, one shared channel`);
-        shared.set(gw.name, await scaling(opts, gw, natA, users, 'shared'));
-        log(`${gw.name}: memory, one channel per user`);
-        solo.set(gw.name, await scaling(opts, gw, natA, users, 'channel-per-user'));
+        if (LAYOUTS.includes('shared')) {
+          log(`${gw.name}: fan-out, one shared channel`);
+          shared.set(gw.name, await scaling(opts, gw, natA, users, 'shared'));
+        }
+        if (LAYOUTS.includes('channel-per-user')) {
+          log(`${gw.name}: memory, one channel per user`);
+          solo.set(gw.name, await scaling(opts, gw, natA, users, 'channel-per-user'));
+        }
       }
       clearInterval(clearer);
     }

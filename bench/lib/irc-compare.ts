@@ -71,7 +71,7 @@ function printRatios(m: Measured): void {
         ...(x.fanout_p50_ms !== undefined && y?.fanout_p50_ms !== undefined ? { fanout_p50: ratio(x.fanout_p50_ms, y.fanout_p50_ms) } : {}),
       };
     });
-  const memoryOfBoth = m.shared.has('switchboard') && m.shared.has('biboumi');
+  const memoryOfBoth = (m.shared.has('switchboard') && m.shared.has('biboumi')) || (m.solo.has('switchboard') && m.solo.has('biboumi'));
   if (!(s && b) && !memoryOfBoth) return;
   print({
     kind: 'ratio switchboard/biboumi',
