@@ -6,8 +6,9 @@
  *   - Switchboard's V8 heap after a forced GC (node --expose-gc and its bench probe);
  *   - the npm packages and own files the Switchboard process resolved (an ESM resolve hook,
  *     test/fixtures/module-log/: a package's internal CommonJS requires are not listed, its entry is);
- *   - what each of those packages costs imported alone into a bare node with the gateway's flags
- *     (VmRSS and heap after GC over a bare node's), and zod's smaller build `zod/mini` next to zod.
+ *   - what each of those packages costs (VmRSS and heap after GC, in a bare node with the gateway's
+ *     flags): alone, and at the margin (all of them against all but it); and zod's smaller build
+ *     `zod/mini` next to zod, alone.
  *
  *   npm run build && node dist/bench/idle.js [--samples 3] [--base DIR]
  *
@@ -68,15 +69,21 @@ async function idle(gw: Gateway, label: string, probe: boolean): Promise<{ rss: 
   return { rss: median(rss), ...(heap !== undefined ? { heap } : {}) };
 }
 
-/** VmRSS and heap after GC of a bare node with the gateway's flags that imported `specifier` (none: bare). */
-function importCost(specifier: string | undefined): { rss: number; heap: number } {
-  const script = `${specifier ? `await import(${JSON.stringify(specifier)});` : ''} gc(); gc(); const m = process.memoryUsage();
+/**
+ * VmRSS and heap after GC of a bare node with the gateway's flags that imported `specifiers`
+ * (none: bare); the median VmRSS of 3 processes (single readings vary by ±1 MiB).
+ */
+function importCost(specifiers: readonly string[]): { rss: number; heap: number } {
+  const script = `${specifiers.map((s) => `await import(${JSON.stringify(s)});`).join('')} gc(); gc(); const m = process.memoryUsage();
     process.stdout.write(JSON.stringify({ rss: m.rss, heap: m.heapUsed }));`;
-  const out = execFileSync(process.execPath, [...GATEWAY_NODE_FLAGS, '--expose-gc', '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    cwd: repoRoot(),
+  const runs = [0, 1, 2].map(() => {
+    const out = execFileSync(process.execPath, [...GATEWAY_NODE_FLAGS, '--expose-gc', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: repoRoot(),
+    });
+    return JSON.parse(out) as { rss: number; heap: number };
   });
-  const m = JSON.parse(out) as { rss: number; heap: number };
+  const m = runs.sort((a, b) => a.rss - b.rss)[1]!;
   return { rss: MiB(m.rss), heap: MiB(m.heap) };
 }
 
@@ -119,15 +126,36 @@ async function main(): Promise<void> {
     const logging = moduleLogging(file);
     const running = await switchboard(env, true).start({ nodeArgs: logging.nodeArgs, env: logging.env });
     await running.stop();
-    const { packages, own } = loadedModules(file);
+    const { packages, urls, own } = loadedModules(file);
     print({ kind: 'loaded', packages, own_files: own.length });
 
+    // Alone, a package also pays for what any first package pays (the CommonJS loader, …);
+    // its marginal cost is what the gateway's whole set costs with it over without it.
     log('import cost of each package');
-    const bare = importCost(undefined);
-    print({ kind: 'import-cost', module: '(bare node)', vmrss_mib: round(bare.rss), heap_mib: round(bare.heap) });
-    for (const specifier of [...packages, 'zod/mini']) {
-      const m = importCost(specifier);
-      print({ kind: 'import-cost', module: specifier, vmrss_over_bare_mib: round(m.rss - bare.rss), heap_over_bare_mib: round(m.heap - bare.heap) });
+    const bare = importCost([]);
+    const all = Object.values(urls).flat();
+    const whole = importCost(all);
+    print({
+      kind: 'import-cost',
+      bare_node: { vmrss_mib: round(bare.rss), heap_mib: round(bare.heap) },
+      all_loaded_packages: { vmrss_mib: round(whole.rss), heap_mib: round(whole.heap) },
+    });
+    for (const pkg of packages) {
+      const alone = importCost(urls[pkg]!);
+      const without = importCost(all.filter((u) => !urls[pkg]!.includes(u)));
+      print({
+        kind: 'import-cost',
+        module: pkg,
+        alone_vmrss_mib: round(alone.rss - bare.rss),
+        alone_heap_mib: round(alone.heap - bare.heap),
+        marginal_vmrss_mib: round(whole.rss - without.rss),
+        marginal_heap_mib: round(whole.heap - without.heap),
+      });
+    }
+    // zod's smaller build, alone, next to zod alone.
+    for (const specifier of ['zod', 'zod/mini']) {
+      const alone = importCost([specifier]);
+      print({ kind: 'import-cost', module: specifier, alone_vmrss_mib: round(alone.rss - bare.rss), alone_heap_mib: round(alone.heap - bare.heap) });
     }
     print({ kind: 'done', loadavg_1m: round(loadavg()[0]!, 2) });
   } finally {

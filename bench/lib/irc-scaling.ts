@@ -77,9 +77,11 @@ function fanOut(native: NativeIrcUser, channel: string, users: readonly BridgedU
 interface Settled {
   /** VmRSS before any forced GC: what biboumi is measured by too. */
   rss: number;
-  /** Heap used after a forced GC, and VmRSS after it (Switchboard's probe only). */
+  /** Heap used after a forced GC, VmRSS after it, and the heap V8 keeps (Switchboard's probe only). */
   heap?: number;
   rssAfterGc?: number;
+  heapTotal?: number;
+  external?: number;
 }
 
 async function settle(running: RunningGateway): Promise<Settled> {
@@ -87,7 +89,7 @@ async function settle(running: RunningGateway): Promise<Settled> {
   const rss = vmRssMiB(running.pid);
   if (!running.probe) return { rss };
   const m = await running.probe.memory();
-  return { rss, heap: MiB(m.heap_used), rssAfterGc: vmRssMiB(running.pid) };
+  return { rss, heap: MiB(m.heap_used), rssAfterGc: vmRssMiB(running.pid), heapTotal: MiB(m.heap_total), external: MiB(m.external) };
 }
 
 const perUserKb = (mib: number, base: number, k: number): number => round(((mib - base) * 1024) / k);
@@ -95,7 +97,9 @@ const perUserKb = (mib: number, base: number, k: number): number => round(((mib 
 function memoryFields(m: Settled): Record<string, number> {
   return {
     vmrss_mib: round(m.rss),
-    ...(m.heap !== undefined ? { heap_after_gc_mib: round(m.heap), vmrss_after_gc_mib: round(m.rssAfterGc!) } : {}),
+    ...(m.heap !== undefined
+      ? { heap_after_gc_mib: round(m.heap), vmrss_after_gc_mib: round(m.rssAfterGc!), heap_total_mib: round(m.heapTotal!), external_mib: round(m.external!) }
+      : {}),
   };
 }
 

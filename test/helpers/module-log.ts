@@ -20,19 +20,22 @@ export function moduleLogging(file: string): ModuleLogging {
 export interface LoadedModules {
   /** npm packages (`zod`, `@scope/name`) whose files were resolved. */
   packages: string[];
+  /** Per package, the file URLs resolved in it (its entry points, and its ESM files). */
+  urls: Record<string, string[]>;
   /** The project's own files, relative to dist/ (`bridges/irc/index.js`). */
   own: string[];
 }
 
 export function loadedModules(file: string): LoadedModules {
   const urls = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-  const packages = new Set<string>();
+  const packages = new Map<string, Set<string>>();
   const own = new Set<string>();
   const dist = `${pathToFileURL(join(repoRoot(), 'dist')).href}/`;
   for (const url of urls) {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (pkg) packages.add(pkg[1]!);
+    if (pkg) packages.set(pkg[1]!, (packages.get(pkg[1]!) ?? new Set()).add(url));
     else if (url.startsWith(dist)) own.add(url.slice(dist.length));
   }
-  return { packages: [...packages].sort(), own: [...own].sort() };
+  const names = [...packages.keys()].sort();
+  return { packages: names, urls: Object.fromEntries(names.map((n) => [n, [...packages.get(n)!]])), own: [...own].sort() };
 }
