@@ -160,7 +160,9 @@ export async function scaling(opts: IrcBenchOptions, gw: Gateway, natA: NativeIr
         ...memoryFields(now),
         baseline: memoryFields(base),
         kb_per_user: point.kb_per_user,
-        ...(point.heap_kb_per_user !== undefined ? { heap_kb_per_user: point.heap_kb_per_user } : {}),
+        ...(point.heap_kb_per_user !== undefined
+          ? { heap_kb_per_user: point.heap_kb_per_user, vmrss_after_gc_kb_per_user: perUserKb(now.rssAfterGc!, base.rssAfterGc!, k) }
+          : {}),
       });
       points.push(point);
     }
