@@ -36,6 +36,8 @@ async function ircOnlyGateway(nodeArgs: string[], env: Record<string, string>, d
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const gw = await startGatewayDaemon({
     dir,
+    // Generous: on a loaded machine a start took 16 s.
+    startTimeoutMs: 60_000,
     nodeArgs,
     env: { ...process.env, ...env },
     config: {
@@ -73,7 +75,7 @@ describe('start-up loading', () => {
       expect(packages).not.toContain(other);
     expect(own.filter((f) => /^bridges\/(sms|email|echo)\//.test(f))).toEqual([]);
     expect(own).not.toContain('src/bench-probe.js');
-  }, 90_000);
+  }, 150_000);
 
   it('the bench probe answers the heap after a forced GC, and asks for --expose-gc without it', async () => {
     const withGc = await freePort();
@@ -90,5 +92,5 @@ describe('start-up loading', () => {
     const refused = await fetch(`http://127.0.0.1:${noGc}/memory`);
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: string }).error).toMatch(/--expose-gc/);
-  }, 90_000);
+  }, 150_000);
 });
