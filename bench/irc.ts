@@ -9,15 +9,19 @@
  *   - the floors: IRC client → IRC client through ngircd, XMPP client → XMPP client through Prosody;
  *   - IRC→XMPP fan-out: one IRC line reaching all K bridged users of one channel (K XMPP
  *     accounts, each joined through the gateway), `--repeats` times per K;
- *   - the gateway's VmRSS at each K and per bridged user, everyone in one channel and one
- *     channel per user (a fresh gateway process for each layout).
+ *   - the gateway's memory at each K and per bridged user, everyone in one channel and one
+ *     channel per user (a fresh gateway process for each layout): VmRSS, and Switchboard's V8
+ *     heap after a forced GC (node --expose-gc and its bench probe, src/bench-probe.ts; issue 15).
  *
  *   npm run build && node dist/bench/irc.js [--n 2000] [--k 1,50,200] [--window 100] [--lat 300]
  *       [--runs 3] [--record on|off] [--cpu-prof DIR] [--gateways switchboard,biboumi]
+ *       [--memory-only] [--layouts shared,channel-per-user]
  *
  * `--gateways switchboard,switchboard-pg --k 0` prints the two throughputs with the gateway on
  * PostgreSQL (a server started here, fsync on) next to SQLite, and their ratio (issue 14).
  *
+ * `--memory-only` skips the floors and the throughput runs: the memory (and fan-out) sections only;
+ * `--layouts shared` (or `channel-per-user`) runs one of the two layouts.
  * `--record off` turns the archive off on both (Switchboard's record_history, biboumi's
  * per-user Record History). `--cpu-prof DIR` adds a run of a profiled Switchboard
  * (node --cpu-prof) through a burst each way and prints where its CPU went in each.
@@ -38,7 +42,7 @@ import { ircSink } from './lib/irc-clients.js';
 import { printComparisons } from './lib/irc-compare.js';
 import { BB_DOMAIN, SB_DOMAIN, SECRET, biboumi, switchboard, type Env, type GatewayName } from './lib/irc-gateways.js';
 import { profileSwitchboard } from './lib/irc-profile.js';
-import { connectUsers, scaling, type MemoryPoint } from './lib/irc-scaling.js';
+import { connectUsers, scaling, type Layout, type MemoryPoint } from './lib/irc-scaling.js';
 import { measureFloors, throughput, type ThroughputResult } from './lib/irc-throughput.js';
 import { round } from './lib/stats.js';
 
@@ -55,6 +59,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     gateways: { type: 'string', default: 'switchboard,biboumi' },
     'join-concurrency': { type: 'string', default: '25' },
+    'memory-only': { type: 'boolean', default: false },
+    layouts: { type: 'string', default: 'shared,channel-per-user' },
   },
 });
 const opts: IrcBenchOptions = {
@@ -74,6 +80,7 @@ const opts: IrcBenchOptions = {
 };
 const GATEWAYS = args.gateways.split(',') as GatewayName[];
 const K_MAX = opts.ks.at(-1) ?? 0;
+const LAYOUTS = args.layouts.split(',') as Layout[];
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -108,7 +115,8 @@ async function main(): Promise<void> {
     const { n, window, lat, ks, record } = opts;
     print({ kind: 'setup', node: process.version, cpus: cpus().length, loadavg_1m: round(loadavg()[0]!, 2), n, window, latency_samples: lat, k: ks, record_history: record });
 
-    const floors = await measureFloors(opts, { bench, peer, natA, natB, sinkB });
+    const memoryOnly = args['memory-only'];
+    const floors = memoryOnly ? undefined : await measureFloors(opts, { bench, peer, natA, natB, sinkB });
 
     let postgres: (() => Promise<string>) | undefined;
     if (GATEWAYS.includes('switchboard-pg')) {
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
       name === 'switchboard' ? switchboard(env, record) : name === 'switchboard-pg' ? switchboard(env, record, postgres) : biboumi(env, record),
     );
     const tp = new Map<GatewayName, ThroughputResult>();
-    for (const gw of gateways) tp.set(gw.name, await throughput(opts, env, gw, natA, sinkA));
+    if (!memoryOnly) for (const gw of gateways) tp.set(gw.name, await throughput(opts, env, gw, natA, sinkA));
 
     const shared = new Map<GatewayName, MemoryPoint[]>();
     const solo = new Map<GatewayName, MemoryPoint[]>();
@@ -130,10 +138,14 @@ async function main(): Promise<void> {
       const clearer = setInterval(() => users.forEach((u) => (u.client.received.length = 0)), 2000);
       clearer.unref();
       for (const gw of gateways) {
-        log(`${gw.name}: fan-out, one shared channel`);
-        shared.set(gw.name, await scaling(opts, gw, natA, users, 'shared'));
-        log(`${gw.name}: memory, one channel per user`);
-        solo.set(gw.name, await scaling(opts, gw, natA, users, 'channel-per-user'));
+        if (LAYOUTS.includes('shared')) {
+          log(`${gw.name}: fan-out, one shared channel`);
+          shared.set(gw.name, await scaling(opts, gw, natA, users, 'shared'));
+        }
+        if (LAYOUTS.includes('channel-per-user')) {
+          log(`${gw.name}: memory, one channel per user`);
+          solo.set(gw.name, await scaling(opts, gw, natA, users, 'channel-per-user'));
+        }
       }
       clearInterval(clearer);
     }
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
     // Side by side: Switchboard / biboumi, and each against the floors.
     printComparisons(
       gateways.map((gw) => gw.name),
-      { floors, throughput: tp, shared, solo },
+      { ...(floors ? { floors } : {}), throughput: tp, shared, solo },
     );
 
     if (args['cpu-prof'] && GATEWAYS.includes('switchboard')) {

@@ -2,6 +2,8 @@
  * biboumi (Debian `biboumi`, /usr/bin/biboumi <config>) as a component of the bench's Prosody,
  * spawned directly (no shell) so its pid is biboumi's own for /proc CPU and VmRSS; and the
  * XEP-0050 ad-hoc helper the bench uses to configure it (ports, throttle_limit, record_history).
+ * Its answers wait up to 60 s: under a loaded machine biboumi answered the first `configure` of a
+ * 200-user run after more than 10 s.
  */
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
@@ -73,7 +75,7 @@ export async function runFormCommand(
   overrides: Record<string, string[]>,
   optional: readonly string[] = [],
 ): Promise<Record<string, string[]>> {
-  const first = await client.iq(xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' })), 10_000);
+  const first = await client.iq(xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' })), 60_000);
   const command = first.getChild('command', NS_COMMANDS);
   const form = command?.getChild('x', NS_DATA);
   if (first.attrs['type'] !== 'result' || !command || !form) throw new Error(`${node} on ${to}: no form: ${first.toString()}`);
@@ -95,7 +97,7 @@ export async function runFormCommand(
   );
   const second = await client.iq(
     xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, sessionid: command.attrs['sessionid'] as string, action: 'complete' }, submit)),
-    10_000,
+    60_000,
   );
   const done = second.getChild('command', NS_COMMANDS);
   const note = done?.getChild('note');

@@ -15,6 +15,7 @@ import { freePort } from '../../test/helpers/ports.js';
 import type { XmppServer } from '../../test/helpers/server-process.js';
 import type { TestClient } from '../../test/helpers/xmpp-client.js';
 import { runFormCommand, startBiboumi, waitComponentOnline } from './biboumi.js';
+import { probeStart, type GatewayProbe } from './probe.js';
 import { joinIrcChannel, joinRoom } from './irc-clients.js';
 
 export const SB_DOMAIN = 'irc.localhost';
@@ -26,7 +27,18 @@ export type GatewayName = 'switchboard' | 'switchboard-pg' | 'biboumi';
 
 export interface RunningGateway {
   pid: number;
+  /** Switchboard started with `probe`: its heap after a forced GC, and heap snapshots. */
+  probe?: GatewayProbe;
   stop(): Promise<void>;
+}
+
+export interface GatewayStartOptions {
+  cpuProfDir?: string;
+  /** Switchboard only: node --expose-gc and the bench probe (src/bench-probe.ts). */
+  probe?: boolean;
+  /** Switchboard only: more node flags and environment (the module log of bench/idle.ts). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 export interface Gateway {
@@ -35,7 +47,7 @@ export interface Gateway {
   /** The network part of room JIDs. */
   network: string;
   nick: (base: string) => string;
-  start(opts?: { cpuProfDir?: string }): Promise<RunningGateway>;
+  start(opts?: GatewayStartOptions): Promise<RunningGateway>;
   /** Per-user set-up before the first join (biboumi: server ports, throttle, history). */
   prepare(client: TestClient): Promise<void>;
 }
@@ -63,9 +75,13 @@ export function switchboard(env: Env, record: boolean, postgres?: () => Promise<
     nick: (base) => `S${base}`,
     async start(opts = {}) {
       const dir = mkdtempSync(join(env.root, 'sb-'));
+      const probe = opts.probe ? await probeStart() : undefined;
+      const nodeArgs = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(probe?.nodeArgs ?? []), ...(opts.nodeArgs ?? [])];
+      const extraEnv = { ...probe?.env, ...opts.env };
       const gw = await start({
         dir,
-        ...(opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] } : {}),
+        ...(nodeArgs.length ? { nodeArgs } : {}),
+        ...(Object.keys(extraEnv).length ? { env: { ...process.env, ...extraEnv } } : {}),
         startTimeoutMs: 60_000,
         config: {
           xmpp: { host: '127.0.0.1', port: env.server.componentPort },
@@ -94,7 +110,7 @@ export function switchboard(env: Env, record: boolean, postgres?: () => Promise<
           },
         },
       });
-      return { pid: gw.daemon.pid, stop: () => gw.daemon.stop(20_000) };
+      return { pid: gw.daemon.pid, ...(probe ? { probe: probe.probe } : {}), stop: () => gw.daemon.stop(20_000) };
     },
     async prepare() {},
   };
@@ -111,14 +127,22 @@ export function biboumi(env: Env, record: boolean): Gateway {
     network: '127.0.0.1',
     nick: (base) => `B${base}`,
     async start() {
-      const daemon: Daemon = startBiboumi({ dir, domain: BB_DOMAIN, secret: SECRET, componentPort: env.server.componentPort, dbFile: join(dir, 'biboumi.sqlite') });
+      const daemon: Daemon = startBiboumi({
+        dir,
+        domain: BB_DOMAIN,
+        secret: SECRET,
+        componentPort: env.server.componentPort,
+        dbFile: join(dir, 'biboumi.sqlite'),
+      });
       await waitComponentOnline(env.bench, BB_DOMAIN, daemon);
       return { pid: daemon.pid, stop: () => daemon.stop(20_000) };
     },
     async prepare(client) {
       if (prepared.has(client.bareJid)) return; // kept in its database across restarts
       // The IRC server is named by host in the JID; its port, and no TLS port, per user.
-      await runFormCommand(client, `127.0.0.1@${BB_DOMAIN}`, 'configure', { ports: [String(env.ircd.port)], tls_ports: [], throttle_limit: ['-1'] }, ['tls_ports']);
+      await runFormCommand(client, `127.0.0.1@${BB_DOMAIN}`, 'configure', { ports: [String(env.ircd.port)], tls_ports: [], throttle_limit: ['-1'] }, [
+        'tls_ports',
+      ]);
       if (!record) await runFormCommand(client, BB_DOMAIN, 'configure', { record_history: ['false'] });
       prepared.add(client.bareJid);
     },

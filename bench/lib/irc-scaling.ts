@@ -2,7 +2,9 @@
  * Fan-out and memory of the IRC bridge benchmark as bridged users are added: K XMPP accounts
  * logged in once, then joined through a fresh gateway process in steps up to each `--k`, either
  * all in one channel (where one IRC line is timed until all K have it, `--repeats` times) or each
- * in a channel of their own; the gateway's VmRSS, settled, at each K and per user.
+ * in a channel of their own; the gateway's memory, settled, at each K and per user, two ways
+ * (issue 15): VmRSS, and for Switchboard also the V8 heap after a forced GC (its bench probe,
+ * src/bench-probe.ts), so that garbage a join storm leaves neither hides nor fakes a retained cost.
  */
 import { performance } from 'node:perf_hooks';
 import type { NativeIrcUser } from '../../test/helpers/irc-native.js';
@@ -11,7 +13,8 @@ import { sleep } from '../../test/helpers/wait.js';
 import { connectClient, type TestClient } from '../../test/helpers/xmpp-client.js';
 import { log, pool, print, type IrcBenchOptions } from './irc-common.js';
 import { joinIrcChannel, joinRoom, xmppBodies } from './irc-clients.js';
-import { roomOf, type Gateway } from './irc-gateways.js';
+import { roomOf, type Gateway, type RunningGateway } from './irc-gateways.js';
+import { MiB } from './probe.js';
 import { cpuTimeMs, vmRssMiB } from './proc.js';
 import { percentile, round } from './stats.js';
 
@@ -24,6 +27,9 @@ export interface MemoryPoint {
   k: number;
   vmrss_mib: number;
   kb_per_user: number;
+  /** Switchboard: V8 heap used after a forced GC, and its growth per user. */
+  heap_mib?: number;
+  heap_kb_per_user?: number;
   fanout_p50_ms?: number;
   fanout_max_ms?: number;
 }
@@ -68,20 +74,44 @@ function fanOut(native: NativeIrcUser, channel: string, users: readonly BridgedU
   });
 }
 
-async function settleRss(pid: number): Promise<number> {
+interface Settled {
+  /** VmRSS before any forced GC: what biboumi is measured by too. */
+  rss: number;
+  /** Heap used after a forced GC, VmRSS after it, and the heap V8 keeps (Switchboard's probe only). */
+  heap?: number;
+  rssAfterGc?: number;
+  heapTotal?: number;
+  external?: number;
+}
+
+async function settle(running: RunningGateway): Promise<Settled> {
   await sleep(1500);
-  return vmRssMiB(pid);
+  const rss = vmRssMiB(running.pid);
+  if (!running.probe) return { rss };
+  const m = await running.probe.memory();
+  return { rss, heap: MiB(m.heap_used), rssAfterGc: vmRssMiB(running.pid), heapTotal: MiB(m.heap_total), external: MiB(m.external) };
+}
+
+const perUserKb = (mib: number, base: number, k: number): number => round(((mib - base) * 1024) / k);
+
+function memoryFields(m: Settled): Record<string, number> {
+  return {
+    vmrss_mib: round(m.rss),
+    ...(m.heap !== undefined
+      ? { heap_after_gc_mib: round(m.heap), vmrss_after_gc_mib: round(m.rssAfterGc!), heap_total_mib: round(m.heapTotal!), external_mib: round(m.external!) }
+      : {}),
+  };
 }
 
 /** Everyone in one channel (`shared`) or each in their own: VmRSS at each K, and fan-out when shared. */
 export async function scaling(opts: IrcBenchOptions, gw: Gateway, natA: NativeIrcUser, users: readonly BridgedUser[], layout: Layout): Promise<MemoryPoint[]> {
   const shared = `#fan-${gw.name}`;
   if (layout === 'shared') await joinIrcChannel(natA, shared);
-  const running = await gw.start();
+  const running = await gw.start(gw.name === 'biboumi' ? {} : { probe: true });
   const points: MemoryPoint[] = [];
   try {
-    const base = await settleRss(running.pid);
-    print({ kind: 'memory-baseline', gateway: gw.name, layout, vmrss_mib: round(base) });
+    const base = await settle(running);
+    print({ kind: 'memory-baseline', gateway: gw.name, layout, ...memoryFields(base) });
     let joined = 0;
     for (const k of opts.ks) {
       const t0 = performance.now();
@@ -94,9 +124,20 @@ export async function scaling(opts: IrcBenchOptions, gw: Gateway, natA: NativeIr
       const joinCpuMs = cpuTimeMs(running.pid) - cpu0;
       joined = k;
       for (const u of users) u.client.received.length = 0;
-      const rss = await settleRss(running.pid);
-      const point: MemoryPoint = { k, vmrss_mib: round(rss), kb_per_user: round(((rss - base) * 1024) / k) };
-      const line: Record<string, unknown> = { kind: layout === 'shared' ? 'fanout' : 'memory', gateway: gw.name, layout, k, join_s: round(joinMs / 1000, 2), join_cpu_s: round(joinCpuMs / 1000, 2) };
+      const now = await settle(running);
+      const point: MemoryPoint = { k, vmrss_mib: round(now.rss), kb_per_user: perUserKb(now.rss, base.rss, k) };
+      if (now.heap !== undefined && base.heap !== undefined) {
+        point.heap_mib = round(now.heap);
+        point.heap_kb_per_user = perUserKb(now.heap, base.heap, k);
+      }
+      const line: Record<string, unknown> = {
+        kind: layout === 'shared' ? 'fanout' : 'memory',
+        gateway: gw.name,
+        layout,
+        k,
+        join_s: round(joinMs / 1000, 2),
+        join_cpu_s: round(joinCpuMs / 1000, 2),
+      };
       if (layout === 'shared') {
         const times: number[] = [];
         const cpuF0 = cpuTimeMs(running.pid);
@@ -114,7 +155,15 @@ export async function scaling(opts: IrcBenchOptions, gw: Gateway, natA: NativeIr
           fanout_cpu_ms_per_line: round(cpuF / opts.repeats, 1),
         });
       }
-      print({ ...line, vmrss_mib: point.vmrss_mib, baseline_mib: round(base), kb_per_user: point.kb_per_user });
+      print({
+        ...line,
+        ...memoryFields(now),
+        baseline: memoryFields(base),
+        kb_per_user: point.kb_per_user,
+        ...(point.heap_kb_per_user !== undefined
+          ? { heap_kb_per_user: point.heap_kb_per_user, vmrss_after_gc_kb_per_user: perUserKb(now.rssAfterGc!, base.rssAfterGc!, k) }
+          : {}),
+      });
       points.push(point);
     }
   } finally {
