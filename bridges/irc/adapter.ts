@@ -33,6 +33,17 @@ export class IrcBridge implements Bridge {
   private readonly channels: ChannelSettingsStore;
   /** XEP-0045 §10 muc#owner: the bridge's field of the core's form, persistence (channel-settings.ts); and the ban list. */
   readonly roomConfig: NonNullable<Bridge['roomConfig']>;
+  /** XEP-0092 / XEP-0199 on `nick%network`: the nick's CTCP VERSION answer, a CTCP PING round trip. */
+  readonly askContact: NonNullable<Bridge['askContact']> = {
+    version: async (user, localpart) => {
+      const { s, nick } = await this.contactSession(user, localpart);
+      return { name: (await s.requests.ctcp.query(nick, 'VERSION')) || 'unknown' };
+    },
+    ping: async (user, localpart) => {
+      const { s, nick } = await this.contactSession(user, localpart);
+      await s.requests.ctcp.ping(nick);
+    },
+  };
 
   constructor(
     private readonly ctx: BridgeContext,
@@ -141,18 +152,6 @@ export class IrcBridge implements Bridge {
     const j = this.joinedRoom(user, localpart);
     if (!j?.room.joined) throw new StanzaError('not-acceptable', 'Join the channel to read its ban list.');
     return j.s.requests.bans.list(j.room);
-  }
-
-  /** XEP-0092 on `nick%network`: the nick's CTCP VERSION answer. */
-  async contactVersion(user: UserJid, localpart: string): Promise<{ name: string }> {
-    const { s, nick } = await this.contactSession(user, localpart);
-    return { name: (await s.requests.ctcp.query(nick, 'VERSION')) || 'unknown' };
-  }
-
-  /** XEP-0199 on `nick%network`: a CTCP PING round trip. */
-  async pingContact(user: UserJid, localpart: string): Promise<void> {
-    const { s, nick } = await this.contactSession(user, localpart);
-    await s.requests.ctcp.ping(nick);
   }
 
   private async contactSession(user: UserJid, localpart: string): Promise<{ s: IrcSession; nick: string }> {

@@ -219,10 +219,13 @@ export interface Bridge {
      */
     affiliations?(user: UserJid, room: string, affiliation: Affiliation): Promise<AffiliationEntry[]>;
   };
-  /** XEP-0092 software version of a contact, asked on its network (IRC: CTCP VERSION). */
-  contactVersion?(user: UserJid, localpart: string): Promise<{ name: string; version?: string; os?: string }>;
-  /** XEP-0199 ping of a contact on its network (IRC: CTCP PING); throw StanzaError when it fails. */
-  pingContact?(user: UserJid, localpart: string): Promise<void>;
+  /** What a contact's network can be asked directly (IRC: CTCP), for IQs addressed to the contact's JID. */
+  askContact?: {
+    /** XEP-0092 software version of a contact, asked on its network (IRC: CTCP VERSION). */
+    version(user: UserJid, localpart: string): Promise<{ name: string; version?: string; os?: string }>;
+    /** XEP-0199 ping of a contact on its network (IRC: CTCP PING); throw StanzaError when it fails. */
+    ping(user: UserJid, localpart: string): Promise<void>;
+  };
   /**
    * An admin asked to retry a dead letter that this bridge created with `ctx.deadLetter`
    * (e.g. an SMS to a number that is now assigned). Deliver it now, or throw to keep it dead.

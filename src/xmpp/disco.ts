@@ -135,8 +135,8 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): { caps(user: s
   router.register('get', NS.version, 'query', async (iq) => {
     const q = new Element('query', { xmlns: NS.version });
     // A contact's own software, when its network can tell (IRC CTCP VERSION); else ours.
-    const contact = iq.localpart && deps.bridge.contactVersion && deps.bridge.resolve(iq.localpart).kind === 'contact';
-    const v = contact ? await deps.bridge.contactVersion!(iq.user, iq.localpart) : SOFTWARE;
+    const ask = iq.localpart && deps.bridge.resolve(iq.localpart).kind === 'contact' ? deps.bridge.askContact : undefined;
+    const v = ask ? await ask.version(iq.user, iq.localpart) : SOFTWARE;
     q.c('name').t(v.name);
     if (v.version) q.c('version').t(v.version);
     if ('os' in v && v.os) q.c('os').t(v.os);
@@ -146,8 +146,8 @@ export function registerDisco(router: IqRouter, deps: DiscoDeps): { caps(user: s
     // XEP-0410: a ping to one's own occupant JID asks "am I still joined?".
     if (iq.toResource && deps.bridge.resolve(iq.localpart).kind === 'room') {
       deps.rooms?.selfPing(iq.user, iq.resource, iq.localpart, iq.toResource);
-    } else if (iq.localpart && !iq.toResource && deps.bridge.pingContact && deps.bridge.resolve(iq.localpart).kind === 'contact') {
-      await deps.bridge.pingContact(iq.user, iq.localpart);
+    } else if (iq.localpart && !iq.toResource && deps.bridge.askContact && deps.bridge.resolve(iq.localpart).kind === 'contact') {
+      await deps.bridge.askContact.ping(iq.user, iq.localpart);
     }
     return undefined;
   });

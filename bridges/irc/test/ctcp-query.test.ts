@@ -17,10 +17,10 @@ describe('CTCP VERSION and PING from XMPP to an IRC nick', () => {
     });
     try {
       const user = `u${id}@example.org`;
-      const version = await b.bridge.contactVersion(user, `v${id}%test`);
+      const version = await b.bridge.askContact.version(user, `v${id}%test`);
       expect(version.name.length).toBeGreaterThan(0);
       expect(version.name).not.toBe('unknown');
-      await expect(b.bridge.pingContact(user, `v${id}%test`)).resolves.toBeUndefined();
+      await expect(b.bridge.askContact.ping(user, `v${id}%test`)).resolves.toBeUndefined();
     } finally {
       await native.quit();
       await b.close();
@@ -49,7 +49,7 @@ describe('CTCP VERSION and PING from XMPP to an IRC nick', () => {
     const id = unique();
     const b = await startBridge(ircd().port);
     try {
-      await expect(b.bridge.pingContact(`w${id}@example.org`, `nobody${id}%test`)).rejects.toMatchObject({ condition: 'item-not-found' });
+      await expect(b.bridge.askContact.ping(`w${id}@example.org`, `nobody${id}%test`)).rejects.toMatchObject({ condition: 'item-not-found' });
     } finally {
       await b.close();
     }
