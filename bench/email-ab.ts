@@ -8,7 +8,8 @@
  *    THIS process, started before any measurement: bench/lib/smtp-blast.ts) after a warm-up of
  *    `--warmup`; messages/s until the last 250, and the gateway process's CPU µs per message
  *    (/proc/PID/stat: its main thread, the fsync pool and GC; no client in it), and its main
- *    thread's alone;
+ *    thread's alone; the store's COMMITs and group-commit WAL syncs (fdatasync) per 1,000 messages, counted
+ *    in the gateway (bench/lib/email-gateway.ts): how well the commits of concurrent mails batch;
  *  - outbound: Bridge.send of `--out` mails, `--clients` at a time, to the python3-aiosmtpd
  *    Maildir sink; messages/s and CPU µs per message.
  *
@@ -59,7 +60,15 @@ const GATEWAY = join(fileURLToPath(new URL('.', import.meta.url)), 'lib', 'email
 const ROOTS = { base: resolve(args.base), this: resolve(args.this ?? fileURLToPath(new URL('../..', import.meta.url))) };
 
 type Side = keyof typeof ROOTS;
-const FIGURES = ['inbound_msgs_per_s', 'inbound_cpu_us_per_msg', 'inbound_main_thread_cpu_us_per_msg', 'outbound_msgs_per_s', 'outbound_cpu_us_per_msg'] as const;
+const FIGURES = [
+  'inbound_msgs_per_s',
+  'inbound_cpu_us_per_msg',
+  'inbound_main_thread_cpu_us_per_msg',
+  'inbound_commits_per_1k_msgs',
+  'inbound_wal_syncs_per_1k_msgs',
+  'outbound_msgs_per_s',
+  'outbound_cpu_us_per_msg',
+] as const;
 type Figure = (typeof FIGURES)[number];
 
 const median = (xs: readonly number[]): number => {
@@ -81,23 +90,41 @@ function startGateway(side: Side, extra: string[]) {
   return { child, next, exited };
 }
 
-async function inbound(side: Side, blasters: Blasters, pair: number): Promise<{ rate: number; cpu: number; mainCpu: number }> {
+interface InboundFigures {
+  rate: number;
+  cpu: number;
+  mainCpu: number;
+  commits: number;
+  walSyncs: number;
+}
+
+async function inbound(side: Side, blasters: Blasters, pair: number): Promise<InboundFigures> {
   const gw = startGateway(side, ['inbound', SYNC]);
   const { port } = await gw.next();
   const pid = gw.child.pid!;
   await blasters.blast(port!, `warm-${side}-${pair}`, CLIENTS, WARMUP);
   // The main thread alone (its task's stat) is the steadier figure on a loaded machine.
   const main = `${pid}/task/${pid}`;
+  gw.child.stdin.write('count\n');
+  const before = await gw.next();
   const cpu0 = cpuTimeMs(pid);
   const main0 = cpuTimeMs(main);
   const rate = await blasters.blast(port!, `ab-${side}-${pair}`, CLIENTS, MESSAGES);
   const cpu = cpuTimeMs(pid) - cpu0;
   const mainCpu = cpuTimeMs(main) - main0;
+  gw.child.stdin.write('count\n');
+  const after = await gw.next();
   gw.child.stdin.write('stop\n');
   const { committed } = await gw.next();
   await gw.exited;
   if (committed !== WARMUP + MESSAGES) throw new Error(`${side}: ${committed} mails committed, ${WARMUP + MESSAGES} sent`);
-  return { rate, cpu: (cpu * 1000) / MESSAGES, mainCpu: (mainCpu * 1000) / MESSAGES };
+  return {
+    rate,
+    cpu: (cpu * 1000) / MESSAGES,
+    mainCpu: (mainCpu * 1000) / MESSAGES,
+    commits: ((after.commits! - before.commits!) * 1000) / MESSAGES,
+    walSyncs: ((after.walSyncs! - before.walSyncs!) * 1000) / MESSAGES,
+  };
 }
 
 async function outbound(side: Side, sinkPort: number): Promise<{ rate: number; cpu: number }> {
@@ -126,6 +153,8 @@ async function main(): Promise<void> {
           inbound_msgs_per_s: i.rate,
           inbound_cpu_us_per_msg: i.cpu,
           inbound_main_thread_cpu_us_per_msg: i.mainCpu,
+          inbound_commits_per_1k_msgs: i.commits,
+          inbound_wal_syncs_per_1k_msgs: i.walSyncs,
           outbound_msgs_per_s: o.rate,
           outbound_cpu_us_per_msg: o.cpu,
         };

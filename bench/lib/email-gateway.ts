@@ -5,14 +5,21 @@
  *
  *   node email-gateway.js ROOT inbound SYNC            prints {"port":N}; takes mail until a
  *                                                      "stop" line on stdin, then prints
- *                                                      {"committed":N} and exits
+ *                                                      {"committed":N} and exits; a "count"
+ *                                                      line is answered {"commits":C,"walSyncs":S}
  *   node email-gateway.js ROOT outbound SYNC PORT N P  Bridge.send of N mails, P at a time, to
  *                                                      the relay on PORT; prints
  *                                                      {"msgs_per_s":R,"cpu_us_per_msg":C}
  *
  * The modules are ROOT's own, loaded by path: their shapes are the few members used here.
+ *
+ * Counted in the process, the same way for any checkout (none of its code changed): the store's
+ * COMMITs (every group commit runs `db.exec('COMMIT')` on ROOT's better-sqlite3) and the group
+ * commit's WAL syncs (`fs.fdatasync`, the only caller in the gateway). SQLite's own fsyncs inside
+ * a checkpoint are not among them (strace -f -e trace=fsync,fdatasync sees both).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +38,21 @@ interface BenchContext {
 
 const [root, mode, sync, relayPort, count, parallel] = process.argv.slice(2);
 if (!root || (mode !== 'inbound' && mode !== 'outbound')) throw new Error('usage: email-gateway.js ROOT inbound|outbound SYNC [PORT N P]');
+
+const counts = { commits: 0, walSyncs: 0 };
+const fdatasync = fs.fdatasync;
+fs.fdatasync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+  counts.walSyncs += 1;
+  fdatasync(fd, callback);
+}) as typeof fs.fdatasync;
+// The named export ROOT's store imports (`import { fdatasync } from 'node:fs'`) follows the patch.
+syncBuiltinESMExports();
+const sqlite = createRequire(join(root, 'package.json'))('better-sqlite3') as { prototype: { exec(sql: string): unknown } };
+const exec = sqlite.prototype.exec;
+sqlite.prototype.exec = function (this: unknown, sql: string) {
+  if (sql === 'COMMIT') counts.commits += 1;
+  return exec.call(this, sql);
+};
 
 const load = async <T>(path: string): Promise<T> => (await import(join(root, 'dist', path))) as T;
 const { EmailBridge } = await load<{ EmailBridge: new (ctx: unknown, config: unknown) => BenchBridge }>('bridges/email/adapter.js');
@@ -55,7 +77,10 @@ try {
     await bridge.start();
     say({ port: bridge.listener.port });
     const lines = createInterface({ input: process.stdin });
-    for await (const line of lines) if (line.trim() === 'stop') break;
+    for await (const line of lines) {
+      if (line.trim() === 'stop') break;
+      if (line.trim() === 'count') say(counts);
+    }
     lines.close();
     await bridge.stop();
     say({ committed: t.store.outbox.stats('email').pending });
