@@ -9,127 +9,26 @@
 // (src/core/postgres/shared-handoff.ts). The same for a mail server's bounce (a DSN, RFC 3464)
 // given to the SMTP listener of the instance that did not send the mail (swaks as the MTA, the
 // aiosmtpd relay).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { xml } from '@xmpp/client';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startEjabberd } from '../helpers/ejabberd.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/email-smtp-sink.js';
+import { expect, it } from 'vitest';
 import { emailFixtureFile, runSwaks } from '../helpers/email-swaks.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/gateway-http.js';
-import { freePort } from '../helpers/ports.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import type { XmppServer } from '../helpers/server-process.js';
-import { postSignedWebhook, startFakeTwilio, statusParams, type FakeTwilio } from '../helpers/sms-fake-twilio.js';
+import { ALICE_NUMBER, SHARD_MAIL as MAIL, SHARD_PUBLIC as PUBLIC, SHARD_SMS as SMS, useShardStack, type ShardInstance } from '../helpers/shard-stack.js';
+import { postSignedWebhook, statusParams } from '../helpers/sms-fake-twilio.js';
 import { errorCondition, errorText } from '../helpers/stanza-assert.js';
 import { waitFor } from '../helpers/wait.js';
-import { connectClient, type TestClient } from '../helpers/xmpp-client.js';
 
-const SMS = 'sms.shard.localhost';
-const MAIL = 'mail.shard.localhost';
-const SECRET = 'shard-secret';
-const PUBLIC = 'https://sms-gw.example.org';
-const ALICE_NUMBER = '+15550002001';
 const RECEIPTS = 'urn:xmpp:receipts';
 
-let postgres: PostgresServer;
-let server: XmppServer;
-let twilio: FakeTwilio;
-let sink: SmtpSink;
-let alice: TestClient | undefined;
-const gateways: RunningGateway[] = [];
-
-beforeAll(async () => {
-  postgres = await startPostgres({ fsync: false });
-  twilio = await startFakeTwilio();
-  sink = await startSmtpSink();
-  server = await startEjabberd({
-    components: [
-      { domain: SMS, secret: SECRET },
-      { domain: MAIL, secret: SECRET },
-    ],
-    users: [{ username: 'alice', password: 'pw-alice' }],
-    domainBalancing: { [SMS]: 2, [MAIL]: 2 },
-  });
-}, 120_000);
-afterEach(async () => {
-  await alice?.stop();
-  alice = undefined;
-  await Promise.all(gateways.splice(0).map((gw) => gw.kill()));
-});
-afterAll(async () => {
-  await server?.stop();
-  await twilio?.close();
-  await sink?.dispose();
-  await postgres?.stop();
-});
-
-interface Instance {
-  gw: RunningGateway;
-  port: number;
-  smtpPort: number;
-}
-
-async function instance(url: string): Promise<Instance> {
-  const port = await freePort();
-  const smtpPort = await freePort();
-  const gw = await startGateway({
-    xmppPort: server.componentPort,
-    access: { domains: [server.domain] },
-    env: { TWILIO_AUTH_TOKEN: twilio.authToken },
-    bridges: {
-      sms: {
-        domain: SMS,
-        component_secret: SECRET,
-        options: {
-          account_sid: twilio.accountSid,
-          auth_token: '${TWILIO_AUTH_TOKEN}',
-          api_base_url: twilio.url,
-          numbers: { [`alice@${server.domain}`]: ALICE_NUMBER },
-        },
-      },
-      email: {
-        domain: MAIL,
-        component_secret: SECRET,
-        options: {
-          addresses: { pattern: '{local}@mail.example.org', user_domain: server.domain },
-          smtp: { host: '127.0.0.1', port: smtpPort },
-          relay: { host: '127.0.0.1', port: sink.port, timeout_ms: 2000 },
-          attachments: { dir: mkdtempSync(join(tmpdir(), 'sb-shard-mail-')) },
-          authentication: { verify: false },
-        },
-      },
-    },
-    extra: {
-      http: { host: '127.0.0.1', port, public_url: PUBLIC },
-      store: { url, lease: { ttl_ms: 3000, heartbeat_ms: 300 }, cluster: { mode: 'shard', slots: 2 } },
-      log: { level: 'info' },
-    },
-  });
-  gateways.push(gw);
-  return { gw, port, smtpPort };
-}
-
-/** Two instances on a fresh database, each with its own home slot, and alice online. */
-async function cluster(): Promise<{ a: Instance; b: Instance; user: TestClient }> {
-  const url = await postgres.createDatabase();
-  const a = await instance(url);
-  const b = await instance(url);
-  const homes = [a, b].map(({ gw }) => gw.logs().find((l) => l.event === 'slot_home')?.slot);
-  expect(new Set(homes).size, 'each instance took its own slot').toBe(2);
-  const user = await connectClient(server, 'alice', 'pw-alice', 'shard');
-  alice = user;
-  return { a, b, user };
-}
+const stack = useShardStack();
+const { cluster } = stack;
 
 /**
  * The instance that delivers alice's outbound items of `bridge` (her slot's: ejabberd routes all
  * her stanzas to one), once one is done, and the other.
  */
-async function senderOf(bridge: string, a: Instance, b: Instance): Promise<{ sender: Instance; other: Instance }> {
-  const sent = async (i: Instance) => metric({ httpPort: i.port }, 'switchboard_deliveries_total', { bridge, direction: 'out', outcome: 'done' });
+async function senderOf(bridge: string, a: ShardInstance, b: ShardInstance): Promise<{ sender: ShardInstance; other: ShardInstance }> {
+  const sent = async (i: ShardInstance) => metric({ httpPort: i.port }, 'switchboard_deliveries_total', { bridge, direction: 'out', outcome: 'done' });
   const [byA, byB] = (await waitFor(async () => {
     const n = await Promise.all([sent(a), sent(b)]);
     return n[0]! + n[1]! > 0 ? n : undefined;
@@ -139,15 +38,15 @@ async function senderOf(bridge: string, a: Instance, b: Instance): Promise<{ sen
 }
 
 const status = (port: number, params: Record<string, string>) =>
-  postSignedWebhook({ postUrl: `http://127.0.0.1:${port}/sms/status`, signedUrl: `${PUBLIC}/sms/status`, authToken: twilio.authToken, params });
+  postSignedWebhook({ postUrl: `http://127.0.0.1:${port}/sms/status`, signedUrl: `${PUBLIC}/sms/status`, authToken: stack.twilio.authToken, params });
 
 it('a status callback posted to the instance that did not send the text gives the user the receipt, or the failure, once', { timeout: 120_000 }, async () => {
-  const { a, b, user } = await cluster();
+  const { a, b, alice: user } = await cluster();
 
   /** Send a text; returns its MessageSid and the instance that did not send it. */
   const text = async (to: string, id: string, body: string) => {
     await user.send(xml('message', { to: `${to}@${SMS}`, type: 'chat', id }, xml('body', {}, body), xml('request', { xmlns: RECEIPTS })));
-    const req = await waitFor(() => twilio.created().find((r) => r.form.To?.[0] === to), `Messages.create to ${to}`, 15_000);
+    const req = await waitFor(() => stack.twilio.created().find((r) => r.form.To?.[0] === to), `Messages.create to ${to}`, 15_000);
     return { sid: req.sid!, ...(await senderOf('sms', a, b)) };
   };
   const receipts = (id: string) => user.received.filter((s) => s.getChild('received', RECEIPTS)?.attrs.id === id);
@@ -157,14 +56,14 @@ it('a status callback posted to the instance that did not send the text gives th
   const one = await text('+15557790001', 'shard-receipt-1', 'hello from a slot');
   for (const s of ['sent', 'delivered', 'delivered'])
     expect(
-      (await status(one.other.port, statusParams({ accountSid: twilio.accountSid, sid: one.sid, status: s, from: ALICE_NUMBER, to: '+15557790001' }))).status,
+      (await status(one.other.port, statusParams({ accountSid: stack.twilio.accountSid, sid: one.sid, status: s, from: ALICE_NUMBER, to: '+15557790001' }))).status,
     ).toBe(200);
   const receipt = await user.waitForStanza((s) => s.getChild('received', RECEIPTS)?.attrs.id === 'shard-receipt-1', 'the receipt', 15_000);
   expect(receipt.attrs.from).toBe(`+15557790001@${SMS}`);
 
   // Undelivered: the failure, with Twilio's ErrorCode, reaches the sending resource.
   const two = await text('+15557790002', 'shard-fail-1', 'into the void');
-  const failed = statusParams({ accountSid: twilio.accountSid, sid: two.sid, status: 'undelivered', from: ALICE_NUMBER, to: '+15557790002', errorCode: 30005 });
+  const failed = statusParams({ accountSid: stack.twilio.accountSid, sid: two.sid, status: 'undelivered', from: ALICE_NUMBER, to: '+15557790002', errorCode: 30005 });
   expect((await status(two.other.port, failed)).status).toBe(200);
   const err = await user.waitForStanza((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'shard-fail-1', 'the failure', 15_000);
   expect(errorCondition(err)).toBe('item-not-found');
@@ -174,7 +73,7 @@ it('a status callback posted to the instance that did not send the text gives th
 
   // A third text whose callback goes to its own sender proves both queues moved on; then count.
   const three = await text('+15557790003', 'shard-receipt-2', 'marker');
-  await status(three.sender.port, statusParams({ accountSid: twilio.accountSid, sid: three.sid, status: 'delivered', from: ALICE_NUMBER, to: '+15557790003' }));
+  await status(three.sender.port, statusParams({ accountSid: stack.twilio.accountSid, sid: three.sid, status: 'delivered', from: ALICE_NUMBER, to: '+15557790003' }));
   await user.waitForStanza((s) => s.getChild('received', RECEIPTS)?.attrs.id === 'shard-receipt-2', 'the marker receipt', 15_000);
   expect(receipts('shard-receipt-1')).toHaveLength(1);
   expect(failures('shard-fail-1')).toHaveLength(1);
@@ -184,12 +83,12 @@ it(
   'a bounce (DSN) given to the SMTP listener of the instance that did not send the mail becomes the failure of that message, once',
   { timeout: 120_000 },
   async () => {
-    const { a, b, user } = await cluster();
+    const { a, b, alice: user } = await cluster();
     const stamp = Date.now().toString(36);
     const nobody = `nobody-${stamp}`;
     await user.send(xml('message', { to: `${nobody}\\40example.com@${MAIL}`, type: 'chat', id: 'shard-bounce-1' }, xml('body', {}, 'to bounce')));
     const sent = await waitFor(
-      async () => (await sink.messages()).find((m) => m.rcptTo.includes(`${nobody}@example.com`)),
+      async () => (await stack.sink.messages()).find((m) => m.rcptTo.includes(`${nobody}@example.com`)),
       'the bouncing mail in the relay',
       15_000,
     );
