@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
@@ -23,6 +23,7 @@ import { createTestContext, type TestBridgeContext } from '../test/helpers/bridg
 import { startSmtpSink } from '../test/helpers/email-smtp-sink.js';
 import { arg } from './lib/args.js';
 import { metricLines } from './lib/output.js';
+import { rawClient } from './lib/smtp-raw.js';
 
 
 const CLIENTS = Number(arg('clients', '16'));
@@ -43,69 +44,6 @@ interface ClientJob {
 
 const emit = metricLines('email');
 
-function mailText(job: ClientJob, i: number, c: number): string {
-  return [
-    `From: sender${c}@example.com`,
-    `To: user${i % USERS}@mail.example.org`,
-    `Subject: bench ${job.label} ${i}`,
-    `Message-ID: <${job.label}-${i}-${process.pid}@example.com>`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `message ${i} from client ${c}`,
-    '',
-    'On Monday someone wrote:',
-    '> an old quote',
-    '',
-  ].join('\r\n');
-}
-
-/**
- * A minimal SMTP client with RFC 2920 pipelining: MAIL, RCPT and DATA in one write, then the
- * text and the final dot: two round trips per message, next to no client CPU.
- */
-async function rawClient(job: ClientJob, c: number, take: () => number | undefined): Promise<void> {
-  const socket = connect({ host: '127.0.0.1', port: job.port, noDelay: true });
-  let buffer = '';
-  let want = 0;
-  let wake: ((lines: string[]) => void) | undefined;
-  let got: string[] = [];
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\r\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 2);
-      if (line[3] === '-') continue; // multi-line reply continues
-      got.push(line);
-      if (got.length === want && wake) {
-        const w = wake;
-        wake = undefined;
-        const lines = got;
-        got = [];
-        w(lines);
-      }
-    }
-  });
-  const replies = (n: number, write?: string): Promise<string[]> =>
-    new Promise((resolve) => {
-      want = n;
-      wake = resolve;
-      if (write) socket.write(write);
-    });
-  await replies(1);
-  await replies(1, `EHLO client${c}\r\n`);
-  for (let i = take(); i !== undefined; i = take()) {
-    const r = await replies(3, `MAIL FROM:<sender${c}@example.com>\r\nRCPT TO:<user${i % USERS}@mail.example.org>\r\nDATA\r\n`);
-    if (!r[2]?.startsWith('354')) throw new Error(`SMTP refused: ${r.join(' | ')}`);
-    const [done] = await replies(1, `${mailText(job, i, c)}.\r\n`);
-    if (!done?.startsWith('250')) throw new Error(`SMTP refused the message: ${done}`);
-  }
-  await replies(1, 'QUIT\r\n');
-  socket.destroy();
-}
-
-/** Worker side: `clients` SMTP clients, each on its own connection, share `count` mails. */
 async function runClients(job: ClientJob): Promise<void> {
   if (job.kind === 'raw') {
     let n = 0;
