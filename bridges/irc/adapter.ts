@@ -1,6 +1,5 @@
 /** The IRC bridge adapter: addressing, sessions per (user, network), and `send` dispatch. */
-import type { AdhocCommand } from '../../src/core/adhoc-model.js';
-import type { FormField } from '../../src/core/adhoc-model.js';
+import type { AdhocCommand, FormField } from '../../src/core/adhoc-model.js';
 import type { AffiliationEntry, Bridge, BridgeContext, ItemsPage, PageRequest, ResolvedAddress, SendOptions, SendResult, UserPresence } from '../../src/core/bridge.js';
 import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation, Outbound, UserJid } from '../../src/core/model.js';
