@@ -19,92 +19,34 @@
 // run): a fix must open the new connection before closing the wrong one.
 import { xml } from '@xmpp/client';
 import type { Element } from 'ltx';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startEjabberd } from '../helpers/ejabberd.js';
+import { expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/gateway-http.js';
-import { connectNativeIrc, type NativeIrcUser } from '../helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../helpers/irc-ngircd.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import type { XmppServer } from '../helpers/server-process.js';
+import { body, codes, MUC, useIrcShardStack } from '../helpers/irc-shard-stack.js';
 import { waitFor } from '../helpers/wait.js';
-import { connectClient, type TestClient } from '../helpers/xmpp-client.js';
+import { connectClient } from '../helpers/xmpp-client.js';
 
-const ECHO = 'echo.shard3.localhost';
-const IRC = 'irc.shard3.localhost';
-const SECRET = 'shard-secret';
-const CHANNEL = '#shard3';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const USERS = 12;
 const SLOTS = 3;
 /** Long enough that the killed instances' echo items are in flight when they die. */
 const ECHO_DELAY_MS = 3000;
-
-const names = Array.from({ length: USERS }, (_, i) => `dk${i}`);
-let postgres: PostgresServer;
-let ircd: Ngircd;
-let server: XmppServer;
-let watcher: NativeIrcUser;
-const clients = new Map<string, TestClient>();
-const gateways: RunningGateway[] = [];
-
-const body = (el: Element) => (el.is('message') && el.attrs.type !== 'error' ? el.getChildText('body') : null);
-const codes = (el: Element): number[] =>
-  el
-    .getChild('x', MUC_USER)
-    ?.getChildren('status')
-    .map((s) => Number(s.attrs.code)) ?? [];
-const roomJid = `${CHANNEL}%test@${IRC}`;
-
-beforeAll(async () => {
-  postgres = await startPostgres({ fsync: false });
-  ircd = await startNgircd();
-  server = await startEjabberd({
-    components: [
-      { domain: ECHO, secret: SECRET },
-      { domain: IRC, secret: SECRET },
-    ],
-    users: names.map((username) => ({ username, password: `pw-${username}` })),
-    domainBalancing: { [ECHO]: SLOTS, [IRC]: SLOTS },
-  });
-  watcher = await connectNativeIrc(ircd.port, 'Watcher3');
-  watcher.client.join(CHANNEL);
-  await watcher.expect('join', (e) => e.nick === 'Watcher3');
-}, 120_000);
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gw) => gw.kill()));
-});
-afterAll(async () => {
-  await Promise.all([...clients.values()].map((c) => c.stop()));
-  await watcher?.quit();
-  await server?.stop();
-  await ircd?.stop();
-  await postgres?.stop();
-});
+const st = useIrcShardStack({ tag: 'shard3', prefix: 'dk', users: USERS, slots: SLOTS, echoDelayMs: ECHO_DELAY_MS, watcherNick: 'Watcher3' });
+const { names, clients, gateways, roomJid } = st;
 
 /**
  * Three instances, every user in the channel with an echo in flight; then two instances killed at
  * once, and the survivor has adopted both slots and every killed user rejoined IRC.
  */
 async function killTwoOfThree(): Promise<{ survivor: RunningGateway; killedAt: number; since: number }> {
-  const since = watcher.events.length;
-  const seen = () => watcher.events.slice(since);
-  const url = await postgres.createDatabase();
-  const options = {
-    xmppPort: server.componentPort,
-    access: { domains: [server.domain] },
-    bridges: {
-      echo: { domain: ECHO, component_secret: SECRET, options: { delay_ms: ECHO_DELAY_MS } },
-      irc: { domain: IRC, component_secret: SECRET, options: { networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }] } } } },
-    },
-    extra: { store: { url, lease: { ttl_ms: 3000, heartbeat_ms: 300 }, cluster: { mode: 'shard', slots: SLOTS } }, log: { level: 'info' } },
-  };
+  const since = st.watcher.events.length;
+  const seen = () => st.watcher.events.slice(since);
+  const url = await st.postgres.createDatabase();
+  const options = st.gatewayOptions(url);
   // One after the other: each takes a free slot and its connections take a free ejabberd slot.
   for (let i = 0; i < SLOTS; i++) gateways.push(await startGateway(options));
   const [a, b, survivor] = gateways as [RunningGateway, RunningGateway, RunningGateway];
 
-  for (const name of names) if (!clients.has(name)) clients.set(name, await connectClient(server, name, `pw-${name}`, 'shard'));
+  for (const name of names) if (!clients.has(name)) clients.set(name, await connectClient(st.server, name, `pw-${name}`, 'shard'));
   await Promise.all(
     names.map(async (name) => {
       const c = clients.get(name)!;
@@ -120,19 +62,19 @@ async function killTwoOfThree(): Promise<{ survivor: RunningGateway; killedAt: n
   expect(held[0]! + held[1]!, 'the instances to be killed hold some users').toBeGreaterThan(0);
 
   for (const name of names)
-    await clients.get(name)!.send(xml('message', { to: `k@${ECHO}`, type: 'chat', id: `e-pre-${name}` }, xml('body', {}, `echo pre ${name}`)));
+    await clients.get(name)!.send(xml('message', { to: `k@${st.echo}`, type: 'chat', id: `e-pre-${name}` }, xml('body', {}, `echo pre ${name}`)));
   const depth = async () => Promise.all(gateways.map((gw) => metric(gw, 'switchboard_outbox_depth', { bridge: 'echo' })));
   await waitFor(async () => (await depth()).reduce((x, y) => x + y) === USERS, 'every echo item committed');
 
   const killedAt = Date.now();
-  const from = watcher.events.length;
+  const from = st.watcher.events.length;
   await Promise.all([a.kill(), b.kill()]);
-  const quits = () => watcher.events.slice(from).filter((e) => e.event === 'quit');
+  const quits = () => st.watcher.events.slice(from).filter((e) => e.event === 'quit');
   await waitFor(() => quits().length === held[0]! + held[1]!, 'the killed instances’ users quit IRC', 10_000);
   const killedUsers = quits().map((e) => e.nick);
   await waitFor(() => survivor.logs().filter((l) => l.event === 'slot_adopted').length === 2, 'the survivor adopts both slots', 15_000);
   await waitFor(
-    () => killedUsers.every((n) => watcher.events.slice(from).some((e) => e.event === 'join' && e.nick === n)),
+    () => killedUsers.every((n) => st.watcher.events.slice(from).some((e) => e.event === 'join' && e.nick === n)),
     'every killed user rejoined on IRC',
     15_000,
   );
@@ -171,7 +113,7 @@ it.skip('…and every user’s new groupchat reaches IRC within 15 s of the kill
   const { killedAt, since } = await killTwoOfThree();
   for (const name of names)
     await clients.get(name)!.send(xml('message', { to: roomJid, type: 'groupchat', id: `g-post-${name}` }, xml('body', {}, `post ${name}`)));
-  const onIrc = (n: string) => watcher.events.slice(since).some((e) => e.event === 'message' && e.message === `post ${n}`);
+  const onIrc = (n: string) => st.watcher.events.slice(since).some((e) => e.event === 'message' && e.message === `post ${n}`);
   await waitFor(() => names.every(onIrc), 'every groupchat after the kill on IRC', 15_000);
   expect(Date.now() - killedAt).toBeLessThan(15_000);
 });

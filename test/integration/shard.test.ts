@@ -8,94 +8,34 @@
 // delivered exactly once: counted sent / delivered / duplicated. Then the killed instance comes
 // back as a spare and the survivor hands it the adopted slot.
 import { xml } from '@xmpp/client';
-import type { Element } from 'ltx';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startEjabberd } from '../helpers/ejabberd.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { expect, it } from 'vitest';
+import { startGateway } from '../helpers/gateway.js';
 import { healthz, metric } from '../helpers/gateway-http.js';
-import { connectNativeIrc, type NativeIrcUser, type RecordedEvent } from '../helpers/irc-native.js';
-import { startNgircd, type Ngircd } from '../helpers/irc-ngircd.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import type { XmppServer } from '../helpers/server-process.js';
+import type { RecordedEvent } from '../helpers/irc-native.js';
+import { body, codes, MUC, useIrcShardStack } from '../helpers/irc-shard-stack.js';
 import { waitFor } from '../helpers/wait.js';
-import { connectClient, type TestClient } from '../helpers/xmpp-client.js';
+import { connectClient } from '../helpers/xmpp-client.js';
 
-const ECHO = 'echo.shard.localhost';
-const IRC = 'irc.shard.localhost';
-const SECRET = 'shard-secret';
-const CHANNEL = '#shard';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const USERS = 20;
 /** Long enough that the killed instance's echo items are in flight when it dies. */
 const ECHO_DELAY_MS = 4000;
-
-const names = Array.from({ length: USERS }, (_, i) => `sh${i}`);
-let postgres: PostgresServer;
-let ircd: Ngircd;
-let server: XmppServer;
-let watcher: NativeIrcUser;
-const clients = new Map<string, TestClient>();
-const gateways: RunningGateway[] = [];
-
-const body = (el: Element) => (el.is('message') && el.attrs.type !== 'error' ? el.getChildText('body') : null);
-const codes = (el: Element): number[] =>
-  el
-    .getChild('x', MUC_USER)
-    ?.getChildren('status')
-    .map((s) => Number(s.attrs.code)) ?? [];
-const roomJid = `${CHANNEL}%test@${IRC}`;
-const ircSaw = (event: string, pred: (e: RecordedEvent) => boolean) => watcher.events.filter((e) => e.event === event && pred(e));
-
-const gatewayOptions = (url: string) => ({
-  xmppPort: server.componentPort,
-  access: { domains: [server.domain] },
-  bridges: {
-    echo: { domain: ECHO, component_secret: SECRET, options: { delay_ms: ECHO_DELAY_MS } },
-    irc: { domain: IRC, component_secret: SECRET, options: { networks: { test: { servers: [{ host: '127.0.0.1', port: ircd.port, tls: false }] } } } },
-  },
-  extra: { store: { url, lease: { ttl_ms: 3000, heartbeat_ms: 300 }, cluster: { mode: 'shard', slots: 2 } }, log: { level: 'info' } },
-});
+const USERS = 20;
+const st = useIrcShardStack({ tag: 'shard', prefix: 'sh', users: USERS, slots: 2, echoDelayMs: ECHO_DELAY_MS, watcherNick: 'Watcher' });
+const { names, clients, gateways, roomJid, gatewayOptions } = st;
+const ircSaw = (event: string, pred: (e: RecordedEvent) => boolean) => st.watcher.events.filter((e) => e.event === event && pred(e));
 const gateway = (url: string) => startGateway(gatewayOptions(url)).then((gw) => (gateways.push(gw), gw));
-
-beforeAll(async () => {
-  postgres = await startPostgres({ fsync: false });
-  ircd = await startNgircd();
-  server = await startEjabberd({
-    components: [
-      { domain: ECHO, secret: SECRET },
-      { domain: IRC, secret: SECRET },
-    ],
-    users: names.map((username) => ({ username, password: `pw-${username}` })),
-    domainBalancing: { [ECHO]: 2, [IRC]: 2 },
-  });
-  watcher = await connectNativeIrc(ircd.port, 'Watcher');
-  watcher.client.join(CHANNEL);
-  await watcher.expect('join', (e) => e.nick === 'Watcher');
-}, 120_000);
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gw) => gw.kill()));
-});
-afterAll(async () => {
-  await Promise.all([...clients.values()].map((c) => c.stop()));
-  await watcher?.quit();
-  await server?.stop();
-  await ircd?.stop();
-  await postgres?.stop();
-});
 
 it(
   'spreads 20 users over two instances; after a kill -9 the survivor serves every user again within 15 s, each message once; a returning instance gets a slot back',
   { timeout: 180_000 },
   async () => {
-    const url = await postgres.createDatabase();
+    const url = await st.postgres.createDatabase();
     const a = await gateway(url);
     const b = await gateway(url);
     const homes = [a, b].map((gw) => gw.logs().find((l) => l.event === 'slot_home')?.slot);
     expect(new Set(homes).size, 'each instance took its own slot').toBe(2);
 
-    for (const name of names) clients.set(name, await connectClient(server, name, `pw-${name}`, 'shard'));
+    for (const name of names) clients.set(name, await connectClient(st.server, name, `pw-${name}`, 'shard'));
     // Every user joins the channel: their IRC session opens on the instance ejabberd routes them to.
     await Promise.all(
       names.map(async (name) => {
@@ -111,7 +51,7 @@ it(
       await clients.get(name)!.send(xml('message', { to: roomJid, type: 'groupchat', id: `g-pre-${name}` }, xml('body', {}, `pre ${name}`)));
     await waitFor(() => names.every((n) => ircSaw('message', (e) => e.message === `pre ${n}`).length === 1), 'every groupchat on IRC', 30_000);
     for (const name of names)
-      await clients.get(name)!.send(xml('message', { to: `k@${ECHO}`, type: 'chat', id: `e-pre-${name}` }, xml('body', {}, `echo pre ${name}`)));
+      await clients.get(name)!.send(xml('message', { to: `k@${st.echo}`, type: 'chat', id: `e-pre-${name}` }, xml('body', {}, `echo pre ${name}`)));
     // /metrics reads committed rows: every echo item is in PostgreSQL, pending (the echo bridge
     // holds each ECHO_DELAY_MS), split over the two instances' slots.
     const depth = async () => Promise.all([a, b].map((gw) => metric(gw, 'switchboard_outbox_depth', { bridge: 'echo' })));
@@ -122,17 +62,17 @@ it(
     expect(held[1], 'the survivor holds some users').toBeGreaterThan(0);
 
     const killedAt = Date.now();
-    const quitsBefore = watcher.events.length;
+    const quitsBefore = st.watcher.events.length;
     await a.kill();
     // ngircd sees the killed instance's users' connections end: those are the users it held.
-    const quits = () => watcher.events.slice(quitsBefore).filter((e) => e.event === 'quit');
+    const quits = () => st.watcher.events.slice(quitsBefore).filter((e) => e.event === 'quit');
     await waitFor(() => quits().length === held[0], 'the killed instance’s users quit IRC', 10_000);
     const killedUsers = quits().map((e) => e.nick);
 
     // Served again: the survivor adopts the slot, the IRC sessions come back (ngircd sees each nick rejoin).
     await b.waitForLog((l) => l.event === 'slot_adopted', 'the survivor adopts the slot', 15_000);
     await waitFor(
-      () => killedUsers.every((n) => watcher.events.slice(quitsBefore).some((e) => e.event === 'join' && e.nick === n)),
+      () => killedUsers.every((n) => st.watcher.events.slice(quitsBefore).some((e) => e.event === 'join' && e.nick === n)),
       'every killed user rejoined on IRC',
       15_000,
     );
@@ -142,7 +82,7 @@ it(
     for (const name of names) {
       const c = clients.get(name)!;
       await c.send(xml('message', { to: roomJid, type: 'groupchat', id: `g-post-${name}` }, xml('body', {}, `post ${name}`)));
-      await c.send(xml('message', { to: `k@${ECHO}`, type: 'chat', id: `e-post-${name}` }, xml('body', {}, `echo post ${name}`)));
+      await c.send(xml('message', { to: `k@${st.echo}`, type: 'chat', id: `e-post-${name}` }, xml('body', {}, `echo post ${name}`)));
     }
     await waitFor(() => names.every((n) => ircSaw('message', (e) => e.message === `post ${n}`).length >= 1), 'every groupchat after the kill on IRC', 15_000);
     const servedMs = Date.now() - killedAt;
@@ -192,13 +132,13 @@ it(
 
     // The killed instance comes back: every slot is held, so it waits as a spare, and the survivor
     // hands it the slot it adopted; those users' IRC sessions move to it (ngircd sees them rejoin).
-    const backAt = watcher.events.length;
+    const backAt = st.watcher.events.length;
     const c = await startGateway({ ...gatewayOptions(url), noWait: true });
     gateways.push(c);
     await b.waitForLog((l) => l.event === 'slot_handed_over', 'the survivor hands a slot over', 15_000);
     await c.waitForLog((l) => l.event === 'slot_home', 'the returning instance holds a slot', 15_000);
     await waitFor(
-      () => killedUsers.every((n) => watcher.events.slice(backAt).some((e) => e.event === 'join' && e.nick === n)),
+      () => killedUsers.every((n) => st.watcher.events.slice(backAt).some((e) => e.event === 'join' && e.nick === n)),
       'the moved users rejoined on IRC',
       20_000,
     );
@@ -217,10 +157,10 @@ it(
   'an instance that was only frozen while its slot was adopted exits when it wakes (its lease is fenced), and its users are served by the adopter',
   { timeout: 120_000 },
   async () => {
-    const url = await postgres.createDatabase();
+    const url = await st.postgres.createDatabase();
     const a = await gateway(url);
     const b = await gateway(url);
-    for (const name of names) if (!clients.has(name)) clients.set(name, await connectClient(server, name, `pw-${name}`, 'shard'));
+    for (const name of names) if (!clients.has(name)) clients.set(name, await connectClient(st.server, name, `pw-${name}`, 'shard'));
     a.process.kill('SIGSTOP');
     try {
       await b.waitForLog((l) => l.event === 'slot_adopted', 'the other instance adopts the frozen one’s slot', 15_000);
@@ -243,7 +183,7 @@ it(
       15_000,
     );
     for (const name of names) {
-      await clients.get(name)!.send(xml('message', { to: `f@${ECHO}`, type: 'chat', id: `frozen-${name}` }, xml('body', {}, `frozen ${name}`)));
+      await clients.get(name)!.send(xml('message', { to: `f@${st.echo}`, type: 'chat', id: `frozen-${name}` }, xml('body', {}, `frozen ${name}`)));
     }
     const answered = (n: string) => clients.get(n)!.received.some((m) => body(m) === `frozen ${n}`);
     await waitFor(() => names.every(answered), 'every user answered by the adopter', 30_000);
