@@ -19,14 +19,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startNgircd } from '../test/helpers/irc-ngircd.js';
-import { startProsody } from '../test/helpers/prosody.js';
-import { connectClient } from '../test/helpers/xmpp-client.js';
 import { diffHeaps, readHeapSnapshot, type Row } from './lib/heap-snapshot.js';
 import { joinRoom } from './lib/irc-clients.js';
 import { pool } from './lib/irc-common.js';
-import { BB_DOMAIN, SB_DOMAIN, SECRET, roomOf, switchboard, type Env } from './lib/irc-gateways.js';
+import { roomOf, switchboard, type Env } from './lib/irc-gateways.js';
 import { connectUsers, type BridgedUser, type Layout } from './lib/irc-scaling.js';
+import { startIrcBenchEnv } from './lib/irc-env.js';
 import { jsonLines } from './lib/output.js';
 import { round } from './lib/stats.js';
 
@@ -101,22 +99,10 @@ async function main(): Promise<void> {
   cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
   try {
     print({ kind: 'setup', node: process.version, n: N, layouts: LAYOUTS, loadavg_1m: round(loadavg()[0]!, 2) });
-    const ircd = await startNgircd({ maxPenaltyTime: 0 });
-    cleanups.push(() => ircd.stop());
-    const server = await startProsody({
-      components: [
-        { domain: SB_DOMAIN, secret: SECRET },
-        { domain: BB_DOMAIN, secret: SECRET },
-      ],
-      users: [{ username: 'bench', password: 'pw-bench' }],
-      logLevel: 'warn',
-    });
-    cleanups.push(() => server.stop());
-    const bench = await connectClient(server, 'bench', 'pw-bench', 'bench');
-    cleanups.push(() => bench.stop());
+    const env = await startIrcBenchEnv(root, cleanups);
+    const { server } = env;
     const users = await connectUsers(server, 2 * N);
     cleanups.push(async () => void (await pool(users, 50, (u) => u.client.stop())));
-    const env: Env = { server, ircd, bench, root };
     for (const layout of LAYOUTS) await measure(env, users, layout);
     print({ kind: 'done', loadavg_1m: round(loadavg()[0]!, 2) });
   } finally {

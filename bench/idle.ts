@@ -21,13 +21,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GATEWAY_NODE_FLAGS } from '../test/helpers/gateway-daemon.js';
-import { startNgircd } from '../test/helpers/irc-ngircd.js';
 import { loadedModules, moduleLogging } from '../test/helpers/module-log.js';
-import { startProsody } from '../test/helpers/prosody.js';
 import { repoRoot } from '../test/helpers/repo.js';
 import { sleep } from '../test/helpers/wait.js';
-import { connectClient } from '../test/helpers/xmpp-client.js';
-import { BB_DOMAIN, SB_DOMAIN, SECRET, biboumi, switchboard, type Env, type Gateway, type GatewayStarter } from './lib/irc-gateways.js';
+import { biboumi, switchboard, type Gateway, type GatewayStarter } from './lib/irc-gateways.js';
+import { startIrcBenchEnv } from './lib/irc-env.js';
 import { jsonLines } from './lib/output.js';
 import { MiB } from './lib/probe.js';
 import { vmRssMiB } from './lib/proc.js';
@@ -93,20 +91,7 @@ async function main(): Promise<void> {
   cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
   try {
     print({ kind: 'setup', node: process.version, samples: SAMPLES, loadavg_1m: round(loadavg()[0]!, 2), base: BASE ?? null });
-    const ircd = await startNgircd({ maxPenaltyTime: 0 });
-    cleanups.push(() => ircd.stop());
-    const server = await startProsody({
-      components: [
-        { domain: SB_DOMAIN, secret: SECRET },
-        { domain: BB_DOMAIN, secret: SECRET },
-      ],
-      users: [{ username: 'bench', password: 'pw-bench' }],
-      logLevel: 'warn',
-    });
-    cleanups.push(() => server.stop());
-    const bench = await connectClient(server, 'bench', 'pw-bench', 'bench');
-    cleanups.push(() => bench.stop());
-    const env: Env = { server, ircd, bench, root };
+    const env = await startIrcBenchEnv(root, cleanups);
 
     log('biboumi');
     const bb = await idle(biboumi(env, true), 'biboumi', false);

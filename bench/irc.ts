@@ -33,14 +33,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectNativeIrc } from '../test/helpers/irc-native.js';
-import { startNgircd } from '../test/helpers/irc-ngircd.js';
 import { startPostgres } from '../test/helpers/postgres.js';
-import { startProsody } from '../test/helpers/prosody.js';
 import { connectClient } from '../test/helpers/xmpp-client.js';
 import { log, pool, print, type IrcBenchOptions } from './lib/irc-common.js';
 import { ircSink } from './lib/irc-clients.js';
 import { printComparisons } from './lib/irc-compare.js';
-import { BB_DOMAIN, SB_DOMAIN, SECRET, biboumi, switchboard, type Env, type GatewayName } from './lib/irc-gateways.js';
+import { biboumi, switchboard, type GatewayName } from './lib/irc-gateways.js';
+import { startIrcBenchEnv } from './lib/irc-env.js';
 import { profileSwitchboard } from './lib/irc-profile.js';
 import { connectUsers, scaling, type Layout, type MemoryPoint } from './lib/irc-scaling.js';
 import { measureFloors, throughput, type ThroughputResult } from './lib/irc-throughput.js';
@@ -87,22 +86,8 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'switchboard-bench-irc-'));
   cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
   try {
-    const ircd = await startNgircd({ maxPenaltyTime: 0 });
-    cleanups.push(() => ircd.stop());
-    const server = await startProsody({
-      components: [
-        { domain: SB_DOMAIN, secret: SECRET },
-        { domain: BB_DOMAIN, secret: SECRET },
-      ],
-      users: [
-        { username: 'bench', password: 'pw-bench' },
-        { username: 'peer', password: 'pw-peer' },
-      ],
-      logLevel: 'warn',
-    });
-    cleanups.push(() => server.stop());
-    const bench = await connectClient(server, 'bench', 'pw-bench', 'bench');
-    cleanups.push(() => bench.stop());
+    const env = await startIrcBenchEnv(root, cleanups, [{ username: 'peer', password: 'pw-peer' }]);
+    const { server, ircd, bench } = env;
     const peer = await connectClient(server, 'peer', 'pw-peer', 'bench');
     cleanups.push(() => peer.stop());
     const natA = await connectNativeIrc(ircd.port, 'NatA');
@@ -111,7 +96,6 @@ async function main(): Promise<void> {
     cleanups.push(() => natB.quit());
     const sinkA = ircSink(natA);
     const sinkB = ircSink(natB);
-    const env: Env = { server, ircd, bench, root };
     const { n, window, lat, ks, record } = opts;
     print({ kind: 'setup', node: process.version, cpus: cpus().length, loadavg_1m: round(loadavg()[0]!, 2), n, window, latency_samples: lat, k: ks, record_history: record });
 
