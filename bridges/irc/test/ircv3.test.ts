@@ -60,7 +60,11 @@ describe('IRCv3 echo-message', () => {
     ack(j.s, 'echo-message', 'message-tags', 'server-time');
     const sent = j.bridge.send({ kind: 'message', user: j.user, resource: 'r1', to: j.chan + '%test', type: 'groupchat', body: 'hello echo', id: 'm1', originId: 'o1', receiptRequested: false });
     await j.native.expect('message', (e) => e.message === 'hello echo');
-    await new Promise((r) => setTimeout(r, 100));
+    // A PING/PONG round trip through the session after the line reached the server: whatever the
+    // send did without an echo has happened by the time the PONG is handled.
+    const pong = j.s.awaitEvent((e) => (e.type === 'pong' && e.token === 'echo-barrier' ? e : undefined), 5000, () => new Error('no PONG'));
+    await j.s.sendLine('PING', ['echo-barrier']);
+    await pong;
     expect(find(j.t, 'message', (e) => e.fromResource === j.nick)).toHaveLength(0);
     const time = new Date(Date.now() - 60_000).toISOString();
     await feed(j.s, `@msgid=srv-1;time=${time} :${ownPrefix(j.s)} PRIVMSG ${j.chan} :hello echo`);
