@@ -48,6 +48,8 @@ export interface SessionPort {
 
 export interface SessionView extends SessionPort {
   readonly deps: SessionDeps;
+  /** The current connection: these objects also read its ISUPPORT, capabilities, user and host. */
+  readonly conn: IrcConnection | undefined;
   /** The nick on IRC (the desired one while not registered). */
   readonly nick: string;
   /** The nick the next connection asks for. */
