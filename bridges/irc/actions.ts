@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { Outbound } from '../../src/core/model.js';
-import type { Refusal } from './refusals.js';
+import type { Refusal, ReflectionGate } from './refusals.js';
 import { IrcConnectError } from './client/connection.js';
 import type { Room } from './room.js';
 import { MultilineSender } from './multiline-messages.js';
 import { channelConversation, privateRefs } from './conversations.js';
-import type { IrcSession } from './session.js';
+import type { SessionView } from './session-port.js';
+import type { SessionRooms } from './session-rooms.js';
 import type { Abortable } from './client/throttle.js';
 import { ircToStyling } from './styling.js';
 import { bodyToIrc, ircWireText, textBudget } from './text.js';
@@ -22,13 +23,19 @@ type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
 /** One line about to be written: its index and wire text; returns the tags to send it with. */
 type BeforeLine = (i: number, wire: string) => Record<string, string>;
 
+/** The session as its outgoing messages see it: also its rooms and the reflections held for the server's verdict. */
+export interface OutgoingSession extends SessionView {
+  readonly rooms: SessionRooms;
+  readonly requests: { readonly verdicts: ReflectionGate };
+}
+
 /** A session's messages to IRC (it holds the session privately; what was written of a message is its own). */
 export class OutgoingMessages {
   /** Lines of a multi-line message already written, by message key (no duplicates on retry). */
   private readonly progress = new Map<string, number>();
   private readonly multiline: MultilineSender;
 
-  constructor(private readonly s: IrcSession) {
+  constructor(private readonly s: OutgoingSession) {
     this.multiline = new MultilineSender(s);
   }
 

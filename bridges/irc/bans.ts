@@ -12,7 +12,8 @@ import { StanzaError } from '../../src/core/errors.js';
 import type { Affiliation } from '../../src/core/model.js';
 import { escapeLocal, parseJid, unescapeLocal } from '../../src/xmpp/jid.js';
 import { moderationRefused } from './refusal-conditions.js';
-import type { Member, Room } from './room.js';
+import type { Member } from './member.js';
+import type { Room } from './room.js';
 import type { SessionPort } from './session-port.js';
 
 const REPLY_TIMEOUT_MS = 10_000;

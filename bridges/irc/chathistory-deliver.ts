@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { TextEvent } from './client/events.js';
 import { newMessages } from './chathistory-anchor.js';
 import { channelConversation, privateConversation, privateRefs } from './conversations.js';
-import type { IrcSession } from './session.js';
+import type { TagEvents } from './client-tag-events.js';
+import type { SessionView } from './session-port.js';
 import { ircToBody } from './text.js';
 
 export interface HistoryReply {
@@ -32,9 +33,14 @@ interface Replayed {
   body: string;
 }
 
+/** The session as replayed history sees it: also the inbound side's reply references (client-tag-events.ts). */
+export interface ReplaySession extends SessionView {
+  readonly inbound: { readonly tags: TagEvents };
+}
+
 /** Delivers the collected replies of one session. */
 export class ReplayDelivery {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: ReplaySession) {}
 
   /** The reply's lines that belong to the conversation, as XMPP bodies; `wrong` counts the others. */
   private conversationLines(reply: HistoryReply, channel: boolean): { lines: Replayed[]; wrong: number } {

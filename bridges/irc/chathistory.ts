@@ -14,10 +14,9 @@
 import type { BatchEvent, FailEvent, HistoryTargetEvent, TextEvent } from './client/events.js';
 import type { IrcConnection } from './client/connection.js';
 import { anchorOf, isoMillis, requestLimit } from './chathistory-anchor.js';
-import { ReplayDelivery, type HistoryReply } from './chathistory-deliver.js';
+import { ReplayDelivery, type HistoryReply, type ReplaySession } from './chathistory-deliver.js';
 import { SeenTracker } from './chathistory-seen.js';
 import type { Room } from './room.js';
-import type { IrcSession } from './session.js';
 
 interface Request {
   target: string;
@@ -51,7 +50,7 @@ export class ChannelHistory {
   private readonly seen: SeenTracker;
   private readonly replay: ReplayDelivery;
 
-  constructor(private readonly s: IrcSession) {
+  constructor(private readonly s: ReplaySession) {
     this.seen = new SeenTracker(s.ctx, `chathistory:seen\n${s.user}\n${s.deps.networkName}`);
     this.replay = new ReplayDelivery(s);
   }

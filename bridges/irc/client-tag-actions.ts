@@ -25,7 +25,9 @@ import { isSafeMiddle } from './client/line.js';
 import type { IrcConfig } from './config.js';
 import { reactionDiff, type MessageRef } from './message-refs.js';
 import type { Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { OutgoingMessages } from './actions.js';
+import type { SessionView } from './session-port.js';
+import type { SessionRooms } from './session-rooms.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
 
@@ -52,9 +54,15 @@ export function quoteStart(text: string): string {
   return `"${cut}${cut.length < plain.length ? '…' : ''}"`;
 }
 
+/** The session as the client tag actions see it: also its rooms and its outgoing messages. */
+export interface TagActionsSession extends SessionView {
+  readonly rooms: SessionRooms;
+  readonly outgoing: OutgoingMessages;
+}
+
 /** A session's replies, reactions, retractions and chat states to IRC (created with the session, session-requests.ts). */
 export class ClientTagActions {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: TagActionsSession) {}
 
   /** The IRC msgid of a message the XMPP side names by `id`, when IRC can point at it. */
   private msgidOf(t: TagTarget, id: string): { ref?: MessageRef; msgid?: string } {

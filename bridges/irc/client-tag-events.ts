@@ -11,14 +11,14 @@ import type { RoomAction } from '../../src/core/room-types.js';
 import type { RedactEvent, TagmsgEvent } from './client/events.js';
 import { channelConversation, privateRefs } from './conversations.js';
 import type { Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { SessionView } from './session-port.js';
 import { TypingIn, typingToChatState } from './typing.js';
 
 /** A session's inbound client tags and redactions, and the senders shown typing (ended when the spec's time passes). */
 export class TagEvents {
   private readonly typingIn = new TypingIn();
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionView) {}
 
   /** Where a tagged line from `nick` to `target` shows: a joined room, or the private chat with `nick`; undefined = nowhere. */
   private placeOf(nick: string, target: string): { room?: Room; conversation: string } | undefined {

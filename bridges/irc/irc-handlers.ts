@@ -10,11 +10,21 @@ import { formatModeChanges, parseModeChanges } from './modes.js';
 import { roomLocalpart } from './address.js';
 import { isBanned } from './bans.js';
 import { memberOccupant } from './room.js';
-import type { IrcSession } from './session.js';
-import { IncomingText } from './irc-messages.js';
+import type { ChannelHistory } from './chathistory.js';
+import type { CtcpAnswers } from './ctcp-answer.js';
+import type { ReflectionGate } from './refusals.js';
+import type { SessionRooms } from './session-rooms.js';
+import { IncomingText, type IncomingTextSession } from './irc-messages.js';
 import { TagEvents } from './client-tag-events.js';
 import { OpenBatches } from './client/echo.js';
 import { MultilineReceiver } from './multiline-messages.js';
+
+/** The session as its inbound side sees it: also its rooms, its chathistory requests and the reflections held for the server's verdict. */
+export interface InboundSession extends IncomingTextSession {
+  readonly rooms: SessionRooms;
+  readonly history: ChannelHistory;
+  readonly requests: { readonly verdicts: ReflectionGate; readonly ctcpAnswers: CtcpAnswers };
+}
 
 /**
  * The inbound side of one session: each line its connection reads, as typed events, turned into
@@ -32,7 +42,7 @@ export class IrcEventHandler {
   /** Client tags and redactions; its reply references also serve replayed history (chathistory-deliver.ts). */
   readonly tags: TagEvents;
 
-  constructor(private readonly s: IrcSession) {
+  constructor(private readonly s: InboundSession) {
     this.batches = new OpenBatches(s.deps.config.bounds.open_batches);
     this.multiline = new MultilineReceiver(s);
     this.tags = new TagEvents(s);

@@ -9,15 +9,21 @@
 import { randomUUID } from 'node:crypto';
 import type { CtcpEvent, TextEvent } from './client/events.js';
 import { channelConversation, privateRefs } from './conversations.js';
-import type { IrcSession } from './session.js';
+import type { CtcpAnswers } from './ctcp-answer.js';
+import type { SessionView } from './session-port.js';
 import { ircToBody, stripFormatting } from './text.js';
 import type { TagEvents } from './client-tag-events.js';
 import type { OpenBatches } from './client/echo.js';
 
+/** The session as inbound text sees it: also the answers to CTCP queries. */
+export interface IncomingTextSession extends SessionView {
+  readonly requests: { readonly ctcpAnswers: CtcpAnswers };
+}
+
 /** A session's inbound PRIVMSG and NOTICE. */
 export class IncomingText {
   constructor(
-    private readonly s: IrcSession,
+    private readonly s: IncomingTextSession,
     private readonly batches: OpenBatches,
     private readonly tags: TagEvents,
   ) {}

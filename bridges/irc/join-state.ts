@@ -8,10 +8,17 @@ import { RetryableError, StanzaError } from '../../src/core/errors.js';
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { HistoryItem, Occupant, RoomSnapshot } from '../../src/core/room-types.js';
 import type { JoinRefusal } from './client/events.js';
-import { memberFromNames, memberOccupant, roomMembers, type Member, type Room } from './room.js';
+import type { Member } from './member.js';
+import { memberFromNames, memberOccupant, roomMembers, type Room } from './room.js';
 import type { ChannelRoster, RosterRegistry } from './roster.js';
-import type { IrcSession } from './session.js';
+import type { ChannelHistory } from './chathistory.js';
+import type { SessionView } from './session-port.js';
 import { JOIN_REFUSAL_CONDITIONS } from './refusal-conditions.js';
+
+/** The session as its rooms see it: also the chathistory fetch after a rejoin. */
+export interface RoomsSession extends SessionView {
+  readonly history: Pick<ChannelHistory, 'fetchMissed'>;
+}
 
 /**
  * A room holds its channel's shared roster while the IRC side is joined; removing the room (or
@@ -20,7 +27,7 @@ import { JOIN_REFUSAL_CONDITIONS } from './refusal-conditions.js';
 export class RoomJoins extends Map<string, Room> {
   constructor(
     private readonly rosters: RosterRegistry,
-    protected readonly s: IrcSession,
+    protected readonly s: RoomsSession,
   ) {
     super();
   }

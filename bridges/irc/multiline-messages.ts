@@ -17,7 +17,7 @@ import type { IrcConnection } from './client/connection.js';
 import { serializeLine } from './client/line.js';
 import { batchLines, joinParts, MultilineAssembler, parseMultilineLimits, planBatches, type MultilineLimits } from './client/multiline.js';
 import type { Abortable } from './client/throttle.js';
-import type { IrcSession } from './session.js';
+import type { SessionView } from './session-port.js';
 import type { IrcText } from './text.js';
 
 /** Outbound: a body of several lines as multiline batches, when the connection takes them. */
@@ -25,7 +25,7 @@ export class MultilineSender {
   /** Batches of a message already written, by message key (no duplicates on retry). */
   private readonly progress = new Map<string, number>();
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionView) {}
 
   /** The server's multiline limits when it takes multiline batches on this connection. */
   private limits(): MultilineLimits | undefined {
@@ -80,7 +80,7 @@ export class MultilineSender {
 export class MultilineReceiver {
   private current: { conn: IrcConnection; assembler: MultilineAssembler } | undefined;
 
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: SessionView) {}
 
   /** The current connection's assembler; `create`: start one if there is none yet. */
   private assembler(create: boolean): MultilineAssembler | undefined {

@@ -11,7 +11,8 @@ import { isValidNick } from './address.js';
 import { IrcConnectError } from './client/connection.js';
 import { nickRefused } from './refusal-conditions.js';
 import { newRoom, type Room } from './room.js';
-import type { IrcSession } from './session.js';
+import type { SessionView } from './session-port.js';
+import type { SessionRooms } from './session-rooms.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
 
@@ -20,9 +21,14 @@ const REPLY_TIMEOUT_MS = 10_000;
 /** The status of a leave that the core made from a client's error bounce (receiver.ts onBounce). */
 const BOUNCE_STATUS = 'error';
 
+/** The session as room membership sees it: also its rooms. */
+export interface MembershipSession extends SessionView {
+  readonly rooms: SessionRooms;
+}
+
 /** A session's room membership requests (created with the session, session-requests.ts). */
 export class RoomMembership {
-  constructor(private readonly s: IrcSession) {}
+  constructor(private readonly s: MembershipSession) {}
 
   async join(ev: Ev<'join'> | Ev<'nick'>, channel: string, joinTimeoutMs: number): Promise<void> {
     const rejoin = ev.kind === 'join' && ev.rejoin === true;

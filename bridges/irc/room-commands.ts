@@ -7,17 +7,25 @@ import type { Outbound } from '../../src/core/model.js';
 import type { ChannelBans } from './bans.js';
 import { mucToModeChanges, formatModeChanges } from './modes.js';
 import { moderationRefused, TOPIC_REFUSALS } from './refusal-conditions.js';
-import type { IrcSession } from './session.js';
+import type { OutgoingMessages } from './actions.js';
+import type { SessionView } from './session-port.js';
+import type { SessionRooms } from './session-rooms.js';
 import { topicToIrc } from './text.js';
 
 type Ev<K extends Outbound['kind']> = Extract<Outbound, { kind: K }>;
 
 const REPLY_TIMEOUT_MS = 10_000;
 
+/** The session as room commands see it: also its rooms and its outgoing messages. */
+export interface CommandsSession extends SessionView {
+  readonly rooms: SessionRooms;
+  readonly outgoing: OutgoingMessages;
+}
+
 /** A session's room commands (created with the session, session-requests.ts). */
 export class RoomCommands {
   constructor(
-    private readonly s: IrcSession,
+    private readonly s: CommandsSession,
     private readonly bans: ChannelBans,
   ) {}
 

@@ -6,18 +6,9 @@
 import type { HistoryRequest } from '../../src/core/model.js';
 import type { Occupant } from '../../src/core/room-types.js';
 import type { Isupport } from './client/isupport.js';
+import type { Member } from './member.js';
 import { prefixesToMuc } from './modes.js';
 import type { ChannelRoster } from './roster.js';
-
-export interface Member {
-  nick: string;
-  /** Membership mode letters (`o`, `v`, …). */
-  modes: Set<string>;
-  user?: string;
-  host?: string;
-  /** Away message (IRCv3 away-notify, RPL_AWAY); absent when present. */
-  away?: string;
-}
 
 export interface PendingJoin {
   /** '' for a rejoin (after a reconnect, or of a persistent channel at start). */

@@ -9,7 +9,7 @@
  * session that reads an event after another one already applied it must still tell its own user,
  * with the member's modes: members who left or changed nick stay a while as `departed`.
  */
-import type { Member } from './room.js';
+import type { Member } from './member.js';
 
 /** How long a member who left is remembered for sessions reading the event late (ms). */
 const DEPARTED_MS = 60_000;

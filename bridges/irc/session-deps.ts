@@ -8,7 +8,6 @@ import type { MessageRefs } from './message-refs.js';
 import type { IrcMetrics } from './metrics.js';
 import type { RosterRegistry } from './roster.js';
 import type { ServerProbes } from './server-probes.js';
-import type { IrcSession } from './session.js';
 import type { UserNetworkSettings } from './settings.js';
 
 export interface SessionDeps {
@@ -23,7 +22,7 @@ export interface SessionDeps {
   networkAddr: string;
   fixed: boolean;
   /** The session ended for good (QUIT done, or gave up); the adapter forgets it. */
-  onEnded(session: IrcSession): void;
+  onEnded(): void;
   /** A connection registered: its server's chantypes (addressing) and IRCv3 offer (disco features). */
   onRegistered(conn: IrcConnection): void;
   /** The user's own settings for this network (ad-hoc `configure`). */

@@ -5,14 +5,16 @@
  */
 import { ChannelBans } from './bans.js';
 import { ChannelList } from './channel-list.js';
-import { ClientTagActions } from './client-tag-actions.js';
+import { ClientTagActions, type TagActionsSession } from './client-tag-actions.js';
 import { CtcpAnswers } from './ctcp-answer.js';
 import { CtcpQueries } from './ctcp-query.js';
 import { NickRegain } from './nick-regain.js';
 import { ReflectionGate } from './refusals.js';
-import { RoomMembership } from './room-actions.js';
-import { RoomCommands } from './room-commands.js';
-import type { IrcSession } from './session.js';
+import { RoomMembership, type MembershipSession } from './room-actions.js';
+import { RoomCommands, type CommandsSession } from './room-commands.js';
+
+/** The session as its requests see it: what each of them needs (each role interface is declared next to its class, on session-port.ts' SessionView). */
+export type RequestsSession = MembershipSession & CommandsSession & TagActionsSession;
 
 export class SessionRequests {
   readonly membership: RoomMembership;
@@ -26,7 +28,7 @@ export class SessionRequests {
   readonly verdicts: ReflectionGate;
   readonly channelList: ChannelList;
 
-  constructor(s: IrcSession) {
+  constructor(s: RequestsSession) {
     this.membership = new RoomMembership(s);
     this.bans = new ChannelBans(s);
     this.commands = new RoomCommands(s, this.bans);

@@ -8,7 +8,8 @@ import { noteBan } from './bans.js';
 import type { Isupport } from './client/isupport.js';
 import type { ModeChange } from './modes.js';
 import { RoomJoins } from './join-state.js';
-import { roomMembers, type Member, type Room } from './room.js';
+import type { Member } from './member.js';
+import { roomMembers, type Room } from './room.js';
 
 export class SessionRooms extends RoomJoins {
   /**

@@ -11,6 +11,7 @@ import { contactLocalpart, serviceLocalpart } from './address.js';
 import { IrcConnectError, IrcConnection, type ServerEndpoint } from './client/connection.js';
 import { DiscardLog } from './discard-log.js';
 import type { SessionDeps } from './session-deps.js';
+import type { SessionView } from './session-port.js';
 import { EchoTracker } from './client/echo.js';
 import { IrcEventHandler } from './irc-handlers.js';
 import { ChannelHistory } from './chathistory.js';
@@ -26,7 +27,7 @@ import { SessionRequests } from './session-requests.js';
 import { ThrottledQueue, type Abortable } from './client/throttle.js';
 import { TypingOut } from './typing.js';
 
-export class IrcSession {
+export class IrcSession implements SessionView {
   conn: IrcConnection | undefined;
   readonly queue: ThrottledQueue;
   readonly rooms: SessionRooms;
@@ -284,7 +285,7 @@ export class IrcSession {
   private end(): void {
     this.queue.detach(new Error('IRC connection closed'));
     this.waiters.rejectAll(new StanzaError('recipient-unavailable', 'The IRC connection was closed.'));
-    this.deps.onEnded(this);
+    this.deps.onEnded();
     this.markEnded();
   }
 }

@@ -126,8 +126,8 @@ export class SessionRegistry {
       probes: this.probes,
       networkAddr: network,
       fixed: config.fixed_network !== undefined,
-      onEnded: (s) => {
-        if (this.sessions.get(key) === s) this.sessions.delete(key);
+      onEnded: () => {
+        if (this.sessions.get(key) === session) this.sessions.delete(key);
       },
       onRegistered: (conn) => this.deps.onRegistered(found.name, conn),
       settings: () => userSettings(ctx.kv, ctx.secrets, ctx.log, user, found.name),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectNativeIrc } from '../../../test/helpers/irc-native.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import type { Member } from '../room.js';
+import type { Member } from '../member.js';
 import { ChannelRoster, RosterRegistry } from '../roster.js';
 import { find, startBridge, unique, useNgircd } from './helpers.js';
 
