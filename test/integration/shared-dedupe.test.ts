@@ -2,33 +2,20 @@
 // two slot stores in one database, as shard mode makes them (a schema per slot, src/failover/slots.ts).
 // The same inbound dedupe key (a Twilio MessageSid retried on another instance) becomes one item.
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBridgeContext } from '../../src/core/context.js';
 import { openPostgresStore, pgPool, type PostgresStore } from '../../src/core/postgres/store.js';
 import type { EnqueueItem } from '../../src/core/store.js';
 import { createSlotSchemas, sharedSchema, slotSchema, slotUrl } from '../../src/failover/slots.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { usePostgresSlotStores } from '../helpers/pg-slot-stores.js';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres({ fsync: false });
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const opened: PostgresStore[] = [];
-const pools: Array<{ end(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.closed().catch(() => undefined)));
-  await Promise.all(pools.splice(0).map((p) => p.end()));
-});
+const { server: pgServer, opened, pools } = usePostgresSlotStores();
 
 const SHARED = sharedSchema('switchboard');
 
 /** A database with two slot schemas, and a store opened on slot `i` of it. */
 async function cluster() {
-  const url = await server.createDatabase();
+  const url = await pgServer().createDatabase();
   const admin = pgPool(url, 1);
   pools.push(admin);
   await createSlotSchemas(admin, [slotSchema('switchboard', 0), slotSchema('switchboard', 1)]);
@@ -175,7 +162,7 @@ describe('the inbound dedupe shared by the shard slots', () => {
   });
 
   it('stores without the shared dedupe (failover mode) have no claim to wait for', async () => {
-    const url = await server.createDatabase();
+    const url = await pgServer().createDatabase();
     const store = await openPostgresStore({ url });
     opened.push(store);
     expect(store.claimed).toBeUndefined();

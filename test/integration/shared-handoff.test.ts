@@ -1,30 +1,17 @@
 // Sharded mode's handoff queue (src/core/postgres/shared-handoff.ts) in a real PostgreSQL, on the
 // paths the end-to-end test (shard-callbacks.test.ts) does not drive: a bounce whose original
 // message no other slot knows is not posted (the mail stays a mail), and old items are pruned.
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { openPostgresStore, pgPool, type PostgresStore } from '../../src/core/postgres/store.js';
+import { expect, it } from 'vitest';
+import { openPostgresStore, pgPool } from '../../src/core/postgres/store.js';
 import { sharedHandoff } from '../../src/core/postgres/shared-handoff.js';
 import { createSlotSchemas, sharedSchema, slotSchema, slotUrl } from '../../src/failover/slots.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { usePostgresSlotStores } from '../helpers/pg-slot-stores.js';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres({ fsync: false });
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const opened: PostgresStore[] = [];
-const pools: Array<{ end(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.closed().catch(() => undefined)));
-  await Promise.all(pools.splice(0).map((p) => p.end()));
-});
+const { server: pgServer, opened, pools } = usePostgresSlotStores();
 
 /** Two slot stores in one database (their migrations create the shared schema and its queue), and slot 0's queue. */
 async function twoSlots() {
-  const url = await server.createDatabase();
+  const url = await pgServer().createDatabase();
   const admin = pgPool(url, 2);
   pools.push(admin);
   const slots = [slotSchema('switchboard', 0), slotSchema('switchboard', 1)];
